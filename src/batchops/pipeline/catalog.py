@@ -1,0 +1,76 @@
+"""Stored pipeline definitions: versioned, a new version only when the definition changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from batchops.errors import NotFound
+from batchops.store.db import session_scope
+from batchops.store.schema import utcnow
+from batchops.store.schema.pipelines import PipelineRow, PipelineVersionRow
+
+
+def upsert_definition(name: str, definition: dict[str, Any], description: str = "") -> int:
+    from batchops.pipeline.pipeline import definition_digest
+
+    digest = definition_digest(definition)
+    with session_scope() as session:
+        row = session.get(PipelineRow, name)
+        if row is None:
+            row = PipelineRow(name=name, description=description, latest_version=0)
+            session.add(row)
+            session.flush()
+        else:
+            latest = session.scalar(
+                select(PipelineVersionRow).where(
+                    PipelineVersionRow.pipeline_name == name,
+                    PipelineVersionRow.version == row.latest_version,
+                )
+            )
+            if latest is not None and latest.digest == digest:
+                return row.latest_version
+        row.latest_version += 1
+        row.updated_at = utcnow()
+        row.description = description or row.description
+        session.add(
+            PipelineVersionRow(
+                pipeline_name=name, version=row.latest_version, definition=definition, digest=digest
+            )
+        )
+        return row.latest_version
+
+
+def get_definition(name: str, version: int | None = None) -> tuple[int, dict[str, Any]]:
+    with session_scope() as session:
+        row = session.get(PipelineRow, name)
+        if row is None:
+            known = session.scalars(select(PipelineRow.name).order_by(PipelineRow.name)).all()
+            raise NotFound(
+                f"unknown pipeline {name!r}; known pipelines: {', '.join(known) or 'none'}"
+            )
+        wanted = version or row.latest_version
+        stored = session.scalar(
+            select(PipelineVersionRow).where(
+                PipelineVersionRow.pipeline_name == name, PipelineVersionRow.version == wanted
+            )
+        )
+        if stored is None:
+            raise NotFound(f"pipeline {name!r} has no version {wanted}")
+        return wanted, stored.definition
+
+
+def list_pipelines() -> list[dict[str, Any]]:
+    with session_scope() as session:
+        rows = session.scalars(select(PipelineRow).order_by(PipelineRow.name)).all()
+        return [
+            {
+                "name": r.name,
+                "description": r.description,
+                "latest_version": r.latest_version,
+                "created_at": r.created_at.isoformat(),
+                "updated_at": r.updated_at.isoformat(),
+            }
+            for r in rows
+        ]

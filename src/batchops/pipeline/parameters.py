@@ -1,0 +1,130 @@
+"""Pipeline parameters: typed values with defaults, overridable per execution.
+
+Values arriving from the command line are text, so each type knows how to parse text and
+refuses what it cannot parse with the parameter's name in the message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from batchops.errors import InvalidInput
+from batchops.pipeline.references import Reference
+
+
+@dataclass(frozen=True, eq=False)
+class Parameter(Reference):
+    name: str
+    default_value: Any = None
+
+    type_name: ClassVar[str] = "String"
+
+    def __post_init__(self) -> None:
+        if self.default_value is not None:
+            object.__setattr__(self, "default_value", self.parse(self.default_value))
+
+    def parse(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def to_json(self) -> dict[str, Any]:
+        return {"Get": f"Parameters.{self.name}"}
+
+    def declaration(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"Name": self.name, "Type": self.type_name}
+        if self.default_value is not None:
+            entry["DefaultValue"] = self.default_value
+        return entry
+
+    def _refuse(self, value: Any) -> InvalidInput:
+        return InvalidInput(
+            f"parameter {self.name!r} expects a {self.type_name.lower()}, got {value!r}"
+        )
+
+
+class ParameterString(Parameter):
+    type_name = "String"
+
+    def parse(self, value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        raise self._refuse(value)
+
+
+class ParameterInteger(Parameter):
+    type_name = "Integer"
+
+    def parse(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise self._refuse(value)
+        if isinstance(value, int):
+            return value
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise self._refuse(value) from None
+
+
+class ParameterFloat(Parameter):
+    type_name = "Float"
+
+    def parse(self, value: Any) -> float:
+        if isinstance(value, bool):
+            raise self._refuse(value)
+        try:
+            return float(value) if isinstance(value, int | float) else float(str(value).strip())
+        except ValueError:
+            raise self._refuse(value) from None
+
+
+class ParameterBoolean(Parameter):
+    type_name = "Boolean"
+    _words: ClassVar[dict[str, bool]] = {
+        "true": True,
+        "1": True,
+        "yes": True,
+        "false": False,
+        "0": False,
+        "no": False,
+    }
+
+    def parse(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in self._words:
+            return self._words[word]
+        raise self._refuse(value)
+
+
+PARAMETER_TYPES: dict[str, type[Parameter]] = {
+    cls.type_name: cls
+    for cls in (ParameterString, ParameterInteger, ParameterFloat, ParameterBoolean)
+}
+
+
+def parameter_from_declaration(entry: dict[str, Any]) -> Parameter:
+    kind = PARAMETER_TYPES.get(entry.get("Type", ""))
+    if kind is None:
+        raise InvalidInput(
+            f"parameter {entry.get('Name')!r} has unknown type {entry.get('Type')!r}"
+        )
+    return kind(entry["Name"], entry.get("DefaultValue"))
+
+
+def bind_parameters(declared: list[Parameter], given: dict[str, Any] | None) -> dict[str, Any]:
+    """The execution's parameter values: defaults overridden by `given`, each parsed and checked."""
+    by_name = {p.name: p for p in declared}
+    unknown = sorted(set(given or {}) - set(by_name))
+    if unknown:
+        raise InvalidInput(
+            f"unknown parameter {', '.join(map(repr, unknown))}; "
+            f"this pipeline takes {', '.join(sorted(by_name)) or 'no parameters'}"
+        )
+    values: dict[str, Any] = {}
+    for parameter in declared:
+        raw = (given or {}).get(parameter.name, parameter.default_value)
+        if raw is None:
+            raise InvalidInput(f"parameter {parameter.name!r} has no default and was not given")
+        values[parameter.name] = parameter.parse(raw)
+    return values

@@ -1,0 +1,102 @@
+"""`Pipeline`: a named DAG of steps with parameters; stored as versioned JSON, run as executions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from batchops.errors import InvalidInput
+from batchops.pipeline.graph import PipelineGraph
+from batchops.pipeline.parameters import Parameter, parameter_from_declaration
+from batchops.pipeline.steps.base import DefinedStep, Step
+
+if TYPE_CHECKING:
+    from batchops.runtime.execution import Execution
+
+DEFINITION_VERSION = "2020-12-01"
+
+
+class Pipeline:
+    def __init__(
+        self,
+        name: str,
+        parameters: list[Parameter] | None = None,
+        steps: list[Step] | None = None,
+        description: str = "",
+    ) -> None:
+        if not name or not all(c.isalnum() or c in "-_" for c in name):
+            raise InvalidInput(f"pipeline name {name!r} must be letters, digits, '-' or '_'")
+        self.name = name
+        self.parameters = list(parameters or [])
+        self.steps = list(steps or [])
+        self.description = description
+        self.graph = PipelineGraph.from_definition(self.definition())
+
+    def all_steps(self) -> list[Step]:
+        """Top-level steps and those nested in condition branches, each once."""
+        found: list[Step] = []
+        by_name: dict[str, Step] = {}
+
+        def add(step: Step) -> None:
+            known = by_name.get(step.name)
+            if known is step:
+                return
+            if known is not None:
+                raise InvalidInput(f"duplicate step name {step.name!r}")
+            by_name[step.name] = step
+            found.append(step)
+            for child in step.child_steps():
+                add(child)
+
+        for step in self.steps:
+            add(step)
+        return found
+
+    def definition(self) -> dict[str, Any]:
+        return {
+            "Version": DEFINITION_VERSION,
+            "Metadata": {"Description": self.description} if self.description else {},
+            "Parameters": [p.declaration() for p in self.parameters],
+            "Steps": [s.to_json() for s in self.all_steps()],
+        }
+
+    def definition_json(self) -> str:
+        return json.dumps(self.definition(), indent=2)
+
+    def digest(self) -> str:
+        return definition_digest(self.definition())
+
+    @classmethod
+    def from_definition(cls, name: str, definition: Mapping[str, Any] | str) -> Pipeline:
+        data = json.loads(definition) if isinstance(definition, str) else dict(definition)
+        parameters = [parameter_from_declaration(p) for p in data.get("Parameters", [])]
+        steps: list[Step] = [DefinedStep(s) for s in data.get("Steps", [])]
+        return cls(name, parameters, steps, data.get("Metadata", {}).get("Description", ""))
+
+    def upsert(self) -> int:
+        """Store the definition; a new version only when it changed. Returns the version."""
+        from batchops.pipeline.catalog import upsert_definition
+
+        return upsert_definition(self.name, self.definition(), self.description)
+
+    def start(
+        self,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        wait: bool = False,
+        on_event: Callable[[str, str, str], None] | None = None,
+    ) -> Execution:
+        """Upsert, then start an execution: in this process when `wait`, else in the background."""
+        from batchops.runtime.execution import start_execution
+
+        version = self.upsert()
+        return start_execution(
+            self.name, version, dict(parameters or {}), wait=wait, on_event=on_event
+        )
+
+
+def definition_digest(definition: Mapping[str, Any]) -> str:
+    canonical = json.dumps(definition, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,130 @@
+"""What every step shares: a name, explicit dependencies, a cache setting, its properties.
+
+A step is a declaration. `arguments()` is everything the runtime needs to run it, as a tree
+that may hold references; the runtime works from the serialised definition alone, so a
+stored definition version can be executed (and retried) without the Python that built it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from batchops.errors import InvalidInput
+from batchops.pipeline.references import Properties, encode
+
+_DURATION = re.compile(
+    r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_duration(text: str) -> timedelta:
+    """An ISO 8601 duration ("PT12H", "P30D"); a month counts 30 days and a year 365."""
+    match = _DURATION.match(text or "")
+    if not match or text in ("P", "PT") or text.endswith("T"):
+        raise InvalidInput(f"{text!r} is not an ISO 8601 duration such as 'PT12H' or 'P30D'")
+    parts = {k: float(v) for k, v in match.groupdict().items() if v}
+    days = parts.get("years", 0) * 365 + parts.get("months", 0) * 30 + parts.get("days", 0)
+    return timedelta(
+        weeks=parts.get("weeks", 0),
+        days=days,
+        hours=parts.get("hours", 0),
+        minutes=parts.get("minutes", 0),
+        seconds=parts.get("seconds", 0),
+    )
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    """Opt-in step caching: reuse an earlier run with the same code, inputs and arguments."""
+
+    enable_caching: bool = False
+    expire_after: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.expire_after is not None:
+            parse_duration(self.expire_after)
+
+    def to_json(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"Enabled": self.enable_caching}
+        if self.expire_after:
+            entry["ExpireAfter"] = self.expire_after
+        return entry
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> CacheConfig | None:
+        if not data:
+            return None
+        return cls(bool(data.get("Enabled")), data.get("ExpireAfter"))
+
+
+class Step:
+    step_type: ClassVar[str]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        depends_on: list[Step | str] | None = None,
+        cache_config: CacheConfig | None = None,
+        description: str = "",
+    ) -> None:
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,255}", name):
+            raise InvalidInput(
+                f"step name {name!r} must be 1-256 letters, digits, '-' or '_', "
+                "starting with a letter or digit"
+            )
+        self.name = name
+        self.depends_on = [d if isinstance(d, str) else d.name for d in depends_on or []]
+        self.cache_config = cache_config
+        self.description = description
+
+    @property
+    def properties(self) -> Properties:
+        return Properties(self.name)
+
+    def arguments(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def child_steps(self) -> list[Step]:
+        """Steps declared inside this one (a condition's branches)."""
+        return []
+
+    def to_json(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "Name": self.name,
+            "Type": self.step_type,
+            "Arguments": encode(self.arguments()),
+        }
+        if self.depends_on:
+            entry["DependsOn"] = list(self.depends_on)
+        if self.cache_config:
+            entry["CacheConfig"] = self.cache_config.to_json()
+        if self.description:
+            entry["Description"] = self.description
+        return entry
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class DefinedStep(Step):
+    """A step rebuilt from a stored definition: its arguments are kept as they were written."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        from batchops.pipeline.references import decode
+
+        super().__init__(
+            data["Name"],
+            depends_on=list(data.get("DependsOn", [])),
+            cache_config=CacheConfig.from_json(data.get("CacheConfig")),
+            description=data.get("Description", ""),
+        )
+        self.step_type = data["Type"]  # type: ignore[misc]
+        self._arguments = decode(data.get("Arguments", {}))
+
+    def arguments(self) -> dict[str, Any]:
+        return self._arguments

@@ -1,0 +1,60 @@
+"""FunctionStep: a Python callable as a step, the local counterpart of SageMaker's LambdaStep.
+
+The callable is stored by import path ("package.module:function"), so the definition stays
+plain JSON and the runtime can call it from a stored version. It receives the resolved
+inputs as keyword arguments and returns a dict holding every declared output.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from batchops.errors import InvalidInput
+from batchops.pipeline.steps.base import Step
+
+
+def import_path(function: Callable[..., Any] | str) -> str:
+    if isinstance(function, str):
+        return function
+    module, qualname = getattr(function, "__module__", None), getattr(function, "__qualname__", "")
+    if not module or "<" in qualname or module == "__main__":
+        raise InvalidInput(
+            f"FunctionStep needs an importable module-level function, got {function!r}"
+        )
+    return f"{module}:{qualname}"
+
+
+def load_function(path: str) -> Callable[..., Any]:
+    module_name, _, qualname = path.partition(":")
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError) as error:
+        raise InvalidInput(f"cannot import function {path!r}: {error}") from error
+    if not callable(target):
+        raise InvalidInput(f"{path!r} is not callable")
+    return target
+
+
+class FunctionStep(Step):
+    step_type = "Function"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        function: Callable[..., Any] | str,
+        inputs: dict[str, Any] | None = None,
+        outputs: list[str] | None = None,
+        **common: Any,
+    ) -> None:
+        super().__init__(name, **common)
+        self.function = import_path(function)
+        self.inputs = dict(inputs or {})
+        self.outputs = list(outputs or [])
+
+    def arguments(self) -> dict[str, Any]:
+        return {"Function": self.function, "Inputs": self.inputs, "Outputs": self.outputs}

@@ -1,0 +1,54 @@
+"""What a step runner is handed: its arguments' resolver, a working folder, a log, output URIs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from batchops.pipeline.references import ResolutionContext, decode, resolve
+from batchops.store import artifacts
+
+
+class StepFailed(Exception):
+    """The step ran and failed; the message is what the user reads."""
+
+
+@dataclass
+class StepOutcome:
+    properties: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class StepContext:
+    execution_id: str
+    pipeline: str
+    step_name: str
+    step_type: str
+    work_dir: Path
+    log_file: IO[str]
+    resolution: ResolutionContext
+
+    def resolve(self, value: Any) -> Any:
+        """Plain values for a definition fragment (references in their JSON form included)."""
+        return resolve(decode(value), self.resolution)
+
+    def log(self, message: str) -> None:
+        self.log_file.write(message.rstrip("\n") + "\n")
+        self.log_file.flush()
+
+    def output_uri(self, output_name: str) -> str:
+        return artifacts.step_output_uri(
+            self.pipeline, self.execution_id, self.step_name, output_name
+        )
+
+    def publish(self, local_dir: Path, output_name: str) -> str:
+        """Make a finished local folder the step's output `output_name`, atomically."""
+        return artifacts.publish_directory(local_dir, self.output_uri(output_name))
+
+    def publish_json(self, output_name: str, file_name: str, document: Any) -> str:
+        uri = artifacts.join(self.output_uri(output_name), file_name)
+        artifacts.write_text(uri, json.dumps(document, indent=2))
+        return uri

@@ -1,0 +1,103 @@
+"""The handle a user holds on an execution: start, describe, wait, retry."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from batchops.errors import BatchopsError, NotFound
+from batchops.pipeline.catalog import get_definition
+from batchops.pipeline.graph import PipelineGraph
+from batchops.pipeline.parameters import bind_parameters, parameter_from_declaration
+from batchops.runtime import records
+from batchops.settings import get_settings
+
+EventCallback = Callable[[str, str, str], None]
+TERMINAL = {"Succeeded", "Failed", "Stopped"}
+
+
+class Execution:
+    def __init__(self, execution_id: str) -> None:
+        self.id = execution_id
+
+    def describe(self) -> dict[str, Any]:
+        return records.execution_json(self.id)
+
+    @property
+    def status(self) -> str:
+        return records.get_execution_row(self.id).status
+
+    def wait(self, poll_seconds: float = 0.5, timeout: float | None = None) -> dict[str, Any]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.status not in TERMINAL:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"execution {self.id} still running after {timeout} s")
+            time.sleep(poll_seconds)
+        return self.describe()
+
+    def __repr__(self) -> str:
+        return f"Execution({self.id!r})"
+
+
+def start_execution(
+    pipeline: str,
+    version: int | None,
+    parameters: dict[str, Any],
+    *,
+    wait: bool = False,
+    on_event: EventCallback | None = None,
+) -> Execution:
+    """Check the parameters, record the execution, and run it here (`wait`) or in the background."""
+    version, definition = get_definition(pipeline, version)
+    graph = PipelineGraph.from_definition(definition)
+    declared = [parameter_from_declaration(p) for p in graph.parameters]
+    values = bind_parameters(declared, parameters)
+    steps = {name: node.type for name, node in graph.steps.items()}
+    execution_id = records.create_execution(pipeline, version, values, steps, get_settings().user)
+    _run(execution_id, wait=wait, on_event=on_event)
+    return Execution(execution_id)
+
+
+def retry_execution(
+    execution_id: str, *, wait: bool = False, on_event: EventCallback | None = None
+) -> Execution:
+    """Run again the steps that did not succeed, reusing the outputs of those that did."""
+    status = records.get_execution_row(execution_id).status
+    if status not in ("Failed", "Stopped"):
+        raise BatchopsError(
+            f"execution {execution_id} is {status}; only a failed execution can be retried"
+        )
+    records.reset_for_retry(execution_id)
+    _run(execution_id, wait=wait, on_event=on_event)
+    return Execution(execution_id)
+
+
+def get_execution(execution_id: str) -> Execution:
+    records.get_execution_row(execution_id)  # raises NotFound
+    return Execution(execution_id)
+
+
+def _run(execution_id: str, *, wait: bool, on_event: EventCallback | None) -> None:
+    if wait:
+        from batchops.runtime.executor import run_execution
+
+        run_execution(execution_id, on_event)
+        return
+    log_dir = get_settings().home / "logs" / execution_id
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_dir / "launcher.log", "ab") as log:
+        subprocess.Popen(
+            [sys.executable, "-m", "batchops.runtime.launcher", execution_id],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            env=os.environ.copy(),
+        )
+
+
+__all__ = ["Execution", "NotFound", "get_execution", "retry_execution", "start_execution"]

@@ -1,0 +1,242 @@
+"""The loop that runs one execution: ready steps in parallel, statuses recorded as they change.
+
+A step runs when everything it depends on succeeded. A failed step skips what depends on
+it; a condition's untaken branch is NotExecuted. Steps already Succeeded (a retry) are not
+run again: their recorded properties feed the steps after them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import traceback
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from batchops.errors import BatchopsError, JobFailed
+from batchops.pipeline.catalog import get_definition
+from batchops.pipeline.graph import PipelineGraph, StepNode
+from batchops.pipeline.references import ResolutionContext
+from batchops.runtime import cache, records
+from batchops.runtime.context import StepContext, StepFailed, StepOutcome
+from batchops.runtime.runners import runner_for
+from batchops.settings import get_settings
+from batchops.store import artifacts
+
+EventCallback = Callable[[str, str, str], None]
+MAX_PARALLEL_STEPS = 4
+
+
+class Executor:
+    def __init__(self, execution_id: str, on_event: EventCallback | None = None) -> None:
+        self.execution_id = execution_id
+        self.on_event = on_event or (lambda step, status, message: None)
+        row = records.get_execution_row(execution_id)
+        self.pipeline = row.pipeline_name
+        self.parameters = dict(row.parameters)
+        self.started_at = row.started_at
+        _, definition = get_definition(row.pipeline_name, row.pipeline_version)
+        self.graph = PipelineGraph.from_definition(definition)
+        rows = records.step_rows(execution_id)
+        self.status = {r.name: r.status for r in rows}
+        self.attempts = {r.name: r.attempt for r in rows}
+        self.properties = {r.name: r.properties for r in rows if r.status == "Succeeded"}
+        self.failures: dict[str, str] = {}
+        home = get_settings().home
+        self.work_root = home / "work" / execution_id
+        self.log_root = home / "logs" / execution_id
+
+    def run(self) -> str:
+        running: dict[Future[StepOutcome | None], str] = {}
+        with ThreadPoolExecutor(MAX_PARALLEL_STEPS, thread_name_prefix="step") as pool:
+            while True:
+                for name in self.graph.order():
+                    if self.status[name] == "Pending" and name not in running.values():
+                        verdict = self._readiness(self.graph.steps[name])
+                        if verdict == "ready":
+                            running[pool.submit(self._run_step, self.graph.steps[name])] = name
+                        elif verdict != "wait":
+                            self._settle_unrun(name, verdict)
+                if not running:
+                    break
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in done:
+                    running.pop(future)
+        return self._finish()
+
+    def _readiness(self, node: StepNode) -> str:
+        states = [self.status[d] for d in node.depends_on]
+        if any(s in ("Failed", "Skipped") for s in states):
+            return "Skipped"
+        if any(s == "NotExecuted" for s in states):
+            return "NotExecuted"
+        if not all(s == "Succeeded" for s in states):
+            return "wait"
+        if node.branch is not None:
+            condition, outcome = node.branch
+            if bool(self.properties[condition].get("Outcome")) != outcome:
+                return "NotExecuted"
+        return "ready"
+
+    def _settle_unrun(self, name: str, status: str) -> None:
+        failed = sorted(
+            d for d in self.graph.steps[name].depends_on if self.status[d] in ("Failed", "Skipped")
+        )
+        reason = (
+            f"not run because {', '.join(failed)} did not succeed" if status == "Skipped" else None
+        )
+        self.status[name] = status
+        records.update_step(self.execution_id, name, status=status, failure_reason=reason)
+        self.on_event(name, status, reason or "")
+
+    def _resolution(self) -> ResolutionContext:
+        execution = {
+            "PipelineExecutionId": self.execution_id,
+            "PipelineName": self.pipeline,
+            "StartDateTime": self.started_at.isoformat(),
+            "CurrentDateTime": records.now().isoformat(),
+        }
+        return ResolutionContext(
+            parameters=self.parameters,
+            execution=execution,
+            step_properties=self.properties,
+            read_property_file=self._read_property_file,
+        )
+
+    def _read_property_file(self, step: str, name: str) -> Any:
+        uri = self.properties.get(step, {}).get("PropertyFiles", {}).get(name)
+        if uri is None:
+            raise BatchopsError(f"step {step!r} published no property file {name!r}")
+        try:
+            return json.loads(artifacts.read_text(uri))
+        except (OSError, json.JSONDecodeError) as error:
+            raise BatchopsError(
+                f"property file {name!r} of step {step!r} ({uri}): {error}"
+            ) from error
+
+    def _run_step(self, node: StepNode) -> StepOutcome | None:
+        attempt = self.attempts.get(node.name, 0) + 1
+        self.attempts[node.name] = attempt
+        work_dir = self.work_root / node.name
+        shutil.rmtree(work_dir, ignore_errors=True)
+        work_dir.mkdir(parents=True)
+        self.log_root.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_root / f"{node.name}.log"
+        self.status[node.name] = "Executing"
+        records.update_step(
+            self.execution_id,
+            node.name,
+            status="Executing",
+            attempt=attempt,
+            started_at=records.now(),
+            ended_at=None,
+            log_uri=str(log_path),
+        )
+        self.on_event(node.name, "Executing", "")
+        with open(log_path, "a", encoding="utf-8") as log_file:
+            log_file.write(
+                f"--- {node.name} ({node.type}), attempt {attempt}, {records.now().isoformat()}\n"
+            )
+            context = StepContext(
+                execution_id=self.execution_id,
+                pipeline=self.pipeline,
+                step_name=node.name,
+                step_type=node.type,
+                work_dir=work_dir,
+                log_file=log_file,
+                resolution=self._resolution(),
+            )
+            try:
+                outcome = self._run_or_reuse(node, context)
+            except (StepFailed, BatchopsError, JobFailed) as error:
+                self._fail(node, context, str(error))
+                return None
+            except (
+                Exception
+            ) as error:  # a runner bug must still end the step, with its trace logged
+                context.log(traceback.format_exc())
+                self._fail(node, context, f"{type(error).__name__}: {error}")
+                return None
+        shutil.rmtree(work_dir, ignore_errors=True)
+        self.properties[node.name] = outcome.properties
+        self.status[node.name] = "Succeeded"
+        records.update_step(
+            self.execution_id,
+            node.name,
+            status="Succeeded",
+            ended_at=records.now(),
+            properties=outcome.properties,
+            outputs=outcome.outputs,
+        )
+        self.on_event(node.name, "Succeeded", "")
+        return outcome
+
+    def _run_or_reuse(self, node: StepNode, context: StepContext) -> StepOutcome:
+        run = runner_for(node.type)
+        if node.type in ("Condition", "Fail"):
+            return run(node, context)
+        resolved = context.resolve(node.arguments)
+        records.update_step(self.execution_id, node.name, inputs=resolved)
+        if not cache.enabled(node.cache):
+            return run(node, context)
+        key = cache.cache_key(node.type, resolved)
+        earlier = records.find_cached_run(
+            self.pipeline, key, cache.not_before(node.cache, records.now())
+        )
+        if earlier is not None and all(artifacts.exists(u) for u in earlier.outputs.values()):
+            context.log(
+                f"cache hit: reusing step {node.name!r} of execution {earlier.execution_id}"
+            )
+            records.update_step(
+                self.execution_id, node.name, cache_key=key, cached_from=earlier.execution_id
+            )
+            return StepOutcome(dict(earlier.properties), dict(earlier.outputs))
+        outcome = run(node, context)
+        records.update_step(self.execution_id, node.name, cache_key=key, cached_from=None)
+        return outcome
+
+    def _fail(self, node: StepNode, context: StepContext, message: str) -> None:
+        context.log(f"FAILED: {message}")
+        self.status[node.name] = "Failed"
+        self.failures[node.name] = message
+        records.update_step(
+            self.execution_id,
+            node.name,
+            status="Failed",
+            ended_at=records.now(),
+            failure_reason=message,
+        )
+        self.on_event(node.name, "Failed", message)
+        return None
+
+    def _finish(self) -> str:
+        failed = [n for n in self.graph.order() if self.status[n] == "Failed"]
+        if failed:
+            first = failed[0]
+            node = self.graph.steps[first]
+            reason = self.failures.get(first) or "failed"
+            message = reason if node.type == "Fail" else f"step {first} failed: {reason}"
+            records.update_execution(
+                self.execution_id, status="Failed", ended_at=records.now(), failure_reason=message
+            )
+            return "Failed"
+        records.update_execution(self.execution_id, status="Succeeded", ended_at=records.now())
+        shutil.rmtree(self.work_root, ignore_errors=True)
+        return "Succeeded"
+
+
+def run_execution(execution_id: str, on_event: EventCallback | None = None) -> str:
+    return Executor(execution_id, on_event).run()
+
+
+def logs_of(execution_id: str, step: str | None = None) -> dict[str, str]:
+    """Each step's log text, in run order."""
+    result: dict[str, str] = {}
+    for row in records.step_rows(execution_id):
+        if step and row.name != step:
+            continue
+        if row.log_uri and Path(row.log_uri).exists():
+            result[row.name] = Path(row.log_uri).read_text(encoding="utf-8", errors="replace")
+    return result

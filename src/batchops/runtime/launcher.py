@@ -1,0 +1,26 @@
+"""`python -m batchops.runtime.launcher EXECUTION_ID`: run an execution detached from its caller."""
+
+from __future__ import annotations
+
+import sys
+
+from batchops.runtime import records
+from batchops.runtime.executor import run_execution
+
+
+def main(argv: list[str]) -> int:
+    execution_id = argv[0]
+    try:
+        return 0 if run_execution(execution_id) == "Succeeded" else 1
+    except Exception as error:  # the execution must not stay Executing forever
+        records.update_execution(
+            execution_id,
+            status="Failed",
+            ended_at=records.now(),
+            failure_reason=f"runtime error: {error}",
+        )
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

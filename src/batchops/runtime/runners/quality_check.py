@@ -1,0 +1,91 @@
+"""Runs a QualityCheckStep: baseline its dataset, or check it against a supplied baseline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from batchops.errors import InvalidInput
+from batchops.pipeline.graph import StepNode
+from batchops.runtime.context import StepContext, StepFailed, StepOutcome
+from batchops.runtime.monitoring_records import record_check
+
+
+def run_qualitycheck(node: StepNode, context: StepContext) -> StepOutcome:
+    from batchops import monitor
+
+    args = context.resolve(node.arguments)
+    dataset = str(args["BaselineDataset"])
+    header = (args.get("DatasetFormat") or {}).get("csv", {}).get("header")
+    ignore = list(args.get("IgnoreColumns") or [])
+    out_dir = context.work_dir / "result"
+    if _truthy(args.get("SkipCheck", True)):
+        result = monitor.baseline(dataset, out_dir, header=header, ignore_columns=ignore)
+        published = context.publish(out_dir, "baseline")
+        statistics, constraints = f"{published}/statistics.json", f"{published}/constraints.json"
+        context.log(f"baseline of {dataset}: {statistics}, {constraints}")
+        del result
+        return StepOutcome(
+            properties=_baseline_properties(args, statistics, constraints),
+            outputs={"baseline": published},
+        )
+    supplied_statistics = args.get("SuppliedBaselineStatistics")
+    supplied_constraints = args.get("SuppliedBaselineConstraints")
+    if not supplied_statistics or not supplied_constraints:
+        raise InvalidInput(
+            f"step {node.name}: skip_check=False needs supplied_baseline_statistics and "
+            "supplied_baseline_constraints"
+        )
+    check = monitor.check(
+        dataset,
+        statistics=str(supplied_statistics),
+        constraints=str(supplied_constraints),
+        out_dir=out_dir,
+        header=header,
+        ignore_columns=ignore,
+    )
+    published = context.publish(out_dir, "check")
+    record_check(published, check, context)
+    properties = _baseline_properties(
+        args, f"{published}/statistics.json", str(supplied_constraints), supplied_statistics
+    )
+    properties["ViolationReport"] = f"{published}/constraint_violations.json"
+    properties["Violations"] = len(check.violations)
+    fail_if_violations(check.violations, _truthy(args.get("FailOnViolation", True)), context)
+    return StepOutcome(properties=properties, outputs={"check": published})
+
+
+def _baseline_properties(
+    args: dict[str, Any], statistics: str, constraints: str, supplied_statistics: Any = None
+) -> dict[str, Any]:
+    """SageMaker's property names: what was computed, and what to check the model against."""
+    use_new = _truthy(args.get("RegisterNewBaseline", True)) or not args.get(
+        "SuppliedBaselineStatistics"
+    )
+    return {
+        "CalculatedBaselineStatistics": statistics,
+        "CalculatedBaselineConstraints": constraints,
+        "BaselineUsedForDriftCheckStatistics": statistics if use_new else str(supplied_statistics),
+        "BaselineUsedForDriftCheckConstraints": constraints
+        if use_new
+        else str(args.get("SuppliedBaselineConstraints")),
+    }
+
+
+def describe_violation(violation: Any) -> str:
+    get = violation.get if isinstance(violation, dict) else lambda k: getattr(violation, k, "")
+    return f"{get('feature_name')}: {get('constraint_check_type')}: {get('description')}"
+
+
+def fail_if_violations(violations: list[Any], fail: bool, context: StepContext) -> None:
+    for violation in violations:
+        context.log("violation: " + describe_violation(violation))
+    if violations and fail:
+        shown = "; ".join(describe_violation(v) for v in violations[:5])
+        more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
+        raise StepFailed(f"{len(violations)} data-quality violation(s): {shown}{more}")
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)

@@ -1,0 +1,79 @@
+"""Putting inputs where a step's process expects them, and running that process with its log."""
+
+from __future__ import annotations
+
+import collections
+import os
+import subprocess
+import threading
+from pathlib import Path
+
+from batchops.errors import InvalidInput
+from batchops.runtime.context import StepContext, StepFailed
+from batchops.store import artifacts
+
+
+def stage(uri: str, destination: Path) -> Path:
+    """Make the file or folder at `uri` visible inside `destination` (a folder).
+
+    Local inputs are linked, not copied, so a large input costs nothing to stage.
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    if not artifacts.is_local(uri):
+        return artifacts.fetch(uri, destination)
+    source = artifacts.local_path(uri)
+    if not source.exists():
+        raise InvalidInput(f"input {uri} does not exist")
+    if source.is_dir():
+        for child in sorted(source.iterdir()):
+            os.symlink(child.resolve(), destination / child.name)
+    else:
+        os.symlink(source.resolve(), destination / source.name)
+    return destination
+
+
+def run_process(
+    command: list[str], context: StepContext, *, env: dict[str, str], cwd: Path
+) -> None:
+    """Run `command`, streaming its output into the step log; fail with the stderr tail."""
+    context.log("$ " + " ".join(command))
+    tail: collections.deque[str] = collections.deque(maxlen=15)
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    )
+    lock = threading.Lock()
+
+    def pump(stream: object, keep: bool) -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            with lock:
+                context.log_file.write(line)
+                context.log_file.flush()
+            if keep:
+                tail.append(line.rstrip("\n"))
+
+    threads = [
+        threading.Thread(target=pump, args=(process.stdout, False), daemon=True),
+        threading.Thread(target=pump, args=(process.stderr, True), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    code = process.wait()
+    for thread in threads:
+        thread.join()
+    if code != 0:
+        detail = "\n".join(tail) or "(no output on stderr)"
+        program = Path(command[1]).name if len(command) > 1 else command[0]
+        raise StepFailed(f"{program} exited with code {code}:\n{detail}")
+
+
+def child_environment(extra: dict[str, str]) -> dict[str, str]:
+    env = os.environ.copy()
+    env.update({"PYTHONUNBUFFERED": "1", **extra})
+    return env

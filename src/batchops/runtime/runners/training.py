@@ -1,0 +1,45 @@
+"""Runs a TrainingStep: the built-in XGBoost trainer in its own process, as SageMaker runs a job."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from batchops.errors import InvalidInput
+from batchops.pipeline.graph import StepNode
+from batchops.runtime.context import StepContext, StepOutcome
+from batchops.runtime.runners.staging import child_environment, run_process, stage
+from batchops.store import artifacts
+
+
+def run_training(node: StepNode, context: StepContext) -> StepOutcome:
+    args = context.resolve(node.arguments)
+    algorithm = args.get("AlgorithmSpecification", {}).get("Algorithm")
+    if algorithm != "xgboost":
+        raise InvalidInput(f"step {node.name}: unknown algorithm {algorithm!r} (built in: xgboost)")
+    channels = {c["ChannelName"]: str(c["DataUri"]) for c in args.get("InputDataConfig", [])}
+    if "train" not in channels:
+        raise InvalidInput(f"step {node.name}: a 'train' channel is required")
+    command = [sys.executable, "-m", "batchops.models.train"]
+    for name, uri in channels.items():
+        local = stage(uri, context.work_dir / "input" / name)
+        command += [f"--{name}", str(local)]
+    model_dir = context.work_dir / "model"
+    command += [
+        "--model-dir",
+        str(model_dir),
+        "--hyperparameters",
+        json.dumps(args.get("HyperParameters", {})),
+    ]
+    run_process(command, context, env=child_environment({}), cwd=context.work_dir)
+    published = context.publish(model_dir, "model")
+    model_uri = artifacts.join(published, "model.tar.gz")
+    return StepOutcome(
+        properties={
+            "TrainingJobStatus": "Completed",
+            "ModelArtifacts": {"S3ModelArtifacts": model_uri},
+            "HyperParameters": args.get("HyperParameters", {}),
+            "InputDataConfig": channels,
+        },
+        outputs={"model": published},
+    )

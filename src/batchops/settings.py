@@ -1,0 +1,43 @@
+"""Settings from the environment, read when asked so tests can point each run elsewhere."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    db_url: str
+    artifacts: str
+    dask_address: str | None
+    user: str
+
+
+def current_user() -> str:
+    """Who is acting: BATCHOPS_USER, else the OS user."""
+    explicit = os.environ.get("BATCHOPS_USER")
+    if explicit:
+        return explicit
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "unknown"
+
+
+def get_settings() -> Settings:
+    home = Path(os.environ.get("BATCHOPS_HOME", ".batchops")).expanduser().resolve()
+    db_url = os.environ.get("BATCHOPS_DB_URL") or f"sqlite:///{home / 'batchops.db'}"
+    artifacts = os.environ.get("BATCHOPS_ARTIFACTS") or str(home / "artifacts")
+    if "://" not in artifacts:
+        artifacts = str(Path(artifacts).expanduser().resolve())
+    return Settings(
+        home=home,
+        db_url=db_url,
+        artifacts=artifacts,
+        dask_address=os.environ.get("BATCHOPS_DASK_ADDRESS") or None,
+        user=current_user(),
+    )

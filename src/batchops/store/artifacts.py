@@ -1,0 +1,155 @@
+"""Files under one root (a local folder or any fsspec URL), written so no reader sees half a file.
+
+A file is written under a temporary sibling name and then renamed; a directory is assembled
+under a temporary sibling and renamed into place as a whole. On object stores a rename is a
+copy, which is still all-or-nothing per object. Layout of pipeline outputs:
+`<root>/pipelines/<pipeline>/executions/<execution>/<step>/<output>/...`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from batchops.settings import get_settings
+
+
+def is_local(uri: str | Path) -> bool:
+    text = str(uri)
+    return "://" not in text or text.startswith("file://")
+
+
+def local_path(uri: str | Path) -> Path:
+    text = str(uri)
+    return Path(text[len("file://") :] if text.startswith("file://") else text)
+
+
+def join(root: str, *parts: str) -> str:
+    """Join URI parts with '/', keeping a local root a plain path."""
+    clean = [str(p).strip("/") for p in parts if str(p)]
+    return "/".join([root.rstrip("/"), *clean])
+
+
+def _filesystem(uri: str) -> tuple[Any, str]:
+    from fsspec.core import url_to_fs
+
+    return url_to_fs(uri)
+
+
+def _temp_sibling(path: str) -> str:
+    head, _, tail = path.rstrip("/").rpartition("/")
+    return f"{head}/.{tail}.tmp-{uuid.uuid4().hex[:12]}"
+
+
+@contextmanager
+def atomic_open(uri: str | Path, mode: str = "wb") -> Iterator[IO[Any]]:
+    """Open `uri` for writing; the file appears under its name only if the block succeeds."""
+    if "w" not in mode:
+        raise ValueError("atomic_open is for writing")
+    if is_local(uri):
+        target = local_path(uri)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, mode) as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        return
+    fs, path = _filesystem(str(uri))
+    temp = _temp_sibling(path)
+    try:
+        with fs.open(temp, mode) as handle:
+            yield handle
+        fs.mv(temp, path)
+    except BaseException:
+        if fs.exists(temp):
+            fs.rm(temp)
+        raise
+
+
+def write_bytes(uri: str | Path, data: bytes) -> str:
+    with atomic_open(uri, "wb") as handle:
+        handle.write(data)
+    return str(uri)
+
+
+def write_text(uri: str | Path, text: str) -> str:
+    return write_bytes(uri, text.encode("utf-8"))
+
+
+def read_bytes(uri: str | Path) -> bytes:
+    if is_local(uri):
+        return local_path(uri).read_bytes()
+    fs, path = _filesystem(str(uri))
+    return bytes(fs.cat_file(path))
+
+
+def read_text(uri: str | Path) -> str:
+    return read_bytes(uri).decode("utf-8")
+
+
+def exists(uri: str | Path) -> bool:
+    if is_local(uri):
+        return local_path(uri).exists()
+    fs, path = _filesystem(str(uri))
+    return bool(fs.exists(path))
+
+
+def publish_directory(local_dir: Path, uri: str) -> str:
+    """Copy a finished local directory to `uri` as a whole, replacing what was there."""
+    if is_local(uri):
+        target = local_path(uri)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(_temp_sibling(str(target)))
+        shutil.copytree(local_dir, staging)
+        if target.exists():
+            retired = Path(_temp_sibling(str(target)))
+            os.replace(target, retired)
+            os.replace(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+        return str(target)
+    fs, path = _filesystem(uri)
+    remote_staging = _temp_sibling(path)
+    fs.put(str(local_dir).rstrip("/") + "/", remote_staging, recursive=True)
+    if fs.exists(path):
+        fs.rm(path, recursive=True)
+    fs.mv(remote_staging, path, recursive=True)
+    return uri
+
+
+def fetch(uri: str, local_dir: Path) -> Path:
+    """Make `uri` (a file or a directory) available under `local_dir`; return the local path."""
+    local_dir.mkdir(parents=True, exist_ok=True)
+    if is_local(uri):
+        source = local_path(uri)
+        target = local_dir / source.name
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, target)
+        return target
+    fs, path = _filesystem(uri)
+    target = local_dir / path.rstrip("/").rpartition("/")[2]
+    fs.get(path, str(target), recursive=fs.isdir(path))
+    return target
+
+
+def artifacts_root() -> str:
+    return get_settings().artifacts
+
+
+def step_output_uri(pipeline: str, execution_id: str, step: str, output: str) -> str:
+    return join(artifacts_root(), "pipelines", pipeline, "executions", execution_id, step, output)

@@ -1,0 +1,1 @@
+"""Registry tables: written by the registry package's migration."""
