@@ -1,0 +1,122 @@
+"""`batchops demo`: the whole story on embedded defaults, from synthetic data to predictions.
+
+Generates churn data, runs train-and-baseline, approves the new model version (recorded as
+done by the demo), scores a fresh batch with batch-inference, then scores a drifted batch to
+show a violation report. Everything lands under BATCHOPS_HOME.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from batchops.cli.output import stdout
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)
+
+
+def demo(
+    rows: Annotated[int, typer.Option(help="Rows of training data to generate.")] = 5000,
+    batch_rows: Annotated[int, typer.Option(help="Rows of each scoring batch.")] = 1000,
+) -> None:
+    """Synthetic data -> train-and-baseline -> approve -> batch-inference, twice; prints a summary."""
+    import os
+
+    from batchops.errors import JobFailed
+    from batchops.examples.churn.data import write_churn_csv
+    from batchops.examples.churn.pipelines import (
+        batch_inference_pipeline,
+        example_dir,
+        train_and_baseline_pipeline,
+    )
+    from batchops.settings import get_settings
+
+    os.environ.setdefault("BATCHOPS_USER", "batchops-demo")
+    settings = get_settings()
+    folder = example_dir()
+    stdout.rule("[bold]batchops demo")
+    stdout.print(f"home: {settings.home}\ndatabase: {settings.db_url}\nartifacts: {settings.artifacts}")
+
+    raw = write_churn_csv(folder / f"churn-{rows}.csv", rows, seed=0)
+    stdout.print(f"\n[bold]1. data[/bold]: {rows} synthetic customer-churn rows -> {raw}")
+
+    stdout.print("\n[bold]2. train-and-baseline[/bold]")
+    training = _run(train_and_baseline_pipeline(raw), {"InputData": str(raw)})
+    steps = {s["name"]: s for s in training["steps"]}
+    registered = steps["RegisterModel"]["properties"]["ModelPackageArn"]
+    group, version = registered.split("/")
+
+    from batchops import registry
+
+    model = registry.update_status(
+        group, int(version), "Approved", reason="approved by batchops demo", user=settings.user
+    )
+    metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(model.metrics.items()) if k in ("accuracy", "auc", "f1"))
+    stdout.print(f"\n[bold]3. approve[/bold]: {registered} -> Approved ({metrics})")
+
+    vocabulary = Path(_output(steps["PrepareData"], "vocabulary")) / "vocabulary.json"
+    fresh = _prepared_batch(folder, "fresh", batch_rows, seed=1, drift=None, vocabulary=vocabulary)
+    stdout.print(f"\n[bold]4. batch-inference[/bold] on a fresh batch: {fresh}")
+    scoring = _run(batch_inference_pipeline(fresh), {"InputData": str(fresh)})
+    _summarise(scoring)
+
+    drifted = _prepared_batch(folder, "drifted", batch_rows, seed=2, drift="shift", vocabulary=vocabulary)
+    stdout.print(f"\n[bold]5. batch-inference[/bold] on a drifted batch: {drifted}")
+    scoring = _run(batch_inference_pipeline(drifted), {"InputData": str(drifted)})
+    _summarise(scoring)
+    if scoring["status"] != "Succeeded":
+        raise JobFailed(scoring["failure_reason"])
+    stdout.rule("[bold]done")
+    stdout.print("Try: batchops execution list | batchops registry versions customer-churn")
+
+
+def _run(pipeline: Any, parameters: dict[str, Any]) -> dict[str, Any]:
+    from batchops.errors import JobFailed
+
+    def show(step: str, status: str, message: str) -> None:
+        first = message.splitlines()[0] if message else ""
+        stdout.print(f"   {step:<34} {status} {first}")
+
+    described = pipeline.start(parameters, wait=True, on_event=show).describe()
+    stdout.print(f"   execution {described['id']}: {described['status']}")
+    if described["status"] != "Succeeded":
+        raise JobFailed(described["failure_reason"] or "the execution failed")
+    return described  # type: ignore[no-any-return]
+
+
+def _output(step: dict[str, Any], name: str) -> str:
+    return str(step["properties"]["ProcessingOutputConfig"]["Outputs"][name]["S3Output"]["S3Uri"])
+
+
+def _prepared_batch(
+    folder: Path, name: str, rows: int, *, seed: int, drift: str | None, vocabulary: Path
+) -> Path:
+    """A raw batch encoded with the training vocabulary: the layout the model was trained on."""
+    from batchops.examples.churn import prepare_batch_file
+    from batchops.examples.churn.data import write_churn_csv
+
+    raw = write_churn_csv(folder / f"{name}-raw.csv", rows, seed=seed, drift=drift)
+    return Path(prepare_batch_file(raw, vocabulary, folder / f"{name}-batch.csv", with_label=True))
+
+
+def _summarise(execution: dict[str, Any]) -> None:
+    import json
+
+    from batchops.store import artifacts
+
+    step = next(s for s in execution["steps"] if s["name"] == "MonitorCustomerChurnDataQuality")
+    predictions = step["properties"]["TransformOutput"]["S3OutputPath"]
+    quality = step["properties"]["DataQuality"]
+    files = sorted(Path(predictions).glob("*.out")) if artifacts.is_local(predictions) else []
+    sample = files[0].read_text().splitlines()[:5] if files else []
+    stdout.print(f"   predictions: {predictions} ({step['properties']['TransformOutput']['Rows']} rows)")
+    stdout.print(f"   sample: {', '.join(sample)}")
+    violations = json.loads(artifacts.read_text(quality["ViolationReport"])).get("violations", [])
+    stdout.print(f"   violations: {len(violations)} ({', '.join(quality['ViolationTypes']) or 'none'})")
+    for violation in violations[:5]:
+        stdout.print(f"     - {violation['feature_name']}: {violation['constraint_check_type']}")
+    stdout.print(f"   report: {quality['Report']}")

@@ -1,0 +1,23 @@
+"""Functions the churn pipelines call as FunctionSteps (the original's Lambda functions)."""
+
+from __future__ import annotations
+
+from batchops import registry
+
+
+def get_approved_model(model_package_group: str, execution_id: str | None = None) -> dict[str, object]:
+    """The newest Approved version of the group, and the baseline it was registered with.
+
+    The original's Lambda sorted approved packages by creation time ascending and took the
+    first, i.e. the oldest; this takes the highest version number with status Approved.
+    """
+    version = registry.latest_version(model_package_group, status="Approved")
+    if execution_id:
+        registry.record_usage(execution_id, version.group, version.version, "GetApprovedModel")
+    return {
+        "model_package": f"{version.group}/{version.version}",
+        "model_version": version.version,
+        "model_uri": version.model_data_uri,
+        "statistics_uri": version.statistics_uri,
+        "constraints_uri": version.constraints_uri,
+    }

@@ -1,0 +1,202 @@
+"""The two pipelines of the AWS walkthrough "MLOps for batch use cases", step for step.
+
+Names, parameters and steps are the original's, so its users recognise every piece:
+`train-and-baseline` (monthly) and `batch-inference` (daily), model package group
+`customer-churn`. Differences, each a fix: AUC from probabilities, the newest approved model
+(not the oldest), XGBoost's own model format instead of pickle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from batchops.pipeline import (
+    CacheConfig,
+    ConditionGreaterThanOrEqualTo,
+    ConditionStep,
+    DataQualityCheckConfig,
+    DatasetFormat,
+    DriftCheckBaselines,
+    ExecutionVariables,
+    FailStep,
+    FunctionStep,
+    Join,
+    JsonGet,
+    MetricsSource,
+    ModelMetrics,
+    MonitorBatchTransformStep,
+    ParameterBoolean,
+    ParameterFloat,
+    ParameterString,
+    Pipeline,
+    ProcessingInput,
+    ProcessingOutput,
+    ProcessingStep,
+    PropertyFile,
+    QualityCheckStep,
+    RegisterModel,
+    TrainingInput,
+    TrainingStep,
+    TransformInput,
+    Transformer,
+    XGBoost,
+)
+from batchops.settings import get_settings
+
+SCRIPTS = Path(__file__).with_name("scripts")
+GROUP = "customer-churn"
+DEFAULT_ROWS = 5000
+
+#: The original walkthrough's XGBoost settings.
+HYPERPARAMETERS = {
+    "objective": "binary:logistic",
+    "num_round": 48,
+    "max_depth": 5,
+    "eta": 0.2,
+    "gamma": 4,
+    "min_child_weight": 6,
+    "subsample": 0.7,
+}
+SPLITS = ("train", "validation", "test", "batch", "vocabulary")
+
+
+def example_dir() -> Path:
+    return get_settings().home / "examples" / "churn"
+
+
+def default_input_data() -> Path:
+    """The generated 5,000-row file the pipeline reads unless told otherwise (made once)."""
+    path = example_dir() / f"churn-{DEFAULT_ROWS}.csv"
+    if not path.exists():
+        from batchops.examples.churn.data import write_churn_csv
+
+        write_churn_csv(path, DEFAULT_ROWS, seed=0)
+    return path
+
+
+def default_batch_data() -> Path:
+    return example_dir() / "batch.csv"
+
+
+def _output(step: ProcessingStep, name: str) -> object:
+    return step.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri
+
+
+def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipeline:
+    data = ParameterString("InputData", str(input_data or default_input_data()))
+    min_accuracy = ParameterFloat("MinAccuracy", 0.7)
+    group = ParameterString("ModelPackageGroup", GROUP)
+    cache = CacheConfig(enable_caching=True, expire_after="PT12H")
+
+    prepare = ProcessingStep(
+        "PrepareData",
+        code=SCRIPTS / "prepare.py",
+        inputs=[ProcessingInput(data, "/opt/ml/processing/input")],
+        outputs=[ProcessingOutput(name, f"/opt/ml/processing/{name}") for name in SPLITS],
+        cache_config=cache,
+    )
+    train = TrainingStep(
+        "TrainModel",
+        estimator=XGBoost(hyperparameters=dict(HYPERPARAMETERS)),
+        inputs={
+            "train": TrainingInput(_output(prepare, "train"), content_type="text/csv"),
+            "validation": TrainingInput(_output(prepare, "validation"), content_type="text/csv"),
+            "schema": TrainingInput(_output(prepare, "vocabulary"), content_type="application/json"),
+        },
+        cache_config=cache,
+    )
+    report = PropertyFile("EvaluationReport", "evaluation", "evaluation.json")
+    evaluate = ProcessingStep(
+        "EvaluateModel",
+        code=SCRIPTS / "evaluate.py",
+        inputs=[
+            ProcessingInput(train.properties.ModelArtifacts.S3ModelArtifacts, "/opt/ml/processing/model"),
+            ProcessingInput(_output(prepare, "test"), "/opt/ml/processing/test"),
+        ],
+        outputs=[ProcessingOutput("evaluation", "/opt/ml/processing/evaluation")],
+        property_files=[report],
+        cache_config=cache,
+    )
+    accuracy = JsonGet(evaluate, report, "binary_classification_metrics.accuracy.value")
+    baseline = QualityCheckStep(
+        "DataQualityCheckStep",
+        quality_check_config=DataQualityCheckConfig(
+            baseline_dataset=_output(prepare, "train"), dataset_format=DatasetFormat.csv(header=False)
+        ),
+        skip_check=True,
+        register_new_baseline=True,
+        model_package_group_name=group,
+        cache_config=cache,
+    )
+    register = RegisterModel(
+        "RegisterModel",
+        model_data=train.properties.ModelArtifacts.S3ModelArtifacts,
+        model_package_group_name=group,
+        content_types=["text/csv"],
+        response_types=["text/csv"],
+        approval_status="PendingManualApproval",
+        model_metrics=ModelMetrics(
+            model_statistics=MetricsSource(Join("/", [_output(evaluate, "evaluation"), "evaluation.json"]))
+        ),
+        drift_check_baselines=DriftCheckBaselines(
+            model_data_statistics=MetricsSource(baseline.properties.BaselineUsedForDriftCheckStatistics),
+            model_data_constraints=MetricsSource(baseline.properties.BaselineUsedForDriftCheckConstraints),
+        ),
+        customer_metadata_properties={
+            "model_name": Join("-", [group, ExecutionVariables.PIPELINE_EXECUTION_ID]),
+            "training_data": data,
+        },
+    )
+    fail = FailStep(
+        "AccuracyBelowThreshold",
+        error_message=Join(" ", ["Model accuracy", accuracy, "is below the MinAccuracy threshold", min_accuracy]),
+    )
+    check = ConditionStep(
+        "PerformanceConditionalCheck",
+        conditions=[ConditionGreaterThanOrEqualTo(accuracy, min_accuracy)],
+        if_steps=[baseline, register],
+        else_steps=[fail],
+    )
+    return Pipeline(
+        "train-and-baseline",
+        [data, min_accuracy, group],
+        [prepare, train, evaluate, check],
+        description="Prepare the churn data, train XGBoost, evaluate, baseline, register for approval.",
+    )
+
+
+def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
+    data = ParameterString("InputData", str(input_data or default_batch_data()))
+    group = ParameterString("ModelPackageGroup", GROUP)
+    fail_on_violation = ParameterBoolean("FailOnViolation", False)
+    input_filter = ParameterString("InputFilter", "$[1:]")
+
+    get_model = FunctionStep(
+        "GetApprovedModel",
+        function="batchops.examples.churn.functions:get_approved_model",
+        inputs={"model_package_group": group, "execution_id": ExecutionVariables.PIPELINE_EXECUTION_ID},
+        outputs=["model_package", "model_version", "model_uri", "statistics_uri", "constraints_uri"],
+    )
+    monitor_and_score = MonitorBatchTransformStep(
+        "MonitorCustomerChurnDataQuality",
+        transformer=Transformer(model_data=get_model.properties.Outputs["model_uri"], accept="text/csv"),
+        inputs=TransformInput(data=data, content_type="text/csv", header=False, input_filter=input_filter),
+        monitor_configuration=DataQualityCheckConfig(
+            baseline_dataset=data, dataset_format=DatasetFormat.csv(header=False)
+        ),
+        supplied_baseline_statistics=get_model.properties.Outputs["statistics_uri"],
+        supplied_baseline_constraints=get_model.properties.Outputs["constraints_uri"],
+        monitor_before_transform=True,
+        fail_on_violation=fail_on_violation,
+    )
+    return Pipeline(
+        "batch-inference",
+        [data, group, fail_on_violation, input_filter],
+        [get_model, monitor_and_score],
+        description="Latest approved churn model: check the batch against its baseline, then score it.",
+    )
+
+
+def upsert_builtin_pipelines() -> dict[str, int]:
+    """Store the example pipelines (a new version only when their definitions changed)."""
+    return {p.name: p.upsert() for p in (train_and_baseline_pipeline(), batch_inference_pipeline())}
