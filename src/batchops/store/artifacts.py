@@ -20,6 +20,15 @@ from typing import IO, Any
 from batchops.settings import get_settings
 
 
+def _read_umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+_UMASK = _read_umask()  # read once: changing the umask is process-wide, unsafe later in threads
+
+
 def is_local(uri: str | Path) -> bool:
     text = str(uri)
     return "://" not in text or text.startswith("file://")
@@ -61,6 +70,7 @@ def atomic_open(uri: str | Path, mode: str = "wb") -> Iterator[IO[Any]]:
                 yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
+            os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp makes it owner-only; files are shared
             os.replace(temp, target)
         except BaseException:
             Path(temp).unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Worked examples that run on batchops end to end; `churn` is the AWS walkthrough's."""
