@@ -37,8 +37,8 @@ from batchops.pipeline import (
     RegisterModel,
     TrainingInput,
     TrainingStep,
-    TransformInput,
     Transformer,
+    TransformInput,
     XGBoost,
 )
 from batchops.settings import get_settings
@@ -101,7 +101,9 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
         inputs={
             "train": TrainingInput(_output(prepare, "train"), content_type="text/csv"),
             "validation": TrainingInput(_output(prepare, "validation"), content_type="text/csv"),
-            "schema": TrainingInput(_output(prepare, "vocabulary"), content_type="application/json"),
+            "schema": TrainingInput(
+                _output(prepare, "vocabulary"), content_type="application/json"
+            ),
         },
         cache_config=cache,
     )
@@ -110,7 +112,9 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
         "EvaluateModel",
         code=SCRIPTS / "evaluate.py",
         inputs=[
-            ProcessingInput(train.properties.ModelArtifacts.S3ModelArtifacts, "/opt/ml/processing/model"),
+            ProcessingInput(
+                train.properties.ModelArtifacts.S3ModelArtifacts, "/opt/ml/processing/model"
+            ),
             ProcessingInput(_output(prepare, "test"), "/opt/ml/processing/test"),
         ],
         outputs=[ProcessingOutput("evaluation", "/opt/ml/processing/evaluation")],
@@ -121,7 +125,8 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
     baseline = QualityCheckStep(
         "DataQualityCheckStep",
         quality_check_config=DataQualityCheckConfig(
-            baseline_dataset=_output(prepare, "train"), dataset_format=DatasetFormat.csv(header=False)
+            baseline_dataset=_output(prepare, "train"),
+            dataset_format=DatasetFormat.csv(header=False),
         ),
         skip_check=True,
         register_new_baseline=True,
@@ -136,11 +141,17 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
         response_types=["text/csv"],
         approval_status="PendingManualApproval",
         model_metrics=ModelMetrics(
-            model_statistics=MetricsSource(Join("/", [_output(evaluate, "evaluation"), "evaluation.json"]))
+            model_statistics=MetricsSource(
+                Join("/", [_output(evaluate, "evaluation"), "evaluation.json"])
+            )
         ),
         drift_check_baselines=DriftCheckBaselines(
-            model_data_statistics=MetricsSource(baseline.properties.BaselineUsedForDriftCheckStatistics),
-            model_data_constraints=MetricsSource(baseline.properties.BaselineUsedForDriftCheckConstraints),
+            model_data_statistics=MetricsSource(
+                baseline.properties.BaselineUsedForDriftCheckStatistics
+            ),
+            model_data_constraints=MetricsSource(
+                baseline.properties.BaselineUsedForDriftCheckConstraints
+            ),
         ),
         customer_metadata_properties={
             "model_name": Join("-", [group, ExecutionVariables.PIPELINE_EXECUTION_ID]),
@@ -149,7 +160,9 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
     )
     fail = FailStep(
         "AccuracyBelowThreshold",
-        error_message=Join(" ", ["Model accuracy", accuracy, "is below the MinAccuracy threshold", min_accuracy]),
+        error_message=Join(
+            " ", ["Model accuracy", accuracy, "is below the MinAccuracy threshold", min_accuracy]
+        ),
     )
     check = ConditionStep(
         "PerformanceConditionalCheck",
@@ -161,7 +174,7 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
         "train-and-baseline",
         [data, min_accuracy, group],
         [prepare, train, evaluate, check],
-        description="Prepare the churn data, train XGBoost, evaluate, baseline, register for approval.",
+        description="Prepare churn data, train XGBoost, evaluate, baseline, register for approval.",
     )
 
 
@@ -174,13 +187,26 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
     get_model = FunctionStep(
         "GetApprovedModel",
         function="batchops.examples.churn.functions:get_approved_model",
-        inputs={"model_package_group": group, "execution_id": ExecutionVariables.PIPELINE_EXECUTION_ID},
-        outputs=["model_package", "model_version", "model_uri", "statistics_uri", "constraints_uri"],
+        inputs={
+            "model_package_group": group,
+            "execution_id": ExecutionVariables.PIPELINE_EXECUTION_ID,
+        },
+        outputs=[
+            "model_package",
+            "model_version",
+            "model_uri",
+            "statistics_uri",
+            "constraints_uri",
+        ],
     )
     monitor_and_score = MonitorBatchTransformStep(
         "MonitorCustomerChurnDataQuality",
-        transformer=Transformer(model_data=get_model.properties.Outputs["model_uri"], accept="text/csv"),
-        inputs=TransformInput(data=data, content_type="text/csv", header=False, input_filter=input_filter),
+        transformer=Transformer(
+            model_data=get_model.properties.Outputs["model_uri"], accept="text/csv"
+        ),
+        inputs=TransformInput(
+            data=data, content_type="text/csv", header=False, input_filter=input_filter
+        ),
         monitor_configuration=DataQualityCheckConfig(
             baseline_dataset=data, dataset_format=DatasetFormat.csv(header=False)
         ),
@@ -193,7 +219,7 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
         "batch-inference",
         [data, group, fail_on_violation, input_filter],
         [get_model, monitor_and_score],
-        description="Latest approved churn model: check the batch against its baseline, then score it.",
+        description="Latest approved churn model: check the batch against its baseline, score it.",
     )
 
 
