@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from batchops.store.db import dispose_engines
+from support.postgres import PostgresServer, Unavailable, start_server
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 
@@ -30,3 +32,28 @@ def fixtures_dir() -> Path:
     if not FIXTURES.exists():
         pytest.skip(f"shared fixtures not found at {FIXTURES}")
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server per test worker, installed first when missing."""
+    try:
+        server = start_server()
+    except Unavailable as reason:
+        pytest.skip(f"PostgreSQL server unavailable: {reason}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test once on the default SQLite file and once on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        from batchops.settings import get_settings
+
+        return get_settings().db_url
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database(f"batchops_{uuid.uuid4().hex[:12]}")
+    monkeypatch.setenv("BATCHOPS_DB_URL", url)
+    dispose_engines()
+    return url

@@ -1,0 +1,61 @@
+"""The model registry: where a team decides which model version runs in production.
+
+Groups hold numbered versions (model data, inference spec, metrics, drift-check baselines,
+custom metadata, the execution that made them); versions move between
+PendingManualApproval, Approved and Rejected with who, when and why; every change appends an
+event that schedules and rules read in order. Heavy modules import nothing at start-up.
+"""
+
+from batchops.registry.events import commit_position, consume, poll, read_events
+from batchops.registry.groups import create_group, delete_group, get_group, list_groups
+from batchops.registry.lineage import execution_lineage, record_usage, version_lineage
+from batchops.registry.lookup import approved_version, model_data_uri
+from batchops.registry.records import ApprovalChange, ModelGroup, ModelVersion, RegistryEvent
+from batchops.registry.refs import parse_version_ref
+from batchops.registry.status import APPROVED, PENDING, REJECTED, STATUSES
+from batchops.registry.transfer import export_version, import_version
+from batchops.registry.versions import (
+    approve,
+    get_version,
+    latest_version,
+    list_versions,
+    register_version,
+    reject,
+    update_description,
+    update_status,
+)
+
+__all__ = [
+    "APPROVED",
+    "PENDING",
+    "REJECTED",
+    "STATUSES",
+    "ApprovalChange",
+    "ModelGroup",
+    "ModelVersion",
+    "RegistryEvent",
+    "approve",
+    "approved_version",
+    "commit_position",
+    "consume",
+    "create_group",
+    "delete_group",
+    "execution_lineage",
+    "export_version",
+    "get_group",
+    "get_version",
+    "import_version",
+    "latest_version",
+    "list_groups",
+    "list_versions",
+    "model_data_uri",
+    "parse_version_ref",
+    "poll",
+    "read_events",
+    "record_usage",
+    "register_version",
+    "reject",
+    "update_description",
+    "update_status",
+    "version_lineage",
+]

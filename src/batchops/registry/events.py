@@ -1,0 +1,107 @@
+"""The registry's event log, read in order from a position, with a stored position per consumer.
+
+Positions are the events' ids. For a reader never to skip an event, ids must become visible
+in increasing order: SQLite serialises writers already; on PostgreSQL an appender holds a
+transaction-scoped advisory lock, so no later id commits before an earlier one.
+Delivery is at-least-once: a consumer's position moves only after its handler returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from batchops.errors import InvalidInput
+from batchops.registry.records import RegistryEvent
+from batchops.store.db import session_scope
+from batchops.store.schema import utcnow
+from batchops.store.schema.registry import EventConsumerRow, RegistryEventRow
+
+GROUP_CREATED = "ModelGroupCreated"
+GROUP_DELETED = "ModelGroupDeleted"
+VERSION_REGISTERED = "ModelVersionRegistered"
+STATUS_CHANGED = "ModelVersionStatusChanged"
+
+_APPEND_LOCK = 72817002
+
+
+def append_event(
+    session: Session,
+    type: str,
+    group: str,
+    *,
+    version: int | None = None,
+    old_status: str | None = None,
+    new_status: str | None = None,
+    user: str = "",
+) -> None:
+    """Append in the caller's transaction, so the event exists exactly when the change does."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT pg_advisory_xact_lock({_APPEND_LOCK})"))
+    session.add(
+        RegistryEventRow(
+            type=type,
+            group_name=group,
+            version=version,
+            old_status=old_status,
+            new_status=new_status,
+            user=user,
+            at=utcnow(),
+        )
+    )
+
+
+def read_events(after: int = 0, limit: int = 100) -> list[RegistryEvent]:
+    """Events with a position greater than `after`, oldest first."""
+    if after < 0 or limit < 1:
+        raise InvalidInput(f"events: position must be >= 0 and limit >= 1 (got {after}, {limit})")
+    with session_scope() as session:
+        rows = session.scalars(
+            select(RegistryEventRow)
+            .where(RegistryEventRow.id > after)
+            .order_by(RegistryEventRow.id)
+            .limit(limit)
+        )
+        return [RegistryEvent.of(row) for row in rows]
+
+
+def consumer_position(consumer: str) -> int:
+    with session_scope() as session:
+        row = session.get(EventConsumerRow, _check_consumer(consumer))
+        return row.position if row else 0
+
+
+def commit_position(consumer: str, position: int) -> None:
+    """Record that `consumer` has handled everything up to `position`; never moves back."""
+    with session_scope() as session:
+        row = session.get(EventConsumerRow, _check_consumer(consumer), with_for_update=True)
+        if row is None:
+            session.add(EventConsumerRow(name=consumer, position=position, updated_at=utcnow()))
+        elif position > row.position:
+            row.position = position
+            row.updated_at = utcnow()
+
+
+def poll(consumer: str, limit: int = 100) -> list[RegistryEvent]:
+    """The events `consumer` has not handled yet; call `commit_position` after handling them."""
+    return read_events(consumer_position(consumer), limit)
+
+
+def consume(consumer: str, handle: Callable[[RegistryEvent], None], limit: int = 100) -> int:
+    """Hand each new event to `handle`, storing the position after each; returns the count.
+
+    If `handle` raises, the position stays before that event, which is delivered again next time.
+    """
+    events = poll(consumer, limit)
+    for event in events:
+        handle(event)
+        commit_position(consumer, event.position)
+    return len(events)
+
+
+def _check_consumer(name: str) -> str:
+    if not name.strip() or len(name) > 256:
+        raise InvalidInput(f"invalid consumer name {name!r}")
+    return name

@@ -1,0 +1,105 @@
+"""Model package groups: the named shelves that versions are registered onto."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from batchops.errors import Conflict, NotFound
+from batchops.registry import events
+from batchops.registry.records import ModelGroup
+from batchops.registry.refs import check_group_name
+from batchops.settings import current_user
+from batchops.store.db import session_scope
+from batchops.store.schema import utcnow
+from batchops.store.schema.registry import ModelGroupRow, ModelVersionRow
+
+
+def create_group(name: str, description: str = "", user: str | None = None) -> ModelGroup:
+    check_group_name(name)
+    with session_scope() as session:
+        if session.get(ModelGroupRow, name) is not None:
+            raise Conflict(f"model package group {name!r} already exists")
+        _insert(session, name, description, user or current_user())
+    return get_group(name)
+
+
+def ensure_group(session: Session, name: str, user: str) -> ModelGroupRow:
+    """The group's row, locked for this transaction, created when missing (as RegisterModel does).
+
+    Locking the group row serialises version numbering on PostgreSQL; on SQLite the write
+    transaction already holds the database lock.
+    """
+    check_group_name(name)
+    row = session.get(ModelGroupRow, name, with_for_update=True, populate_existing=True)
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            _insert(session, name, "", user)
+    except IntegrityError:
+        pass  # another process created it a moment ago
+    row = session.get(ModelGroupRow, name, with_for_update=True, populate_existing=True)
+    assert row is not None
+    return row
+
+
+def get_group(name: str) -> ModelGroup:
+    with session_scope() as session:
+        row = _row(session, name)
+        return ModelGroup.of(row, _status_counts(session, name))
+
+
+def list_groups() -> list[ModelGroup]:
+    with session_scope() as session:
+        rows = session.scalars(select(ModelGroupRow).order_by(ModelGroupRow.name)).all()
+        return [ModelGroup.of(row, _status_counts(session, row.name)) for row in rows]
+
+
+def delete_group(name: str, user: str | None = None) -> None:
+    """Delete an empty group; a group holding versions is refused, so no model is lost."""
+    with session_scope() as session:
+        row = _row(session, name)
+        counts = _status_counts(session, name)
+        if counts:
+            held = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            raise Conflict(f"model package group {name!r} is not empty ({held}); not deleted")
+        session.delete(row)
+        events.append_event(session, events.GROUP_DELETED, name, user=user or current_user())
+
+
+def group_row(session: Session, name: str) -> ModelGroupRow:
+    return _row(session, name)
+
+
+def _insert(session: Session, name: str, description: str, user: str) -> None:
+    session.add(
+        ModelGroupRow(
+            name=name,
+            description=description,
+            latest_version=0,
+            created_by=user,
+            created_at=utcnow(),
+        )
+    )
+    session.flush()
+    events.append_event(session, events.GROUP_CREATED, name, user=user)
+
+
+def _row(session: Session, name: str) -> ModelGroupRow:
+    row = session.get(ModelGroupRow, check_group_name(name))
+    if row is None:
+        known = session.scalars(select(ModelGroupRow.name).order_by(ModelGroupRow.name)).all()
+        hint = f"; groups: {', '.join(known)}" if known else "; the registry has no groups yet"
+        raise NotFound(f"model package group {name!r} does not exist{hint}")
+    return row
+
+
+def _status_counts(session: Session, name: str) -> dict[str, int]:
+    rows = session.execute(
+        select(ModelVersionRow.status, func.count())
+        .where(ModelVersionRow.group_name == name)
+        .group_by(ModelVersionRow.status)
+    )
+    return {status: count for status, count in rows}

@@ -1,0 +1,135 @@
+"""Lineage both ways: a version to the execution (and data) that made it and the executions that
+used it; an execution to the versions it registered and used."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from batchops.errors import NotFound
+from batchops.registry.versions import get_version, version_row, versions_registered_by
+from batchops.store import artifacts
+from batchops.store.db import session_scope
+from batchops.store.schema import utcnow
+from batchops.store.schema.registry import ModelUsageRow
+
+# Argument keys under which steps take their input data, and the keys holding the URIs.
+_INPUT_SECTIONS = ("Inputs", "InputDataConfig", "TransformInput", "BaselineDataset")
+_URI_KEYS = ("Source", "DataUri", "S3Uri", "Uri", "DataSource", "S3DataSource")
+
+
+def record_usage(execution_id: str, group: str, version: int, step_name: str = "") -> None:
+    """Note that an execution used a version; recording the same use twice keeps one row."""
+    try:
+        with session_scope() as session:
+            version_row(session, group, version)
+            exists = session.scalars(
+                select(ModelUsageRow.id).where(
+                    ModelUsageRow.execution_id == execution_id,
+                    ModelUsageRow.group_name == group,
+                    ModelUsageRow.version == version,
+                    ModelUsageRow.step_name == step_name,
+                )
+            ).first()
+            if exists is None:
+                session.add(
+                    ModelUsageRow(
+                        execution_id=execution_id,
+                        group_name=group,
+                        version=version,
+                        step_name=step_name,
+                        at=utcnow(),
+                    )
+                )
+    except IntegrityError:
+        pass  # the same use, recorded by a concurrent retry
+
+
+def version_lineage(group: str, version: int) -> dict[str, Any]:
+    """Where a version came from and where it went."""
+    model = get_version(group, version)
+    with session_scope() as session:
+        usages = session.scalars(
+            select(ModelUsageRow)
+            .where(ModelUsageRow.group_name == group, ModelUsageRow.version == version)
+            .order_by(ModelUsageRow.id)
+        ).all()
+        used_by = [_usage_json(usage) for usage in usages]
+    return {
+        "version": model.to_json(),
+        "produced_by": _execution_summary(model.execution_id) if model.execution_id else None,
+        "used_by": used_by,
+    }
+
+
+def execution_lineage(execution_id: str) -> dict[str, Any]:
+    """What an execution registered and which versions it used."""
+    summary = _execution_summary(execution_id)
+    with session_scope() as session:
+        usages = session.scalars(
+            select(ModelUsageRow)
+            .where(ModelUsageRow.execution_id == execution_id)
+            .order_by(ModelUsageRow.id)
+        ).all()
+        used = [{"group": u.group_name, "version": u.version, "step": u.step_name} for u in usages]
+    registered = [
+        {"group": v.group, "version": v.version, "status": v.status, "step": v.step_name}
+        for v in versions_registered_by(execution_id)
+    ]
+    return {"execution": summary, "registered": registered, "used": used}
+
+
+def _usage_json(usage: ModelUsageRow) -> dict[str, Any]:
+    return {"execution_id": usage.execution_id, "step": usage.step_name, "at": usage.at.isoformat()}
+
+
+def _execution_summary(execution_id: str) -> dict[str, Any]:
+    from batchops.runtime.records import get_execution_row, step_rows
+
+    try:
+        row = get_execution_row(execution_id)
+    except NotFound:
+        # Imported versions name an execution of another registry.
+        return {"id": execution_id, "known": False}
+    # Data made inside the execution is visible there; lineage lists what came from outside.
+    own_outputs = artifacts.join(
+        artifacts.artifacts_root(), "pipelines", row.pipeline_name, "executions", row.id
+    )
+    inputs: list[dict[str, str]] = []
+    for step in step_rows(execution_id):
+        for uri in _input_uris(step.inputs or {}):
+            entry = {"step": step.name, "uri": uri}
+            if not uri.startswith(own_outputs) and entry not in inputs:
+                inputs.append(entry)
+    return {
+        "id": row.id,
+        "known": True,
+        "pipeline": row.pipeline_name,
+        "pipeline_version": row.pipeline_version,
+        "status": row.status,
+        "parameters": row.parameters,
+        "started_at": row.started_at.isoformat(),
+        "input_data": inputs,
+    }
+
+
+def _input_uris(arguments: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for key in _INPUT_SECTIONS:
+        if key in arguments:
+            _collect_uris(arguments[key], found)
+    return found
+
+
+def _collect_uris(value: Any, found: list[str]) -> None:
+    if isinstance(value, str):
+        found.append(value)
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            if key in _URI_KEYS or isinstance(inner, list):
+                _collect_uris(inner, found)
+    elif isinstance(value, list):
+        for inner in value:
+            _collect_uris(inner, found)

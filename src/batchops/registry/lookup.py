@@ -1,0 +1,36 @@
+"""What `--model GROUP[/VERSION]|PATH` means: a registry version to score with, or a file."""
+
+from __future__ import annotations
+
+from batchops.errors import InvalidInput, NotFound
+from batchops.registry.records import ModelVersion
+from batchops.registry.refs import is_registry_ref, parse_version_ref
+from batchops.registry.status import APPROVED
+from batchops.store import artifacts
+
+
+def approved_version(spec: str) -> ModelVersion:
+    """`GROUP` -> its latest Approved version; `GROUP/VERSION` -> that version, if Approved."""
+    from batchops.registry.versions import get_version, latest_version
+
+    if "/" not in spec:
+        return latest_version(spec, APPROVED)
+    group, number = parse_version_ref(spec)
+    version = get_version(group, number)
+    if version.status != APPROVED:
+        raise InvalidInput(
+            f"model version {spec} is {version.status}, not Approved; approve it first "
+            f"(batchops registry approve {spec} --reason ...)"
+        )
+    return version
+
+
+def model_data_uri(spec: str) -> str:
+    """The model.tar.gz to load for `spec`: an existing path or URI, else a registry reference."""
+    if "://" in spec or artifacts.exists(spec):
+        if not artifacts.exists(spec):
+            raise NotFound(f"model {spec} does not exist")
+        return spec
+    if is_registry_ref(spec):
+        return approved_version(spec).model_data_uri
+    raise NotFound(f"model {spec!r} is neither an existing file nor a GROUP[/VERSION] reference")

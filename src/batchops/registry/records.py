@@ -1,0 +1,175 @@
+"""What the registry hands out: plain values, detached from the database session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from batchops.store.schema.registry import (
+    ApprovalChangeRow,
+    ModelGroupRow,
+    ModelVersionRow,
+    RegistryEventRow,
+)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+@dataclass(frozen=True)
+class ApprovalChange:
+    from_status: str | None
+    to_status: str
+    user: str
+    reason: str
+    at: datetime
+
+    @classmethod
+    def of(cls, row: ApprovalChangeRow) -> ApprovalChange:
+        return cls(row.from_status, row.to_status, row.user, row.reason, row.at)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": self.from_status,
+            "to": self.to_status,
+            "user": self.user,
+            "reason": self.reason,
+            "at": _iso(self.at),
+        }
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    group: str
+    version: int
+    status: str
+    description: str
+    model_data_uri: str
+    inference_spec: dict[str, Any]
+    metrics: dict[str, Any]
+    metrics_uri: str | None
+    statistics_uri: str | None
+    constraints_uri: str | None
+    custom_metadata: dict[str, Any]
+    execution_id: str | None
+    step_name: str | None
+    created_by: str
+    created_at: datetime
+    approval_history: list[ApprovalChange] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.group}/{self.version}"
+
+    @classmethod
+    def of(cls, row: ModelVersionRow, history: list[ApprovalChangeRow]) -> ModelVersion:
+        return cls(
+            group=row.group_name,
+            version=row.version,
+            status=row.status,
+            description=row.description,
+            model_data_uri=row.model_data_uri,
+            inference_spec=dict(row.inference_spec or {}),
+            metrics=dict(row.metrics or {}),
+            metrics_uri=row.metrics_uri,
+            statistics_uri=row.statistics_uri,
+            constraints_uri=row.constraints_uri,
+            custom_metadata=dict(row.custom_metadata or {}),
+            execution_id=row.execution_id,
+            step_name=row.step_name,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            approval_history=[ApprovalChange.of(change) for change in history],
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "group": self.group,
+            "version": self.version,
+            "status": self.status,
+            "description": self.description,
+            "model_data_uri": self.model_data_uri,
+            "inference_spec": self.inference_spec,
+            "metrics": self.metrics,
+            "metrics_uri": self.metrics_uri,
+            "baseline": {
+                "statistics_uri": self.statistics_uri,
+                "constraints_uri": self.constraints_uri,
+            },
+            "custom_metadata": self.custom_metadata,
+            "execution_id": self.execution_id,
+            "step_name": self.step_name,
+            "created_by": self.created_by,
+            "created_at": _iso(self.created_at),
+            "approval_history": [change.to_json() for change in self.approval_history],
+        }
+
+
+@dataclass(frozen=True)
+class ModelGroup:
+    name: str
+    description: str
+    created_by: str
+    created_at: datetime
+    version_count: int
+    status_counts: dict[str, int]
+
+    @classmethod
+    def of(cls, row: ModelGroupRow, status_counts: dict[str, int]) -> ModelGroup:
+        return cls(
+            name=row.name,
+            description=row.description,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            version_count=sum(status_counts.values()),
+            status_counts=status_counts,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "created_by": self.created_by,
+            "created_at": _iso(self.created_at),
+            "version_count": self.version_count,
+            "status_counts": self.status_counts,
+        }
+
+
+@dataclass(frozen=True)
+class RegistryEvent:
+    position: int
+    type: str
+    group: str
+    version: int | None
+    old_status: str | None
+    new_status: str | None
+    user: str
+    at: datetime
+
+    @classmethod
+    def of(cls, row: RegistryEventRow) -> RegistryEvent:
+        return cls(
+            row.id,
+            row.type,
+            row.group_name,
+            row.version,
+            row.old_status,
+            row.new_status,
+            row.user,
+            row.at,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "type": self.type,
+            "group": self.group,
+            "version": self.version,
+            "old_status": self.old_status,
+            "new_status": self.new_status,
+            "user": self.user,
+            "at": _iso(self.at),
+        }

@@ -1,0 +1,220 @@
+"""Model versions: registration with the next number, lookup, and the approval workflow.
+
+A version is immutable once registered; only its status (with who, when and why) and its
+description change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from batchops.errors import InvalidInput, NotFound
+from batchops.registry import events
+from batchops.registry.groups import ensure_group, group_row
+from batchops.registry.records import ModelVersion
+from batchops.registry.refs import check_group_name
+from batchops.registry.status import APPROVED, PENDING, REJECTED, STATUSES, check_status
+from batchops.settings import current_user
+from batchops.store.db import session_scope
+from batchops.store.schema import utcnow
+from batchops.store.schema.registry import ApprovalChangeRow, ModelVersionRow
+
+
+def register_version(
+    group: str,
+    *,
+    model_data_uri: str,
+    inference_spec: dict[str, Any] | None = None,
+    metrics: dict[str, Any] | None = None,
+    metrics_uri: str | None = None,
+    statistics_uri: str | None = None,
+    constraints_uri: str | None = None,
+    custom_metadata: dict[str, Any] | None = None,
+    execution_id: str | None = None,
+    step_name: str | None = None,
+    description: str = "",
+    status: str = PENDING,
+    user: str | None = None,
+) -> ModelVersion:
+    """Register the next version of `group` (created when missing)."""
+    if not model_data_uri:
+        raise InvalidInput("a model version needs a model data URI")
+    status = check_status(status)
+    user = user or current_user()
+    with session_scope() as session:
+        row = ensure_group(session, group, user)
+        row.latest_version += 1
+        version = ModelVersionRow(
+            group_name=group,
+            version=row.latest_version,
+            status=status,
+            description=description,
+            model_data_uri=model_data_uri,
+            inference_spec=inference_spec or {},
+            metrics=metrics or {},
+            metrics_uri=metrics_uri,
+            statistics_uri=statistics_uri,
+            constraints_uri=constraints_uri,
+            custom_metadata=custom_metadata or {},
+            execution_id=execution_id,
+            step_name=step_name,
+            created_by=user,
+            created_at=utcnow(),
+        )
+        session.add(version)
+        session.flush()
+        session.add(
+            ApprovalChangeRow(
+                version_id=version.id,
+                from_status=None,
+                to_status=status,
+                user=user,
+                reason="registered",
+                at=version.created_at,
+            )
+        )
+        events.append_event(
+            session,
+            events.VERSION_REGISTERED,
+            group,
+            version=version.version,
+            new_status=status,
+            user=user,
+        )
+        return _detached(session, version)
+
+
+def get_version(group: str, version: int) -> ModelVersion:
+    with session_scope() as session:
+        return _detached(session, version_row(session, group, version))
+
+
+def list_versions(group: str, status: str | None = None) -> list[ModelVersion]:
+    """The group's versions, newest first, optionally of one status."""
+    with session_scope() as session:
+        group_row(session, group)
+        query = select(ModelVersionRow).where(ModelVersionRow.group_name == group)
+        if status is not None:
+            query = query.where(ModelVersionRow.status == check_status(status))
+        rows = session.scalars(query.order_by(ModelVersionRow.version.desc())).all()
+        return [_detached(session, row) for row in rows]
+
+
+def latest_version(group: str, status: str | None = APPROVED) -> ModelVersion:
+    """The highest-numbered version of `group` with `status` (any status when None).
+
+    The error names the statuses the group does hold, so "nothing approved yet" is obvious.
+    """
+    wanted = check_status(status) if status is not None else None
+    with session_scope() as session:
+        group_row(session, group)
+        query = select(ModelVersionRow).where(ModelVersionRow.group_name == group)
+        if wanted is not None:
+            query = query.where(ModelVersionRow.status == wanted)
+        row = session.scalars(query.order_by(ModelVersionRow.version.desc()).limit(1)).first()
+        if row is None:
+            held = _held_statuses(session, group)
+            raise NotFound(
+                f"model package group {group!r} has no {wanted or 'registered'} version; "
+                f"it holds {held}"
+            )
+        return _detached(session, row)
+
+
+def update_status(
+    group: str, version: int, status: str, *, reason: str = "", user: str | None = None
+) -> ModelVersion:
+    """Move a version to `status`, recording who, when and why, and appending an event."""
+    status = check_status(status)
+    user = user or current_user()
+    with session_scope() as session:
+        row = version_row(session, group, version, lock=True)
+        if row.status != status:
+            session.add(
+                ApprovalChangeRow(
+                    version_id=row.id,
+                    from_status=row.status,
+                    to_status=status,
+                    user=user,
+                    reason=reason,
+                    at=utcnow(),
+                )
+            )
+            events.append_event(
+                session,
+                events.STATUS_CHANGED,
+                group,
+                version=version,
+                old_status=row.status,
+                new_status=status,
+                user=user,
+            )
+            row.status = status
+        return _detached(session, row)
+
+
+def approve(group: str, version: int, *, reason: str = "", user: str | None = None) -> ModelVersion:
+    return update_status(group, version, APPROVED, reason=reason, user=user)
+
+
+def reject(group: str, version: int, *, reason: str = "", user: str | None = None) -> ModelVersion:
+    return update_status(group, version, REJECTED, reason=reason, user=user)
+
+
+def update_description(group: str, version: int, description: str) -> ModelVersion:
+    with session_scope() as session:
+        row = version_row(session, group, version, lock=True)
+        row.description = description
+        return _detached(session, row)
+
+
+def versions_registered_by(execution_id: str) -> list[ModelVersion]:
+    with session_scope() as session:
+        rows = session.scalars(
+            select(ModelVersionRow)
+            .where(ModelVersionRow.execution_id == execution_id)
+            .order_by(ModelVersionRow.group_name, ModelVersionRow.version)
+        ).all()
+        return [_detached(session, row) for row in rows]
+
+
+def version_row(
+    session: Session, group: str, version: int, *, lock: bool = False
+) -> ModelVersionRow:
+    check_group_name(group)
+    group_row(session, group)
+    query = select(ModelVersionRow).where(
+        ModelVersionRow.group_name == group, ModelVersionRow.version == version
+    )
+    row = session.scalars(query.with_for_update() if lock else query).first()
+    if row is None:
+        numbers = session.scalars(
+            select(ModelVersionRow.version)
+            .where(ModelVersionRow.group_name == group)
+            .order_by(ModelVersionRow.version)
+        ).all()
+        known = f"versions 1 to {numbers[-1]}" if numbers else "no versions"
+        raise NotFound(f"model version {group}/{version} does not exist; {group!r} has {known}")
+    return row
+
+
+def _held_statuses(session: Session, group: str) -> str:
+    statuses = session.scalars(
+        select(ModelVersionRow.status).where(ModelVersionRow.group_name == group)
+    ).all()
+    if not statuses:
+        return "no versions"
+    counts = {status: statuses.count(status) for status in STATUSES if status in statuses}
+    return ", ".join(f"{n} {status}" for status, n in counts.items())
+
+
+def _detached(session: Session, row: ModelVersionRow) -> ModelVersion:
+    history = session.scalars(
+        select(ApprovalChangeRow)
+        .where(ApprovalChangeRow.version_id == row.id)
+        .order_by(ApprovalChangeRow.id)
+    ).all()
+    return ModelVersion.of(row, list(history))
