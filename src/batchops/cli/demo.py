@@ -23,7 +23,7 @@ def demo(
     rows: Annotated[int, typer.Option(help="Rows of training data to generate.")] = 5000,
     batch_rows: Annotated[int, typer.Option(help="Rows of each scoring batch.")] = 1000,
 ) -> None:
-    """Synthetic data -> train-and-baseline -> approve -> batch-inference, twice; prints a summary."""
+    """Synthetic data, train-and-baseline, approval, then batch-inference twice; a summary."""
     import os
 
     from batchops.errors import JobFailed
@@ -39,7 +39,9 @@ def demo(
     settings = get_settings()
     folder = example_dir()
     stdout.rule("[bold]batchops demo")
-    stdout.print(f"home: {settings.home}\ndatabase: {settings.db_url}\nartifacts: {settings.artifacts}")
+    stdout.print(
+        f"home: {settings.home}\ndatabase: {settings.db_url}\nartifacts: {settings.artifacts}"
+    )
 
     raw = write_churn_csv(folder / f"churn-{rows}.csv", rows, seed=0)
     stdout.print(f"\n[bold]1. data[/bold]: {rows} synthetic customer-churn rows -> {raw}")
@@ -55,7 +57,9 @@ def demo(
     model = registry.update_status(
         group, int(version), "Approved", reason="approved by batchops demo", user=settings.user
     )
-    metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(model.metrics.items()) if k in ("accuracy", "auc", "f1"))
+    metrics = ", ".join(
+        f"{k} {v:.3f}" for k, v in sorted(model.metrics.items()) if k in ("accuracy", "auc", "f1")
+    )
     stdout.print(f"\n[bold]3. approve[/bold]: {registered} -> Approved ({metrics})")
 
     vocabulary = Path(_output(steps["PrepareData"], "vocabulary")) / "vocabulary.json"
@@ -64,7 +68,9 @@ def demo(
     scoring = _run(batch_inference_pipeline(fresh), {"InputData": str(fresh)})
     _summarise(scoring)
 
-    drifted = _prepared_batch(folder, "drifted", batch_rows, seed=2, drift="shift", vocabulary=vocabulary)
+    drifted = _prepared_batch(
+        folder, "drifted", batch_rows, seed=2, drift="shift", vocabulary=vocabulary
+    )
     stdout.print(f"\n[bold]5. batch-inference[/bold] on a drifted batch: {drifted}")
     scoring = _run(batch_inference_pipeline(drifted), {"InputData": str(drifted)})
     _summarise(scoring)
@@ -85,7 +91,7 @@ def _run(pipeline: Any, parameters: dict[str, Any]) -> dict[str, Any]:
     stdout.print(f"   execution {described['id']}: {described['status']}")
     if described["status"] != "Succeeded":
         raise JobFailed(described["failure_reason"] or "the execution failed")
-    return described  # type: ignore[no-any-return]
+    return described
 
 
 def _output(step: dict[str, Any], name: str) -> str:
@@ -113,10 +119,14 @@ def _summarise(execution: dict[str, Any]) -> None:
     quality = step["properties"]["DataQuality"]
     files = sorted(Path(predictions).glob("*.out")) if artifacts.is_local(predictions) else []
     sample = files[0].read_text().splitlines()[:5] if files else []
-    stdout.print(f"   predictions: {predictions} ({step['properties']['TransformOutput']['Rows']} rows)")
+    stdout.print(
+        f"   predictions: {predictions} ({step['properties']['TransformOutput']['Rows']} rows)"
+    )
     stdout.print(f"   sample: {', '.join(sample)}")
     violations = json.loads(artifacts.read_text(quality["ViolationReport"])).get("violations", [])
-    stdout.print(f"   violations: {len(violations)} ({', '.join(quality['ViolationTypes']) or 'none'})")
+    stdout.print(
+        f"   violations: {len(violations)} ({', '.join(quality['ViolationTypes']) or 'none'})"
+    )
     for violation in violations[:5]:
         stdout.print(f"     - {violation['feature_name']}: {violation['constraint_check_type']}")
     stdout.print(f"   report: {quality['Report']}")

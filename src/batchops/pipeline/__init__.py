@@ -40,8 +40,8 @@ from batchops.pipeline.steps import (
     RegisterModel,
     TrainingInput,
     TrainingStep,
-    TransformInput,
     Transformer,
+    TransformInput,
     TransformStep,
     XGBoost,
 )

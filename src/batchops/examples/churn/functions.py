@@ -5,7 +5,9 @@ from __future__ import annotations
 from batchops import registry
 
 
-def get_approved_model(model_package_group: str, execution_id: str | None = None) -> dict[str, object]:
+def get_approved_model(
+    model_package_group: str, execution_id: str | None = None
+) -> dict[str, object]:
     """The newest Approved version of the group, and the baseline it was registered with.
 
     The original's Lambda sorted approved packages by creation time ascending and took the

@@ -40,7 +40,9 @@ def _monitor(args: dict[str, Any], context: StepContext) -> dict[str, Any]:
     )
     published = context.publish(out_dir, "monitoring")
     record_check(published, check, context)
-    context.log(f"data-quality check of {dataset}: {len(check.violations)} violation(s), {published}")
+    context.log(
+        f"data-quality check of {dataset}: {len(check.violations)} violation(s), {published}"
+    )
     fail_if_violations(check.violations, _truthy(spec.get("FailOnViolation", True)), context)
     return {
         "Uri": published,

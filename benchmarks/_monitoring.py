@@ -1,0 +1,70 @@
+"""Shared by the monitoring benchmarks: churn data on disk, and a job run in a fresh process.
+
+A job runs in its own Python process so its peak memory (ru_maxrss of that process and of the
+worker processes it starts) is measured alone, without the data generator's.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+_RUNNER = r"""
+import json, resource, sys, time
+from batchops.monitor import baseline, check
+job = json.loads(sys.argv[1])
+started = time.perf_counter()
+if job["kind"] == "baseline":
+    result = baseline(job["data"], job["out"], workers=job["workers"])
+    rows = result.row_count
+else:
+    result = check(job["data"], statistics=job["statistics"], constraints=job["constraints"],
+                   out_dir=job["out"], workers=job["workers"])
+    rows = result.row_count
+seconds = time.perf_counter() - started
+self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"rows": rows, "seconds": seconds, "self_mb": self_kb / 1024,
+                  "worker_mb": children_kb / 1024,
+                  "violations": len(getattr(result, "violations", []))}))
+"""
+
+
+def churn_file(folder: Path, rows: int, seed: int, drift: str | None = None) -> Path:
+    """A churn CSV of `rows` rows, generated once and kept in `folder`."""
+    from batchops.examples.churn.data import write_churn_csv
+
+    name = f"churn-{rows}-{seed}{'-' + drift if drift else ''}.csv"
+    path = folder / name
+    if not path.exists():
+        started = time.perf_counter()
+        write_churn_csv(path, rows, seed=seed, drift=drift)
+        elapsed = time.perf_counter() - started
+        size = path.stat().st_size / 2**20
+        print(f"  (generated {path.name}: {size:,.0f} MiB in {elapsed:.1f} s)")
+    return path
+
+
+def run_job(job: dict[str, object]) -> dict[str, float]:
+    """Run a monitoring job in a fresh interpreter; return its figures."""
+    completed = subprocess.run(
+        [sys.executable, "-c", _RUNNER, json.dumps(job)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def report(label: str, figures: dict[str, float], file_bytes: int) -> None:
+    rows, seconds = figures["rows"], figures["seconds"]
+    peak = figures["self_mb"] + figures["worker_mb"] * figures.get("workers", 1)
+    print(
+        f"{label}: {rows:,.0f} rows in {seconds:.2f} s = {rows / seconds:,.0f} rows/s; "
+        f"peak RSS main {figures['self_mb']:,.0f} MiB, largest worker {figures['worker_mb']:,.0f} "
+        f"MiB (all processes at most {peak:,.0f} MiB; file {file_bytes / 2**20:,.0f} MiB)"
+    )

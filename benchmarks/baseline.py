@@ -1,0 +1,42 @@
+"""Throughput and peak memory of `batchops.monitor.baseline` on synthetic churn data.
+
+    .venv/bin/python benchmarks/baseline.py [--rows 1000000] [--workers N] [--dir DIR]
+
+Target (issue 3): at least 1,500,000 rows/s on 2 cores for 1,000,000 rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from _monitoring import churn_file, report, run_job
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--dir", type=Path, help="Keep the generated data here (reused).")
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-baseline-") as scratch:
+        folder = arguments.dir or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        data = churn_file(folder, arguments.rows, seed=1)
+        for workers in sorted({1, arguments.workers}):
+            figures = run_job(
+                {
+                    "kind": "baseline",
+                    "data": str(data),
+                    "out": str(Path(scratch) / f"out-{workers}"),
+                    "workers": workers,
+                }
+            )
+            figures["workers"] = workers
+            report(f"baseline, {workers} worker(s)", figures, data.stat().st_size)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The `batchops` command: one module per command group, wired together in `main`."""

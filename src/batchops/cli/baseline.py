@@ -1,0 +1,81 @@
+"""`batchops baseline DATA --out DIR`: statistics.json and constraints.json of a dataset."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from batchops.cli.output import print_json, stdout
+
+HeaderFlag = Annotated[
+    bool | None,
+    typer.Option(
+        "--header/--no-header",
+        help="Whether CSV files start with a header row (default: guessed from the first rows).",
+    ),
+]
+IgnoreColumns = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore-column",
+        help="A column to leave out: a header name, or _c0, _c1, ... without a header. Repeatable.",
+    ),
+]
+FormatOption = Annotated[
+    str | None,
+    typer.Option("--format", help="csv, parquet or jsonl (default: from each file's name)."),
+]
+WorkersOption = Annotated[
+    int | None, typer.Option(help="Processes reading parts of large files (default: CPUs).")
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("baseline")(baseline_command)
+
+
+def baseline_command(
+    data: Annotated[str, typer.Argument(help="A CSV, Parquet or JSON Lines file, or a directory.")],
+    out: Annotated[str, typer.Option("--out", help="Directory to write the two files into.")],
+    header: HeaderFlag = None,
+    ignore_column: IgnoreColumns = None,
+    data_format: FormatOption = None,
+    workers: WorkersOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Profile a dataset into SageMaker Model Monitor's statistics.json and constraints.json."""
+    from batchops.monitor import baseline
+
+    result = baseline(
+        data,
+        out,
+        header=header,
+        ignore_columns=ignore_column or (),
+        data_format=data_format,
+        workers=workers,
+    )
+    if as_json:
+        print_json(
+            {
+                "rows": result.row_count,
+                "features": [
+                    {"name": f.name, "inferred_type": f.inferred_type}
+                    for f in result.statistics.features
+                ],
+                "statistics_uri": result.statistics_uri,
+                "constraints_uri": result.constraints_uri,
+            }
+        )
+        return
+    types: dict[str, int] = {}
+    for feature in result.statistics.features:
+        types[feature.inferred_type] = types.get(feature.inferred_type, 0) + 1
+    described = ", ".join(f"{count} {kind}" for kind, count in sorted(types.items()))
+    stdout.print(
+        f"baselined {result.row_count:,} rows, {len(result.statistics.features)} features "
+        f"({described})"
+    )
+    stdout.print(f"statistics:  {result.statistics_uri}", soft_wrap=True)
+    stdout.print(f"constraints: {result.constraints_uri}", soft_wrap=True)

@@ -1,0 +1,85 @@
+"""`batchops execution list | describe ID | logs ID [STEP] | retry ID`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from batchops.cli.output import print_json, stderr, stdout
+
+app = typer.Typer(help="Executions: status, logs, retry.", no_args_is_help=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
+
+
+@app.command("list")
+def list_(
+    pipeline: Annotated[str | None, typer.Option(help="Only this pipeline's.")] = None,
+    limit: int = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recent executions, newest first."""
+    from batchops.runtime.records import list_executions
+
+    rows = list_executions(pipeline, limit)
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        stdout.print(f"{r['id']}  {r['pipeline']:<22} {r['status']:<10} {r['started_at']}")
+
+
+@app.command()
+def describe(execution_id: str, as_json: JsonFlag = False) -> None:
+    """An execution with each step's status, properties and failure."""
+    from batchops.runtime.records import execution_json
+
+    described = execution_json(execution_id)
+    if as_json:
+        print_json(described)
+        return
+    stdout.print(f"[bold]{described['id']}[/bold] {described['pipeline']}: {described['status']}")
+    if described["failure_reason"]:
+        stdout.print(f"  failure: {described['failure_reason']}")
+    for step in described["steps"]:
+        cached = f" (cached from {step['cached_from']})" if step.get("cached_from") else ""
+        stdout.print(f"  {step['name']:<34} {step['status']}{cached}")
+
+
+@app.command()
+def logs(execution_id: str, step: Annotated[str | None, typer.Argument()] = None) -> None:
+    """The captured output of each step (or one step)."""
+    from batchops.errors import NotFound
+    from batchops.runtime.executor import logs_of
+    from batchops.runtime.records import get_execution_row, step_rows
+
+    get_execution_row(execution_id)
+    names = [r.name for r in step_rows(execution_id)]
+    if step and step not in names:
+        raise NotFound(f"execution {execution_id} has no step {step!r}; steps: {', '.join(names)}")
+    for name, text in logs_of(execution_id, step).items():
+        stdout.print(f"[bold]== {name}[/bold]", soft_wrap=True)
+        stdout.out(text, end="")
+
+
+@app.command()
+def retry(
+    execution_id: str,
+    wait: Annotated[bool, typer.Option("--wait", help="Run here and wait for the end.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run again from the failed steps, reusing the outputs of the steps that succeeded."""
+    from batchops.errors import JobFailed
+    from batchops.runtime.execution import retry_execution
+
+    def show_event(step: str, status: str, message: str) -> None:
+        stderr.print(f"  {step:<34} {status} {message.splitlines()[0] if message else ''}")
+
+    execution = retry_execution(execution_id, wait=wait, on_event=show_event if wait else None)
+    described = execution.describe()
+    if as_json:
+        print_json(described)
+    else:
+        stdout.print(f"execution {execution.id}: {described['status']}")
+    if wait and described["status"] != "Succeeded":
+        raise JobFailed(described["failure_reason"] or "the execution failed")

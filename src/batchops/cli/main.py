@@ -1,0 +1,50 @@
+"""`batchops`: wires the command groups together and turns failures into exit codes.
+
+Exit codes: 0 done, 1 the job ran and failed, 2 bad usage or bad input. Command modules
+import their heavy libraries inside the commands, so `batchops --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from batchops.cli import baseline, data, demo, execution, monitor, pipeline, registry, transform
+from batchops.errors import BatchopsError, JobFailed
+
+app = typer.Typer(
+    name="batchops",
+    help="MLOps for batch use cases, local-first: pipelines, registry, monitoring, transform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(pipeline.app, name="pipeline")
+app.add_typer(execution.app, name="execution")
+app.add_typer(registry.app, name="registry")
+app.add_typer(data.app, name="data")
+baseline.register(app)
+monitor.register(app)
+transform.register(app)
+demo.register(app)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Entry point: run the command and exit with 0, 1 or 2.
+
+    Click handles usage errors itself (exit 2); our own errors pass through it to here.
+    """
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="batchops", standalone_mode=True)
+    except BatchopsError as error:
+        sys.stderr.write(f"error: {error}\n")
+        sys.exit(2)
+    except JobFailed as error:
+        sys.stderr.write(f"failed: {error}\n")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run()

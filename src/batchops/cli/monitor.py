@@ -1,0 +1,74 @@
+"""`batchops monitor DATA --statistics FILE --constraints FILE --out DIR`: check a batch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from batchops.cli.baseline import FormatOption, IgnoreColumns, JsonFlag, WorkersOption
+from batchops.cli.output import print_json, stdout
+
+
+def register(app: typer.Typer) -> None:
+    app.command("monitor")(monitor_command)
+
+
+def monitor_command(
+    data: Annotated[str, typer.Argument(help="The batch: a file or a directory of files.")],
+    statistics: Annotated[
+        str, typer.Option("--statistics", help="The baseline's statistics.json.")
+    ],
+    constraints: Annotated[
+        str, typer.Option("--constraints", help="The baseline's constraints.json.")
+    ],
+    out: Annotated[str, typer.Option("--out", help="Directory for the outputs.")],
+    fail_on_violation: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-violation", help="Exit 1 when a violation is found (outputs are written)."
+        ),
+    ] = False,
+    header: Annotated[
+        bool | None,
+        typer.Option(
+            "--header/--no-header",
+            help="Whether CSV files start with a header row (default: as the baseline was made).",
+        ),
+    ] = None,
+    ignore_column: IgnoreColumns = None,
+    data_format: FormatOption = None,
+    workers: WorkersOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check a batch against a baseline: violations, metrics and an HTML report."""
+    from batchops.errors import JobFailed
+    from batchops.monitor import check
+    from batchops.monitor.jobs import result_summary, violation_summary
+
+    result = check(
+        data,
+        statistics=statistics,
+        constraints=constraints,
+        out_dir=out,
+        header=header,
+        ignore_columns=ignore_column or (),
+        data_format=data_format,
+        workers=workers,
+    )
+    if as_json:
+        print_json(result_summary(result))
+    else:
+        if result.violations:
+            stdout.print(violation_summary(result), soft_wrap=True)
+            for violation in result.violations:
+                stdout.print(
+                    f"  {violation.constraint_check_type:<25} {violation.feature_name}",
+                    soft_wrap=True,
+                )
+        else:
+            stdout.print(f"no violations in {result.row_count:,} rows")
+        stdout.print(f"report:     {result.report_uri}", soft_wrap=True)
+        stdout.print(f"violations: {result.violations_uri}", soft_wrap=True)
+    if fail_on_violation and result.violations:
+        raise JobFailed(violation_summary(result))

@@ -1,0 +1,235 @@
+"""`batchops registry …`: groups, versions, approval, lookup, lineage, events, export/import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from batchops.cli.output import print_json, stdout
+
+if TYPE_CHECKING:
+    from batchops.registry import ModelVersion
+
+app = typer.Typer(help="Model registry: versions, approval, lineage.", no_args_is_help=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
+Reason = Annotated[str, typer.Option("--reason", help="Why; kept in the approval history.")]
+VersionRef = Annotated[str, typer.Argument(metavar="GROUP/VERSION")]
+
+
+@app.command()
+def groups(as_json: JsonFlag = False) -> None:
+    """Model package groups, with how many versions of each status they hold."""
+    from batchops import registry
+
+    found = registry.list_groups()
+    if as_json:
+        print_json([group.to_json() for group in found])
+        return
+    if not found:
+        stdout.print("no model package groups yet")
+    for group in found:
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(group.status_counts.items())) or "empty"
+        stdout.print(f"{group.name:<32} {counts}")
+
+
+@app.command("create-group")
+def create_group(
+    name: str,
+    description: Annotated[str, typer.Option(help="What the group's models are for.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an empty model package group (RegisterModel also creates missing ones)."""
+    from batchops import registry
+
+    group = registry.create_group(name, description)
+    print_json(group.to_json()) if as_json else stdout.print(f"created group {group.name}")
+
+
+@app.command("delete-group")
+def delete_group(name: str) -> None:
+    """Delete a group; refused while it holds any version."""
+    from batchops import registry
+
+    registry.delete_group(name)
+    stdout.print(f"deleted group {name}")
+
+
+@app.command()
+def versions(
+    group: str,
+    status: Annotated[str | None, typer.Option(help="Only versions of this status.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The group's versions, newest first."""
+    from batchops import registry
+
+    found = registry.list_versions(group, status)
+    if as_json:
+        print_json([version.to_json() for version in found])
+        return
+    for version in found:
+        _print_line(version)
+
+
+@app.command()
+def describe(ref: VersionRef, as_json: JsonFlag = False) -> None:
+    """One version: its model, metrics, baselines, metadata and approval history."""
+    from batchops import registry
+
+    version = registry.get_version(*registry.parse_version_ref(ref))
+    print_json(version.to_json()) if as_json else _print_detail(version)
+
+
+@app.command()
+def latest(
+    group: str,
+    status: Annotated[str, typer.Option(help="Status to look for; 'any' for any.")] = "Approved",
+    as_json: JsonFlag = False,
+) -> None:
+    """The highest-numbered version of the group with the status (Approved by default)."""
+    from batchops import registry
+
+    version = registry.latest_version(group, None if status.lower() == "any" else status)
+    print_json(version.to_json()) if as_json else _print_detail(version)
+
+
+@app.command()
+def approve(ref: VersionRef, reason: Reason = "", as_json: JsonFlag = False) -> None:
+    """Approve a version for production use."""
+    _set_status(ref, "Approved", reason, as_json)
+
+
+@app.command()
+def reject(ref: VersionRef, reason: Reason = "", as_json: JsonFlag = False) -> None:
+    """Reject a version."""
+    _set_status(ref, "Rejected", reason, as_json)
+
+
+@app.command("set-status")
+def set_status(
+    ref: VersionRef,
+    status: Annotated[str, typer.Argument(help="PendingManualApproval, Approved or Rejected.")],
+    reason: Reason = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Move a version to any status, e.g. back to PendingManualApproval."""
+    _set_status(ref, status, reason, as_json)
+
+
+@app.command()
+def lineage(
+    ref: Annotated[str | None, typer.Argument(metavar="[GROUP/VERSION]")] = None,
+    execution: Annotated[str | None, typer.Option(help="An execution's lineage instead.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Where a version came from (execution, parameters, input data) and which runs used it."""
+    from batchops import registry
+    from batchops.errors import InvalidInput
+
+    if (ref is None) == (execution is None):
+        raise InvalidInput("lineage: give either GROUP/VERSION or --execution ID")
+    if execution is not None:
+        found = registry.execution_lineage(execution)
+    else:
+        found = registry.version_lineage(*registry.parse_version_ref(str(ref)))
+    if as_json:
+        print_json(found)
+        return
+    _print_tree(found)
+
+
+@app.command()
+def events(
+    after: Annotated[int, typer.Option(help="Start after this position.")] = 0,
+    limit: int = 100,
+    consumer: Annotated[
+        str | None, typer.Option(help="Read from, and then advance, this consumer's position.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The registry's event log, oldest first."""
+    from batchops import registry
+
+    found = registry.poll(consumer, limit) if consumer else registry.read_events(after, limit)
+    if as_json:
+        print_json([event.to_json() for event in found])
+    else:
+        for event in found:
+            where = f"{event.group}/{event.version}" if event.version else event.group
+            change = f" {event.old_status or '-'} -> {event.new_status}" if event.new_status else ""
+            stdout.print(
+                f"{event.position:>6} {event.at:%Y-%m-%d %H:%M:%S} {event.type} {where}"
+                f"{change} by {event.user}"
+            )
+    if consumer and found:
+        registry.commit_position(consumer, found[-1].position)
+
+
+@app.command("export")
+def export(ref: VersionRef, directory: Path) -> None:
+    """Write a self-contained folder (model, evaluation, baseline, metadata with checksums)."""
+    from batchops import registry
+
+    target = registry.export_version(*registry.parse_version_ref(ref), directory)
+    stdout.print(f"exported {ref} to {target}")
+
+
+@app.command("import")
+def import_(
+    directory: Path,
+    group: Annotated[str, typer.Option("--group", help="Group to register into.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Register an exported folder as a new version, after verifying every checksum."""
+    from batchops import registry
+
+    version = registry.import_version(directory, group)
+    if as_json:
+        print_json(version.to_json())
+    else:
+        stdout.print(f"imported {directory} as {version.ref} ({version.status})")
+
+
+def _set_status(ref: str, status: str, reason: str, as_json: bool) -> None:
+    from batchops import registry
+
+    group, number = registry.parse_version_ref(ref)
+    version = registry.update_status(group, number, status, reason=reason)
+    if as_json:
+        print_json(version.to_json())
+    else:
+        stdout.print(f"{version.ref}: {version.status}")
+
+
+def _print_line(version: ModelVersion) -> None:
+    metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted(version.metrics.items())[:3])
+    stdout.print(
+        f"{version.ref:<28} {version.status:<22} {version.created_at:%Y-%m-%d %H:%M} {metrics}"
+    )
+
+
+def _print_detail(version: ModelVersion) -> None:
+    stdout.print(f"[bold]{version.ref}[/bold]  {version.status}")
+    stdout.print(f"  model data   {version.model_data_uri}")
+    for name, value in sorted(version.metrics.items()):
+        stdout.print(f"  {name:<12} {value}")
+    stdout.print(f"  statistics   {version.statistics_uri or '-'}")
+    stdout.print(f"  constraints  {version.constraints_uri or '-'}")
+    for key, value in sorted(version.custom_metadata.items()):
+        stdout.print(f"  {key}: {value}")
+    stdout.print(f"  made by      {version.execution_id or '-'} ({version.created_by})")
+    stdout.print("  history:")
+    for change in version.approval_history:
+        why = f" - {change.reason}" if change.reason else ""
+        stdout.print(
+            f"    {change.at:%Y-%m-%d %H:%M:%S} {change.from_status or '-'} -> "
+            f"{change.to_status} by {change.user}{why}"
+        )
+
+
+def _print_tree(found: dict[str, object], indent: str = "") -> None:
+    import json
+
+    stdout.print(json.dumps(found, indent=2, default=str))

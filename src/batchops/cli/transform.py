@@ -1,0 +1,197 @@
+"""`batchops transform`: score a batch with a registered model version or a model file.
+
+`--model GROUP` uses the group's latest approved version, `GROUP/VERSION` that version,
+and an existing path (model.tar.gz or a folder holding it) is used as is. Progress goes to
+stderr; stdout gets a summary, or exactly one JSON object with --json.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from batchops.errors import BatchopsError, InvalidInput
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="transform")(transform_command)
+
+
+def transform_command(
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="GROUP (its latest approved version), GROUP/VERSION, or a model.tar.gz path.",
+        ),
+    ],
+    input: Annotated[
+        str,
+        typer.Option("--input", help="A file, a folder or a prefix (local or fsspec URL)."),
+    ],
+    output: Annotated[str, typer.Option("--output", help="Folder for the <input file>.out files.")],
+    workers: Annotated[int, typer.Option(help="Worker processes (0 scores in this process).")] = 1,
+    input_filter: Annotated[
+        str | None,
+        typer.Option("--input-filter", help="JSONPath of what the model reads, e.g. '$[1:]'."),
+    ] = None,
+    output_filter: Annotated[
+        str | None,
+        typer.Option("--output-filter", help="JSONPath of what to keep, e.g. '$[0,-1]'."),
+    ] = None,
+    join_source: Annotated[
+        bool, typer.Option("--join-source", help="Append each prediction to its input record.")
+    ] = False,
+    content_type: Annotated[
+        str | None,
+        typer.Option(
+            "--content-type",
+            help="text/csv, application/jsonlines or application/x-parquet "
+            "(default: from the file extension).",
+        ),
+    ] = None,
+    accept: Annotated[
+        str | None,
+        typer.Option("--accept", help="Output format: text/csv or application/jsonlines."),
+    ] = None,
+    header: Annotated[
+        bool | None,
+        typer.Option(
+            "--header/--no-header", help="Whether CSV inputs start with a header (default: detect)."
+        ),
+    ] = None,
+    max_rows: Annotated[
+        int | None, typer.Option("--max-rows", help="Most records per mini-batch.")
+    ] = None,
+    max_bytes: Annotated[
+        int | None, typer.Option("--max-bytes", help="Most bytes per mini-batch.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as one JSON object.")
+    ] = False,
+) -> None:
+    """Score every record of the input with a model: one output line per record, in order."""
+    import time
+
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from batchops.cli.output import print_json, stderr, stdout
+    from batchops.transform import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, estimate_rows, transform
+
+    model_uri = resolve_model(model)
+    estimate = estimate_rows(input, content_type)
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f} rows"),
+        TextColumn("{task.fields[rate]:,.0f} rows/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("scoring", total=estimate or None, rate=0.0)
+
+        def advance(rows: int) -> None:
+            done = progress.tasks[0].completed + rows
+            total = progress.tasks[0].total
+            if total is not None and done > total:
+                total = done
+            elapsed = max(time.perf_counter() - started, 1e-9)
+            progress.update(task, completed=done, total=total, rate=done / elapsed)
+
+        result = transform(
+            model_uri,
+            input,
+            output,
+            workers=workers,
+            content_type=content_type,
+            accept=accept,
+            header=header,
+            input_filter=input_filter,
+            output_filter=output_filter,
+            join_source=join_source,
+            max_rows_per_batch=max_rows or DEFAULT_MAX_ROWS,
+            max_bytes_per_batch=max_bytes or DEFAULT_MAX_BYTES,
+            progress=advance,
+        )
+    if as_json:
+        print_json(
+            {
+                "model": model_uri,
+                "rows": result.rows,
+                "input_files": result.input_files,
+                "output_files": result.output_files,
+                "seconds": round(result.seconds, 3),
+                "rows_per_second": round(result.rows / max(result.seconds, 1e-9)),
+                "workers": result.workers,
+            }
+        )
+        return
+    rate = result.rows / max(result.seconds, 1e-9)
+    stdout.print(
+        f"scored {result.rows:,} rows from {len(result.input_files)} file(s) in "
+        f"{result.seconds:.1f} s ({rate:,.0f} rows/s) with {model_uri}"
+    )
+    for path in result.output_files:
+        stdout.print(f"  {path}")
+
+
+def resolve_model(spec: str) -> str:
+    """A model path or URL as given; otherwise GROUP[/VERSION] looked up in the registry."""
+    if "://" in spec or Path(spec).exists():
+        return spec
+    if spec.endswith((".tar.gz", ".tgz")) or spec.startswith((".", "/", "~")):
+        raise InvalidInput(f"model file not found: {spec}")
+    try:
+        from batchops.registry.lookup import model_data_uri
+    except ImportError as exc:
+        raise BatchopsError(
+            f"--model {spec!r} is not a path, and the model registry is not available to "
+            f"look it up ({exc}); pass the path of a model.tar.gz instead"
+        ) from None
+    return model_data_uri(spec)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m batchops.cli.transform --model ... --input ... --output ...`, standalone."""
+    import sys
+
+    import click
+
+    from batchops.errors import JobFailed
+
+    command = typer.main.get_command(_standalone_app())
+    try:
+        command.main(args=argv, prog_name="batchops transform", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return int(done.exit_code)
+    except click.ClickException as usage:
+        usage.show()
+        return 2
+    except BatchopsError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 2
+    except JobFailed as error:
+        sys.stderr.write(f"failed: {error}\n")
+        return 1
+    return 0
+
+
+def _standalone_app() -> typer.Typer:
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    register(app)
+    return app
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""Approximate distinct counts in bounded memory, updated a whole column at a time.
+
+Model Monitor's `distinct_count` and `approximate_num_distinct_values` are approximate, which is
+what lets a column of a million distinct values be profiled without holding them. DataSketches'
+HLL, CPC and Theta sketches would do, but their Python bindings (5.2) take one value per call:
+a million distinct strings cost about 0.25 s per million rows that way. This is the same idea as
+a Theta sketch (k minimum values of a 64-bit hash) written with numpy, so a batch is one
+vectorised step: hash every value, keep those below the current threshold. Exact below
+`capacity` distinct values; relative standard error about 1/sqrt(capacity) above; mergeable,
+so partitions profiled apart combine into the same answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+CAPACITY = 4096
+_MAX_HASH = float(2**64)
+_MIX_1 = np.uint64(0xFF51AFD7ED558CCD)
+_MIX_2 = np.uint64(0xC4CEB9FE1A85EC53)
+_SHIFT = np.uint64(33)
+
+
+def hash_numbers(values: np.ndarray) -> np.ndarray:
+    """A well-mixed 64-bit hash of float64 values (MurmurHash3's finalizer on their bits).
+
+    Its first step folds the high bits down, which matters: whole numbers stored as doubles
+    have all-zero low bits.
+    """
+    bits = (values + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
+    h = bits ^ (bits >> _SHIFT)
+    h *= _MIX_1
+    h ^= h >> _SHIFT
+    h *= _MIX_2
+    h ^= h >> _SHIFT
+    return h
+
+
+def hash_strings(values: Any) -> np.ndarray:
+    """A 64-bit hash of each string of an Arrow array (nulls must be dropped first)."""
+    import polars as pl
+
+    series = pl.Series(values=values, dtype=pl.String)
+    return series.hash(seed=0x5EED).to_numpy()
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Distinct values, through Arrow's hash kernel (several times faster than sorting)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.unique(pa.array(values)))
+
+
+class DistinctCounter:
+    """Keeps the `capacity` smallest distinct hashes seen (the k-minimum-values sketch)."""
+
+    __slots__ = ("_capacity", "_hashes")
+
+    def __init__(self, capacity: int = CAPACITY) -> None:
+        self._capacity = capacity
+        self._hashes = np.empty(0, dtype=np.uint64)
+
+    def update_hashes(self, hashes: np.ndarray) -> None:
+        if self._full:
+            hashes = hashes[hashes < self._hashes[-1]]
+        if not len(hashes):
+            return
+        if len(hashes) > 2 * self._capacity:
+            hashes = _distinct(hashes)
+            if len(hashes) > self._capacity:
+                # Only the `capacity` smallest can stay: select them in linear time.
+                hashes = np.partition(hashes, self._capacity - 1)[: self._capacity]
+        merged = np.unique(np.concatenate([self._hashes, hashes]))
+        self._hashes = merged[: self._capacity]
+
+    @property
+    def _full(self) -> bool:
+        return len(self._hashes) >= self._capacity
+
+    def update_numbers(self, values: np.ndarray) -> None:
+        if not self._full:
+            values = _distinct(values)  # every hash would be kept: drop repeats first
+        self.update_hashes(hash_numbers(values))
+
+    def update_strings(self, values: Any) -> None:
+        self.update_hashes(hash_strings(values))
+
+    def merge(self, other: DistinctCounter) -> None:
+        self.update_hashes(other._hashes)
+
+    def estimate(self) -> float:
+        kept = len(self._hashes)
+        if kept < self._capacity:
+            return float(kept)
+        return (kept - 1) / ((float(self._hashes[-1]) + 1.0) / _MAX_HASH)

@@ -1,0 +1,352 @@
+"""`transform()`: score every record of an input with a model, output in input order.
+
+The main process plans mini-batches, feeds them round-robin to N worker processes (each
+loads the model once), and appends each batch's output to its file as soon as it and every
+batch before it are done, so reading, scoring and writing overlap while memory stays
+bounded by batch size times workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from batchops.errors import InvalidInput, JobFailed, at_line
+from batchops.models.loaded import LoadedModel
+from batchops.models.manifest import ModelManifest
+from batchops.transform import formats
+from batchops.transform.inputs import InputFile, list_inputs, read_range
+from batchops.transform.jsonpath import JsonPath, parse
+from batchops.transform.output import (
+    OutputFile,
+    output_uri,
+    prepare_output_root,
+    remove_leftovers,
+)
+from batchops.transform.plan import (
+    FileSpec,
+    Task,
+    batches,
+    csv_positions,
+    parquet_layout,
+    plan_file,
+)
+from batchops.transform.scoring import JobSpec
+
+if TYPE_CHECKING:
+    from batchops.transform.pool import WorkerPool
+
+DEFAULT_MAX_ROWS = 100_000
+DEFAULT_MAX_BYTES = 16 << 20
+_IN_FLIGHT_PER_WORKER = 2
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class TransformResult:
+    rows: int
+    input_files: list[str]
+    output_files: list[str]
+    seconds: float
+    batches: int
+    workers: int
+
+
+def transform(
+    model: str | Path | LoadedModel,
+    input: str | Path,
+    output: str | Path,
+    *,
+    workers: int = 1,
+    content_type: str | None = None,
+    accept: str | None = None,
+    header: bool | None = None,
+    input_filter: str | None = None,
+    output_filter: str | None = None,
+    join_source: bool = False,
+    max_rows_per_batch: int = DEFAULT_MAX_ROWS,
+    max_bytes_per_batch: int = DEFAULT_MAX_BYTES,
+    progress: Progress | None = None,
+) -> TransformResult:
+    """Write `<input file>.out` under `output` for each input file: one line per record.
+
+    `workers` processes score in parallel (0 scores in this process: no start-up cost for
+    small inputs). `content_type` defaults to what each file's extension says (CSV
+    otherwise); `accept` to the input's type (CSV for Parquet). `header=None` detects a
+    CSV header. Filters and `join_source` follow SageMaker batch transform's
+    DataProcessing. `progress` is called with the number of rows of each finished batch.
+
+    Workers are started with multiprocessing's "spawn", so a script calling this with
+    workers >= 1 needs the usual `if __name__ == "__main__":` guard.
+    """
+    started = time.perf_counter()
+    _check_limits(workers, max_rows_per_batch, max_bytes_per_batch)
+    in_path, out_path = parse(input_filter), parse(output_filter)
+    files = list_inputs(input)
+    # Workers start now: their imports overlap with loading the model and planning.
+    pool = _start_workers(workers)
+    try:
+        source = _model_source(model, load=pool is None)
+        forced = formats.normalize(content_type) if content_type else None
+        specs = [
+            plan_file(
+                item,
+                forced or formats.from_name(item.relative),
+                header,
+                source.manifest,
+                in_path,
+            )
+            for item in files
+        ]
+        _check_outputs(specs, accept, join_source, out_path)
+        root = str(output)
+        prepare_output_root(root)
+        targets = [output_uri(root, spec.input.output_name) for spec in specs]
+        for target in targets:
+            remove_leftovers(target)
+        job = JobSpec(accept, input_filter, output_filter, join_source, max_rows_per_batch)
+        assembler = _Assembler(specs, targets, progress)
+        tasks = batches(specs, max_bytes_per_batch)
+        try:
+            if pool is None:
+                assert source.loaded is not None
+                count = _score_here(job, source.loaded, tasks, assembler)
+            else:
+                count = _score_in_workers(job, source, tasks, assembler, pool)
+            assembler.finish()
+        except BaseException:
+            assembler.abort()
+            raise
+    finally:
+        if pool is not None:
+            pool.terminate()
+    return TransformResult(
+        rows=assembler.rows,
+        input_files=[spec.uri for spec in specs],
+        output_files=targets,
+        seconds=time.perf_counter() - started,
+        batches=count,
+        workers=workers,
+    )
+
+
+def _check_outputs(
+    specs: list[FileSpec], accept: str | None, join_source: bool, out_path: JsonPath
+) -> None:
+    for spec in specs:
+        output_type = formats.output_type(accept, spec.content_type)
+        joins = join_source or not out_path.is_root
+        if joins and spec.content_type not in (formats.PARQUET, output_type):
+            raise InvalidInput(
+                "join_source and output_filter need the output in the input's format "
+                f"({spec.content_type}), but accept is {output_type}"
+            )
+        if spec.content_type == formats.CSV and not out_path.is_root:
+            csv_positions(out_path, spec.width + 1 if join_source else 1)
+
+
+@dataclass(frozen=True)
+class _ModelSource:
+    manifest: ModelManifest
+    model_bytes: bytes
+    origin: str
+    loaded: LoadedModel | None
+
+
+def _model_source(model: str | Path | LoadedModel, load: bool) -> _ModelSource:
+    """The model's manifest and file bytes; loaded here only when scoring here.
+
+    With a manifest, workers load the booster themselves, so this process never imports
+    XGBoost and the workers' start-up is not delayed by it.
+    """
+    from batchops.models import load_model, read_model_files
+
+    if isinstance(model, LoadedModel):
+        return _ModelSource(model.manifest, model.to_bytes(), "the given model", model)
+    files = read_model_files(model)
+    if files.manifest is None or load:
+        loaded = load_model(model)
+        return _ModelSource(loaded.manifest, loaded.to_bytes(), files.source, loaded)
+    check = getattr(_loader(files.manifest.loader, files.source), "check", None)
+    if check is not None:
+        check(files.model_bytes, files.manifest, files.source)
+    return _ModelSource(files.manifest, files.model_bytes, files.source, None)
+
+
+def _loader(name: str, source: str) -> object:
+    import importlib
+
+    if not name.startswith("batchops.models."):
+        raise InvalidInput(f"{source}: manifest names loader {name!r}, which is not allowed")
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise InvalidInput(f"{source}: unknown model loader {name!r}") from None
+
+
+def _check_limits(workers: int, max_rows: int, max_bytes: int) -> None:
+    if workers < 0:
+        raise InvalidInput(f"workers must be 0 (in this process) or more, got {workers}")
+    if max_rows < 1:
+        raise InvalidInput(f"max_rows_per_batch must be at least 1, got {max_rows}")
+    if max_bytes < 1024:
+        raise InvalidInput(f"max_bytes_per_batch must be at least 1024, got {max_bytes}")
+
+
+def _start_workers(workers: int) -> WorkerPool | None:
+    if workers == 0:
+        return None
+    from batchops.transform.pool import WorkerPool
+
+    return WorkerPool(workers, threads=max(1, (os.cpu_count() or 1) // workers))
+
+
+class _Assembler:
+    """Appends batch outputs in order; an output file is published once complete."""
+
+    def __init__(self, specs: list[FileSpec], targets: list[str], progress: Progress | None):
+        self.specs = specs
+        self.targets = targets
+        self.progress = progress
+        self.rows = 0
+        self._index = -1
+        self._file: OutputFile | None = None
+        self._line = 0
+
+    def _switch(self, index: int) -> None:
+        while self._index < index:
+            if self._file is not None:
+                self._file.commit()
+                self._file = None
+            self._index += 1
+            if self._index < len(self.specs):
+                self._file = OutputFile(self.targets[self._index])
+                self._line = self.specs[self._index].first_line
+
+    def add(self, task: Task, rows: int, lines: int, payload: bytes) -> None:
+        self._switch(task.file_index)
+        assert self._file is not None
+        self._file.write(payload)
+        self._line += lines
+        self.rows += rows
+        if self.progress is not None:
+            self.progress(rows)
+
+    def record_error(self, task: Task, line: int | None, detail: str) -> InvalidInput:
+        """Bad input at a record of `task`: name the file's line (or Parquet row)."""
+        self._switch(task.file_index)
+        spec = task.file
+        if spec.content_type == formats.PARQUET:
+            where = f"row {task.first_row + line + 1}" if line is not None else "a row"
+            return InvalidInput(f"{spec.uri}, {where} (row group {task.start}): {detail}")
+        if line is None:
+            return at_line(spec.uri, None, f"in the lines from {self._line}: {detail}")
+        return at_line(spec.uri, self._line + line, detail)
+
+    def describe(self, task: Task) -> str:
+        spec = task.file
+        if spec.content_type == formats.PARQUET:
+            return f"row group {task.start} of {spec.uri}"
+        return f"the batch from line {self._line} (byte {task.start}) of {spec.uri}"
+
+    def finish(self) -> None:
+        self._switch(len(self.specs))
+
+    def abort(self) -> None:
+        if self._file is not None:
+            self._file.discard()
+            self._file = None
+
+
+def _score_here(job: JobSpec, model: LoadedModel, tasks: Iterator[Task], out: _Assembler) -> int:
+    from batchops.transform.records import RecordError
+    from batchops.transform.scoring import Scorer
+
+    model.set_threads(os.cpu_count() or 1)
+    scorer = Scorer(job, model)
+    count = 0
+    for task in tasks:
+        try:
+            scored = scorer.run(task)
+        except RecordError as exc:
+            raise out.record_error(task, exc.line, exc.detail) from None
+        out.add(task, scored.rows, scored.lines, scored.payload)
+        count += 1
+    return count
+
+
+def _score_in_workers(
+    job: JobSpec, model: _ModelSource, tasks: Iterator[Task], out: _Assembler, pool: WorkerPool
+) -> int:
+    from batchops.transform.pool import WorkerDied
+    from batchops.transform.worker import ModelPayload, WorkerInit
+
+    workers = pool.size
+    payload = ModelPayload(model.manifest.to_json(), model.model_bytes, model.origin)
+    in_flight: deque[Task] = deque()
+    count = 0
+
+    def fill() -> None:
+        while len(in_flight) < workers * _IN_FLIGHT_PER_WORKER:
+            task = next(tasks, None)
+            if task is None:
+                return
+            pool.submit(task.seq % workers, task)
+            in_flight.append(task)
+
+    current: Task | None = None
+    try:
+        pool.start(WorkerInit(job, payload))
+        fill()
+        while in_flight:
+            current = in_flight.popleft()
+            message, data = pool.receive(current.seq % workers)
+            fill()
+            kind = message[0]
+            if kind == "ok":
+                assert data is not None
+                out.add(current, message[2], message[3], data)
+                count += 1
+            elif kind == "record":
+                raise out.record_error(current, message[2], message[3])
+            elif kind == "input":
+                raise InvalidInput(message[2])
+            else:
+                raise JobFailed(
+                    f"transform worker failed on {out.describe(current)}:\n{message[2].rstrip()}"
+                )
+    except WorkerDied as exc:
+        held = [t for t in [current, *in_flight] if t is not None and t.seq % workers == exc.index]
+        where = f" while scoring {out.describe(held[0])}" if held else ""
+        raise JobFailed(
+            f"{exc.describe()}{where}; the transform stopped and published no output for "
+            "that file (run it again to retry)"
+        ) from None
+    pool.close()
+    return count
+
+
+def estimate_rows(input: str | Path, content_type: str | None = None) -> int | None:
+    """A quick estimate of the number of records (exact for Parquet), for progress bars."""
+    try:
+        files: list[InputFile] = list_inputs(input)
+    except InvalidInput:
+        return None
+    total = 0.0
+    for item in files:
+        kind = formats.normalize(content_type) if content_type else formats.from_name(item.relative)
+        if kind == formats.PARQUET:
+            with contextlib.suppress(InvalidInput):
+                total += sum(parquet_layout(item)[0])
+            continue
+        sample = read_range(item.uri, 0, min(item.size, 1 << 20))
+        lines = max(1, sample.count(b"\n"))
+        total += item.size * lines / max(1, len(sample))
+    return int(total)

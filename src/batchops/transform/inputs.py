@@ -1,0 +1,111 @@
+"""Finding a transform's input files and where each one's output goes.
+
+An input is one file, a folder (all files below it), or a prefix (`data/batch-` matches
+`data/batch-1.csv`), locally or under any fsspec URL. Files whose name starts with `.` or
+`_` (`_SUCCESS`, `.crc`) are not data. Order is by path, so outputs are deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from batchops.errors import InvalidInput, NotFound
+
+OUTPUT_SUFFIX = ".out"
+
+
+@dataclass(frozen=True)
+class InputFile:
+    uri: str
+    relative: str
+    size: int
+
+    @property
+    def output_name(self) -> str:
+        """SageMaker's naming: the input's path under the input root, plus `.out`."""
+        return self.relative + OUTPUT_SUFFIX
+
+
+def filesystem(uri: str) -> tuple[Any, str]:
+    from fsspec.core import url_to_fs
+
+    return url_to_fs(uri)
+
+
+def list_inputs(uri: str | Path) -> list[InputFile]:
+    text = str(uri)
+    fs, path = filesystem(text)
+    protocol = _protocol(text)
+    if fs.isfile(path):
+        return [InputFile(text, _basename(path), int(fs.size(path)))]
+    if fs.isdir(path):
+        root = path.rstrip("/")
+        found = fs.find(root, detail=True)
+        files = [
+            _entry(fs, protocol, name, info, name[len(root) + 1 :])
+            for name, info in sorted(found.items())
+            if info.get("type") == "file" and not _hidden(name[len(root) + 1 :])
+        ]
+        if not files:
+            raise InvalidInput(f"input folder {text} holds no data files")
+        return files
+    parent, _, stem = path.rstrip("/").rpartition("/")
+    if stem and parent and fs.isdir(parent):
+        found = fs.find(parent, detail=True)
+        files = [
+            _entry(fs, protocol, name, info, name[len(parent) + 1 :])
+            for name, info in sorted(found.items())
+            if info.get("type") == "file"
+            and name[len(parent) + 1 :].startswith(stem)
+            and not _hidden(name[len(parent) + 1 :])
+        ]
+        if files:
+            return files
+        raise InvalidInput(f"no input files match the prefix {text}")
+    raise NotFound(f"input not found: {text}")
+
+
+def _entry(fs: Any, protocol: str, name: str, info: dict[str, Any], relative: str) -> InputFile:
+    uri = f"{protocol}://{name}" if protocol else name
+    return InputFile(uri, relative, int(info.get("size") or fs.size(name)))
+
+
+def _protocol(uri: str) -> str:
+    if "://" not in uri or uri.startswith("file://"):
+        return ""
+    return uri.split("://", 1)[0]
+
+
+def _basename(path: str) -> str:
+    return path.rstrip("/").rpartition("/")[2]
+
+
+def _hidden(relative: str) -> bool:
+    return any(part.startswith((".", "_")) for part in relative.split("/"))
+
+
+def read_range(uri: str, start: int, end: int) -> bytes:
+    """Bytes [start, end) of a file, read directly (os.pread) when it is local."""
+    if "://" not in uri or uri.startswith("file://"):
+        import os
+
+        path = uri.removeprefix("file://")
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            chunks: list[bytes] = []
+            offset = start
+            while offset < end:
+                chunk = os.pread(fd, end - offset, offset)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                offset += len(chunk)
+        finally:
+            os.close(fd)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    fs, path = filesystem(uri)
+    with fs.open(path, "rb") as handle:
+        handle.seek(start)
+        return bytes(handle.read(end - start))

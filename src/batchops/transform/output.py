@@ -1,0 +1,97 @@
+"""Output files that appear under their name only when whole.
+
+Each output is written under a hidden temporary sibling (`.<name>.tmp-<id>`) and renamed
+when its last batch is in; a failed run removes its temporary file, and the next run
+removes any left by a run that was killed outright.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import IO
+
+from batchops.errors import InvalidInput
+from batchops.store.artifacts import is_local, join, local_path
+
+_TEMP_MARK = ".tmp-"
+
+
+class OutputFile:
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self._remote: tuple[object, str] | None = None
+        if is_local(uri):
+            target = local_path(uri)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._final = target
+            self._temp = target.with_name(f".{target.name}{_TEMP_MARK}{uuid.uuid4().hex[:12]}")
+        else:
+            from fsspec.core import url_to_fs
+
+            fs, path = url_to_fs(uri)
+            self._remote = (fs, path)
+            handle, name = tempfile.mkstemp(prefix="batchops-transform-", suffix=".out")
+            os.close(handle)
+            self._final = Path(path)
+            self._temp = Path(name)
+        self._handle: IO[bytes] | None = open(self._temp, "wb")  # noqa: SIM115
+
+    def write(self, data: bytes) -> None:
+        assert self._handle is not None
+        self._handle.write(data)
+
+    def commit(self) -> None:
+        assert self._handle is not None
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        self._handle = None
+        if self._remote is None:
+            os.replace(self._temp, self._final)
+            return
+        fs, path = self._remote
+        folder, _, name = path.rpartition("/")
+        staging = f"{folder}/.{name}{_TEMP_MARK}{uuid.uuid4().hex[:12]}"
+        try:
+            fs.put_file(str(self._temp), staging)  # type: ignore[attr-defined]
+            fs.mv(staging, path)  # type: ignore[attr-defined]
+        finally:
+            self._temp.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        self._temp.unlink(missing_ok=True)
+
+
+def output_uri(root: str, relative: str) -> str:
+    return join(root, relative) if not is_local(root) else str(local_path(root) / relative)
+
+
+def prepare_output_root(root: str) -> None:
+    """Create the output folder now, so an unwritable place fails before any scoring."""
+    if not is_local(root):
+        return
+    folder = local_path(root)
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInput(f"output {root} is a file; give a folder for the .out files")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".batchops-probe-"):
+            pass
+    except OSError as exc:
+        raise InvalidInput(f"cannot write to output folder {root} ({exc.strerror})") from None
+
+
+def remove_leftovers(uri: str) -> None:
+    """Delete temporary files a killed earlier run left for this output."""
+    if not is_local(uri):
+        return
+    target = local_path(uri)
+    if target.parent.is_dir():
+        for stale in target.parent.glob(f".{target.name}{_TEMP_MARK}*"):
+            stale.unlink(missing_ok=True)

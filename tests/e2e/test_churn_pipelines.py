@@ -1,0 +1,180 @@
+"""Both churn pipelines end to end, through the real command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from batchops.examples.churn.data import write_churn_csv
+
+pytestmark = pytest.mark.slow
+
+
+def _step(execution: dict, name: str) -> dict:
+    return next(s for s in execution["steps"] if s["name"] == name)
+
+
+@pytest.fixture
+def trained(cli, tmp_path: Path) -> dict:
+    raw = write_churn_csv(tmp_path / "churn.csv", 5000, seed=7)
+    result = cli(
+        "pipeline", "start", "train-and-baseline", "-p", f"InputData={raw}", "--wait", "--json"
+    )
+    assert result.code == 0, result.stderr
+    return result.json()
+
+
+def test_train_and_baseline_registers_a_pending_version_with_metrics_and_baseline(
+    cli, trained
+) -> None:
+    assert trained["status"] == "Succeeded"
+    assert [s["name"] for s in trained["steps"]] == [
+        "PrepareData",
+        "TrainModel",
+        "EvaluateModel",
+        "PerformanceConditionalCheck",
+        "DataQualityCheckStep",
+        "RegisterModel",
+        "AccuracyBelowThreshold",
+    ]
+    assert _step(trained, "AccuracyBelowThreshold")["status"] == "NotExecuted"
+    version = cli("registry", "describe", "customer-churn/1", "--json").json()
+    assert version["status"] == "PendingManualApproval"
+    assert version["execution_id"] == trained["id"]
+    # churn is about 50 %: the majority rate is near 0.5, the model must do far better
+    assert version["metrics"]["accuracy"] >= 0.85
+    assert version["metrics"]["auc"] >= 0.9
+    statistics = json.loads(Path(version["baseline"]["statistics_uri"]).read_text())
+    constraints = json.loads(Path(version["baseline"]["constraints_uri"]).read_text())
+    train_rows = 3500  # 70 % of 5,000
+    assert statistics["dataset"]["item_count"] == train_rows
+    names = [f["name"] for f in statistics["features"]]
+    assert names[0] == "_c0" and len(names) == len(constraints["features"]) > 60
+    assert Path(version["model_data_uri"]).name == "model.tar.gz"
+    assert version["custom_metadata"]["input_columns"].split(",")[0] == "Account Length"
+
+
+def test_a_threshold_above_the_accuracy_fails_with_both_numbers(cli, tmp_path: Path) -> None:
+    raw = write_churn_csv(tmp_path / "churn.csv", 2000, seed=3)
+    result = cli(
+        "pipeline",
+        "start",
+        "train-and-baseline",
+        "-p",
+        f"InputData={raw}",
+        "-p",
+        "MinAccuracy=0.999",
+        "--wait",
+        "--json",
+    )
+    assert result.code == 1
+    execution = result.json()
+    assert execution["status"] == "Failed"
+    assert "is below the MinAccuracy threshold 0.999" in execution["failure_reason"]
+    assert _step(execution, "RegisterModel")["status"] == "NotExecuted"
+    assert cli("registry", "versions", "customer-churn", "--json").code == 2  # no group was made
+
+
+def test_batch_inference_scores_with_the_latest_approved_model(
+    cli, trained, tmp_path: Path, batchops_home: Path
+) -> None:
+    from batchops.examples.churn import prepare_batch_file
+    from batchops.models import load_model
+
+    assert cli("registry", "approve", "customer-churn/1", "--reason", "good").code == 0
+    vocabulary = (
+        Path(
+            _step(trained, "PrepareData")["properties"]["ProcessingOutputConfig"]["Outputs"][
+                "vocabulary"
+            ]["S3Output"]["S3Uri"]
+        )
+        / "vocabulary.json"
+    )
+    raw = write_churn_csv(tmp_path / "fresh.csv", 800, seed=11)
+    batch = Path(prepare_batch_file(raw, vocabulary, tmp_path / "batch.csv", with_label=True))
+    result = cli(
+        "pipeline", "start", "batch-inference", "-p", f"InputData={batch}", "--wait", "--json"
+    )
+    assert result.code == 0, result.stderr
+    execution = result.json()
+    outputs = _step(execution, "GetApprovedModel")["properties"]["Outputs"]
+    assert outputs["model_version"] == 1
+    step = _step(execution, "MonitorCustomerChurnDataQuality")
+    predictions_dir = Path(step["properties"]["TransformOutput"]["S3OutputPath"])
+    lines = (predictions_dir / "batch.csv.out").read_text().splitlines()
+    assert len(lines) == 800
+    # the same rows scored in process, without the label column the InputFilter drops
+    rows = np.loadtxt(batch, delimiter=",", dtype=np.float32)
+    expected = load_model(outputs["model_uri"]).predict(rows[:, 1:])
+    np.testing.assert_allclose(np.array(lines, dtype=np.float64), expected, rtol=1e-5, atol=1e-6)
+    assert step["properties"]["DataQuality"]["Violations"] == 0
+
+    lineage = cli("registry", "lineage", "customer-churn/1", "--json").json()
+    assert lineage["produced_by"]["id"] == trained["id"]
+    assert lineage["produced_by"]["parameters"]["InputData"] == trained["parameters"]["InputData"]
+    assert {"step": "PrepareData", "uri": trained["parameters"]["InputData"]} in lineage[
+        "produced_by"
+    ]["input_data"]
+    assert [u["execution_id"] for u in lineage["used_by"]] == [execution["id"]]
+    used = cli("registry", "lineage", "--execution", execution["id"], "--json").json()
+    assert used["used"] == [{"group": "customer-churn", "version": 1, "step": "GetApprovedModel"}]
+    made = cli("registry", "lineage", "--execution", trained["id"], "--json").json()
+    assert [(v["group"], v["version"]) for v in made["registered"]] == [("customer-churn", 1)]
+
+    drifted_raw = write_churn_csv(tmp_path / "drifted.csv", 800, seed=12, drift="shift")
+    drifted = Path(
+        prepare_batch_file(drifted_raw, vocabulary, tmp_path / "drifted-batch.csv", with_label=True)
+    )
+    failing = cli(
+        "pipeline",
+        "start",
+        "batch-inference",
+        "-p",
+        f"InputData={drifted}",
+        "-p",
+        "FailOnViolation=true",
+        "--wait",
+        "--json",
+    )
+    assert failing.code == 1
+    failed = failing.json()
+    assert "violation" in failed["failure_reason"]
+    step_dir = (
+        batchops_home
+        / "artifacts"
+        / "pipelines"
+        / "batch-inference"
+        / "executions"
+        / failed["id"]
+        / "MonitorCustomerChurnDataQuality"
+    )
+    assert (step_dir / "monitoring" / "constraint_violations.json").exists()
+    assert not (step_dir / "predictions").exists()
+    reported = cli(
+        "pipeline", "start", "batch-inference", "-p", f"InputData={drifted}", "--wait", "--json"
+    ).json()
+    step = _step(reported, "MonitorCustomerChurnDataQuality")
+    assert step["properties"]["DataQuality"]["Violations"] > 0
+    assert "baseline_drift_check" in step["properties"]["DataQuality"]["ViolationTypes"]
+    assert (
+        len(
+            (Path(step["properties"]["TransformOutput"]["S3OutputPath"]) / "drifted-batch.csv.out")
+            .read_text()
+            .splitlines()
+        )
+        == 800
+    )
+
+
+def test_batch_inference_without_an_approved_version_says_so(cli, trained, tmp_path: Path) -> None:
+    batch = tmp_path / "b.csv"
+    batch.write_text("0,1\n")
+    result = cli(
+        "pipeline", "start", "batch-inference", "-p", f"InputData={batch}", "--wait", "--json"
+    )
+    assert result.code == 1
+    reason = result.json()["failure_reason"]
+    assert "customer-churn" in reason and "PendingManualApproval" in reason

@@ -1,0 +1,208 @@
+"""Bad input gets one clear error naming the file and the place, and leaves outputs intact."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from batchops.errors import InvalidInput, NotFound
+from batchops.monitor import baseline, check, reading
+from batchops.monitor.jobs import _resolve_input
+from batchops.monitor.profiling import ColumnOptions, profile_dataset
+from batchops.monitor.reading import ReadPlan
+
+from .conftest import write_csv
+
+
+@pytest.fixture
+def base(tmp_path: Path):
+    rng = np.random.default_rng(0)
+    path = write_csv(
+        tmp_path / "train.csv", {"a": rng.normal(size=500), "b": rng.integers(0, 9, 500)}
+    )
+    return baseline(path, tmp_path / "base")
+
+
+def _edited(tmp_path: Path, uri: str, edit) -> Path:
+    document = json.loads(Path(uri).read_text())
+    edit(document)
+    path = tmp_path / f"edited-{Path(uri).name}"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def _check(base, data: Path, out: Path, statistics=None, constraints=None):
+    return check(
+        data,
+        statistics=statistics or base.statistics_uri,
+        constraints=constraints or base.constraints_uri,
+        out_dir=out,
+    )
+
+
+def test_a_baseline_file_that_is_not_json(base, tmp_path: Path) -> None:
+    broken = tmp_path / "statistics.json"
+    broken.write_text('{"version": 0.0, "dataset": {')
+    batch = write_csv(tmp_path / "b.csv", {"a": [1.0], "b": [1]})
+    with pytest.raises(InvalidInput, match=r"statistics\.json: not valid JSON: .* line 1"):
+        _check(base, batch, tmp_path / "out", statistics=broken)
+
+
+@pytest.mark.parametrize(
+    ("which", "edit", "message"),
+    [
+        (
+            "statistics",
+            lambda d: d["dataset"].pop("item_count"),
+            r"\$\.dataset: missing required key 'item_count'",
+        ),
+        (
+            "statistics",
+            lambda d: d["features"][1]["numerical_statistics"]["common"].update(num_present="500"),
+            r"\$\.features\[1\]\.numerical_statistics\.common\.num_present: expected a number, "
+            r"got the string '500'",
+        ),
+        (
+            "statistics",
+            lambda d: d["features"][0]["numerical_statistics"]["distribution"]["kll"]["sketch"][
+                "data"
+            ].append("x"),
+            r"\$\.features\[0\]\.numerical_statistics\.distribution\.kll\.sketch\.data\[\d+\]: "
+            "expected a list",
+        ),
+        (
+            "constraints",
+            lambda d: d["features"][1].update(inferred_type="Text"),
+            r"\$\.features\[1\]\.inferred_type: expected one of Integral, Fractional, String, "
+            r"Unknown, got 'Text'",
+        ),
+        (
+            "constraints",
+            lambda d: d["monitoring_config"]["distribution_constraints"].update(
+                comparison_method="Fancy"
+            ),
+            r"\$\.monitoring_config\.distribution_constraints\.comparison_method: expected "
+            "Simple or Robust",
+        ),
+        ("constraints", lambda d: d.update(features={}), r"\$\.features: expected a list"),
+    ],
+)
+def test_baseline_files_of_the_wrong_shape_name_the_json_path(
+    base, tmp_path: Path, which: str, edit, message: str
+) -> None:
+    uri = base.statistics_uri if which == "statistics" else base.constraints_uri
+    edited = _edited(tmp_path, uri, edit)
+    batch = write_csv(tmp_path / "b.csv", {"a": [1.0], "b": [1]})
+    options = {which: edited}
+    with pytest.raises(InvalidInput, match=str(edited).replace(".", r"\.") + ": " + message):
+        _check(base, batch, tmp_path / "out", **options)
+
+
+def test_missing_files_are_not_found(base, tmp_path: Path) -> None:
+    with pytest.raises(NotFound, match=r"no-such\.csv"):
+        _check(base, tmp_path / "no-such.csv", tmp_path / "out")
+    batch = write_csv(tmp_path / "b.csv", {"a": [1.0], "b": [1]})
+    with pytest.raises(NotFound, match=r"nowhere\.json: no such file"):
+        _check(base, batch, tmp_path / "out", statistics=tmp_path / "nowhere.json")
+
+
+def test_an_empty_batch(base, tmp_path: Path) -> None:
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("a,b\n")
+    with pytest.raises(InvalidInput, match=r"header\.csv: the data has no rows"):
+        _check(base, header_only, tmp_path / "out")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(InvalidInput, match=r"empty\.csv: the file is empty"):
+        _check(base, empty, tmp_path / "out")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "_SUCCESS").write_text("")
+    with pytest.raises(InvalidInput, match="holds no data files"):
+        _check(base, folder, tmp_path / "out")
+
+
+def test_a_batch_in_another_format_than_declared(base, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    disguised = tmp_path / "batch.csv"
+    pq.write_table(pa.table({"a": [1.0], "b": [1]}), disguised)
+    with pytest.raises(
+        InvalidInput, match=r"batch\.csv: expected CSV but the file looks like Parquet"
+    ):
+        _check(base, disguised, tmp_path / "out")
+    plain = write_csv(tmp_path / "plain.csv", {"a": [1.0], "b": [1]})
+    with pytest.raises(InvalidInput, match="expected Parquet but the file looks like CSV"):
+        check(
+            plain,
+            statistics=base.statistics_uri,
+            constraints=base.constraints_uri,
+            out_dir=tmp_path / "out",
+            data_format="parquet",
+        )
+
+
+def test_a_malformed_row_names_file_and_line(base, tmp_path: Path) -> None:
+    lines = ["a,b"] + [f"{i}.5,{i}" for i in range(3000)]
+    lines[2001] = "7.5,7,oops"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InvalidInput) as caught:
+        check(
+            bad,
+            statistics=base.statistics_uri,
+            constraints=base.constraints_uri,
+            out_dir=tmp_path / "out",
+            block_size=4096,
+        )
+    assert str(caught.value) == (
+        f"{bad}, line 2002: malformed CSV row: expected 2 columns, got 3: 7.5,7,oops"
+    )
+
+
+def test_a_malformed_row_in_a_later_part_names_its_line_in_the_file(tmp_path: Path) -> None:
+    lines = ["a,b"] + [f"{i}.5,{i}" for i in range(3000)]
+    lines[2500] = "1,2,3"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    source = _resolve_input(bad, True, (), None, None)
+    kinds = {"a": reading.NUMBER, "b": reading.NUMBER}  # as if probed on a larger file
+    plan = ReadPlan(source.layout, kinds, include=source.included, block_size=4096)
+    parts = reading.split_parts(source.files, 3, min_part_bytes=1)
+    assert len(parts) == 3 and parts[2].start > 0
+    with pytest.raises(InvalidInput, match=r"bad\.csv, line 2501: malformed CSV row"):
+        profile_dataset(parts, plan, {n: ColumnOptions() for n in source.included}, workers=1)
+
+
+def test_a_failed_run_leaves_earlier_outputs_as_they_were(base, tmp_path: Path) -> None:
+    good = write_csv(tmp_path / "good.csv", {"a": np.zeros(10), "b": np.arange(10)})
+    out = tmp_path / "out"
+    _check(base, good, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1.0,2\n3.0\n")
+    with pytest.raises(InvalidInput):
+        _check(base, bad, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_header_naming_a_column_twice(tmp_path: Path) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text("a,b,a\n1,2,3\n")
+    with pytest.raises(
+        InvalidInput, match=r"twice\.csv, line 1: the header names column 'a' twice"
+    ):
+        baseline(path, tmp_path / "out", header=True)
+
+
+def test_files_of_a_directory_must_share_their_columns(tmp_path: Path) -> None:
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    write_csv(folder / "1.csv", {"a": [1], "b": [2]})
+    write_csv(folder / "2.csv", {"a": [1]})
+    with pytest.raises(InvalidInput, match=r"2\.csv: its columns \(1\) differ"):
+        baseline(folder, tmp_path / "out")

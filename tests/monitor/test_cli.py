@@ -1,0 +1,110 @@
+"""`batchops baseline` and `batchops monitor`, run through a throwaway Typer app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from batchops.cli import baseline as baseline_cli
+from batchops.cli import monitor as monitor_cli
+from batchops.errors import JobFailed
+
+from .conftest import write_csv
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    app = typer.Typer()
+    baseline_cli.register(app)
+    monitor_cli.register(app)
+    return app
+
+
+def _data(seed: int, shift: float = 0.0) -> dict[str, object]:
+    rng = np.random.default_rng(seed)
+    return {"x": rng.normal(shift, 1, 2000), "c": rng.choice(["a", "b"], 2000)}
+
+
+def test_baseline_then_monitor(app: typer.Typer, tmp_path: Path) -> None:
+    runner = CliRunner()
+    train = write_csv(tmp_path / "train.csv", _data(1))
+    made = runner.invoke(app, ["baseline", str(train), "--out", str(tmp_path / "base")])
+    assert made.exit_code == 0, made.output
+    assert "baselined 2,000 rows, 2 features (1 Fractional, 1 String)" in made.output
+    batch = write_csv(tmp_path / "batch.csv", _data(2))
+    checked = runner.invoke(
+        app,
+        [
+            "monitor", str(batch),
+            "--statistics", str(tmp_path / "base" / "statistics.json"),
+            "--constraints", str(tmp_path / "base" / "constraints.json"),
+            "--out", str(tmp_path / "out"),
+            "--fail-on-violation",
+        ],
+    )  # fmt: skip
+    assert checked.exit_code == 0, checked.output
+    assert "no violations in 2,000 rows" in checked.output
+    assert (tmp_path / "out" / "report.html").is_file()
+
+
+def test_monitor_fails_on_violation_after_writing_outputs(app: typer.Typer, tmp_path: Path) -> None:
+    runner = CliRunner()
+    train = write_csv(tmp_path / "train.csv", _data(1))
+    runner.invoke(app, ["baseline", str(train), "--out", str(tmp_path / "base")])
+    drifted = write_csv(tmp_path / "drifted.csv", _data(2, shift=3.0))
+    arguments = [
+        "monitor", str(drifted),
+        "--statistics", str(tmp_path / "base" / "statistics.json"),
+        "--constraints", str(tmp_path / "base" / "constraints.json"),
+        "--out", str(tmp_path / "out"),
+    ]  # fmt: skip
+    reported = runner.invoke(app, arguments)
+    assert reported.exit_code == 0  # found, but not asked to fail
+    assert "baseline_drift_check" in reported.output
+    failed = runner.invoke(app, [*arguments, "--fail-on-violation"])
+    assert isinstance(failed.exception, JobFailed)  # the main wrapper turns it into exit 1
+    assert "1 violation(s) in 2000 rows (1 baseline_drift_check)" in str(failed.exception)
+    violations = json.loads((tmp_path / "out" / "constraint_violations.json").read_text())
+    assert violations["violations"][0]["feature_name"] == "x"
+
+
+def test_json_output_is_one_json_value(app: typer.Typer, tmp_path: Path) -> None:
+    runner = CliRunner()
+    train = write_csv(tmp_path / "train.csv", _data(1), header=False)
+    made = runner.invoke(
+        app, ["baseline", str(train), "--out", str(tmp_path / "base"), "--no-header", "--json"]
+    )
+    document = json.loads(made.stdout)
+    assert document["rows"] == 2000
+    assert [f["name"] for f in document["features"]] == ["_c0", "_c1"]
+    batch = write_csv(tmp_path / "batch.csv", {**_data(2), "extra": np.ones(2000)}, header=False)
+    checked = runner.invoke(
+        app,
+        [
+            "monitor", str(batch),
+            "--statistics", document["statistics_uri"],
+            "--constraints", document["constraints_uri"],
+            "--out", str(tmp_path / "out"),
+            "--json",
+        ],
+    )  # fmt: skip
+    result = json.loads(checked.stdout)
+    assert result["rows"] == 2000
+    assert [v["constraint_check_type"] for v in result["violations"]] == ["extra_column_check"]
+    ignored = runner.invoke(
+        app,
+        [
+            "monitor", str(batch),
+            "--statistics", document["statistics_uri"],
+            "--constraints", document["constraints_uri"],
+            "--out", str(tmp_path / "out2"),
+            "--ignore-column", "_c2",
+            "--json",
+        ],
+    )  # fmt: skip
+    assert json.loads(ignored.stdout)["violations"] == []

@@ -1,0 +1,50 @@
+"""report.html: one self-contained page with the distributions drawn and violations marked."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from batchops.monitor import baseline, check
+
+from .conftest import write_csv
+
+
+def test_report_is_self_contained_and_marks_violated_features(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    rows = 3000
+    train = {
+        "steady": rng.normal(size=rows),
+        "moving": rng.normal(size=rows),
+        "colour": rng.choice(["red", "blue"], rows),
+    }
+    base = baseline(write_csv(tmp_path / "train.csv", train), tmp_path / "base")
+    batch = {
+        "steady": rng.normal(size=rows),
+        "moving": rng.normal(2.0, 1.0, size=rows),
+        "colour": rng.choice(["red", "blue", "green"], rows),
+    }
+    result = check(
+        write_csv(tmp_path / "batch.csv", batch),
+        statistics=base.statistics_uri,
+        constraints=base.constraints_uri,
+        out_dir=tmp_path / "out",
+    )
+    page = Path(result.report_uri).read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    # Nothing fetched from elsewhere: no scripts, stylesheets, images or fonts by URL.
+    assert not re.search(r"(src|href)\s*=|url\(|@import|https?://", page)
+    cards = re.findall(r"<section class='card ([a-z ]*)'><h3>([^<]+)", page)
+    assert dict((name, tone.strip()) for tone, name in cards) == {
+        "moving": "alert",
+        "colour": "alert",
+        "steady": "",
+    }
+    assert cards[-1][1] == "steady"  # violated features come first
+    assert page.count("<svg") == 2 * 2 + 1  # histogram and CDF per number, bars for colour
+    assert "green (new)" in page
+    for violation in result.violations:
+        assert violation.description.replace("'", "&#x27;") in page
+    assert f"{rows:,}" in page

@@ -1,0 +1,60 @@
+"""KLL sketches in Model Monitor's shape: SageMaker's (Deequ) and ours (DataSketches)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from batchops.monitor.formats import Node
+from batchops.monitor.sketches import QuantileSketch, new_kll_sketch
+
+
+def _deequ(data: list[list[float]]) -> QuantileSketch:
+    node = Node({"parameters": {"c": 0.64, "k": 2048.0}, "data": data}, "$.sketch", "test")
+    return QuantileSketch.from_node(node)
+
+
+def test_deequ_levels_weigh_powers_of_two() -> None:
+    sketch = _deequ([[4.0, 1.0], [2.0], [3.0]])  # weights 1, 1, 2, 4
+    assert sketch.count == 8
+    assert list(sketch.rank(np.array([0.5, 1.0, 2.0, 3.0, 4.0]))) == [0, 1, 3, 7, 8]
+    assert list(sketch.rank(np.array([2.0]), inclusive=False)) == [1]
+    assert list(sketch.quantiles(np.array([0.1, 0.5, 1.0]))) == [1.0, 3.0, 4.0]
+    # Buckets as Deequ: [low, high) except the last, which also holds max.
+    assert sketch.buckets(1.0, 4.0, count=3) == [(1.0, 2.0, 1.0), (2.0, 3.0, 2.0), (3.0, 4.0, 5.0)]
+
+
+def test_round_trip_through_json_keeps_the_sketch() -> None:
+    sketch = _deequ([[5.0, 1.0, 2.0], [7.0, 8.0]])
+    again = QuantileSketch.from_node(Node(sketch.to_dict(), "$", "test"))
+    assert (
+        again.to_dict()
+        == sketch.to_dict()
+        == {
+            "parameters": {"c": 0.64, "k": 2048.0},
+            "data": [[5.0, 1.0, 2.0], [7.0, 8.0]],
+        }
+    )
+
+
+def test_datasketches_sketches_convert_without_losing_weight() -> None:
+    rng = np.random.default_rng(0)
+    values = rng.exponential(size=200_000)
+    kll = new_kll_sketch()
+    for chunk in np.array_split(values, 7):
+        kll.update(chunk)
+    sketch = QuantileSketch.from_datasketches(kll)
+    assert sketch.count == kll.n == len(values)
+    assert sketch.k == 200 and sketch.c == pytest.approx(2 / 3)
+    assert sum(len(level) for level in sketch.levels) == kll.num_retained
+    probes = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95])
+    assert np.allclose(sketch.cdf(probes), kll.get_cdf(list(probes), inclusive=True)[:-1])
+    exact = np.searchsorted(np.sort(values), probes, side="right") / len(values)
+    assert np.max(np.abs(sketch.cdf(probes) - exact)) < kll.normalized_rank_error(False)
+
+
+def test_a_bad_sketch_level_is_named_by_its_path() -> None:
+    from batchops.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match=r"test: \$\.sketch\.data\[1\]\[0\]: expected a number"):
+        _deequ([[1.0], ["x"]])

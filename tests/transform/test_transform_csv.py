@@ -1,0 +1,279 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from transform_data import csv_lines, read_predictions
+
+from batchops.errors import InvalidInput, NotFound
+from batchops.transform import transform
+
+
+def test_predictions_match_the_model_in_order_across_many_batches(dataset, tmp_path):
+    result = transform(
+        dataset.model,
+        dataset.root / "plain.csv",
+        tmp_path / "out",
+        workers=2,
+        max_bytes_per_batch=4096,
+    )
+    assert result.rows == len(dataset.features)
+    assert result.batches >= 10
+    assert result.output_files == [str(tmp_path / "out" / "plain.csv.out")]
+    got = read_predictions(result.output_files[0])
+    assert len(got) == len(dataset.features)
+    np.testing.assert_array_equal(got, dataset.expected())
+
+
+def test_in_process_and_worker_outputs_are_byte_identical(dataset, tmp_path):
+    here = transform(dataset.model, dataset.root / "plain.csv", tmp_path / "a", workers=0)
+    there = transform(
+        dataset.model,
+        dataset.root / "plain.csv",
+        tmp_path / "b",
+        workers=1,
+        max_rows_per_batch=333,
+        max_bytes_per_batch=20_000,
+    )
+    assert Path(here.output_files[0]).read_bytes() == Path(there.output_files[0]).read_bytes()
+
+
+def test_join_source_appends_prediction_to_the_original_line(dataset, tmp_path):
+    result = transform(
+        dataset.model,
+        dataset.root / "plain.csv",
+        tmp_path / "out",
+        workers=0,
+        join_source=True,
+        max_bytes_per_batch=5000,
+    )
+    lines = Path(result.output_files[0]).read_text().splitlines()
+    originals = csv_lines(dataset)
+    assert [line.rpartition(",")[0] for line in lines] == originals
+    np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected())
+
+
+def test_drop_id_for_the_model_and_keep_it_in_the_output(dataset, tmp_path):
+    """SageMaker's example: input_filter $[1:], join_source, output_filter $[0,-1]."""
+    result = transform(
+        dataset.model,
+        dataset.root / "with_id.csv",
+        tmp_path / "out",
+        workers=0,
+        input_filter="$[1:]",
+        join_source=True,
+        output_filter="$[0,-1]",
+    )
+    lines = Path(result.output_files[0]).read_text().splitlines()
+    assert [line.split(",")[0] for line in lines] == [f"c-{i}" for i in dataset.ids]
+    assert all(line.count(",") == 1 for line in lines)
+    np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected())
+
+
+def test_slices_include_their_end_like_sagemaker(dataset, tmp_path):
+    """`$[1:4]` is the second through the fifth field: 4 features after the id."""
+    result = transform(
+        dataset.model,
+        dataset.root / "with_id.csv",
+        tmp_path / "out",
+        workers=0,
+        input_filter="$[1:4]",
+    )
+    np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected())
+
+
+def test_header_is_detected_checked_and_not_scored(dataset, tmp_path):
+    detected = transform(dataset.model, dataset.root / "header.csv", tmp_path / "a", workers=0)
+    assert detected.rows == len(dataset.features)
+    np.testing.assert_array_equal(read_predictions(detected.output_files[0]), dataset.expected())
+
+    explicit = transform(
+        dataset.model, dataset.root / "header.csv", tmp_path / "b", workers=0, header=True
+    )
+    assert (
+        Path(explicit.output_files[0]).read_bytes() == Path(detected.output_files[0]).read_bytes()
+    )
+    with pytest.raises(InvalidInput, match=r"header\.csv, line 1: column 1: 'tenure'"):
+        transform(
+            dataset.model, dataset.root / "header.csv", tmp_path / "c", workers=0, header=False
+        )
+
+    renamed = tmp_path / "renamed.csv"
+    text = (dataset.root / "header.csv").read_text()
+    renamed.write_text(text.replace("calls", "visits", 1))
+    with pytest.raises(
+        InvalidInput, match="header field 2 is 'visits' where the model expects 'calls'"
+    ):
+        transform(dataset.model, renamed, tmp_path / "d", workers=0)
+
+
+def test_folder_of_files_gives_one_output_per_file(dataset, tmp_path):
+    folder = tmp_path / "batch"
+    (folder / "day2").mkdir(parents=True)
+    lines = csv_lines(dataset)
+    (folder / "part-b.csv").write_text("\n".join(lines[:1000]) + "\n")
+    (folder / "part-a.csv").write_text("\n".join(lines[1000:2500]) + "\n")
+    (folder / "day2" / "part-c.csv").write_text("\n".join(lines[2500:]))  # no final newline
+    (folder / "_SUCCESS").write_text("")
+    (folder / ".part-a.csv.crc").write_text("junk")
+    result = transform(dataset.model, folder, tmp_path / "out", workers=2, max_bytes_per_batch=3000)
+    outputs = [Path(p).relative_to(tmp_path / "out").as_posix() for p in result.output_files]
+    assert outputs == ["day2/part-c.csv.out", "part-a.csv.out", "part-b.csv.out"]
+    expected = dataset.expected()
+    np.testing.assert_array_equal(read_predictions(result.output_files[0]), expected[2500:])
+    np.testing.assert_array_equal(read_predictions(result.output_files[1]), expected[1000:2500])
+    np.testing.assert_array_equal(read_predictions(result.output_files[2]), expected[:1000])
+    assert result.rows == len(expected)
+
+    by_prefix = transform(dataset.model, f"{folder}/part-", tmp_path / "prefixed", workers=0)
+    assert [Path(p).name for p in by_prefix.output_files] == ["part-a.csv.out", "part-b.csv.out"]
+
+
+def test_blank_lines_crlf_and_quotes_are_read_like_csv(dataset, tmp_path):
+    lines = csv_lines(dataset)[:50]
+    quoted = ['"' + lines[0].replace(",", '","') + '"', *lines[1:]]
+    odd = tmp_path / "odd.csv"
+    odd.write_bytes(("\r\n".join(quoted[:20]) + "\r\n\r\n" + "\n".join(quoted[20:])).encode())
+    result = transform(dataset.model, odd, tmp_path / "out", workers=0, join_source=True)
+    np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected()[:50])
+    assert Path(result.output_files[0]).read_text().splitlines()[0].startswith('"')
+
+
+def test_missing_values_are_scored_as_missing(dataset, tmp_path):
+    source = tmp_path / "gaps.csv"
+    source.write_text("5,,3.5,1\n,,,\n")
+    result = transform(dataset.model, source, tmp_path / "out", workers=0)
+    nan = np.float32("nan")
+    rows = np.array([[5, nan, 3.5, 1], [nan, nan, nan, nan]], dtype=np.float32)
+    np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected(rows))
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_wrong_field_count_names_file_and_line(dataset, tmp_path, workers):
+    lines = csv_lines(dataset)
+    lines[1234] = ",".join(lines[1234].split(",")[:3])
+    source = tmp_path / "broken.csv"
+    source.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InvalidInput, match=r"broken\.csv, line 1235: expected 4 fields, found 3"):
+        transform(
+            dataset.model, source, tmp_path / "out", workers=workers, max_bytes_per_batch=2048
+        )
+    assert not list((tmp_path / "out").iterdir())
+
+
+def test_text_in_a_numeric_column_names_line_and_column(dataset, tmp_path):
+    lines = csv_lines(dataset)
+    fields = lines[2001].split(",")
+    fields[2] = "lots"
+    lines[2001] = ",".join(fields)
+    source = tmp_path / "text.csv"
+    source.write_text("\n".join(lines) + "\n")
+    with pytest.raises(
+        InvalidInput, match=r"text\.csv, line 2002: column 3: 'lots' is not a number"
+    ):
+        transform(dataset.model, source, tmp_path / "out", workers=0, max_bytes_per_batch=4096)
+
+
+def test_wrong_column_count_for_the_model(dataset, tmp_path):
+    with pytest.raises(
+        InvalidInput, match=r"with_id\.csv, line 1: a record has 5 fields but the model expects 4"
+    ):
+        transform(dataset.model, dataset.root / "with_id.csv", tmp_path / "out", workers=0)
+
+
+def test_bad_inputs_each_get_one_clear_error(dataset, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(InvalidInput, match="empty file"):
+        transform(dataset.model, empty, tmp_path / "out", workers=0)
+    header_only = tmp_path / "header_only.csv"
+    header_only.write_text("tenure,calls,minutes,plan\n")
+    with pytest.raises(InvalidInput, match="a header but no records"):
+        transform(dataset.model, header_only, tmp_path / "out", workers=0)
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(InvalidInput, match="holds no data files"):
+        transform(dataset.model, tmp_path / "nothing", tmp_path / "out", workers=0)
+    with pytest.raises(InvalidInput, match="no input files match the prefix"):
+        transform(dataset.model, f"{dataset.root}/zzz-", tmp_path / "out", workers=0)
+    with pytest.raises(NotFound):
+        transform(dataset.model, tmp_path / "absent" / "x.csv", tmp_path / "out", workers=0)
+    with pytest.raises(InvalidInput, match="only index filters apply"):
+        transform(
+            dataset.model,
+            dataset.root / "plain.csv",
+            tmp_path / "out",
+            workers=0,
+            input_filter="$.features",
+        )
+    with pytest.raises(InvalidInput, match="index 9 is outside the record"):
+        transform(
+            dataset.model,
+            dataset.root / "plain.csv",
+            tmp_path / "out",
+            workers=0,
+            join_source=True,
+            output_filter="$[0,9]",
+        )
+    with pytest.raises(InvalidInput, match="need the output in the input's format"):
+        transform(
+            dataset.model,
+            dataset.root / "plain.csv",
+            tmp_path / "out",
+            workers=0,
+            join_source=True,
+            accept="application/jsonlines",
+        )
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x")
+    with pytest.raises(InvalidInput, match="is a file; give a folder"):
+        transform(dataset.model, dataset.root / "plain.csv", blocker, workers=0)
+
+
+def test_predictions_only_output_as_json_lines(dataset, tmp_path):
+    result = transform(
+        dataset.model,
+        dataset.root / "plain.csv",
+        tmp_path / "out",
+        workers=0,
+        accept="application/jsonlines",
+    )
+    import json
+
+    values = [json.loads(line) for line in Path(result.output_files[0]).read_text().splitlines()]
+    np.testing.assert_array_equal(np.array(values, dtype=np.float32), dataset.expected())
+
+
+def test_columns_that_start_as_integers_and_turn_decimal(dataset, tmp_path):
+    """The parser's integer guess from early batches must not change later values."""
+    rows = dataset.features.copy()
+    rows[:1500, 2] = np.round(rows[:1500, 2])
+    rows[2000, 0] = 2.5e9  # beyond int32 as well
+    source = tmp_path / "drifting.csv"
+    source.write_text(
+        "\n".join(",".join(f"{v:.9g}" for v in row) for row in rows.astype(np.float64)) + "\n"
+    )
+    result = transform(dataset.model, source, tmp_path / "out", workers=1, max_bytes_per_batch=4096)
+    np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected(rows))
+
+
+def test_fsspec_urls_for_model_input_and_output(dataset, tmp_path):
+    import fsspec
+
+    memory = fsspec.filesystem("memory")
+    memory.pipe("/bt-test/in/day-1.csv", (dataset.root / "plain.csv").read_bytes())
+    memory.pipe("/bt-test/model.tar.gz", dataset.model.read_bytes())
+    try:
+        result = transform(
+            "memory:///bt-test/model.tar.gz",
+            "memory:///bt-test/in",
+            "memory:///bt-test/out",
+            workers=0,
+        )
+        assert result.output_files == ["memory:///bt-test/out/day-1.csv.out"]
+        local = tmp_path / "copy.out"
+        local.write_bytes(memory.cat("/bt-test/out/day-1.csv.out"))
+        np.testing.assert_array_equal(read_predictions(local), dataset.expected())
+        assert [p["name"] for p in memory.ls("/bt-test/out")] == ["/bt-test/out/day-1.csv.out"]
+    finally:
+        memory.rm("/bt-test", recursive=True)

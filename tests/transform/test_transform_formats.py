@@ -1,0 +1,192 @@
+"""JSON Lines and Parquet inputs, with SageMaker's filters and join."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from transform_data import FEATURES, read_predictions
+
+from batchops.errors import InvalidInput
+from batchops.transform import transform
+
+
+def _json_lines(path: str | Path) -> list:
+    return [json.loads(line) for line in Path(path).read_text().splitlines()]
+
+
+def test_json_objects_with_features_key(dataset, tmp_path):
+    result = transform(
+        dataset.model,
+        dataset.root / "objects.jsonl",
+        tmp_path / "out",
+        workers=2,
+        input_filter="$.features",
+        max_bytes_per_batch=8192,
+    )
+    assert Path(result.output_files[0]).name == "objects.jsonl.out"
+    predictions = np.array(_json_lines(result.output_files[0]), dtype=np.float32)
+    np.testing.assert_array_equal(predictions, dataset.expected())
+
+
+def test_json_join_and_output_filter_keep_id_and_prediction(dataset, tmp_path):
+    """SageMaker's JSON example: $.features in, $['id','SageMakerOutput'] out."""
+    result = transform(
+        dataset.model,
+        dataset.root / "objects.jsonl",
+        tmp_path / "out",
+        workers=0,
+        input_filter="$.features",
+        join_source=True,
+        output_filter="$['id','SageMakerOutput']",
+    )
+    records = _json_lines(result.output_files[0])
+    assert [sorted(r) for r in records[:2]] == [["SageMakerOutput", "id"]] * 2
+    assert [r["id"] for r in records] == dataset.ids.tolist()
+    scores = np.array([r["SageMakerOutput"] for r in records], dtype=np.float32)
+    np.testing.assert_array_equal(scores, dataset.expected())
+
+
+def test_json_join_keeps_the_whole_input_object(dataset, tmp_path):
+    result = transform(
+        dataset.model,
+        dataset.root / "objects.jsonl",
+        tmp_path / "out",
+        workers=0,
+        input_filter="$.features",
+        join_source=True,
+    )
+    first = _json_lines(result.output_files[0])[0]
+    original = json.loads((dataset.root / "objects.jsonl").read_text().splitlines()[0])
+    assert {k: v for k, v in first.items() if k != "SageMakerOutput"} == original
+
+
+def test_json_objects_keyed_by_feature_name(dataset, tmp_path):
+    source = tmp_path / "named.jsonl"
+    with source.open("w") as handle:
+        for index, row in zip(dataset.ids[:100], dataset.features[:100], strict=True):
+            record = {
+                "id": int(index),
+                **{n: float(v) for n, v in zip(FEATURES[::-1], row[::-1], strict=True)},
+            }
+            handle.write(json.dumps(record) + "\n")
+    result = transform(
+        dataset.model,
+        source,
+        tmp_path / "out",
+        workers=0,
+        input_filter=f"$[{', '.join(repr(n) for n in FEATURES)}]",
+    )
+    predictions = np.array(_json_lines(result.output_files[0]), dtype=np.float32)
+    np.testing.assert_array_equal(predictions, dataset.expected()[:100])
+
+
+def test_json_arrays_are_wrapped_as_sagemaker_input(dataset, tmp_path):
+    result = transform(
+        dataset.model,
+        dataset.root / "arrays.jsonl",
+        tmp_path / "out",
+        workers=0,
+        input_filter="$[1:]",
+        join_source=True,
+        output_filter="$['SageMakerOutput']",
+    )
+    scores = np.array(
+        [r["SageMakerOutput"] for r in _json_lines(result.output_files[0])], dtype=np.float32
+    )
+    np.testing.assert_array_equal(scores, dataset.expected())
+    joined = transform(
+        dataset.model,
+        dataset.root / "arrays.jsonl",
+        tmp_path / "joined",
+        workers=0,
+        input_filter="$[1:]",
+        join_source=True,
+    )
+    first = _json_lines(joined.output_files[0])[0]
+    assert sorted(first) == ["SageMakerInput", "SageMakerOutput"]
+    assert first["SageMakerInput"][0] == dataset.ids[0]
+
+
+def test_bad_json_line_is_named(dataset, tmp_path):
+    lines = (dataset.root / "objects.jsonl").read_text().splitlines()
+    lines[1500] = lines[1500][:-5]
+    source = tmp_path / "broken.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InvalidInput, match=r"broken\.jsonl, line 1501: not valid JSON"):
+        transform(
+            dataset.model,
+            source,
+            tmp_path / "out",
+            workers=0,
+            input_filter="$.features",
+            max_bytes_per_batch=16_384,
+        )
+
+
+def test_json_record_of_the_wrong_width(dataset, tmp_path):
+    source = tmp_path / "short.jsonl"
+    source.write_text('{"features": [1, 2, 3, 4]}\n{"features": [1, 2]}\n')
+    with pytest.raises(InvalidInput, match=r"short\.jsonl, line 2: an array of 2 elements"):
+        transform(dataset.model, source, tmp_path / "out", workers=0, input_filter="$.features")
+    with pytest.raises(InvalidInput, match="no key 'feature'"):
+        transform(dataset.model, source, tmp_path / "out", workers=0, input_filter="$.feature")
+
+
+def test_parquet_by_position_and_by_name(dataset, tmp_path):
+    by_position = transform(
+        dataset.model,
+        dataset.root / "table.parquet",
+        tmp_path / "a",
+        workers=2,
+        input_filter="$[1:]",
+    )
+    np.testing.assert_array_equal(read_predictions(by_position.output_files[0]), dataset.expected())
+    names = "$[" + ",".join(f"'{n}'" for n in FEATURES) + "]"
+    by_name = transform(
+        dataset.model,
+        dataset.root / "table.parquet",
+        tmp_path / "b",
+        workers=0,
+        input_filter=names,
+        join_source=True,
+        output_filter="$['id','SageMakerOutput']",
+    )
+    lines = Path(by_name.output_files[0]).read_text().splitlines()
+    assert [line.split(",")[0] for line in lines] == [str(i) for i in dataset.ids]
+    np.testing.assert_array_equal(read_predictions(by_name.output_files[0]), dataset.expected())
+
+
+def test_parquet_join_as_json_lines(dataset, tmp_path):
+    result = transform(
+        dataset.model,
+        dataset.root / "table.parquet",
+        tmp_path / "out",
+        workers=0,
+        input_filter="$[1:]",
+        join_source=True,
+        accept="application/jsonlines",
+        max_rows_per_batch=500,
+    )
+    records = _json_lines(result.output_files[0])
+    assert list(records[0]) == ["id", *FEATURES, "SageMakerOutput"]
+    scores = np.array([r["SageMakerOutput"] for r in records], dtype=np.float32)
+    np.testing.assert_array_equal(scores, dataset.expected())
+
+
+def test_parquet_text_in_a_feature_column_names_the_row(dataset, tmp_path):
+    frame = pl.DataFrame({n: dataset.features[:10, i] for i, n in enumerate(FEATURES)})
+    frame = frame.with_columns(pl.col("calls").cast(pl.String))
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 7)
+        .then(pl.lit("many"))
+        .otherwise(pl.col("calls"))
+        .alias("calls")
+    )
+    source = tmp_path / "text.parquet"
+    frame.write_parquet(source)
+    with pytest.raises(InvalidInput, match=r"text\.parquet, row 8 .*'many' is not a number"):
+        transform(dataset.model, source, tmp_path / "out", workers=0)
