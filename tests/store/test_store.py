@@ -72,3 +72,14 @@ def test_fsspec_urls_work_for_writes_and_reads() -> None:
     artifacts.write_text(uri, "hello")
     assert artifacts.read_text(uri) == "hello"
     assert artifacts.exists(uri)
+
+
+def test_the_fast_path_revision_is_alembics_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from batchops.store.db import HEAD_REVISION, MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
