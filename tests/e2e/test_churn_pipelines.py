@@ -178,3 +178,19 @@ def test_batch_inference_without_an_approved_version_says_so(cli, trained, tmp_p
     assert result.code == 1
     reason = result.json()["failure_reason"]
     assert "customer-churn" in reason and "PendingManualApproval" in reason
+
+
+@pytest.mark.postgres
+def test_train_and_baseline_on_postgresql(
+    cli, tmp_path: Path, postgres_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BATCHOPS_DB_URL", postgres_server.create_database("e2e_churn"))
+    raw = write_churn_csv(tmp_path / "churn.csv", 2000, seed=5)
+    result = cli(
+        "pipeline", "start", "train-and-baseline", "-p", f"InputData={raw}", "--wait", "--json"
+    )
+    assert result.code == 0, result.stderr
+    assert cli("registry", "approve", "customer-churn/1", "--reason", "pg").code == 0
+    latest = cli("registry", "latest", "customer-churn", "--json").json()
+    assert latest["execution_id"] == result.json()["id"]
+    assert latest["metrics"]["accuracy"] >= 0.85

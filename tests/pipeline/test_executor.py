@@ -116,7 +116,7 @@ def test_independent_steps_run_in_parallel_and_outputs_flow_downstream(tmp_path:
 
 
 def test_a_failing_step_fails_the_execution_skips_dependents_and_retry_resumes(
-    tmp_path: Path,
+    tmp_path: Path, database: str
 ) -> None:
     write = _script(tmp_path, "write.py", WRITE)
     flaky = _script(tmp_path, "flaky.py", FAIL_UNLESS_MARKER)
@@ -192,7 +192,7 @@ def test_a_failing_condition_runs_the_fail_step_with_its_message(tmp_path: Path)
     assert statuses["Register"] == "Succeeded" and statuses["AccuracyTooLow"] == "NotExecuted"
 
 
-def test_caching_reuses_outputs_until_the_input_changes(tmp_path: Path) -> None:
+def test_caching_reuses_outputs_until_the_input_changes(tmp_path: Path, database: str) -> None:
     write = _script(tmp_path, "write.py", WRITE)
     data = tmp_path / "data.csv"
     data.write_text("a,b\n1,2\n")

@@ -15,7 +15,7 @@ from batchops.store.db import get_engine
 from batchops.store.schema import Base, all_tables
 
 
-def test_migrations_from_empty_create_exactly_the_declared_schema(batchops_home: Path) -> None:
+def test_migrations_from_empty_create_exactly_the_declared_schema(database: str) -> None:
     engine = get_engine()
     all_tables()
     with engine.connect() as connection:
@@ -35,8 +35,14 @@ def test_migrations_from_empty_create_exactly_the_declared_schema(batchops_home:
         "executions",
         "step_runs",
         "monitoring_metrics",
+        "model_groups",
+        "model_versions",
+        "model_approvals",
+        "registry_events",
+        "event_consumers",
+        "model_usages",
     } <= tables
-    assert (batchops_home / "batchops.db").exists()
+    assert engine.url.render_as_string(hide_password=False) == database
 
 
 def test_sqlite_runs_in_wal_mode(batchops_home: Path) -> None:
