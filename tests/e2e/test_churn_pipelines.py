@@ -194,3 +194,33 @@ def test_train_and_baseline_on_postgresql(
     latest = cli("registry", "latest", "customer-churn", "--json").json()
     assert latest["execution_id"] == result.json()["id"]
     assert latest["metrics"]["accuracy"] >= 0.85
+
+
+def test_the_batch_file_prepare_data_writes_scores_unchanged(cli, trained) -> None:
+    assert cli("registry", "approve", "customer-churn/1", "--reason", "ok").code == 0
+    batch = (
+        Path(
+            _step(trained, "PrepareData")["properties"]["ProcessingOutputConfig"]["Outputs"][
+                "batch"
+            ]["S3Output"]["S3Uri"]
+        )
+        / "batch.csv"
+    )
+    result = cli(
+        "pipeline", "start", "batch-inference", "-p", f"InputData={batch}", "--wait", "--json"
+    )
+    assert result.code == 0, result.stderr
+    step = _step(result.json(), "MonitorCustomerChurnDataQuality")
+    rows = len(batch.read_text().splitlines())
+    assert step["properties"]["TransformOutput"]["Rows"] == rows == 500  # the 10 % test split
+    assert step["properties"]["DataQuality"]["Violations"] == 0
+
+
+def test_demo_runs_everything_and_shows_the_drift(cli) -> None:
+    result = cli("demo", "--rows", "2000", "--batch-rows", "500")
+    assert result.code == 0, result.stderr
+    out = result.stdout
+    assert "customer-churn/1 -> Approved" in out
+    assert out.count("execution") >= 3 and "predictions:" in out
+    assert "violations: 0 (none)" in out  # the fresh batch
+    assert "baseline_drift_check" in out and "(Day Mins)" in out  # the drifted one

@@ -60,20 +60,21 @@ def demo(
     metrics = ", ".join(
         f"{k} {v:.3f}" for k, v in sorted(model.metrics.items()) if k in ("accuracy", "auc", "f1")
     )
+    columns = str(model.custom_metadata.get("input_columns", "")).split(",")
     stdout.print(f"\n[bold]3. approve[/bold]: {registered} -> Approved ({metrics})")
 
     vocabulary = Path(_output(steps["PrepareData"], "vocabulary")) / "vocabulary.json"
     fresh = _prepared_batch(folder, "fresh", batch_rows, seed=1, drift=None, vocabulary=vocabulary)
     stdout.print(f"\n[bold]4. batch-inference[/bold] on a fresh batch: {fresh}")
     scoring = _run(batch_inference_pipeline(fresh), {"InputData": str(fresh)})
-    _summarise(scoring)
+    _summarise(scoring, columns)
 
     drifted = _prepared_batch(
         folder, "drifted", batch_rows, seed=2, drift="shift", vocabulary=vocabulary
     )
     stdout.print(f"\n[bold]5. batch-inference[/bold] on a drifted batch: {drifted}")
     scoring = _run(batch_inference_pipeline(drifted), {"InputData": str(drifted)})
-    _summarise(scoring)
+    _summarise(scoring, columns)
     if scoring["status"] != "Succeeded":
         raise JobFailed(scoring["failure_reason"])
     stdout.rule("[bold]done")
@@ -109,7 +110,7 @@ def _prepared_batch(
     return Path(prepare_batch_file(raw, vocabulary, folder / f"{name}-batch.csv", with_label=True))
 
 
-def _summarise(execution: dict[str, Any]) -> None:
+def _summarise(execution: dict[str, Any], input_columns: list[str]) -> None:
     import json
 
     from batchops.store import artifacts
@@ -127,6 +128,10 @@ def _summarise(execution: dict[str, Any]) -> None:
     stdout.print(
         f"   violations: {len(violations)} ({', '.join(quality['ViolationTypes']) or 'none'})"
     )
+    # Headerless batches name features _c0 (the label), _c1, ... as Model Monitor does.
+    names = {f"_c{i + 1}": name for i, name in enumerate(input_columns)}
     for violation in violations[:5]:
-        stdout.print(f"     - {violation['feature_name']}: {violation['constraint_check_type']}")
+        feature = violation["feature_name"]
+        known = f" ({names[feature]})" if feature in names else ""
+        stdout.print(f"     - {feature}{known}: {violation['description']}")
     stdout.print(f"   report: {quality['Report']}")
