@@ -35,6 +35,7 @@ bench: venv
 	$(BIN)/python benchmarks/monitor.py
 	$(BIN)/python benchmarks/transform.py
 	$(BIN)/python benchmarks/pipeline.py
+	$(BIN)/python benchmarks/startup.py
 
 clean:
 	rm -rf $(VENV) .batchops .pytest_cache .mypy_cache .ruff_cache
