@@ -50,9 +50,10 @@ def record_metrics(
 
 
 def record_check(run_uri: str, check: Any, context: StepContext) -> None:
+    """Store the run's figures under the names metrics.json gives them."""
     record_metrics(
         run_uri,
-        getattr(check, "metrics", {}),
+        check.metric_values,
         execution_id=context.execution_id,
         step_name=context.step_name,
     )
