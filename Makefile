@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= dev,server,postgres,dask
+EXTRAS ?= dev,server,postgres,dask,browser
 PYTEST_WORKERS ?= 2
 
 .PHONY: venv demo test test-fast lint bench clean

@@ -57,3 +57,14 @@ def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("BATCHOPS_DB_URL", url)
     dispose_engines()
     return url
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's Chromium, installed first when missing (as root with apt-get)."""
+    from support import chromium
+
+    try:
+        return chromium.find_or_install()
+    except chromium.Unavailable as reason:
+        pytest.skip(f"Chromium unavailable: {reason}")
