@@ -6,7 +6,7 @@ For each size: trains a churn-like XGBoost model once (70 features: 11 numeric, 
 writes a headerless CSV, then measures, each in a fresh process:
   (a) the ceiling: read the whole CSV with polars, `inplace_predict` on float32, write the
       predictions with polars (no streaming: memory grows with the input);
-  (b) `python -m batchops.cli.transform` with 1 and with 2 workers.
+  (b) `batchops transform` (as `python -m batchops.cli.main transform`) with 1 and 2 workers.
 Prints rows/s, the ratio to the ceiling, and peak RSS of the process tree (the main
 process plus its workers, sampled every 20 ms), and checks the outputs are identical.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -134,24 +135,18 @@ class TreeMemory:
 
 
 def _tree_rss(root: int) -> int:
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        pid = int(entry.name)
-        parents[pid] = int(fields.get("PPid", "0").strip())
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+    """RSS of `root` and its descendants, walking /proc/PID/task/TID/children (cheap enough
+    to sample often without taking CPU from the processes measured)."""
+    page = os.sysconf("SC_PAGE_SIZE")
     total, frontier = 0, [root]
     while frontier:
         pid = frontier.pop()
-        total += rss.get(pid, 0)
-        frontier.extend(child for child, parent in parents.items() if parent == pid)
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                frontier.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue
     return total
 
 
@@ -216,7 +211,8 @@ def main() -> None:
                     [
                         sys.executable,
                         "-m",
-                        "batchops.cli.transform",
+                        "batchops.cli.main",
+                        "transform",
                         "--model",
                         str(model),
                         "--input",

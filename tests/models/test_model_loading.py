@@ -11,7 +11,7 @@ import pytest
 import xgboost
 
 from batchops.errors import InvalidInput, NotFound
-from batchops.models import ModelManifest, load_model
+from batchops.models import ModelManifest, load_model, pack_model
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +118,21 @@ def test_manifest_from_elsewhere_cannot_choose_any_module(tmp_path, booster):
     )
     with pytest.raises(InvalidInput, match=r"only loaders under batchops\.models"):
         load_model(archive)
+    for loader, message in [
+        ("batchops.models.train", "is not a model loader"),
+        ("batchops.models.nothing", "unknown model loader"),
+    ]:
+        data["loader"] = loader
+        archive.write_bytes(
+            pack_model(
+                {
+                    "xgboost-model": bytes(booster.save_raw("json")),
+                    "batchops-model.json": json.dumps(data).encode(),
+                }
+            )
+        )
+        with pytest.raises(InvalidInput, match=message):
+            load_model(archive)
 
 
 def test_manifest_json_round_trip_keeps_unknown_keys():

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -249,6 +250,9 @@ def test_columns_that_start_as_integers_and_turn_decimal(dataset, tmp_path):
     rows = dataset.features.copy()
     rows[:1500, 2] = np.round(rows[:1500, 2])
     rows[2000, 0] = 2.5e9  # beyond int32 as well
+    rows[2200, 1] = 300  # calls: 0..9 until here, then beyond int8
+    rows[2400, 1] = -40_000  # and beyond int16
+    rows[2600, 3] = -129  # plan: 0/1 until here
     source = tmp_path / "drifting.csv"
     source.write_text(
         "\n".join(",".join(f"{v:.9g}" for v in row) for row in rows.astype(np.float64)) + "\n"
@@ -277,3 +281,48 @@ def test_fsspec_urls_for_model_input_and_output(dataset, tmp_path):
         assert [p["name"] for p in memory.ls("/bt-test/out")] == ["/bt-test/out/day-1.csv.out"]
     finally:
         memory.rm("/bt-test", recursive=True)
+
+
+def test_byte_order_mark_is_not_data(dataset, tmp_path):
+    lines = csv_lines(dataset)
+    plain = tmp_path / "bom.csv"
+    plain.write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode())
+    result = transform(dataset.model, plain, tmp_path / "a", workers=0)
+    assert result.rows == len(lines)
+    np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected())
+
+    headed = tmp_path / "bom-header.csv"
+    headed.write_bytes(b"\xef\xbb\xbf" + (dataset.root / "header.csv").read_bytes())
+    result = transform(dataset.model, headed, tmp_path / "b", workers=0, join_source=True)
+    out = Path(result.output_files[0]).read_text().splitlines()
+    assert [line.rpartition(",")[0] for line in out] == lines
+    np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected())
+
+
+def test_output_folder_inside_the_input_folder_is_not_read_as_input(dataset, tmp_path):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "day.csv").write_bytes((dataset.root / "plain.csv").read_bytes())
+    first = transform(dataset.model, folder, folder / "predictions", workers=0)
+    again = transform(dataset.model, folder, folder / "predictions", workers=0)
+    assert again.input_files == first.input_files == [str(folder / "day.csv")]
+    assert Path(again.output_files[0]).read_bytes() == Path(first.output_files[0]).read_bytes()
+
+
+def test_unwritable_output_is_refused_before_scoring(dataset, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(InvalidInput, match=r"cannot write to output folder .*a-file/out"):
+        transform(dataset.model, dataset.root / "plain.csv", blocker / "out", workers=0)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_output_folder_is_refused(dataset, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        with pytest.raises(InvalidInput, match="cannot write to output folder"):
+            transform(dataset.model, dataset.root / "plain.csv", locked, workers=0)
+    finally:
+        locked.chmod(0o755)

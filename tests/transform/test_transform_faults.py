@@ -14,6 +14,7 @@ from transform_data import csv_lines
 
 from batchops.errors import InvalidInput
 from batchops.transform import transform
+from batchops.transform.pool import WORKER_MARK
 
 _RUNNER = """
 import sys, time
@@ -34,7 +35,7 @@ except JobFailed as error:
 
 
 def _worker_pids(parent: int) -> list[int]:
-    """Our transform's worker processes: children of `parent` started by multiprocessing spawn."""
+    """Our transform's worker processes: the children of `parent` running the worker loop."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -45,7 +46,7 @@ def _worker_pids(parent: int) -> list[int]:
         except OSError:
             continue
         parent_pid = int(stat.rpartition(")")[2].split()[1])
-        if parent_pid == parent and b"spawn_main" in command:
+        if parent_pid == parent and WORKER_MARK.encode() in command:
             pids.append(int(entry.name))
     return sorted(pids)
 

@@ -64,6 +64,40 @@ def test_json_join_keeps_the_whole_input_object(dataset, tmp_path):
     assert {k: v for k, v in first.items() if k != "SageMakerOutput"} == original
 
 
+def test_json_join_keeps_each_input_record_exactly_as_written(dataset, tmp_path):
+    """Records of a batch differ (a key only some have, ints next to decimals): no record
+    gains the others' keys or has its numbers rewritten."""
+    lines = [
+        '{"id": 1, "features": [12, 3, 7.5, 1]}',
+        "",
+        '{"id": "b-2", "features": [40, 0, 2.25, 0], "note": "x"}  ',
+        '{"features":[1,2,3,4]}',
+        '{"id": 3.5, "features": [5, 1, 0.5, 1], "nested": {"a": [1, {"b": null}]}}',
+    ]
+    source = tmp_path / "varied.jsonl"
+    source.write_bytes(("\r\n".join(lines) + "\n").encode())
+    result = transform(
+        dataset.model,
+        source,
+        tmp_path / "out",
+        workers=0,
+        input_filter="$.features",
+        join_source=True,
+    )
+    records = _json_lines(result.output_files[0])
+    originals = [json.loads(line) for line in lines if line]
+    assert [{k: v for k, v in r.items() if k != "SageMakerOutput"} for r in records] == originals
+    assert (
+        Path(result.output_files[0])
+        .read_text()
+        .splitlines()[0]
+        .startswith('{"id": 1, "features": [12, 3, 7.5, 1],"SageMakerOutput":')
+    )
+    features = np.array([r["features"] for r in originals], dtype=np.float32)
+    scores = np.array([r["SageMakerOutput"] for r in records], dtype=np.float32)
+    np.testing.assert_array_equal(scores, dataset.expected(features))
+
+
 def test_json_objects_keyed_by_feature_name(dataset, tmp_path):
     source = tmp_path / "named.jsonl"
     with source.open("w") as handle:
@@ -190,3 +224,19 @@ def test_parquet_text_in_a_feature_column_names_the_row(dataset, tmp_path):
     frame.write_parquet(source)
     with pytest.raises(InvalidInput, match=r"text\.parquet, row 8 .*'many' is not a number"):
         transform(dataset.model, source, tmp_path / "out", workers=0)
+
+
+def test_named_fields_must_match_the_models_features(dataset, tmp_path):
+    frame = pl.DataFrame({n: dataset.features[:10, i] for i, n in enumerate(FEATURES)})
+    reordered = tmp_path / "reordered.parquet"
+    frame.select(FEATURES[::-1]).with_columns(pl.lit("x").alias("note")).write_parquet(reordered)
+    result = transform(dataset.model, reordered, tmp_path / "a", workers=0)
+    np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected()[:10])
+
+    renamed = tmp_path / "renamed.parquet"
+    frame.rename({"calls": "visits"}).write_parquet(renamed)
+    with pytest.raises(
+        InvalidInput,
+        match=r"renamed\.parquet, row 1 .*no field 'calls', which the model expects",
+    ):
+        transform(dataset.model, renamed, tmp_path / "b", workers=0)

@@ -7,12 +7,16 @@ stderr; stdout gets a summary, or exactly one JSON object with --json.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from batchops.errors import BatchopsError, InvalidInput
+from batchops.errors import BatchopsError, NotFound
+
+Progress = Callable[[int], None] | None
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +36,10 @@ def transform_command(
         typer.Option("--input", help="A file, a folder or a prefix (local or fsspec URL)."),
     ],
     output: Annotated[str, typer.Option("--output", help="Folder for the <input file>.out files.")],
-    workers: Annotated[int, typer.Option(help="Worker processes (0 scores in this process).")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(help="Worker processes sharing the cores (0: score in this process)."),
+    ] = 1,
     input_filter: Annotated[
         str | None,
         typer.Option("--input-filter", help="JSONPath of what the model reads, e.g. '$[1:]'."),
@@ -71,44 +78,19 @@ def transform_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as one JSON object.")
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No progress bar (it is shown only when stderr is a terminal)."
+        ),
+    ] = False,
 ) -> None:
     """Score every record of the input with a model: one output line per record, in order."""
-    import time
-
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from batchops.cli.output import print_json, stderr, stdout
-    from batchops.transform import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, estimate_rows, transform
+    from batchops.transform import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, transform
 
     model_uri = resolve_model(model)
-    estimate = estimate_rows(input, content_type)
-    started = time.perf_counter()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,.0f} rows"),
-        TextColumn("{task.fields[rate]:,.0f} rows/s"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=stderr,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("scoring", total=estimate or None, rate=0.0)
-
-        def advance(rows: int) -> None:
-            done = progress.tasks[0].completed + rows
-            total = progress.tasks[0].total
-            if total is not None and done > total:
-                total = done
-            elapsed = max(time.perf_counter() - started, 1e-9)
-            progress.update(task, completed=done, total=total, rate=done / elapsed)
-
+    with _progress_bar(input, content_type, enabled=not quiet and stderr.is_terminal) as advance:
         result = transform(
             model_uri,
             input,
@@ -151,15 +133,57 @@ def resolve_model(spec: str) -> str:
     if "://" in spec or Path(spec).exists():
         return spec
     if spec.endswith((".tar.gz", ".tgz")) or spec.startswith((".", "/", "~")):
-        raise InvalidInput(f"model file not found: {spec}")
-    try:
-        from batchops.registry.lookup import model_data_uri
-    except ImportError as exc:
-        raise BatchopsError(
-            f"--model {spec!r} is not a path, and the model registry is not available to "
-            f"look it up ({exc}); pass the path of a model.tar.gz instead"
-        ) from None
+        raise NotFound(f"model file not found: {spec}")
+    from batchops.registry.lookup import model_data_uri
+
     return model_data_uri(spec)
+
+
+@contextmanager
+def _progress_bar(input: str, content_type: str | None, enabled: bool) -> Iterator[Progress]:
+    """A progress callback drawing rows, rows/s and time left on stderr; a no-op if disabled.
+
+    The total is an estimate from the input's size (exact for Parquet), raised as needed.
+    """
+    if not enabled:
+        yield None
+        return
+    import time
+
+    from rich.progress import (
+        BarColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as Bar
+
+    from batchops.cli.output import stderr
+    from batchops.transform import estimate_rows
+
+    estimate = estimate_rows(input, content_type)
+    started = time.perf_counter()
+    with Bar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f} rows"),
+        TextColumn("{task.fields[rate]:,.0f} rows/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("scoring", total=estimate or None, rate=0.0)
+
+        def advance(rows: int) -> None:
+            done = bar.tasks[0].completed + rows
+            total = bar.tasks[0].total
+            if total is not None and done > total:
+                total = done
+            elapsed = max(time.perf_counter() - started, 1e-9)
+            bar.update(task, completed=done, total=total, rate=done / elapsed)
+
+        yield advance
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from types import ModuleType
 
 from batchops.errors import InvalidInput
 from batchops.models.artifact import ARCHIVE_NAME, pack_model, read_model_files
@@ -22,26 +23,40 @@ __all__ = [
     "MODEL_FILE",
     "LoadedModel",
     "ModelManifest",
+    "flavor",
     "load_model",
     "pack_model",
     "read_model_files",
 ]
 
 _LOADER_PACKAGE = "batchops.models."
+_DEFAULT_LOADER = "batchops.models.xgboost"
 
 
 def load_model(uri: str | Path) -> LoadedModel:
     """Load the model at `uri`; a model without manifest is read as SageMaker XGBoost's."""
     files = read_model_files(uri)
-    loader = files.manifest.loader if files.manifest else "batchops.models.xgboost"
+    loader = files.manifest.loader if files.manifest else _DEFAULT_LOADER
+    model: LoadedModel = flavor(loader, files.source).load(
+        files.model_bytes, files.manifest, files.source
+    )
+    return model
+
+
+def flavor(loader: str, source: str) -> ModuleType:
+    """The module a manifest names as its loader, if it is one of ours and has `load`.
+
+    A manifest comes with the archive, from anywhere: it must not choose arbitrary code.
+    """
     if not loader.startswith(_LOADER_PACKAGE):
         raise InvalidInput(
-            f"{files.source}: manifest names loader {loader!r}; only loaders under "
+            f"{source}: manifest names loader {loader!r}; only loaders under "
             f"{_LOADER_PACKAGE}* are allowed"
         )
     try:
         module = importlib.import_module(loader)
-    except ImportError as exc:
-        raise InvalidInput(f"{files.source}: unknown model loader {loader!r}") from exc
-    model: LoadedModel = module.load(files.model_bytes, files.manifest, files.source)
-    return model
+    except ImportError:
+        raise InvalidInput(f"{source}: unknown model loader {loader!r}") from None
+    if not callable(getattr(module, "load", None)):
+        raise InvalidInput(f"{source}: {loader!r} is not a model loader")
+    return module

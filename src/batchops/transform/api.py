@@ -1,9 +1,10 @@
 """`transform()`: score every record of an input with a model, output in input order.
 
 The main process plans mini-batches, feeds them round-robin to N worker processes (each
-loads the model once), and appends each batch's output to its file as soon as it and every
-batch before it are done, so reading, scoring and writing overlap while memory stays
-bounded by batch size times workers.
+loads the model once and scores cores/N batches at a time on its own threads), and appends
+each batch's output to its file as soon as it and every batch before it are done. Reading,
+scoring and writing overlap, and memory stays bounded by batch size times batches in
+flight (cores + N), never by the input.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MAX_BYTES = 16 << 20
-_IN_FLIGHT_PER_WORKER = 2
 
 Progress = Callable[[int], None]
 
@@ -82,17 +82,15 @@ def transform(
     otherwise); `accept` to the input's type (CSV for Parquet). `header=None` detects a
     CSV header. Filters and `join_source` follow SageMaker batch transform's
     DataProcessing. `progress` is called with the number of rows of each finished batch.
-
-    Workers are started with multiprocessing's "spawn", so a script calling this with
-    workers >= 1 needs the usual `if __name__ == "__main__":` guard.
+    Workers are fresh interpreters, so a calling script needs no `__main__` guard.
     """
     started = time.perf_counter()
     _check_limits(workers, max_rows_per_batch, max_bytes_per_batch)
     in_path, out_path = parse(input_filter), parse(output_filter)
-    files = list_inputs(input)
-    # Workers start now: their imports overlap with loading the model and planning.
+    # Workers start first: their imports overlap with listing, loading the model, planning.
     pool = _start_workers(workers)
     try:
+        files = list_inputs(input, exclude=output)
         source = _model_source(model, load=pool is None)
         forced = formats.normalize(content_type) if content_type else None
         specs = [
@@ -166,7 +164,7 @@ def _model_source(model: str | Path | LoadedModel, load: bool) -> _ModelSource:
     With a manifest, workers load the booster themselves, so this process never imports
     XGBoost and the workers' start-up is not delayed by it.
     """
-    from batchops.models import load_model, read_model_files
+    from batchops.models import flavor, load_model, read_model_files
 
     if isinstance(model, LoadedModel):
         return _ModelSource(model.manifest, model.to_bytes(), "the given model", model)
@@ -174,21 +172,10 @@ def _model_source(model: str | Path | LoadedModel, load: bool) -> _ModelSource:
     if files.manifest is None or load:
         loaded = load_model(model)
         return _ModelSource(loaded.manifest, loaded.to_bytes(), files.source, loaded)
-    check = getattr(_loader(files.manifest.loader, files.source), "check", None)
+    check = getattr(flavor(files.manifest.loader, files.source), "check", None)
     if check is not None:
         check(files.model_bytes, files.manifest, files.source)
     return _ModelSource(files.manifest, files.model_bytes, files.source, None)
-
-
-def _loader(name: str, source: str) -> object:
-    import importlib
-
-    if not name.startswith("batchops.models."):
-        raise InvalidInput(f"{source}: manifest names loader {name!r}, which is not allowed")
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        raise InvalidInput(f"{source}: unknown model loader {name!r}") from None
 
 
 def _check_limits(workers: int, max_rows: int, max_bytes: int) -> None:
@@ -294,7 +281,7 @@ def _score_in_workers(
     count = 0
 
     def fill() -> None:
-        while len(in_flight) < workers * _IN_FLIGHT_PER_WORKER:
+        while len(in_flight) < workers * (pool.threads + 1):
             task = next(tasks, None)
             if task is None:
                 return

@@ -7,6 +7,7 @@ An input is one file, a folder (all files below it), or a prefix (`data/batch-` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,19 +35,24 @@ def filesystem(uri: str) -> tuple[Any, str]:
     return url_to_fs(uri)
 
 
-def list_inputs(uri: str | Path) -> list[InputFile]:
+def list_inputs(uri: str | Path, exclude: str | Path | None = None) -> list[InputFile]:
+    """The data files at `uri`, leaving out any under `exclude` (the transform's output
+    folder, when it lies inside the input folder: its .out files are not inputs)."""
     text = str(uri)
     fs, path = filesystem(text)
     protocol = _protocol(text)
     if fs.isfile(path):
         return [InputFile(text, _basename(path), int(fs.size(path)))]
+    excluded = _excluded(fs, exclude)
     if fs.isdir(path):
         root = path.rstrip("/")
         found = fs.find(root, detail=True)
         files = [
             _entry(fs, protocol, name, info, name[len(root) + 1 :])
             for name, info in sorted(found.items())
-            if info.get("type") == "file" and not _hidden(name[len(root) + 1 :])
+            if info.get("type") == "file"
+            and not _hidden(name[len(root) + 1 :])
+            and not excluded(name)
         ]
         if not files:
             raise InvalidInput(f"input folder {text} holds no data files")
@@ -60,11 +66,22 @@ def list_inputs(uri: str | Path) -> list[InputFile]:
             if info.get("type") == "file"
             and name[len(parent) + 1 :].startswith(stem)
             and not _hidden(name[len(parent) + 1 :])
+            and not excluded(name)
         ]
         if files:
             return files
         raise InvalidInput(f"no input files match the prefix {text}")
     raise NotFound(f"input not found: {text}")
+
+
+def _excluded(fs: Any, exclude: str | Path | None) -> Callable[[str], bool]:
+    if exclude is None:
+        return lambda _name: False
+    other, folder = filesystem(str(exclude))
+    if type(other) is not type(fs):
+        return lambda _name: False
+    folder = folder.rstrip("/")
+    return lambda name: name == folder or name.startswith(folder + "/")
 
 
 def _entry(fs: Any, protocol: str, name: str, info: dict[str, Any], relative: str) -> InputFile:

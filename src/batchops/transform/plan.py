@@ -17,6 +17,7 @@ from batchops.transform.inputs import InputFile, filesystem, read_range
 from batchops.transform.jsonpath import JsonPath, Names, Positions
 
 _PROBE = 1 << 16
+_BOM = b"\xef\xbb\xbf"
 _MAX_FIRST_LINES = 1 << 26
 
 
@@ -64,6 +65,10 @@ def plan_file(
     head = _first_lines(item)
     if head[:2] == b"\x1f\x8b":
         raise InvalidInput(f"{item.uri}: compressed input is not supported; decompress it first")
+    # A byte order mark (spreadsheets write one) is not data: skip it, or it would make the
+    # first field text and the first line pass for a header.
+    skip = len(_BOM) if head.startswith(_BOM) else 0
+    head = head[skip:]
     if not head.strip():
         raise InvalidInput(f"{item.uri}: empty file (only blank lines)")
     if content_type == formats.JSONLINES:
@@ -71,8 +76,9 @@ def plan_file(
         if first not in (b"{", b"["):
             line = head[: len(head) - len(head.lstrip())].count(b"\n") + 1
             raise at_line(item.uri, line, "expected a JSON object or array per line")
-        return FileSpec(item, content_type, records="object" if first == b"{" else "array")
-    return _plan_csv(item, head, header, manifest, input_filter)
+        records = "object" if first == b"{" else "array"
+        return FileSpec(item, content_type, data_start=skip, records=records)
+    return _plan_csv(item, head, skip, header, manifest, input_filter)
 
 
 def _first_lines(item: InputFile) -> bytes:
@@ -88,6 +94,7 @@ def _first_lines(item: InputFile) -> bytes:
 def _plan_csv(
     item: InputFile,
     head: bytes,
+    skip: int,
     header: bool | None,
     manifest: ModelManifest,
     input_filter: JsonPath,
@@ -112,12 +119,11 @@ def _plan_csv(
             f"{_after(input_filter)}a record has {len(positions)} fields but the model expects "
             f"{manifest.n_features} ({_names_preview(manifest)})",
         )
-    spec = FileSpec(item, formats.CSV, width=width)
     if not has_header:
-        return spec
+        return FileSpec(item, formats.CSV, width=width, data_start=skip)
     names = tuple(first)
     _check_header_names([names[p] for p in positions], manifest, item.uri, input_filter)
-    data_start = len(lines[0]) + 1
+    data_start = skip + len(lines[0]) + 1
     if data_start >= item.size or not read_range(item.uri, data_start, item.size).strip():
         raise InvalidInput(f"{item.uri}: a header but no records")
     return FileSpec(

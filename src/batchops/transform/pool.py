@@ -1,21 +1,25 @@
 """Worker processes fed round-robin, so batch k's result is the next one worker k % N sends.
 
-Each worker has its own task pipe and result pipe; waiting on a worker's result pipe
-together with its process sentinel is how a worker that dies (killed, out of memory) is
-noticed at once instead of hanging the job.
+Each worker is a fresh interpreter running `batchops.transform.worker`, talking over its
+stdin and stdout. Unlike multiprocessing's spawn, this never re-imports the caller's main
+module (no `if __name__ == "__main__"` guard needed, no start-up spent importing the CLI),
+and a worker that dies, however it dies, is seen at once as the end of its output pipe.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import os
 import signal
-from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
-from batchops.transform.worker import WorkerInit, worker_main
+from batchops.transform import wire
+
+_ENTRY = "from batchops.transform.worker import main; main()"
+WORKER_MARK = "batchops.transform.worker"
 
 
 class WorkerDied(Exception):
@@ -38,92 +42,105 @@ class WorkerDied(Exception):
         return f"transform worker {self.index} (pid {self.pid}) {how}"
 
 
-@dataclass
-class _Worker:
-    process: BaseProcess
-    tasks: Connection
-    results: Connection
-
-
 class WorkerPool:
     """Start `count` workers at once; `start(init)` then gives them the model and settings."""
 
     def __init__(self, count: int, threads: int) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._workers: list[_Worker] = []
+        self.threads = threads
+        self._processes: list[subprocess.Popen[bytes]] = []
+        environment = _environment(threads)
         try:
-            for index in range(count):
-                task_out, task_in = context.Pipe(duplex=False)
-                result_out, result_in = context.Pipe(duplex=False)
-                process = context.Process(
-                    target=worker_main,
-                    args=(task_out, result_in, threads),
-                    name=f"batchops-transform-{index}",
-                    daemon=True,
+            for _ in range(count):
+                self._processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-c", _ENTRY, WORKER_MARK, str(threads)],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        env=environment,
+                    )
                 )
-                process.start()
-                task_out.close()
-                result_in.close()
-                self._workers.append(_Worker(process, task_in, result_out))
         except BaseException:
             self.terminate()
             raise
 
     @property
     def size(self) -> int:
-        return len(self._workers)
+        return len(self._processes)
 
     @property
-    def pids(self) -> list[int | None]:
-        return [worker.process.pid for worker in self._workers]
+    def pids(self) -> list[int]:
+        return [process.pid for process in self._processes]
 
-    def start(self, init: WorkerInit) -> None:
-        for index in range(len(self._workers)):
+    def start(self, init: Any) -> None:
+        for index in range(len(self._processes)):
             self.submit(index, init)
 
     def submit(self, index: int, task: Any) -> None:
-        worker = self._workers[index]
+        stream = self._processes[index].stdin
+        assert stream is not None
         try:
-            worker.tasks.send(task)
-        except (BrokenPipeError, ConnectionResetError, OSError):
+            wire.send(stream, task)
+        except (BrokenPipeError, ConnectionResetError, OSError, ValueError):
             raise self._died(index) from None
 
     def receive(self, index: int) -> tuple[tuple[Any, ...], bytes | None]:
         """The worker's next message (and payload, for "ok"); WorkerDied if it is gone."""
-        worker = self._workers[index]
-        if not worker.results.poll():
-            wait([worker.results, worker.process.sentinel])
+        stream = self._processes[index].stdout
+        assert stream is not None
         try:
-            if worker.results.poll():
-                message = worker.results.recv()
-                payload = worker.results.recv_bytes() if message[0] == "ok" else None
-                return message, payload
-        except (EOFError, OSError):
-            pass
-        raise self._died(index)
+            message = wire.receive(stream)
+            payload = wire.receive_bytes(stream) if message[0] == "ok" else None
+        except (EOFError, OSError, ValueError):
+            raise self._died(index) from None
+        return message, payload
 
     def _died(self, index: int) -> WorkerDied:
-        process = self._workers[index].process
-        process.join(timeout=5)
-        return WorkerDied(index, process.pid, process.exitcode)
+        process = self._processes[index]
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+        return WorkerDied(index, process.pid, process.returncode)
 
     def close(self) -> None:
-        """Ask every worker to finish, then make sure none is left running."""
-        for worker in self._workers:
-            with contextlib.suppress(OSError):
-                worker.tasks.send(None)
-        for worker in self._workers:
-            worker.process.join(timeout=10)
+        """Tell every worker there is no more work (end of its input), then wait for it."""
+        for process in self._processes:
+            if process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    process.stdin.close()
+        for process in self._processes:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
         self.terminate()
 
     def terminate(self) -> None:
-        for worker in self._workers:
-            if worker.process.is_alive():
-                worker.process.terminate()
-        for worker in self._workers:
-            worker.process.join(timeout=10)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
-            worker.tasks.close()
-            worker.results.close()
+        for process in self._processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self._processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            for stream in (process.stdin, process.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+
+
+def _environment(threads: int) -> dict[str, str]:
+    """The caller's environment, with the thread counts fixed before libraries start pools.
+
+    When batchops is imported from outside site-packages (a source checkout on sys.path),
+    that folder goes first on PYTHONPATH, so a worker runs the same code as its caller.
+    """
+    import site
+
+    environment = dict(os.environ)
+    environment["POLARS_MAX_THREADS"] = str(threads)
+    environment["OMP_NUM_THREADS"] = str(threads)
+    source = Path(__file__).resolve().parents[2]
+    installed = {Path(p).resolve() for p in [*site.getsitepackages(), site.getusersitepackages()]}
+    if source not in installed:
+        current = environment.get("PYTHONPATH")
+        environment["PYTHONPATH"] = str(source) + (os.pathsep + current if current else "")
+    return environment

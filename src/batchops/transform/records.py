@@ -142,15 +142,21 @@ def to_matrix(
     import polars as pl
 
     frame = value if isinstance(value, Frame) else _single_frame(value, line_of)
-    columns = frame.df.columns
-    if (
-        frame.by_name
-        and not manifest.has_generic_names
-        and set(manifest.feature_names) <= set(columns)
-    ):
+    where = "" if path.is_root else f"after input filter {path.expression!r}, "
+    if frame.by_name and not manifest.has_generic_names:
+        # Named fields (a Parquet column, a JSON key) are matched to the model's features by
+        # name, in the model's order; extra fields are not features.
+        missing = [name for name in manifest.feature_names if name not in frame.df.columns]
+        if missing:
+            shown = ", ".join(frame.df.columns[:8]) + (", ..." if frame.df.width > 8 else "")
+            raise RecordError(
+                line_of(0),
+                f"{where}the records have no field {missing[0]!r}, which the model expects "
+                f"({len(missing)} of its {manifest.n_features} features are missing; the "
+                f"records have: {shown})",
+            )
         frame = Frame(frame.df.select(manifest.feature_names), False, True)
     elif frame.df.width != manifest.n_features:
-        where = "" if path.is_root else f"after input filter {path.expression!r}, "
         raise RecordError(
             line_of(0),
             f"{where}a record has {frame.df.width} fields but the model expects "
