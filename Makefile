@@ -2,21 +2,29 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
-EXTRAS ?= dev,server,postgres,dask,browser
+TEST_EXTRAS ?= dev,server,postgres,dask,browser
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv demo test test-fast lint bench clean
+.PHONY: venv venv-core demo test test-fast lint bench clean
 
-venv: $(STAMP)
+# The demo needs only the core install (a few minutes on a fresh machine); tests and tools
+# add the optional parts. Each install has its own stamp, so one never hides the other.
+venv-core: $(VENV)/.installed-core
+venv: $(VENV)/.installed-test
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
-	touch $(STAMP)
 
-demo: venv
+$(VENV)/.installed-core: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e ".[$(TEST_EXTRAS)]"
+	touch $@ $(VENV)/.installed-core
+
+demo: venv-core
 	$(BIN)/batchops demo
 
 test: venv
