@@ -1,7 +1,7 @@
 """Shared by the monitoring benchmarks: churn data on disk, and a job run in a fresh process.
 
-A job runs in its own Python process so its peak memory (ru_maxrss of that process and of the
-worker processes it starts) is measured alone, without the data generator's.
+A job runs in its own Python process so its peak memory (the summed RSS of that process and
+the workers it starts) is measured alone, without the data generator's.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+from _memory import TreeMemory
+
 _RUNNER = r"""
-import json, resource, sys, time
+import json, sys, time
 from batchops.monitor import baseline, check
 job = json.loads(sys.argv[1])
 started = time.perf_counter()
@@ -25,10 +27,7 @@ else:
                    out_dir=job["out"], workers=job["workers"])
     rows = result.row_count
 seconds = time.perf_counter() - started
-self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"rows": rows, "seconds": seconds, "self_mb": self_kb / 1024,
-                  "worker_mb": children_kb / 1024,
+print(json.dumps({"rows": rows, "seconds": seconds,
                   "violations": len(getattr(result, "violations", []))}))
 """
 
@@ -50,21 +49,26 @@ def churn_file(folder: Path, rows: int, seed: int, drift: str | None = None) -> 
 
 def run_job(job: dict[str, object]) -> dict[str, float]:
     """Run a monitoring job in a fresh interpreter; return its figures."""
-    completed = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-c", _RUNNER, json.dumps(job)],
-        check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
-    figures: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
+    memory = TreeMemory(process.pid)
+    stdout, stderr = process.communicate()
+    peak = memory.stop()
+    if process.returncode != 0:
+        raise SystemExit(f"monitoring job failed:\n{stderr}")
+    figures: dict[str, float] = json.loads(stdout.strip().splitlines()[-1])
+    figures["peak_mb"] = peak / 2**20
     return figures
 
 
 def report(label: str, figures: dict[str, float], file_bytes: int) -> None:
     rows, seconds = figures["rows"], figures["seconds"]
-    peak = figures["self_mb"] + figures["worker_mb"] * figures.get("workers", 1)
     print(
         f"{label}: {rows:,.0f} rows in {seconds:.2f} s = {rows / seconds:,.0f} rows/s; "
-        f"peak RSS main {figures['self_mb']:,.0f} MiB, largest worker {figures['worker_mb']:,.0f} "
-        f"MiB (all processes at most {peak:,.0f} MiB; file {file_bytes / 2**20:,.0f} MiB)"
+        f"peak RSS of the process tree {figures['peak_mb']:,.0f} MiB "
+        f"(sampled every 20 ms; file {file_bytes / 2**20:,.0f} MiB)"
     )
