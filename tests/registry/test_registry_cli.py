@@ -91,3 +91,13 @@ def test_export_and_import_through_the_cli(tmp_path: Path) -> None:
     version = json.loads(imported.stdout)
     assert version["group"] == "copy" and version["version"] == 1
     assert Path(version["model_data_uri"]).read_bytes() == (tmp_path / "model.tar.gz").read_bytes()
+
+
+def test_lineage_for_people_names_what_made_the_version(tmp_path: Path) -> None:
+    _registered(tmp_path)
+    shown = cli("lineage", "customer-churn/1")
+    assert shown.returncode == 0, shown.stderr
+    assert "customer-churn/1 PendingManualApproval" in shown.stdout
+    assert "no execution recorded" in shown.stdout
+    assert cli("lineage").returncode == 2  # neither a version nor --execution
+    assert "unknown execution 'nope'" in cli("lineage", "--execution", "nope").stderr

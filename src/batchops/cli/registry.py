@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -229,7 +229,37 @@ def _print_detail(version: ModelVersion) -> None:
         )
 
 
-def _print_tree(found: dict[str, object], indent: str = "") -> None:
-    import json
+def _print_tree(found: dict[str, Any]) -> None:
+    """Lineage for people: where it came from, then where it went."""
+    if "version" in found:
+        version = found["version"]
+        stdout.print(f"[bold]{version['group']}/{version['version']}[/bold] {version['status']}")
+        made = found["produced_by"]
+        if made is None:
+            stdout.print("  made by: no execution recorded (registered by hand or imported)")
+        else:
+            _print_execution(made, "  made by ")
+        used = found["used_by"] or []
+        stdout.print(f"  used by: {len(used)} execution(s)")
+        for use in used:
+            stdout.print(f"    {use['execution_id']} in {use['step']} at {use['at']}")
+        return
+    _print_execution(found["execution"], "")
+    for item in found["registered"]:
+        stdout.print(f"  registered {item['group']}/{item['version']} ({item['status']})")
+    for item in found["used"]:
+        stdout.print(f"  used {item['group']}/{item['version']} in {item['step']}")
 
-    stdout.print(json.dumps(found, indent=2, default=str))
+
+def _print_execution(execution: dict[str, Any], prefix: str) -> None:
+    if not execution.get("known"):
+        stdout.print(f"{prefix}execution {execution['id']} (not in this registry's database)")
+        return
+    stdout.print(
+        f"{prefix}execution {execution['id']}: {execution['pipeline']} "
+        f"v{execution['pipeline_version']}, {execution['status']}, {execution['started_at']}"
+    )
+    for name, value in sorted(execution["parameters"].items()):
+        stdout.print(f"    parameter {name} = {value}")
+    for item in execution["input_data"]:
+        stdout.print(f"    input data of {item['step']}: {item['uri']}")

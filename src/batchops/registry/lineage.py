@@ -66,6 +66,9 @@ def version_lineage(group: str, version: int) -> dict[str, Any]:
 
 def execution_lineage(execution_id: str) -> dict[str, Any]:
     """What an execution registered and which versions it used."""
+    from batchops.runtime.records import get_execution_row
+
+    get_execution_row(execution_id)  # an unknown execution is the caller's mistake: NotFound
     summary = _execution_summary(execution_id)
     with session_scope() as session:
         usages = session.scalars(
