@@ -183,6 +183,20 @@ def test_wrong_column_count_for_the_model(dataset, tmp_path):
         transform(dataset.model, dataset.root / "with_id.csv", tmp_path / "out", workers=0)
 
 
+def test_one_field_too_many_suggests_dropping_the_label(dataset, tmp_path):
+    with pytest.raises(InvalidInput, match=r"drop it with --input-filter '\$\[1:\]'"):
+        transform(dataset.model, dataset.root / "with_id.csv", tmp_path / "out", workers=0)
+    # with a filter that removes it, the same file scores
+    result = transform(
+        dataset.model,
+        dataset.root / "with_id.csv",
+        tmp_path / "out",
+        workers=0,
+        input_filter="$[1:]",
+    )
+    assert result.rows > 0
+
+
 def test_bad_inputs_each_get_one_clear_error(dataset, tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_text("")

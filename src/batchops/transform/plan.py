@@ -117,7 +117,8 @@ def _plan_csv(
             item.uri,
             1,
             f"{_after(input_filter)}a record has {len(positions)} fields but the model expects "
-            f"{manifest.n_features} ({_names_preview(manifest)})",
+            f"{manifest.n_features} ({_names_preview(manifest)})"
+            + _label_hint(positions, manifest, input_filter),
         )
     if not has_header:
         return FileSpec(item, formats.CSV, width=width, data_start=skip)
@@ -274,3 +275,11 @@ def _line_end(uri: str, position: int, size: int) -> int:
         offset += len(chunk)
         window *= 2
     return size
+
+
+def _label_hint(positions: list[int], manifest: ModelManifest, input_filter: JsonPath) -> str:
+    """One field too many, unfiltered, is nearly always the label, as in the walkthrough's
+    batch files."""
+    if not input_filter.segments and len(positions) == manifest.n_features + 1:
+        return "; if the first field is the label, drop it with --input-filter '$[1:]'"
+    return ""
