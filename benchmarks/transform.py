@@ -89,21 +89,13 @@ def write_csv(path: Path, rows: int, with_label: bool, seed: int) -> None:
 
 
 def train_model(folder: Path) -> Path:
+    from batchops.examples.churn.pipelines import HYPERPARAMETERS
     from batchops.models.xgboost import train
 
     channel = folder / "train"
     channel.mkdir(parents=True, exist_ok=True)
     write_csv(channel / "train.csv", 50_000, with_label=True, seed=1000)
-    hyperparameters = {
-        "objective": "binary:logistic",
-        "num_round": 48,
-        "max_depth": 5,
-        "eta": 0.2,
-        "gamma": 4,
-        "min_child_weight": 6,
-        "subsample": 0.7,
-        "seed": 0,
-    }
+    hyperparameters = {**HYPERPARAMETERS, "seed": 0}  # the original walkthrough's
     return train(
         train=channel,
         validation=None,

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from batchops.store.db import dispose_engines
-from support.postgres import PostgresServer, Unavailable, start_server
+from support.debian import Unavailable
+from support.postgres import PostgresServer, start_server
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 
@@ -66,5 +67,5 @@ def chromium_path() -> str:
 
     try:
         return chromium.find_or_install()
-    except chromium.Unavailable as reason:
+    except Unavailable as reason:
         pytest.skip(f"Chromium unavailable: {reason}")

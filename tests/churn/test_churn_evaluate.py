@@ -10,18 +10,8 @@ import numpy as np
 import pytest
 from churn_helpers import run_script
 
+from batchops.examples.churn.pipelines import HYPERPARAMETERS
 from batchops.models.metrics import roc_auc
-
-# The original walkthrough's XGBoost settings.
-HYPERPARAMETERS = {
-    "objective": "binary:logistic",
-    "num_round": 48,
-    "max_depth": 5,
-    "eta": 0.2,
-    "gamma": 4,
-    "min_child_weight": 6,
-    "subsample": 0.7,
-}
 
 
 @pytest.fixture(scope="module")

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 
-
-class Unavailable(Exception):
-    """Chromium cannot be found or installed here; the message says why."""
+from support.debian import Unavailable, apt_install
 
 
 def find_or_install() -> str:
     found = shutil.which("chromium")
     if found:
         return found
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise Unavailable("chromium is not installed and apt-get as root is not available")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True)
-        done = subprocess.run(install, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise Unavailable(f"apt-get install chromium failed: {done.stderr[-500:]}")
+    apt_install("chromium")
     found = shutil.which("chromium")
     if not found:
         raise Unavailable("chromium was installed but is not on PATH")

@@ -18,9 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-
-class Unavailable(Exception):
-    """The server cannot be installed or started here; the message says why."""
+from support.debian import Unavailable, apt_install
 
 
 @dataclass
@@ -118,15 +116,7 @@ def _find_binaries() -> Path | None:
 
 def _install() -> Path:
     """Debian's server package, the way the issue asks: only where we may install."""
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise Unavailable("PostgreSQL is not installed and apt-get as root is not available")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql"]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True)
-        done = subprocess.run(install, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise Unavailable(f"apt-get install postgresql failed: {done.stderr[-500:]}")
+    apt_install("postgresql")
     found = _find_binaries()
     if found is None:
         raise Unavailable("postgresql installed but initdb was not found")
