@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -131,11 +132,14 @@ def test_categories_and_suggested_constraints(tmp_path: Path) -> None:
 
 _PEAK_RSS = """
 import json, resource, sys
-from batchops.monitor import baseline
-result = baseline(sys.argv[1], sys.argv[2], workers=1, block_size=1 << 20)
-stats = result.statistics.features[0].string
+from batchops.monitor import baseline, check
+made = baseline(sys.argv[1], sys.argv[2] + "/base", workers=1, block_size=1 << 20)
+checked = check(sys.argv[1], statistics=made.statistics_uri, constraints=made.constraints_uri,
+                out_dir=sys.argv[2] + "/check", workers=1, block_size=1 << 20)
+stats = made.statistics.features[0].string
 print(json.dumps({"peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                  "distinct": stats.distinct_count, "listed": stats.categories is not None}))
+                  "distinct": stats.distinct_count, "listed": stats.categories is not None,
+                  "violations": len(checked.violations)}))
 """
 
 
@@ -150,6 +154,7 @@ def _profile_in_fresh_process(data: Path, out: Path) -> dict[str, float]:
 
 
 def test_a_million_distinct_values_cost_no_more_memory_than_two(tmp_path: Path) -> None:
+    """Baseline and check both: categories are tracked only up to a limit."""
     rows = 1_000_000
     ids = write_csv(tmp_path / "ids.csv", {"v": np.char.add("id-", np.arange(rows).astype(str))})
     two = write_csv(tmp_path / "two.csv", {"v": np.where(np.arange(rows) % 2, "id-1", "id-22")})
@@ -157,6 +162,7 @@ def test_a_million_distinct_values_cost_no_more_memory_than_two(tmp_path: Path) 
     few = _profile_in_fresh_process(two, tmp_path / "out-two")
     assert many["distinct"] == pytest.approx(rows, rel=0.05) and not many["listed"]
     assert few["distinct"] == 2 and few["listed"]
+    assert many["violations"] == few["violations"] == 0  # checked against itself, too
     # Listing every value (a dict of a million strings) takes about 1 GB more here.
     assert (many["peak_kb"] - few["peak_kb"]) / 1024 < 120
 
@@ -179,8 +185,17 @@ def test_parts_profiled_apart_merge_into_the_whole(tmp_path: Path) -> None:
     parts = reading.split_parts(source.files, 4, min_part_bytes=1)
     assert len(parts) == 4
     whole = profile_dataset(reading.split_parts(source.files, 1), plan, options, workers=1)
-    merged = profile_dataset(parts, plan, options, workers=2)  # parts in two processes
-    a, b = whole.statistics(), merged.statistics()
+    merged = profile_dataset(parts, plan, options, workers=2)  # parts in two threads
+    # A profile travels between processes (Dask workers) and still merges after the trip.
+    travelled = profile_dataset(parts[:2], plan, options, workers=1)
+    travelled.merge(pickle.loads(pickle.dumps(profile_dataset(parts[2:], plan, options, 1))))
+    a, b, c = whole.statistics(), merged.statistics(), travelled.statistics()
+    assert c.to_dict()["dataset"] == b.to_dict()["dataset"]
+    for fc, fb in zip(c.features, b.features, strict=True):
+        assert fc.num_present == fb.num_present
+        if fb.numerical:
+            assert fc.numerical.sum == pytest.approx(fb.numerical.sum, rel=1e-9)
+            assert fc.numerical.sketch.count == fb.numerical.sketch.count == rows
     assert a.item_count == b.item_count == rows
     for fa, fb in zip(a.features, b.features, strict=True):
         assert fa.inferred_type == fb.inferred_type

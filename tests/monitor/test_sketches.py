@@ -58,3 +58,37 @@ def test_a_bad_sketch_level_is_named_by_its_path() -> None:
 
     with pytest.raises(InvalidInput, match=r"test: \$\.sketch\.data\[1\]\[0\]: expected a number"):
         _deequ([[1.0], ["x"]])
+
+
+def test_merged_sketches_keep_their_weight() -> None:
+    """DataSketches' iterator misreports weights after some merges; our levels must not."""
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=30_000)
+    merged = new_kll_sketch()
+    for part in np.array_split(values, 4):
+        sketch = new_kll_sketch()
+        for batch in np.array_split(part, 12):
+            sketch.update(batch)
+        merged.merge(sketch)
+    converted = QuantileSketch.from_datasketches(merged)
+    assert converted.count == merged.n == len(values)
+    probes = np.quantile(values, np.linspace(0.02, 0.98, 40))
+    assert np.allclose(converted.cdf(probes), merged.get_cdf(list(probes), inclusive=True)[:-1])
+    buckets = converted.buckets(values.min(), values.max())
+    assert sum(count for _, _, count in buckets) == len(values)
+
+
+def test_a_thinned_stream_is_an_unbiased_sketch_of_every_value() -> None:
+    from batchops.monitor.sketches import EXACT_VALUES, THINNING, StreamSketch
+
+    rng = np.random.default_rng(2)
+    values = np.sort(rng.lognormal(size=20 * EXACT_VALUES))  # sorted: the worst order
+    stream = StreamSketch()
+    for batch in np.array_split(values, 40):
+        stream.update(batch)
+    sketch = stream.quantile_sketch()
+    assert sketch.count == stream.count == len(values)
+    assert stream.thinned.n == pytest.approx((len(values) - EXACT_VALUES) / THINNING, abs=40)
+    probes = np.quantile(values, np.linspace(0.01, 0.99, 50))
+    exact = np.searchsorted(values, probes, side="right") / len(values)
+    assert np.max(np.abs(sketch.cdf(probes) - exact)) < 0.0133

@@ -27,7 +27,7 @@ FormatOption = Annotated[
     typer.Option("--format", help="csv, parquet or jsonl (default: from each file's name)."),
 ]
 WorkersOption = Annotated[
-    int | None, typer.Option(help="Processes reading parts of large files (default: CPUs).")
+    int | None, typer.Option(help="Threads reading parts of large files (default: CPUs).")
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
 

@@ -5,7 +5,8 @@ what lets a column of a million distinct values be profiled without holding them
 HLL, CPC and Theta sketches would do, but their Python bindings (5.2) take one value per call:
 a million distinct strings cost about 0.25 s per million rows that way. This is the same idea as
 a Theta sketch (k minimum values of a 64-bit hash) written with numpy, so a batch is one
-vectorised step: hash every value, keep those below the current threshold. Exact below
+vectorised step: hash every value (polars' hash kernel, about 1 ns per number), keep those
+below the current threshold. Exact below
 `capacity` distinct values; relative standard error about 1/sqrt(capacity) above; mergeable,
 so partitions profiled apart combine into the same answer.
 """
@@ -18,24 +19,14 @@ import numpy as np
 
 CAPACITY = 4096
 _MAX_HASH = float(2**64)
-_MIX_1 = np.uint64(0xFF51AFD7ED558CCD)
-_MIX_2 = np.uint64(0xC4CEB9FE1A85EC53)
-_SHIFT = np.uint64(33)
+_SEED = 0x5EED
 
 
 def hash_numbers(values: np.ndarray) -> np.ndarray:
-    """A well-mixed 64-bit hash of float64 values (MurmurHash3's finalizer on their bits).
+    """A 64-bit hash of each float64 value (-0.0 and 0.0 hash alike)."""
+    import polars as pl
 
-    Its first step folds the high bits down, which matters: whole numbers stored as doubles
-    have all-zero low bits.
-    """
-    bits = (values + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
-    h = bits ^ (bits >> _SHIFT)
-    h *= _MIX_1
-    h ^= h >> _SHIFT
-    h *= _MIX_2
-    h ^= h >> _SHIFT
-    return h
+    return pl.Series(values=values + 0.0, dtype=pl.Float64).hash(seed=_SEED).to_numpy()
 
 
 def hash_strings(values: Any) -> np.ndarray:
@@ -43,7 +34,7 @@ def hash_strings(values: Any) -> np.ndarray:
     import polars as pl
 
     series = pl.Series(values=values, dtype=pl.String)
-    return series.hash(seed=0x5EED).to_numpy()
+    return series.hash(seed=_SEED).to_numpy()
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
@@ -73,7 +64,14 @@ class DistinctCounter:
             if len(hashes) > self._capacity:
                 # Only the `capacity` smallest can stay: select them in linear time.
                 hashes = np.partition(hashes, self._capacity - 1)[: self._capacity]
-        merged = np.unique(np.concatenate([self._hashes, hashes]))
+        kept = self._hashes
+        if len(kept):
+            # Most batches repeat values already kept: look them up before merging.
+            at = np.minimum(np.searchsorted(kept, hashes), len(kept) - 1)
+            hashes = hashes[kept[at] != hashes]
+            if not len(hashes):
+                return
+        merged = np.unique(np.concatenate([kept, hashes]))
         self._hashes = merged[: self._capacity]
 
     @property

@@ -3,7 +3,7 @@
 Each column keeps bounded state however long the input: type counts, moments, min/max, a KLL
 sketch, a distinct-count sketch and, while there are few enough of them, its categories and
 their counts. All of it is mergeable, so parts of a large input are profiled in parallel
-processes and combined; the result equals a profile made in one pass (up to the sketches'
+threads and combined; the result equals a profile made in one pass (up to the sketches'
 error).
 
 Work per batch is columnar (numpy/Arrow kernels); the only Python loops run over a batch's
@@ -15,9 +15,8 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -25,7 +24,7 @@ import pyarrow.compute as pc
 
 from batchops.monitor.distinct import DistinctCounter
 from batchops.monitor.reading import TEXT, ColumnTurnedText, Part, ReadPlan, read_batches
-from batchops.monitor.sketches import SKETCH_K, QuantileSketch, new_kll_sketch
+from batchops.monitor.sketches import SKETCH_K, QuantileSketch, StreamSketch
 from batchops.monitor.statistics import (
     Bucket,
     CategoryCount,
@@ -96,22 +95,11 @@ class ColumnProfile:
         """Values always counted exactly, even past the category limit (a baseline's domain)."""
         self.types = TypeCounts()
         self.moments = Moments()
-        self.kll = new_kll_sketch(sketch_k)
+        self.sketch = StreamSketch(sketch_k)
         self.distinct = DistinctCounter()
         self.categories: dict[str, int] = {}
         self.categories_complete = True
         """False once the column passed the limit: `categories` then holds watched values only."""
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["kll"] = self.kll.serialize()
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        from datasketches import kll_doubles_sketch
-
-        state["kll"] = kll_doubles_sketch.deserialize(state["kll"])
-        self.__dict__.update(state)
 
     def add(self, array: pa.Array) -> None:
         if isinstance(array, pa.ChunkedArray):
@@ -137,10 +125,8 @@ class ColumnProfile:
         if not len(values):
             return
         values = np.ascontiguousarray(values, dtype=np.float64)
-        if not values.flags.writeable:
-            values = values.copy()  # the DataSketches binding refuses read-only arrays
         self.moments.add(values)
-        self.kll.update(values)
+        self.sketch.update(values)
         self.distinct.update_numbers(values if distinct is None else distinct)
 
     def add_text(self, array: pa.Array) -> None:
@@ -217,7 +203,7 @@ class ColumnProfile:
     def merge(self, other: ColumnProfile) -> None:
         self.types.add(other.types)
         self.moments.merge(other.moments)
-        self.kll.merge(other.kll)
+        self.sketch.merge(other.sketch)
         self.distinct.merge(other.distinct)
         for value, count in other.categories.items():
             self.categories[value] = self.categories.get(value, 0) + count
@@ -238,7 +224,7 @@ class ColumnProfile:
         """The numbers seen (also those written as text), as a sketch; None without numbers."""
         if self.moments.count == 0:
             return None
-        return QuantileSketch.from_datasketches(self.kll)
+        return self.sketch.quantile_sketch()
 
     def statistics(self, name: str, item_count: int) -> FeatureStatistics:
         inferred = self.inferred_type
@@ -344,16 +330,18 @@ def profile_dataset(
     options: Mapping[str, ColumnOptions],
     workers: int | None = None,
 ) -> DatasetProfile:
-    """Profile all parts, in parallel processes when there are several and workers allow."""
+    """Profile all parts, in parallel threads when there are several and workers allow.
+
+    Threads, not processes: the heavy work (Arrow's CSV parser, Arrow, numpy and polars
+    kernels) runs outside the GIL, so threads scale about as well, without the start-up and
+    pickling cost of worker processes (a profile still pickles, to travel to Dask workers).
+    """
     workers = default_workers() if workers is None else max(1, workers)
     if workers == 1 or len(parts) == 1:
         results = [profile_part(part, plan, options) for part in parts]
     else:
-        import multiprocessing
-
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(min(workers, len(parts)), mp_context=context) as pool:
-            futures = [pool.submit(profile_part, part, plan, dict(options)) for part in parts]
+        with ThreadPoolExecutor(min(workers, len(parts))) as pool:
+            futures = [pool.submit(profile_part, part, plan, options) for part in parts]
             results = [future.result() for future in futures]
     combined = results[0]
     for result in results[1:]:

@@ -68,10 +68,6 @@ def headerless_names(count: int) -> list[str]:
     return [f"_c{i}" for i in range(count)]
 
 
-def is_headerless_naming(names: Sequence[str]) -> bool:
-    return bool(names) and list(names) == headerless_names(len(names))
-
-
 @dataclass(frozen=True)
 class DataFile:
     uri: str
@@ -99,18 +95,30 @@ def list_data_files(data: str | Path, data_format: str | None = None) -> list[Da
     if data_format is not None and data_format not in FORMATS:
         raise InvalidInput(f"unknown data format '{data_format}': use one of {', '.join(FORMATS)}")
     uri = str(data)
-    fs, path = _filesystem(uri)
-    if not fs.exists(path):
-        raise NotFound(f"{uri}: no such file or directory")
-    if fs.isdir(path):
-        entries = sorted(fs.ls(path, detail=False))
-        names = [entry for entry in entries if _is_data_name(entry.rstrip("/").rsplit("/", 1)[-1])]
-        names = [entry for entry in names if not fs.isdir(entry)]
-        if not names:
-            raise InvalidInput(f"{uri}: the directory holds no data files")
-        uris = [_as_uri(uri, entry) for entry in names]
-    else:
+    if "://" not in uri:  # a local path: no need to load fsspec
+        if not os.path.exists(uri):
+            raise NotFound(f"{uri}: no such file or directory")
         uris = [uri]
+        if os.path.isdir(uri):
+            uris = [
+                os.path.join(uri, name)
+                for name in sorted(os.listdir(uri))
+                if _is_data_name(name) and not os.path.isdir(os.path.join(uri, name))
+            ]
+    else:
+        fs, path = _filesystem(uri)
+        if not fs.exists(path):
+            raise NotFound(f"{uri}: no such file or directory")
+        uris = [uri]
+        if fs.isdir(path):
+            entries = sorted(fs.ls(path, detail=False))
+            uris = [
+                _as_uri(uri, entry)
+                for entry in entries
+                if _is_data_name(entry.rstrip("/").rsplit("/", 1)[-1]) and not fs.isdir(entry)
+            ]
+    if not uris:
+        raise InvalidInput(f"{uri}: the directory holds no data files")
     return [DataFile(item, data_format or _format_from_name(item)) for item in uris]
 
 

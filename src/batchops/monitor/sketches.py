@@ -6,8 +6,14 @@ DataSketches' KLL keeps the same structure (levels of weight 2**i), so one repre
 `QuantileSketch`, serves both: sketches SageMaker wrote, and ours converted from DataSketches.
 Ranks, CDFs and histogram buckets are computed from it the way Deequ does.
 
-Building: one `kll_doubles_sketch.update(array)` per column and batch; the DataSketches 5.x
-binding takes a whole float64 numpy array in that call (about 30 ns per value).
+Building: `kll_doubles_sketch.update(array)` per column and batch; the DataSketches 5.x
+binding takes a whole float64 numpy array in that call (about 35 ns per value). That is the
+largest cost of profiling, so `StreamSketch` feeds the sketch every value only for the first
+`EXACT_VALUES` of a column, and beyond them one value drawn at random from each run of
+`THINNING` consecutive values, kept in a second sketch whose items weigh `THINNING` times
+more. Each value is then counted with its exact probability, whatever the order of the data,
+so ranks stay unbiased; the extra rank error has a standard deviation of at most
+sqrt(THINNING / n) / 2, 0.14% at a million values, well inside KLL's own 1.3%.
 """
 
 from __future__ import annotations
@@ -28,11 +34,76 @@ DATASKETCHES_SHRINKING_FACTOR = 2.0 / 3.0
 BUCKET_COUNT = 10
 """Model Monitor always materializes 10 equal-width buckets from min to max."""
 
+EXACT_VALUES = 1 << 16
+"""Values of a column (per part) that all go into the sketch before thinning starts."""
+
+THINNING = 16
+"""Beyond `EXACT_VALUES`, one value of each run of this many (a power of two) is sketched."""
+
+_THINNING_LEVELS = THINNING.bit_length() - 1
+
 
 def new_kll_sketch(k: int = SKETCH_K) -> Any:
     from datasketches import kll_doubles_sketch
 
     return kll_doubles_sketch(k)
+
+
+class StreamSketch:
+    """A mergeable quantile sketch of a column's numbers, fed a numpy batch at a time."""
+
+    def __init__(self, k: int = SKETCH_K) -> None:
+        self.whole = new_kll_sketch(k)
+        """Every value up to `EXACT_VALUES`, and the leftovers of runs; weight 1."""
+        self.thinned = new_kll_sketch(k)
+        """One value of each run of `THINNING`; each stands for `THINNING` values."""
+        self._random = np.random.default_rng()
+        self._levels: QuantileSketch | None = None
+        """`quantile_sketch()` as last computed; dropped when values arrive."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"whole": self.whole.serialize(), "thinned": self.thinned.serialize()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from datasketches import kll_doubles_sketch
+
+        self.whole = kll_doubles_sketch.deserialize(state["whole"])
+        self.thinned = kll_doubles_sketch.deserialize(state["thinned"])
+        self._random = np.random.default_rng()
+        self._levels = None
+
+    def update(self, values: np.ndarray) -> None:
+        """Add a float64 array (read-only ones too: what is sketched is copied first)."""
+        self._levels = None
+        room = max(0, EXACT_VALUES - self.whole.n)
+        if room:
+            self.whole.update(np.array(values[:room]))  # the binding wants a writable array
+            values = values[room:]
+        runs = len(values) // THINNING
+        if runs:
+            picks = self._random.integers(0, THINNING, runs)
+            picks += np.arange(0, runs * THINNING, THINNING)
+            self.thinned.update(values[picks])
+        if len(values) > runs * THINNING:
+            self.whole.update(np.array(values[runs * THINNING :]))
+
+    def merge(self, other: StreamSketch) -> None:
+        self._levels = None
+        self.whole.merge(other.whole)
+        self.thinned.merge(other.thinned)
+
+    @property
+    def count(self) -> int:
+        return int(self.whole.n + THINNING * self.thinned.n)
+
+    def quantile_sketch(self) -> QuantileSketch:
+        if self._levels is None:
+            levels = QuantileSketch.from_datasketches(self.whole)
+            if not self.thinned.is_empty():
+                thinned = QuantileSketch.from_datasketches(self.thinned)
+                levels = levels.joined(thinned, _THINNING_LEVELS)
+            self._levels = levels
+        return self._levels
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,13 +117,37 @@ class QuantileSketch:
 
     @classmethod
     def from_datasketches(cls, sketch: Any) -> QuantileSketch:
-        """Regroup DataSketches' retained (item, weight) pairs into levels by weight."""
-        by_level: dict[int, list[float]] = {}
-        for item, weight in sketch:
-            by_level.setdefault(int(weight).bit_length() - 1, []).append(float(item))
-        depth = max(by_level, default=-1) + 1
-        levels = tuple(np.asarray(by_level.get(i, []), dtype=np.float64) for i in range(depth))
+        """The weighted items of a DataSketches KLL sketch, regrouped into levels.
+
+        The weights come from the sketch's CDF at its retained items, not from iterating it:
+        the Python binding (5.2) reports weight 1 for every item once merges have emptied the
+        low levels. Each distinct item's weight is written in binary, one level per bit, so
+        the levels carry exactly the sketch's distribution.
+        """
+        if sketch.is_empty():
+            return cls(c=DATASKETCHES_SHRINKING_FACTOR, k=float(sketch.k), levels=())
+        retained = np.fromiter((item for item, _ in sketch), dtype=np.float64)
+        items = np.unique(retained)
+        ranks = np.asarray(sketch.get_cdf(items.tolist(), inclusive=True), dtype=np.float64)
+        cumulative = np.rint(ranks[:-1] * sketch.n).astype(np.int64)
+        weights = np.diff(cumulative, prepend=0)
+        if cumulative[-1] != sketch.n or (weights < 0).any():
+            raise RuntimeError("a KLL sketch's CDF does not add up to its count")
+        depth = int(weights.max()).bit_length()
+        levels = tuple(items[(weights >> i) & 1 == 1] for i in range(depth))
         return cls(c=DATASKETCHES_SHRINKING_FACTOR, k=float(sketch.k), levels=levels)
+
+    def joined(self, other: QuantileSketch, shift: int) -> QuantileSketch:
+        """One sketch holding both: `other`'s level i items weigh 2**(i + shift) here."""
+        depth = max(len(self.levels), len(other.levels) + shift)
+        empty = np.empty(0, dtype=np.float64)
+        levels = []
+        for i in range(depth):
+            mine = self.levels[i] if i < len(self.levels) else empty
+            j = i - shift
+            theirs = other.levels[j] if 0 <= j < len(other.levels) else empty
+            levels.append(np.concatenate([mine, theirs]) if len(theirs) else mine)
+        return QuantileSketch(c=self.c, k=self.k, levels=tuple(levels))
 
     @classmethod
     def from_node(cls, node: Node) -> QuantileSketch:
