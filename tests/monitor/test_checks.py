@@ -249,3 +249,122 @@ def test_a_string_column_that_mixed_numbers_accepts_them(tmp_path: Path) -> None
     found = _found(_check(base, numbers_only, tmp_path / "out2"))
     assert ("code", "data_type_check") not in found
     assert ("code", "baseline_drift_check") in found  # half the categories vanished
+
+
+def test_a_headerless_batch_of_another_width_is_missing_and_extra_columns(
+    base, tmp_path: Path
+) -> None:
+    """Against named features, position says nothing once the counts differ."""
+    rng = np.random.default_rng(18)
+    with_label = {"label": rng.integers(0, 2, ROWS), **_data(rng)}
+    path = write_csv(tmp_path / "scored.csv", with_label, header=False)
+    result = _check(base, path, tmp_path / "out", header=False)
+    assert _found(result) == {
+        ("Missing columns", "missing_column_check"),
+        ("Extra columns", "extra_column_check"),
+    }
+    by_type = {v.constraint_check_type: v.description for v in result.violations}
+    assert "Missing: 'amount', 'count', 'plan'." in by_type["missing_column_check"]
+    assert "Extra: '_c0', '_c1', '_c2', '_c3'." in by_type["extra_column_check"]
+    counts = "current dataset: 4, Number of columns in baseline constraints: 3"
+    assert counts in by_type["extra_column_check"]
+    # Ignoring the label makes the counts agree: the baseline's names apply by position.
+    again = _check(base, path, tmp_path / "out2", header=False, ignore_columns=["_c0"])
+    assert again.violations == []
+    assert [f.name for f in again.statistics.features] == ["amount", "count", "plan"]
+
+
+def test_an_ignored_column_is_left_out_of_the_baseline_too(tmp_path: Path) -> None:
+    rng = np.random.default_rng(19)
+    train = write_csv(tmp_path / "train.csv", {**_data(rng), "label": rng.integers(0, 2, ROWS)})
+    base = baseline(train, tmp_path / "base")
+    unlabelled = write_csv(tmp_path / "batch.csv", _data(rng))  # scoring data: no label yet
+    assert _found(_check(base, unlabelled, tmp_path / "o1")) == {
+        ("Missing columns", "missing_column_check")
+    }
+    result = _check(base, unlabelled, tmp_path / "o2", ignore_columns=["label"])
+    assert result.violations == []
+    assert "label" not in result.metrics
+
+
+def test_a_headerless_batch_with_an_extra_last_column_against_a_headerless_baseline(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(20)
+    base = baseline(write_csv(tmp_path / "t.csv", _data(rng), header=False), tmp_path / "base")
+    wider = write_csv(tmp_path / "w.csv", {**_data(rng), "more": np.ones(ROWS)}, header=False)
+    result = _check(base, wider, tmp_path / "out")  # header=None follows the baseline
+    assert _found(result) == {("Extra columns", "extra_column_check")}
+    assert "Extra: '_c3'." in result.violations[0].description
+    assert set(result.metrics) == {"_c0", "_c1", "_c2", "_c3"}
+
+
+def _run_with_config(base, path: Path, out: Path, edit) -> set[tuple[str, str]]:
+    constraints = json.loads(Path(base.constraints_uri).read_text())
+    edit(constraints["monitoring_config"])
+    edited = out.with_suffix(".json")
+    edited.write_text(json.dumps(constraints))
+    return _found(check(path, statistics=base.statistics_uri, constraints=edited, out_dir=out))
+
+
+def test_each_threshold_of_the_monitoring_config_is_honoured(base, tmp_path: Path) -> None:
+    rng = np.random.default_rng(21)
+    data = _data(rng)
+    data["amount"] = np.asarray(data["amount"]) + 8.0  # far: drift under any method
+    counts = [str(v) for v in np.asarray(data["count"])]
+    counts[:200] = ["n/a"] * 200  # 95% of values Integral
+    data["count"] = counts
+    plans = rng.choice(["basic", "plus", "pro"], ROWS, p=[0.42, 0.3, 0.28]).astype(object)
+    plans[:40] = "enterprise"  # 99% inside the domain; frequencies moved by about 0.18
+    data["plan"] = plans.astype(str)
+    path = write_csv(tmp_path / "b.csv", data)
+
+    def unchanged(config: dict) -> None:
+        pass
+
+    assert _run_with_config(base, path, tmp_path / "all", unchanged) == {
+        ("amount", "baseline_drift_check"),
+        ("count", "data_type_check"),
+        ("plan", "categorical_values_check"),
+        ("plan", "baseline_drift_check"),
+    }
+
+    def lenient(config: dict) -> None:
+        config["datatype_check_threshold"] = 0.9  # 95% fit: enough
+        config["domain_content_threshold"] = 0.98  # 99% inside: enough
+        config["distribution_constraints"]["categorical_comparison_threshold"] = 0.5
+
+    assert _run_with_config(base, path, tmp_path / "lenient", lenient) == {
+        ("amount", "baseline_drift_check")  # comparison_threshold still 0.1 for numbers
+    }
+
+    def numbers_lenient(config: dict) -> None:
+        config["distribution_constraints"]["comparison_threshold"] = 0.99
+
+    found = _run_with_config(base, path, tmp_path / "numbers", numbers_lenient)
+    assert ("amount", "baseline_drift_check") not in found
+    assert ("plan", "baseline_drift_check") in found  # categorical threshold still 0.1
+
+    def no_categorical_method(config: dict) -> None:
+        del config["distribution_constraints"]["categorical_drift_method"]
+
+    found = _run_with_config(base, path, tmp_path / "older", no_categorical_method)
+    assert ("plan", "baseline_drift_check") not in found  # as documented: no method, no check
+    assert ("amount", "baseline_drift_check") in found
+
+
+def test_simple_flags_a_small_batch_that_robust_forgives(base, tmp_path: Path) -> None:
+    """Robust allows for what 500 rows against 4,000 differ by anyway (about 0.085)."""
+    data = _data(np.random.default_rng(22), rows=500, shift=3.5)  # a third of a deviation
+    path = write_csv(tmp_path / "small.csv", data)
+
+    def method(name: str):
+        def edit(config: dict) -> None:
+            config["distribution_constraints"]["comparison_method"] = name
+
+        return edit
+
+    assert _run_with_config(base, path, tmp_path / "simple", method("Simple")) == {
+        ("amount", "baseline_drift_check")
+    }
+    assert _run_with_config(base, path, tmp_path / "robust", method("Robust")) == set()

@@ -140,3 +140,62 @@ def test_a_baseline_of_ours_checks_their_dataset_clean(ours, model_monitor: Path
     )
     assert result.violations == []
     assert all(m["baseline_drift"] == 0.0 for m in result.metrics.values())
+
+
+def _write_rows(path: Path, values: np.ndarray) -> Path:
+    """Rows as the service's file writes them ("3.0"), an empty field for NaN."""
+    lines = [",".join("" if np.isnan(v) else f"{v:.1f}" for v in row) for row in values]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_drifted_copy_is_checked_against_their_deequ_sketches(
+    model_monitor: Path, tmp_path: Path
+) -> None:
+    quality = model_monitor / "data-quality"
+    original = np.loadtxt(quality / "baseline_dataset.csv", delimiter=",")
+    changed = original.copy()
+    changed[:, 2] += 3.0  # _c2 moves up by one and a half standard deviations
+    changed[:10, 4] = np.nan  # _c4 loses 10% of its values
+    result = check(
+        _write_rows(tmp_path / "drifted.csv", changed),
+        statistics=quality / "statistics.json",
+        constraints=quality / "good_cases" / "constraints.json",
+        out_dir=tmp_path / "out",
+    )
+    found = {(v.feature_name, v.constraint_check_type): v.description for v in result.violations}
+    assert set(found) == {("_c2", "baseline_drift_check"), ("_c4", "completeness_check")}
+    # Their sketch holds all 100 values, as ours of the batch does: the distance must be the
+    # two-sample Kolmogorov-Smirnov statistic, less the Robust allowance for 100 against 100.
+    points = np.union1d(original[:, 2], changed[:, 2])
+    before = np.searchsorted(np.sort(original[:, 2]), points, side="right") / 100
+    after = np.searchsorted(np.sort(changed[:, 2]), points, side="right") / 100
+    expected = np.max(np.abs(before - after)) - 1.8 * np.sqrt(200 / 100**2)
+    assert result.metrics["_c2"]["baseline_drift"] == pytest.approx(expected)
+    assert f"{expected:.4g}" in found[("_c2", "baseline_drift_check")]
+    assert "Expected: 100.0%. Observed: Only 90.0%" in found[("_c4", "completeness_check")]
+
+
+def test_our_violations_file_has_the_shape_of_theirs(model_monitor: Path, tmp_path: Path) -> None:
+    from batchops.monitor.checks import CHECK_TYPES
+
+    theirs = json.loads(
+        (model_monitor / "violations-example" / "constraint_violations.json").read_text()
+    )
+    quality = model_monitor / "data-quality"
+    result = check(
+        quality / "baseline_dataset.csv",
+        statistics=quality / "statistics.json",
+        constraints=quality / "bad_cases" / "constraints.json",
+        out_dir=tmp_path / "bad",
+    )
+    ours = json.loads(Path(result.violations_uri).read_text())
+    assert set(ours) == set(theirs) == {"violations"}
+    their_keys = {tuple(sorted(v)) for v in theirs["violations"]}
+    assert {tuple(sorted(v)) for v in ours["violations"]} == their_keys
+    for violation in theirs["violations"] + ours["violations"]:
+        assert violation["constraint_check_type"] in CHECK_TYPES
+    # Ours says more than "Value: 0.0 does not meet the constraint requirement!": the feature,
+    # the share measured and the threshold.
+    description = ours["violations"][0]["description"]
+    assert "'_c5'" in description and "0.0%" in description and "100.0%" in description

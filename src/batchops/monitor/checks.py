@@ -73,6 +73,8 @@ class FeatureResult:
     batch_type: str | None = None
     completeness: float | None = None
     required_completeness: float | None = None
+    completeness_threshold: float | None = None
+    """The least completeness accepted: the required one less the sampling tolerance."""
     type_share: float | None = None
     type_threshold: float | None = None
     domain_share: float | None = None
@@ -209,6 +211,7 @@ def _check_feature(
         required = constraint.completeness
         allowed = required - _completeness_tolerance(required, item_count, baseline.item_count)
         result.required_completeness = required
+        result.completeness_threshold = allowed
         observed = result.completeness or 0.0
         if evaluate and observed < allowed - 1e-12:
             tolerance = ""

@@ -137,6 +137,17 @@ class MonitoringConfig:
         return replace(self, **changes)
 
 
+AS_READ = MonitoringConfig(
+    distribution_constraints=DistributionConstraints(
+        categorical_comparison_threshold=None, categorical_drift_method=None
+    )
+)
+"""What a file's `monitoring_config` starts from: the documented defaults, except that the
+categorical drift check runs only when the file names its `categorical_drift_method`."""
+
+_EMPTY = Node({}, "$.monitoring_config", "")
+
+
 @dataclass
 class FeatureConstraints:
     name: str
@@ -214,6 +225,11 @@ class Constraints:
     def names(self) -> list[str]:
         return [feature.name for feature in self.features]
 
+    def without(self, names: set[str]) -> Constraints:
+        """These constraints minus the features named (columns a check was told to ignore)."""
+        kept = [feature for feature in self.features if feature.name not in names]
+        return replace(self, features=kept)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": self.version,
@@ -232,12 +248,7 @@ class Constraints:
                     f"feature '{feature.name}' is listed twice (again at index {index})"
                 )
             seen.add(feature.name)
-        config_node = node.optional("monitoring_config")
-        config = (
-            MonitoringConfig().overridden(config_node)
-            if config_node is not None
-            else MonitoringConfig()
-        )
+        config = AS_READ.overridden(node.optional("monitoring_config") or _EMPTY)
         return cls(
             features=features,
             monitoring_config=config,

@@ -136,24 +136,20 @@ def _feature_names(
 ) -> dict[str, str]:
     """Name each read column as the baseline does.
 
-    Without a header, columns are taken by position: `_c0`, `_c1`, ... when the baseline was
-    headerless too, else the baseline's names (extra columns beyond them keep `_cN`).
-    With a header, its names are used, unless the baseline was headerless.
+    A baseline of headerless data (`_c0`, `_c1`, ...) takes the batch's columns by position,
+    named the same way. A headerless batch against a baseline with names takes those names
+    by position when the column counts agree; when they differ, nothing says which column is
+    which, so the columns keep `_cN` and the checks report them as missing and extra.
+    With a header on both sides, the header's names are used.
     """
+    positional = reading.headerless_names(len(included))
     if baseline_names is None:
-        if header:
-            return {name: name for name in included}
-        return {name: f"_c{i}" for i, name in enumerate(included)}
-    if looks_headerless(baseline_names) or not header:
-        positional = (
-            reading.headerless_names(len(included))
-            if looks_headerless(baseline_names)
-            else [
-                baseline_names[i] if i < len(baseline_names) else f"_c{i}"
-                for i in range(len(included))
-            ]
-        )
+        return dict(zip(included, included if header else positional, strict=True))
+    if looks_headerless(baseline_names):
         return dict(zip(included, positional, strict=True))
+    if not header:
+        by_position = baseline_names if len(baseline_names) == len(included) else positional
+        return dict(zip(included, by_position, strict=True))
     return {name: name for name in included}
 
 
@@ -174,7 +170,7 @@ def baseline(
     """Profile `data` and write `statistics.json` and `constraints.json` into `out_dir`.
 
     `header=None` guesses from the first rows whether a CSV file starts with a header.
-    `workers` processes read parts of large files (default: one per CPU); `block_size` is the
+    `workers` threads read parts of large files (default: one per CPU); `block_size` is the
     bytes of CSV parsed at a time (memory use follows it).
     """
     source = _resolve_input(data, header, ignore_columns, data_format, None)
@@ -233,6 +229,7 @@ def check(
     baseline_statistics = read_statistics(statistics)
     baseline_constraints = read_constraints(constraints)
     require_features(baseline_constraints, str(constraints))
+    baseline_constraints = _without_ignored(baseline_constraints, ignore_columns, constraints)
     baseline_names = baseline_constraints.names
     source = _resolve_input(data, header, ignore_columns, data_format, baseline_names)
     kinds, integers = _probe(source)
@@ -289,6 +286,24 @@ def check(
     if fail_on_violation and outcome.violations:
         raise JobFailed(violation_summary(result))
     return result
+
+
+def _without_ignored(
+    constraints: Constraints, ignore_columns: Sequence[str], source: str | Path
+) -> Constraints:
+    """Leave ignored columns out of the baseline too, so that a column the batch lacks on
+    purpose (the target, at scoring time) is not reported missing.
+
+    Against a baseline of headerless data, `_c0`, `_c1`, ... name the batch's positions
+    instead (the remaining columns are renumbered), so the baseline keeps all its features.
+    """
+    ignored = set(ignore_columns) & set(constraints.names)
+    if not ignored or looks_headerless(constraints.names):
+        return constraints
+    kept = constraints.without(ignored)
+    if not kept.features:
+        raise InvalidInput(f"{source}: every feature of the constraints is ignored")
+    return kept
 
 
 def _watched_values(
