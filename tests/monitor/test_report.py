@@ -34,9 +34,13 @@ def test_report_is_self_contained_and_marks_violated_features(tmp_path: Path) ->
     )
     page = Path(result.report_uri).read_text()
     assert page.startswith("<!DOCTYPE html>")
-    # Nothing fetched from elsewhere: no scripts, stylesheets, images or fonts by URL.
-    assert not re.search(r"(src|href)\s*=|url\(|@import|https?://", page)
-    cards = re.findall(r"<section class='card ([a-z ]*)'><h3>([^<]+)", page)
+    # Nothing fetched from elsewhere: no scripts, stylesheets, images or fonts by URL; links
+    # only to places on the page.
+    assert not re.search(r"src\s*=|href\s*=\s*['\"][^#]|url\(|@import|https?://|<script", page)
+    cards = re.findall(r"<section class='card ([a-z ]*)' id='([^']+)'><h3>([^<]+)", page)
+    linked = set(re.findall(r"href='#([^']+)'", page))  # the violations link to their cards
+    assert linked == {anchor for tone, anchor, _ in cards if tone == "alert"}
+    cards = [(tone, name) for tone, _, name in cards]
     assert dict((name, tone.strip()) for tone, name in cards) == {
         "moving": "alert",
         "colour": "alert",

@@ -50,6 +50,11 @@ def test_the_report_renders_with_plots_and_the_violation_highlighted(
             "e => getComputedStyle(e).borderColor"
         )
         drawn = page.locator("svg path, svg rect, svg polyline").count()
+        failing = alert.first.locator("tr.fail").inner_text()
+        gap_lines = alert.first.locator("svg line[stroke-dasharray]").count()
+        linked = page.locator("table.list a").first
+        linked.click()
+        scrolled_to = page.evaluate("window.location.hash")
         browser.close()
     assert len(sizes) >= 3 and all(
         box and box["width"] > 100 and box["height"] > 30 for box in sizes
@@ -57,4 +62,7 @@ def test_the_report_renders_with_plots_and_the_violation_highlighted(
     assert drawn > 10  # bars and lines, not empty frames
     assert alert_title.startswith("usage")
     assert alert_colour != plain_colour  # the violated feature stands out
+    assert "drift" in failing and "≤ 0.1" in failing  # measured against its threshold
+    assert gap_lines == 1  # the distance drawn where the CDFs part most
+    assert scrolled_to.startswith("#f")  # the violation links to its feature's card
     assert (tmp_path / "report.png").stat().st_size > 10_000

@@ -14,7 +14,20 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from batchops.monitor.checks import CHECK_TYPES, CheckOutcome, FeatureResult
+from batchops.monitor.checks import (
+    BASELINE_DRIFT_CHECK,
+    CATEGORICAL_VALUES_CHECK,
+    CHECK_TYPES,
+    COMPLETENESS_CHECK,
+    DATA_TYPE_CHECK,
+    EXTRA_COLUMN_CHECK,
+    EXTRA_COLUMNS,
+    MISSING_COLUMN_CHECK,
+    MISSING_COLUMNS,
+    CheckOutcome,
+    FeatureResult,
+)
+from batchops.monitor.constraints import ROBUST
 from batchops.monitor.profiling import ColumnProfile
 from batchops.monitor.sketches import QuantileSketch
 from batchops.monitor.statistics import DatasetStatistics, FeatureStatistics
@@ -27,36 +40,58 @@ HISTOGRAM_BINS = 24
 MAX_CATEGORIES = 12
 
 _STYLE = """
+*{box-sizing:border-box}
 body{font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;margin:0;
-background:#f5f6f8;color:#1f2430}
+background:#f3f4f7;color:#1f2430;line-height:1.45}
 header{background:#1f2430;color:#fff;padding:20px 32px}
 header h1{margin:0 0 6px;font-size:22px}
 header p{margin:2px 0;color:#c9cdd6;font-size:13px;word-break:break-all}
-main{padding:20px 32px;max-width:1180px}
-.tiles{display:flex;gap:12px;flex-wrap:wrap;margin-bottom:18px}
-.tile{background:#fff;border-radius:8px;padding:12px 16px;min-width:150px;
+header b{color:#fff;font-weight:600}
+main{padding:20px 32px 40px;max-width:1240px}
+.tiles{display:flex;gap:12px;flex-wrap:wrap;margin-bottom:6px}
+.tile{background:#fff;border-radius:8px;padding:12px 16px;min-width:160px;
 box-shadow:0 1px 2px rgba(0,0,0,.08)}
-.tile .v{font-size:24px;font-weight:600}.tile .k{font-size:12px;color:#667}
+.tile .v{font-size:26px;font-weight:650}.tile .k{font-size:12px;color:#667}
 .tile.bad .v{color:#c0392b}.tile.good .v{color:#1e8449}
-table{border-collapse:collapse;width:100%;background:#fff;border-radius:8px;overflow:hidden;
-box-shadow:0 1px 2px rgba(0,0,0,.08);margin-bottom:20px;font-size:13px}
-th,td{text-align:left;padding:7px 10px;border-bottom:1px solid #eceef2;vertical-align:top}
-th{background:#fafbfc;font-weight:600}
-h2{font-size:17px;margin:22px 0 10px}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:14px}
-.card{background:#fff;border-radius:8px;padding:12px 14px;box-shadow:0 1px 2px rgba(0,0,0,.08);
-border-left:5px solid #2e86c1}
-.card.alert{border-left-color:#c0392b;background:#fffafa}
+.chips{display:flex;gap:8px;flex-wrap:wrap;margin:8px 0 4px}
+.chip{font-size:12px;padding:4px 10px;border-radius:14px;background:#e8f5ec;color:#1e6b3a}
+.chip b{font-size:13px;margin-left:4px}.chip.bad{background:#fbe4e1;color:#9b2c20}
+table.list{border-collapse:collapse;width:100%;background:#fff;border-radius:8px;
+overflow:hidden;box-shadow:0 1px 2px rgba(0,0,0,.08);font-size:13px}
+table.list th,table.list td{text-align:left;padding:7px 10px;border-bottom:1px solid #eceef2;
+vertical-align:top}
+table.list th{background:#fafbfc;font-weight:600}
+table.list td:first-child{white-space:nowrap;font-weight:600}
+table.list td:nth-child(2){white-space:nowrap;color:#9b2c20}
+a{color:#1f5f99;text-decoration:none}a:hover{text-decoration:underline}
+h2{font-size:17px;margin:26px 0 10px}
+h2 small{font-weight:400;color:#667;font-size:13px;margin-left:6px}
+.legend{font-size:12px;color:#556;margin:-4px 0 10px}
+.legend span{display:inline-block;width:11px;height:11px;margin:0 4px -1px 12px;
+border-radius:2px}
+.legend span.gap{width:14px;height:0;border-top:2px dashed #c0392b;border-radius:0;
+margin-bottom:3px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:14px}
+.card{background:#fff;border-radius:8px;padding:12px 16px 14px;
+box-shadow:0 1px 2px rgba(0,0,0,.08);border-left:5px solid #2e86c1}
+.card.alert{border-left-color:#c0392b;background:#fffbfa}
 .card.missing{border-left-color:#7f8c8d}
-.card h3{margin:0 0 4px;font-size:15px}
-.facts{font-size:12px;color:#445;margin:2px 0 6px;line-height:1.6}
-.facts b{color:#1f2430}
-.badge{display:inline-block;font-size:11px;padding:1px 7px;border-radius:9px;margin-left:6px;
-background:#c0392b;color:#fff;vertical-align:middle}
-.ok{color:#1e8449}.over{color:#c0392b;font-weight:600}
-.legend{font-size:11px;color:#556}
-.legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;border-radius:2px}
-.why{font-size:12px;color:#c0392b;margin:4px 0 0}
+.card h3{margin:0 0 2px;font-size:16px}
+.types{font-size:12px;color:#556;margin:0 0 6px}
+.badge{display:inline-block;font-size:11px;font-weight:500;padding:1px 8px;border-radius:9px;
+margin-left:6px;background:#c0392b;color:#fff;vertical-align:middle}
+table.checks{border-collapse:collapse;font-size:12px;margin:2px 0 8px}
+table.checks td,table.checks th{padding:2px 22px 2px 0;text-align:left}
+table.checks th{font-weight:500;color:#778;font-size:11px}
+table.checks td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
+table.checks td.mark{width:16px;font-weight:700}
+tr.pass td.mark{color:#1e8449}tr.fail td{color:#9b2c20}tr.fail td.mark{color:#c0392b}
+tr.fail td:nth-child(2){font-weight:650}tr.off td{color:#889}
+.note{font-size:12px;color:#556;margin:4px 0}
+.why{font-size:12px;color:#9b2c20;margin:6px 0 0;padding:6px 8px;background:#fdf0ee;
+border-radius:5px}
+.plots{display:flex;gap:8px;max-width:640px}
+svg.bars{width:100%;max-width:600px;height:auto;display:block}
 svg text{font-family:inherit}
 """
 
@@ -75,42 +110,72 @@ def render_report(
     for violation in outcome.violations:
         counts[violation.constraint_check_type] += 1
     total = len(outcome.violations)
-    flagged = sorted(
-        outcome.features, key=lambda f: (0 if f.violations else 1, f.status != "checked")
+    anchors = {feature.name: f"f{index}" for index, feature in enumerate(outcome.features)}
+    reported = {v.constraint_check_type for v in outcome.violations}
+    flagged = [f for f in outcome.features if f.violations or f.status != "checked"]
+    passed = [f for f in outcome.features if not (f.violations or f.status != "checked")]
+    links = dict(anchors)  # the column-count violations link to the first column they name
+    for label, status in ((MISSING_COLUMNS, "missing"), (EXTRA_COLUMNS, "extra")):
+        first = next((f for f in outcome.features if f.status == status), None)
+        if first is not None:
+            links[label] = anchors[first.name]
+    with_violations = sum(
+        1
+        for f in outcome.features
+        if f.violations
+        or (f.status == "missing" and MISSING_COLUMN_CHECK in reported)
+        or (f.status == "extra" and EXTRA_COLUMN_CHECK in reported)
     )
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width,initial-scale=1'>",
         f"<title>Data quality: {_e(data)}</title><style>{_STYLE}</style></head><body>",
         "<header><h1>Data quality report</h1>",
-        f"<p>Batch: {_e(data)}</p><p>Baseline: {_e(baseline_uri)}</p>",
-        f"<p>Made {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}</p></header><main>",
+        f"<p>Batch <b>{_e(data)}</b></p><p>checked against the baseline {_e(baseline_uri)}</p>",
+        f"<p>{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}</p></header><main>",
         "<div class='tiles'>",
+        _tile("violations", str(total), "bad" if total else "good"),
+        _tile(
+            "features with violations",
+            f"{with_violations} of {len(outcome.features)}",
+            "bad" if with_violations else "good",
+        ),
         _tile("rows in the batch", f"{batch.item_count:,}"),
         _tile("rows in the baseline", f"{baseline.item_count:,}"),
         _tile(
             "columns (batch / baseline)",
             f"{outcome.batch_column_count} / {outcome.baseline_column_count}",
+            "bad" if outcome.batch_column_count != outcome.baseline_column_count else "",
         ),
-        _tile("violations", str(total), "bad" if total else "good"),
         "</div>",
-        _violation_table(outcome, counts),
-        "<h2>Features</h2>",
-        "<p class='legend'>",
-        f"<span style='background:{BASELINE_COLOUR}'></span>baseline",
-        f"<span style='background:{BATCH_COLOUR}'></span>this batch</p>",
-        "<div class='cards'>",
+        _violation_summary(outcome, counts, links),
     ]
-    for feature in flagged:
-        parts.append(
-            _card(
-                feature,
-                baseline.feature(feature.name),
-                batch.feature(feature.name),
-                columns.get(feature.name),
+    legend = (
+        "<p class='legend'>"
+        f"<span style='background:{BASELINE_COLOUR}'></span>baseline"
+        f"<span style='background:{BATCH_COLOUR}'></span>this batch"
+        "<span class='gap'></span>largest gap between the CDFs (the drift distance)</p>"
+    )
+    for title, features in (
+        ("Features with violations, missing or extra", flagged),
+        ("Features that pass", passed),
+    ):
+        if not features:
+            continue
+        parts.append(f"<h2>{title}<small>{len(features)}</small></h2>{legend}<div class='cards'>")
+        for feature in features:
+            parts.append(
+                _card(
+                    feature,
+                    anchors[feature.name],
+                    reported,
+                    baseline.feature(feature.name),
+                    batch.feature(feature.name),
+                    columns.get(feature.name),
+                )
             )
-        )
-    parts.append("</div></main></body></html>")
+        parts.append("</div>")
+    parts.append("</main></body></html>")
     return "".join(parts)
 
 
@@ -125,73 +190,142 @@ def _tile(label: str, value: str, tone: str = "") -> str:
     )
 
 
-def _violation_table(outcome: CheckOutcome, counts: Mapping[str, int]) -> str:
-    rows = "".join(
-        f"<tr><td>{_e(kind)}</td><td class='{'over' if n else 'ok'}'>{n}</td></tr>"
+def _violation_summary(
+    outcome: CheckOutcome, counts: Mapping[str, int], anchors: Mapping[str, str]
+) -> str:
+    chips = "".join(
+        f"<span class='chip{' bad' if n else ''}'>{_e(kind)}<b>{n}</b></span>"
         for kind, n in counts.items()
     )
-    parts = [
-        "<h2>Violations by check</h2>",
-        f"<table><tr><th>check</th><th>violations</th></tr>{rows}</table>",
-    ]
+    parts = ["<h2>Violations by check</h2>", f"<div class='chips'>{chips}</div>"]
     if outcome.violations:
-        listed = "".join(
-            f"<tr><td>{_e(v.feature_name)}</td><td>{_e(v.constraint_check_type)}</td>"
-            f"<td>{_e(v.description)}</td></tr>"
-            for v in outcome.violations
-        )
+        rows = []
+        for v in outcome.violations:
+            anchor = anchors.get(v.feature_name)
+            name = f"<a href='#{anchor}'>{_e(v.feature_name)}</a>" if anchor else _e(v.feature_name)
+            rows.append(
+                f"<tr><td>{name}</td><td>{_e(v.constraint_check_type)}</td>"
+                f"<td>{_e(v.description)}</td></tr>"
+            )
         parts.append(
-            "<h2>Violations</h2><table><tr><th>feature</th><th>check</th>"
-            f"<th>description</th></tr>{listed}</table>"
+            "<h2>Violations</h2><table class='list'><tr><th>feature</th><th>check</th>"
+            f"<th>description</th></tr>{''.join(rows)}</table>"
         )
     return "".join(parts)
 
 
 def _share(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.2f}%"
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def _check_rows(result: FeatureResult) -> list[tuple[str, str, str, str]]:
+    """(check type, what was measured, what is required, how that compares) per check run."""
+    violated = {v.constraint_check_type for v in result.violations}
+
+    def state(kind: str, fits: bool) -> str:
+        return "fail" if kind in violated else ("pass" if fits else "off")
+
+    rows = []
+    if result.type_share is not None and result.type_threshold is not None:
+        rows.append(
+            (
+                "data type",
+                f"{_share(result.type_share)} {_e(result.baseline_type or '')}",
+                f"≥ {_share(result.type_threshold)}",
+                state(DATA_TYPE_CHECK, result.type_share >= result.type_threshold),
+            )
+        )
+    if result.completeness is not None and result.completeness_threshold is not None:
+        required = f"≥ {_share(result.completeness_threshold)}"
+        if result.required_completeness is not None and (
+            result.completeness_threshold < result.required_completeness
+        ):
+            required += f" (baseline {_share(result.required_completeness)} less noise)"
+        rows.append(
+            (
+                "completeness",
+                _share(result.completeness),
+                required,
+                state(
+                    COMPLETENESS_CHECK,
+                    result.completeness >= result.completeness_threshold - 1e-12,
+                ),
+            )
+        )
+    if result.domain_share is not None and result.domain_threshold is not None:
+        rows.append(
+            (
+                "in the domain",
+                _share(result.domain_share),
+                f"≥ {_share(result.domain_threshold)}",
+                state(CATEGORICAL_VALUES_CHECK, result.domain_share >= result.domain_threshold),
+            )
+        )
+    if result.drift is not None and result.drift_threshold is not None:
+        measured = f"{result.drift.value:.3f}"
+        if result.drift.method == ROBUST:
+            measured += f" (plain {result.drift.simple:.3f})"
+        rows.append(
+            (
+                f"drift, {_e(result.drift.method)} L∞",
+                measured,
+                f"≤ {result.drift_threshold:g}",
+                state(BASELINE_DRIFT_CHECK, result.drift.value <= result.drift_threshold),
+            )
+        )
+    return rows
 
 
 def _card(
     result: FeatureResult,
+    anchor: str,
+    reported: set[str],
     baseline: FeatureStatistics | None,
     batch: FeatureStatistics | None,
     column: ColumnProfile | None,
 ) -> str:
-    tone = "alert" if result.violations else ("missing" if result.status == "missing" else "")
-    badges = "".join(
-        f"<span class='badge'>{_e(v.constraint_check_type)}</span>" for v in result.violations
-    )
-    facts = []
+    column_check = {"missing": MISSING_COLUMN_CHECK, "extra": EXTRA_COLUMN_CHECK}.get(result.status)
+    kinds = [v.constraint_check_type for v in result.violations]
+    if column_check is not None and column_check in reported:
+        kinds.append(column_check)
+    tone = "alert" if kinds else ("missing" if result.status != "checked" else "")
+    badges = "".join(f"<span class='badge'>{_e(kind)}</span>" for kind in kinds)
     if result.status == "missing":
-        facts.append("<b>missing from this batch</b>")
+        types = f"<b>missing from this batch</b> · {_e(result.baseline_type)} in the baseline"
     elif result.status == "extra":
-        facts.append("<b>not in the baseline</b>")
-    baseline_type, batch_type = _e(result.baseline_type or "-"), _e(result.batch_type or "-")
-    facts.append(f"type: <b>{baseline_type}</b> → <b>{batch_type}</b>")
-    if result.type_share is not None:
-        threshold = _share(result.type_threshold)
-        facts.append(f"type share {_share(result.type_share)} (min {threshold})")
-    if result.completeness is not None:
-        required = result.required_completeness
-        suffix = f" (baseline {_share(required)})" if required is not None else ""
-        facts.append(f"completeness {_share(result.completeness)}{suffix}")
-    if result.domain_share is not None:
-        facts.append(
-            f"in domain {_share(result.domain_share)} (min {_share(result.domain_threshold)})"
+        types = f"<b>not in the baseline</b> · {_e(result.batch_type)} in this batch"
+    elif result.baseline_type == result.batch_type:
+        types = f"{_e(result.baseline_type)}"
+    else:
+        types = (
+            f"{_e(result.baseline_type)} in the baseline, "
+            f"<b>{_e(result.batch_type)}</b> in this batch"
         )
-    if result.drift is not None and result.drift_threshold is not None:
-        over = result.drift.value > result.drift_threshold
-        facts.append(
-            f"drift <span class='{'over' if over else 'ok'}'>{result.drift.value:.4f}</span> "
-            f"vs threshold {result.drift_threshold:g} ({_e(result.drift.method)}; "
-            f"plain L∞ {result.drift.simple:.4f})"
+    rows = _check_rows(result)
+    table = ""
+    if rows:
+        body = "".join(
+            f"<tr class='{status}'><td class='mark'>{_MARKS[status]}</td><td>{check}</td>"
+            f"<td class='num'>{measured}</td><td class='num'>{required}</td></tr>"
+            for check, measured, required, status in rows
         )
+        table = (
+            "<table class='checks'><tr><th></th><th>check</th><th>this batch</th>"
+            f"<th>required</th></tr>{body}</table>"
+        )
+    outside = ""
+    if result.unknown_values:
+        listed = ", ".join(f"'{_e(value)}' ({count:,})" for value, count in result.unknown_values)
+        outside = f"<p class='note'>Values outside the domain: {listed}</p>"
     why = "".join(f"<p class='why'>{_e(v.description)}</p>" for v in result.violations)
     plot = _plot(result, baseline, batch, column)
     return (
-        f"<section class='card {tone}'><h3>{_e(result.name)}{badges}</h3>"
-        f"<div class='facts'>{' · '.join(facts)}</div>{plot}{why}</section>"
+        f"<section class='card {tone}' id='{anchor}'><h3>{_e(result.name)}{badges}</h3>"
+        f"<p class='types'>{types}</p>{table}{plot}{outside}{why}</section>"
     )
+
+
+_MARKS = {"pass": "✓", "fail": "✗", "off": "–"}
 
 
 def _plot(
@@ -221,10 +355,10 @@ def _plot(
     distinct = batch.string.distinct_count if batch is not None and batch.string else None
     if distinct:
         return (
-            f"<p class='facts'>About {distinct:,.0f} distinct values: too many to list, so "
+            f"<p class='note'>About {distinct:,.0f} distinct values: too many to list, so "
             "neither side keeps a distribution (as Model Monitor does).</p>"
         )
-    return "<p class='facts'>No distribution to draw.</p>"
+    return "<p class='note'>No distribution to draw.</p>"
 
 
 def _numeric_plots(base: QuantileSketch | None, batch: QuantileSketch | None) -> str:
@@ -242,7 +376,7 @@ def _numeric_plots(base: QuantileSketch | None, batch: QuantileSketch | None) ->
         below[-1] = sketch.count
         series.append((sketch, colour, np.diff(below) / sketch.count))
     return (
-        "<div style='display:flex;gap:6px'>"
+        "<div class='plots'>"
         + _histogram_svg(edges, [(c, d) for _, c, d in series])
         + _cdf_svg(low, high, [(s, c) for s, c, _ in series])
         + "</div>"
@@ -262,6 +396,8 @@ def _frame(title: str, low: float, high: float, top: float, fmt_y: str = "{:.0%}
         f"<text x='{_PAD_L}' y='{_H - 6}' font-size='9' fill='#556'>{_e(_fmt(low))}</text>",
         f"<text x='{_W - _PAD_R}' y='{_H - 6}' font-size='9' fill='#556' "
         f"text-anchor='end'>{_e(_fmt(high))}</text>",
+        f"<text x='{_PAD_L + inner_w / 2:.1f}' y='{_H - 6}' font-size='9' fill='#556' "
+        f"text-anchor='middle'>{_e(_fmt((low + high) / 2))}</text>",
         f"<text x='{_PAD_L - 3}' y='{_PAD_T + 8}' font-size='9' fill='#556' "
         f"text-anchor='end'>{_e(fmt_y.format(top))}</text>",
         f"<text x='{_PAD_L - 3}' y='{_H - _PAD_B}' font-size='9' fill='#556' "
@@ -355,8 +491,7 @@ def _category_plot(
     top = max((max(pair) for _, pair in shown), default=1.0) or 1.0
     height = row_h * len(shown) + 10 + (14 if hidden else 0)
     parts = [
-        f"<svg viewBox='0 0 {width} {height}' style='width:100%;height:auto' role='img' "
-        "aria-label='categories'>"
+        f"<svg viewBox='0 0 {width} {height}' class='bars' role='img' aria-label='categories'>"
     ]
     for row, (key, (base_share, batch_share)) in enumerate(shown):
         y = 4 + row * row_h
