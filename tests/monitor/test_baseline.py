@@ -285,6 +285,19 @@ def test_fsspec_urls_in_and_out(tmp_path: Path) -> None:
     assert result.violations == [] and result.row_count == 300
     assert (
         memory.cat_file("/monitor-test/out/constraint_violations.json")
-        == b'{\n  "violations": []\n}'
+        == b'{\n  "violations" : [ ]\n}'  # as Model Monitor lays it out
     )
     memory.rm("/monitor-test", recursive=True)
+
+
+def test_a_line_longer_than_a_block_is_read_whole(tmp_path: Path) -> None:
+    long_text = "x" * 50_000
+    path = tmp_path / "long.csv"
+    rows = [f"{i},short" for i in range(500)]
+    rows[250] = f"250,{long_text}"
+    path.write_text("n,text\n" + "\n".join(rows) + "\n")
+    made = baseline(path, tmp_path / "out", block_size=4096)
+    number, text = made.statistics.features
+    assert made.statistics.item_count == 500
+    assert number.numerical.sum == sum(range(500))
+    assert text.string.distinct_count == 2

@@ -199,3 +199,15 @@ def test_our_violations_file_has_the_shape_of_theirs(model_monitor: Path, tmp_pa
     # the share measured and the threshold.
     description = ours["violations"][0]["description"]
     assert "'_c5'" in description and "0.0%" in description and "100.0%" in description
+
+
+@pytest.mark.parametrize(
+    "name", ["data-quality/statistics.json", "violations-example/constraint_violations.json"]
+)
+def test_our_json_is_laid_out_as_theirs(model_monitor: Path, name: str) -> None:
+    """Same bytes as the service's file for the same content: a diff between them shows only
+    what differs, not layout."""
+    from batchops.monitor.formats import dump_json
+
+    text = (model_monitor / name).read_text()
+    assert dump_json(json.loads(text)) == text.rstrip("\n")
