@@ -206,3 +206,24 @@ def test_files_of_a_directory_must_share_their_columns(tmp_path: Path) -> None:
     write_csv(folder / "2.csv", {"a": [1]})
     with pytest.raises(InvalidInput, match=r"2\.csv: its columns \(1\) differ"):
         baseline(folder, tmp_path / "out")
+
+
+def test_a_malformed_row_in_a_gzipped_file_names_its_line(base, tmp_path: Path) -> None:
+    """Compressed files are read front to back once: lines are counted as blocks go by."""
+    import gzip
+
+    lines = ["a,b"] + [f"{i}.5,{i}" for i in range(3000)]
+    lines[2700] = "7.5"
+    bad = tmp_path / "bad.csv.gz"
+    bad.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    with pytest.raises(InvalidInput) as caught:
+        check(
+            bad,
+            statistics=base.statistics_uri,
+            constraints=base.constraints_uri,
+            out_dir=tmp_path / "out",
+            block_size=4096,
+        )
+    assert (
+        str(caught.value) == f"{bad}, line 2701: malformed CSV row: expected 2 columns, got 1: 7.5"
+    )

@@ -19,7 +19,6 @@ either).
 from __future__ import annotations
 
 import csv as stdlib_csv
-import io
 import itertools
 import os
 import re
@@ -302,7 +301,7 @@ def _first_block_schema(file: DataFile, layout: Layout) -> dict[str, pa.DataType
                 convert_options=csv.ConvertOptions(null_values=[""], strings_can_be_null=True),
             )
         except pa.ArrowInvalid as error:
-            raise _csv_error(file, error, 0) from None
+            raise _csv_error(file, error) from None
         return {f.name: f.type for f in reader.schema}
 
 
@@ -394,27 +393,71 @@ def read_batches(part: Part, plan: ReadPlan) -> Iterator[pa.RecordBatch]:
         yield from _csv_batches(part, plan)
 
 
-class _ByteRange(io.RawIOBase):
-    """Bytes [start, end) of a local file, as a file object Arrow can stream from."""
+_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".zst", ".lz4")
+_PARSE_CHUNK = 1 << 20
+"""Bytes Arrow parses at a time within a block: small enough to stay in the CPU's cache
+(parsing 8 MiB at once ran at half the speed here); the block is joined into one batch after."""
 
-    def __init__(self, path: str, start: int, end: int) -> None:
-        super().__init__()
-        self._file = open(path, "rb")  # noqa: SIM115 - closed in close()
-        self._file.seek(start)
-        self._left = end - start
 
-    def readable(self) -> bool:
-        return True
+@dataclass(frozen=True)
+class _Block:
+    """Whole lines of a CSV file, parsed in one call."""
 
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer)[: self._left]
-        read = self._file.readinto(view)
-        self._left -= read
-        return read
+    data: pa.Buffer
+    start: int
+    """Offset of the block in the file (in the decompressed bytes, when compressed)."""
+    lines_before: int | None = None
+    """Lines before the block, when counted as read (compressed and remote files, whose bytes
+    cannot cheaply be read again to count them when an error needs a line number)."""
 
-    def close(self) -> None:
-        self._file.close()
-        super().close()
+
+def _csv_blocks(part: Part, block_size: int) -> Iterator[_Block]:
+    """The bytes of `part` in blocks of about `block_size`, each ending at a line break.
+
+    Blocks are parsed one `read_csv` call each, in the worker's thread: Arrow's streaming
+    reader, driven from several threads at once, ran three times slower here.
+    """
+    file = part.file
+    if file.is_local and not file.uri.lower().endswith(_COMPRESSED_SUFFIXES):
+        yield from _file_blocks(file.local_path, part.start, part.end, block_size)
+    else:
+        yield from _stream_blocks(file, block_size)
+
+
+def _file_blocks(path: str, start: int, end: int | None, block_size: int) -> Iterator[_Block]:
+    """Blocks of a local file, read in place: each read starts where the last block's final
+    line break left off, so nothing is copied to carry a cut line over."""
+    end = os.path.getsize(path) if end is None else end
+    with open(path, "rb", buffering=0) as handle:
+        position, size = start, block_size
+        while position < end:
+            handle.seek(position)
+            data = handle.read(min(size, end - position))
+            if not data:
+                return  # the file shrank while being read
+            cut = len(data) if position + len(data) >= end else data.rfind(b"\n") + 1
+            if not cut:
+                size *= 2  # a line longer than a block: read more of it at once
+                continue
+            yield _Block(pa.py_buffer(data)[:cut], position)  # a view, no copy
+            position, size = position + cut, block_size
+
+
+def _stream_blocks(file: DataFile, block_size: int) -> Iterator[_Block]:
+    """Blocks of a compressed or remote file, which can only be read once, front to back."""
+    with _open_csv_input(file) as stream:
+        position, lines, carry = 0, 0, b""
+        while True:
+            chunk = stream.read(block_size)
+            data = carry + chunk if carry else chunk
+            cut = len(data) if not chunk else data.rfind(b"\n") + 1
+            if cut:
+                yield _Block(pa.py_buffer(data)[:cut], position, lines)
+                lines += data.count(b"\n", 0, cut)
+                position += cut
+            if not chunk:
+                return
+            carry = data[cut:]
 
 
 def _csv_batches(part: Part, plan: ReadPlan) -> Iterator[pa.RecordBatch]:
@@ -423,26 +466,21 @@ def _csv_batches(part: Part, plan: ReadPlan) -> Iterator[pa.RecordBatch]:
     file = part.file
     kinds = dict(plan.kinds)
     include = plan.include or list(plan.layout.physical_names)
-    header_rows = 1 if plan.layout.header and part.is_first else 0
-    while True:
-        handed_out = 0
-        invalid: list[Any] = []
+    handed_out = 0
+    for block in _csv_blocks(part, plan.block_size):
+        header_rows = 1 if plan.layout.header and part.is_first and block.start == 0 else 0
+        while True:
+            invalid: list[Any] = []
 
-        def refuse(row: Any, invalid: list[Any] = invalid) -> str:
-            invalid.append(row)
-            return "error"
+            def refuse(row: Any, invalid: list[Any] = invalid) -> str:
+                invalid.append(row)
+                return "error"
 
-        types = {name: pa.float64() if kinds[name] == NUMBER else pa.string() for name in include}
-        source = (
-            _ByteRange(file.local_path, part.start, part.end)
-            if part.end is not None
-            else _open_csv_input(file)
-        )
-        with source:
+            types = {n: pa.float64() if kinds[n] == NUMBER else pa.string() for n in include}
             try:
-                reader = csv.open_csv(
-                    source,
-                    read_options=_csv_read_options(plan.layout, header_rows, plan.block_size),
+                table = csv.read_csv(
+                    block.data,
+                    read_options=_csv_read_options(plan.layout, header_rows, _PARSE_CHUNK),
                     parse_options=csv.ParseOptions(invalid_row_handler=refuse),
                     convert_options=csv.ConvertOptions(
                         column_types=types,
@@ -452,24 +490,22 @@ def _csv_batches(part: Part, plan: ReadPlan) -> Iterator[pa.RecordBatch]:
                         quoted_strings_can_be_null=True,
                     ),
                 )
-                for batch in reader:
-                    handed_out += batch.num_rows
-                    yield batch
-                return
+                break
             except pa.ArrowInvalid as error:
                 match = _CONVERSION_ERROR.search(str(error))
-                if match is None:
-                    raise _csv_error(file, error, part.start, invalid) from None
-                column = plan.layout.physical_names[int(match.group(1))]
-                if kinds.get(column) != NUMBER:
-                    raise _csv_error(file, error, part.start, invalid) from None
+                column = None if match is None else plan.layout.physical_names[int(match.group(1))]
+                if column is None or kinds.get(column) != NUMBER:
+                    raise _csv_error(file, error, block, invalid) from None
                 if handed_out:
                     raise ColumnTurnedText(column) from None
                 kinds[column] = TEXT  # nothing handed out yet: just read it again as text
+        for batch in table.combine_chunks().to_batches():
+            handed_out += batch.num_rows
+            yield batch
 
 
 def _csv_error(
-    file: DataFile, error: Exception, start: int, invalid: Sequence[Any] = ()
+    file: DataFile, error: Exception, block: _Block | None = None, invalid: Sequence[Any] = ()
 ) -> InvalidInput:
     message = str(error).removeprefix("CSV parse error: ")
     if invalid:
@@ -478,13 +514,13 @@ def _csv_error(
             f"expected {row.expected_columns} columns, got {row.actual_columns}: "
             f"{_shorten(row.text)}"
         )
-        line = row.number + _lines_before(file, start) if row.number is not None else None
+        line = row.number + _lines_before(file, block) if row.number is not None else None
         return at_line(file.uri, line, f"malformed CSV row: {detail}")
     if "Empty CSV file" in message:
         return InvalidInput(f"{file.uri}: the file is empty")
     row_match = re.match(r"Row #(\d+): (.*)", message, re.DOTALL)
     if row_match:
-        line = int(row_match.group(1)) + _lines_before(file, start)
+        line = int(row_match.group(1)) + _lines_before(file, block)
         detail = row_match.group(2)
         width = re.match(r"Expected (\d+) columns, got (\d+): (.*)", detail, re.DOTALL)
         if width:
@@ -495,10 +531,12 @@ def _csv_error(
     return InvalidInput(f"{file.uri}: malformed CSV: {message}")
 
 
-def _lines_before(file: DataFile, offset: int) -> int:
-    if offset == 0 or not file.is_local:
+def _lines_before(file: DataFile, block: _Block | None) -> int:
+    if block is None:
         return 0
-    lines = 0
+    if block.lines_before is not None:
+        return block.lines_before
+    lines, offset = 0, block.start
     with open(file.local_path, "rb") as handle:
         left = offset
         while left:
