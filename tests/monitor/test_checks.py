@@ -181,6 +181,17 @@ def test_headerless_batches_take_a_named_baseline_s_names_by_position(base, tmp_
     assert [f.name for f in result.statistics.features] == ["amount", "count", "plan"]
 
 
+def test_a_headerless_batch_is_recognised_against_a_named_baseline(base, tmp_path: Path) -> None:
+    """Batch-transform inputs come without a header even when the baseline had one: a first
+    row of data that names no feature is not taken for a header."""
+    data = _data(np.random.default_rng(13))
+    path = write_csv(tmp_path / "h.csv", data, header=False)
+    result = _check(base, path, tmp_path / "out")
+    assert result.violations == [] and result.row_count == len(data["amount"])
+    with_header = _check(base, write_csv(tmp_path / "n.csv", data), tmp_path / "o2")
+    assert with_header.violations == [] and with_header.row_count == result.row_count
+
+
 def test_fail_on_violation_raises_after_writing_everything(base, tmp_path: Path) -> None:
     data = _data(np.random.default_rng(14), shift=20)
     with pytest.raises(JobFailed, match="baseline_drift_check"):

@@ -68,7 +68,7 @@ def test_monitor_fails_on_violation_after_writing_outputs(app: typer.Typer, tmp_
     assert "baseline_drift_check" in reported.output
     failed = runner.invoke(app, [*arguments, "--fail-on-violation"])
     assert isinstance(failed.exception, JobFailed)  # the main wrapper turns it into exit 1
-    assert "1 violation(s) in 2000 rows (1 baseline_drift_check)" in str(failed.exception)
+    assert "1 violation(s) in 2,000 rows (1 baseline_drift_check)" in str(failed.exception)
     violations = json.loads((tmp_path / "out" / "constraint_violations.json").read_text())
     assert violations["violations"][0]["feature_name"] == "x"
 

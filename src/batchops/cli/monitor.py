@@ -33,7 +33,8 @@ def monitor_command(
         bool | None,
         typer.Option(
             "--header/--no-header",
-            help="Whether CSV files start with a header row (default: as the baseline was made).",
+            help="Whether CSV files start with a header row (default: as the baseline was made, "
+            "unless the first row names no feature and looks like data).",
         ),
     ] = None,
     ignore_column: IgnoreColumns = None,

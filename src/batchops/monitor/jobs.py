@@ -109,10 +109,7 @@ def _resolve_input(
         reading.check_format(file)
     first = files[0]
     if header is None:
-        if baseline_names is not None:
-            header = not looks_headerless(baseline_names)
-        else:
-            header = reading.sniff_header(first) if first.format == reading.CSV else True
+        header = _has_header(first, baseline_names)
     layout = reading.read_layout(first, header)
     for file in files[1:]:
         other = reading.read_layout(file, header)
@@ -129,6 +126,25 @@ def _resolve_input(
         raise InvalidInput(f"{data}: no columns left to monitor once the ignored ones are removed")
     names = _feature_names(included, layout.header, baseline_names)
     return _Input(files, layout, included, names)
+
+
+def _has_header(file: reading.DataFile, baseline_names: list[str] | None) -> bool:
+    """Whether a CSV file starts with a header, when the caller did not say.
+
+    A baseline of headerless data means headerless batches. A baseline with names means a
+    header, unless the first row names none of the baseline's features and looks like data:
+    batch-transform inputs usually come without one, also when the baseline had one.
+    """
+    if file.format != reading.CSV:
+        return True
+    if baseline_names is None:
+        return reading.sniff_header(file)
+    if looks_headerless(baseline_names):
+        return False
+    first_row = reading.first_row(file)
+    if set(first_row) & set(baseline_names):
+        return True
+    return reading.sniff_header(file)
 
 
 def _feature_names(
@@ -223,7 +239,8 @@ def check(
     """Check a batch against a baseline; write the batch's statistics, the violations, the
     metrics and an HTML report into `out_dir`.
 
-    `header=None` follows the baseline: features named `_c0`, `_c1`, ... mean headerless data.
+    `header=None` follows the baseline: features named `_c0`, `_c1`, ... mean headerless data;
+    named features mean a header unless the first row names none of them and looks like data.
     With `fail_on_violation`, raise `JobFailed` after writing everything if anything was found.
     """
     baseline_statistics = read_statistics(statistics)
@@ -325,7 +342,7 @@ def violation_summary(result: CheckResult) -> str:
     counts = result.violations_by_type()
     found = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items()))
     return (
-        f"{len(result.violations)} violation(s) in {result.row_count} rows ({found}); "
+        f"{len(result.violations)} violation(s) in {result.row_count:,} rows ({found}); "
         f"see {result.violations_uri}"
     )
 

@@ -197,6 +197,12 @@ def sniff_header(file: DataFile) -> bool:
     )
 
 
+def first_row(file: DataFile) -> list[str]:
+    """The values of a CSV file's first row, stripped (nothing for an empty file)."""
+    rows = _first_rows(file, 1)
+    return [value.strip() for value in rows[0]] if rows else []
+
+
 def _first_rows(file: DataFile, count: int) -> list[list[str]]:
     with file.open() as raw:
         if file.uri.endswith(".gz"):
