@@ -356,12 +356,21 @@ def test_each_threshold_of_the_monitoring_config_is_honoured(base, tmp_path: Pat
     assert ("amount", "baseline_drift_check") not in found
     assert ("plan", "baseline_drift_check") in found  # categorical threshold still 0.1
 
-    def no_categorical_method(config: dict) -> None:
+    def older_file(config: dict) -> None:  # neither categorical field, as in 2021's files
         del config["distribution_constraints"]["categorical_drift_method"]
+        del config["distribution_constraints"]["categorical_comparison_threshold"]
 
-    found = _run_with_config(base, path, tmp_path / "older", no_categorical_method)
-    assert ("plan", "baseline_drift_check") not in found  # as documented: no method, no check
+    found = _run_with_config(base, path, tmp_path / "older", older_file)
+    # As documented: LInfinity when no method is named, against comparison_threshold.
+    assert ("plan", "baseline_drift_check") in found
     assert ("amount", "baseline_drift_check") in found
+
+    def older_and_lenient(config: dict) -> None:
+        older_file(config)
+        config["distribution_constraints"]["comparison_threshold"] = 0.3
+
+    found = _run_with_config(base, path, tmp_path / "older-lenient", older_and_lenient)
+    assert ("plan", "baseline_drift_check") not in found
 
 
 def test_simple_flags_a_small_batch_that_robust_forgives(base, tmp_path: Path) -> None:

@@ -138,12 +138,11 @@ class MonitoringConfig:
 
 
 AS_READ = MonitoringConfig(
-    distribution_constraints=DistributionConstraints(
-        categorical_comparison_threshold=None, categorical_drift_method=None
-    )
+    distribution_constraints=DistributionConstraints(categorical_comparison_threshold=None)
 )
-"""What a file's `monitoring_config` starts from: the documented defaults, except that the
-categorical drift check runs only when the file names its `categorical_drift_method`."""
+"""What a file's `monitoring_config` starts from: the documented defaults. Both categorical
+fields are optional there: without `categorical_drift_method` the LInfinity method is used,
+and without `categorical_comparison_threshold` the `comparison_threshold` applies."""
 
 _EMPTY = Node({}, "$.monitoring_config", "")
 
