@@ -55,8 +55,9 @@ class DistinctCounter:
         self._hashes = np.empty(0, dtype=np.uint64)
 
     def update_hashes(self, hashes: np.ndarray) -> None:
+        kept = self._hashes
         if self._full:
-            hashes = hashes[hashes < self._hashes[-1]]
+            hashes = hashes[hashes < kept[-1]]
         if not len(hashes):
             return
         if len(hashes) > 2 * self._capacity:
@@ -64,15 +65,16 @@ class DistinctCounter:
             if len(hashes) > self._capacity:
                 # Only the `capacity` smallest can stay: select them in linear time.
                 hashes = np.partition(hashes, self._capacity - 1)[: self._capacity]
-        kept = self._hashes
+        hashes = np.unique(hashes)  # few by now: the batch's distinct values, or the smallest
         if len(kept):
-            # Most batches repeat values already kept: look them up before merging.
-            at = np.minimum(np.searchsorted(kept, hashes), len(kept) - 1)
-            hashes = hashes[kept[at] != hashes]
-            if not len(hashes):
+            # Most of them are usually kept already: insert only the others, in order,
+            # instead of sorting everything kept again.
+            at = np.searchsorted(kept, hashes)
+            fresh = (at == len(kept)) | (kept[np.minimum(at, len(kept) - 1)] != hashes)
+            if not fresh.any():
                 return
-        merged = np.unique(np.concatenate([kept, hashes]))
-        self._hashes = merged[: self._capacity]
+            hashes = np.insert(kept, at[fresh], hashes[fresh])
+        self._hashes = hashes[: self._capacity]
 
     @property
     def _full(self) -> bool:
