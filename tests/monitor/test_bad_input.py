@@ -34,12 +34,13 @@ def _edited(tmp_path: Path, uri: str, edit) -> Path:
     return path
 
 
-def _check(base, data: Path, out: Path, statistics=None, constraints=None):
+def _check(base, data: Path, out: Path, statistics=None, constraints=None, **options):
     return check(
         data,
         statistics=statistics or base.statistics_uri,
         constraints=constraints or base.constraints_uri,
         out_dir=out,
+        **options,
     )
 
 
@@ -152,13 +153,7 @@ def test_a_malformed_row_names_file_and_line(base, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(InvalidInput) as caught:
-        check(
-            bad,
-            statistics=base.statistics_uri,
-            constraints=base.constraints_uri,
-            out_dir=tmp_path / "out",
-            block_size=4096,
-        )
+        _check(base, bad, tmp_path / "out", block_size=4096)
     assert str(caught.value) == (
         f"{bad}, line 2002: malformed CSV row: expected 2 columns, got 3: 7.5,7,oops"
     )
@@ -217,13 +212,7 @@ def test_a_malformed_row_in_a_gzipped_file_names_its_line(base, tmp_path: Path) 
     bad = tmp_path / "bad.csv.gz"
     bad.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
     with pytest.raises(InvalidInput) as caught:
-        check(
-            bad,
-            statistics=base.statistics_uri,
-            constraints=base.constraints_uri,
-            out_dir=tmp_path / "out",
-            block_size=4096,
-        )
+        _check(base, bad, tmp_path / "out", block_size=4096)
     assert (
         str(caught.value) == f"{bad}, line 2701: malformed CSV row: expected 2 columns, got 1: 7.5"
     )

@@ -25,6 +25,17 @@ def _keys(value: Any, path: str = "$") -> set[str]:
     return found
 
 
+def _check_their_dataset(model_monitor: Path, case: str, out: Path):
+    """Their baseline dataset checked against their statistics and one case's constraints."""
+    quality = model_monitor / "data-quality"
+    return check(
+        quality / "baseline_dataset.csv",
+        statistics=quality / "statistics.json",
+        constraints=quality / case / "constraints.json",
+        out_dir=out,
+    )
+
+
 @pytest.fixture
 def ours(model_monitor: Path, tmp_path: Path):
     return baseline(model_monitor / "data-quality" / "baseline_dataset.csv", tmp_path / "base")
@@ -103,26 +114,14 @@ def test_files_end_without_a_newline_like_the_service(ours) -> None:
 
 
 def test_their_dataset_passes_against_their_good_baseline(model_monitor: Path, tmp_path) -> None:
-    quality = model_monitor / "data-quality"
-    result = check(
-        quality / "baseline_dataset.csv",
-        statistics=quality / "statistics.json",
-        constraints=quality / "good_cases" / "constraints.json",
-        out_dir=tmp_path / "good",
-    )
+    result = _check_their_dataset(model_monitor, "good_cases", tmp_path / "good")
     assert result.violations == []
     assert result.row_count == 100
     assert json.loads(Path(result.violations_uri).read_text()) == {"violations": []}
 
 
 def test_their_bad_baseline_flags_the_type_of_c5(model_monitor: Path, tmp_path) -> None:
-    quality = model_monitor / "data-quality"
-    result = check(
-        quality / "baseline_dataset.csv",
-        statistics=quality / "statistics.json",
-        constraints=quality / "bad_cases" / "constraints.json",
-        out_dir=tmp_path / "bad",
-    )
+    result = _check_their_dataset(model_monitor, "bad_cases", tmp_path / "bad")
     assert [(v.feature_name, v.constraint_check_type) for v in result.violations] == [
         ("_c5", "data_type_check")
     ]
@@ -182,13 +181,7 @@ def test_our_violations_file_has_the_shape_of_theirs(model_monitor: Path, tmp_pa
     theirs = json.loads(
         (model_monitor / "violations-example" / "constraint_violations.json").read_text()
     )
-    quality = model_monitor / "data-quality"
-    result = check(
-        quality / "baseline_dataset.csv",
-        statistics=quality / "statistics.json",
-        constraints=quality / "bad_cases" / "constraints.json",
-        out_dir=tmp_path / "bad",
-    )
+    result = _check_their_dataset(model_monitor, "bad_cases", tmp_path / "bad")
     ours = json.loads(Path(result.violations_uri).read_text())
     assert set(ours) == set(theirs) == {"violations"}
     their_keys = {tuple(sorted(v)) for v in theirs["violations"]}
