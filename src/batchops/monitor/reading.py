@@ -2,13 +2,13 @@
 
 A dataset is a file or a directory of files read in name order, skipping names that start with
 `_` or `.` (`_SUCCESS`, `.crc`) and metadata such as `.json`. Memory is bounded by the block
-size, never by the input: CSV goes through `pyarrow.csv.open_csv` block by block, Parquet by row
-batches, JSON Lines through `pyarrow.json.open_json`.
+size, never by the input: CSV is read in blocks ending at a line break, one `read_csv` call
+each, Parquet by row batches, JSON Lines through `pyarrow.json.open_json`.
 
 Every column is handed out either as float64 (numbers) or as strings (text). The CSV reader
 parses a column as numbers while its text allows it; when a later block holds text in such a
 column, Arrow stops, and the reader raises `ColumnTurnedText` so the consumer can start the part
-again with that column read as text (Arrow cannot resume a stream, nor skip far into one).
+again with that column read as text.
 
 Headerless files get Model Monitor's column names `_c0`, `_c1`, ... Large local CSV files are
 cut at line boundaries into parts that can be profiled in parallel (as Spark, which Model
