@@ -108,3 +108,23 @@ def test_json_output_is_one_json_value(app: typer.Typer, tmp_path: Path) -> None
         ],
     )  # fmt: skip
     assert json.loads(ignored.stdout)["violations"] == []
+
+
+def test_a_single_row_is_counted_in_the_singular(app: typer.Typer, tmp_path: Path) -> None:
+    runner = CliRunner()
+    train = write_csv(tmp_path / "train.csv", _data(1))
+    runner.invoke(app, ["baseline", str(train), "--out", str(tmp_path / "base")])
+    one = write_csv(tmp_path / "one.csv", {"x": [0.1], "c": ["a"]})
+    made = runner.invoke(app, ["baseline", str(one), "--out", str(tmp_path / "one-base")])
+    assert "baselined 1 row, 2 features" in made.output
+    checked = runner.invoke(
+        app,
+        [
+            "monitor", str(one),
+            "--statistics", str(tmp_path / "base" / "statistics.json"),
+            "--constraints", str(tmp_path / "base" / "constraints.json"),
+            "--out", str(tmp_path / "out"),
+        ],
+    )  # fmt: skip
+    assert checked.exit_code == 0, checked.output
+    assert "no violations in 1 row\n" in checked.output

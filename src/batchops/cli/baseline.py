@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from batchops.cli.output import print_json, stdout
+from batchops.wording import counted
 
 HeaderFlag = Annotated[
     bool | None,
@@ -74,7 +75,8 @@ def baseline_command(
         types[feature.inferred_type] = types.get(feature.inferred_type, 0) + 1
     described = ", ".join(f"{count} {kind}" for kind, count in sorted(types.items()))
     stdout.print(
-        f"baselined {result.row_count:,} rows, {len(result.statistics.features)} features "
+        f"baselined {counted(result.row_count, 'row')}, "
+        f"{counted(len(result.statistics.features), 'feature')} "
         f"({described})"
     )
     stdout.print(f"statistics:  {result.statistics_uri}", soft_wrap=True)

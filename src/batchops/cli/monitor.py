@@ -8,6 +8,7 @@ import typer
 
 from batchops.cli.baseline import FormatOption, IgnoreColumns, JsonFlag, WorkersOption
 from batchops.cli.output import print_json, stdout
+from batchops.wording import counted
 
 
 def register(app: typer.Typer) -> None:
@@ -68,7 +69,7 @@ def monitor_command(
                     soft_wrap=True,
                 )
         else:
-            stdout.print(f"no violations in {result.row_count:,} rows")
+            stdout.print(f"no violations in {counted(result.row_count, 'row')}")
         stdout.print(f"report:     {result.report_uri}", soft_wrap=True)
         stdout.print(f"violations: {result.violations_uri}", soft_wrap=True)
     if fail_on_violation and result.violations:

@@ -27,6 +27,7 @@ from batchops.monitor.profiling import ColumnOptions, DatasetProfile, profile_da
 from batchops.monitor.reading import NUMBER, TEXT, DataFile, Layout, ReadPlan
 from batchops.monitor.statistics import DatasetStatistics, read_statistics
 from batchops.monitor.types import INTEGRAL, NUMERIC, STRING
+from batchops.wording import counted
 
 STATISTICS_FILE = "statistics.json"
 CONSTRAINTS_FILE = "constraints.json"
@@ -342,7 +343,7 @@ def violation_summary(result: CheckResult) -> str:
     counts = result.violations_by_type()
     found = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items()))
     return (
-        f"{len(result.violations)} violation(s) in {result.row_count:,} rows ({found}); "
+        f"{len(result.violations)} violation(s) in {counted(result.row_count, 'row')} ({found}); "
         f"see {result.violations_uri}"
     )
 

@@ -1,0 +1,8 @@
+"""Counts in messages people read: `1 row`, `2,000 rows`."""
+
+from __future__ import annotations
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`count` with thousands separators and the noun in the number it takes."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
