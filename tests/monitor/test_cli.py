@@ -30,6 +30,17 @@ def _data(seed: int, shift: float = 0.0) -> dict[str, object]:
     return {"x": rng.normal(shift, 1, 2000), "c": rng.choice(["a", "b"], 2000)}
 
 
+def _monitor(data: Path, base: Path, out: Path, *options: str) -> list[str]:
+    """`batchops monitor` arguments: `data` against the baseline written into `base`."""
+    return [
+        "monitor", str(data),
+        "--statistics", str(base / "statistics.json"),
+        "--constraints", str(base / "constraints.json"),
+        "--out", str(out),
+        *options,
+    ]  # fmt: skip
+
+
 def test_baseline_then_monitor(app: typer.Typer, tmp_path: Path) -> None:
     runner = CliRunner()
     train = write_csv(tmp_path / "train.csv", _data(1))
@@ -39,14 +50,8 @@ def test_baseline_then_monitor(app: typer.Typer, tmp_path: Path) -> None:
     batch = write_csv(tmp_path / "batch.csv", _data(2))
     checked = runner.invoke(
         app,
-        [
-            "monitor", str(batch),
-            "--statistics", str(tmp_path / "base" / "statistics.json"),
-            "--constraints", str(tmp_path / "base" / "constraints.json"),
-            "--out", str(tmp_path / "out"),
-            "--fail-on-violation",
-        ],
-    )  # fmt: skip
+        _monitor(batch, tmp_path / "base", tmp_path / "out", "--fail-on-violation"),
+    )
     assert checked.exit_code == 0, checked.output
     assert "no violations in 2,000 rows" in checked.output
     assert (tmp_path / "out" / "report.html").is_file()
@@ -57,12 +62,7 @@ def test_monitor_fails_on_violation_after_writing_outputs(app: typer.Typer, tmp_
     train = write_csv(tmp_path / "train.csv", _data(1))
     runner.invoke(app, ["baseline", str(train), "--out", str(tmp_path / "base")])
     drifted = write_csv(tmp_path / "drifted.csv", _data(2, shift=3.0))
-    arguments = [
-        "monitor", str(drifted),
-        "--statistics", str(tmp_path / "base" / "statistics.json"),
-        "--constraints", str(tmp_path / "base" / "constraints.json"),
-        "--out", str(tmp_path / "out"),
-    ]  # fmt: skip
+    arguments = _monitor(drifted, tmp_path / "base", tmp_path / "out")
     reported = runner.invoke(app, arguments)
     assert reported.exit_code == 0  # found, but not asked to fail
     assert "baseline_drift_check" in reported.output
@@ -117,14 +117,6 @@ def test_a_single_row_is_counted_in_the_singular(app: typer.Typer, tmp_path: Pat
     one = write_csv(tmp_path / "one.csv", {"x": [0.1], "c": ["a"]})
     made = runner.invoke(app, ["baseline", str(one), "--out", str(tmp_path / "one-base")])
     assert "baselined 1 row, 2 features" in made.output
-    checked = runner.invoke(
-        app,
-        [
-            "monitor", str(one),
-            "--statistics", str(tmp_path / "base" / "statistics.json"),
-            "--constraints", str(tmp_path / "base" / "constraints.json"),
-            "--out", str(tmp_path / "out"),
-        ],
-    )  # fmt: skip
+    checked = runner.invoke(app, _monitor(one, tmp_path / "base", tmp_path / "out"))
     assert checked.exit_code == 0, checked.output
     assert "no violations in 1 row\n" in checked.output
