@@ -301,3 +301,29 @@ def test_a_line_longer_than_a_block_is_read_whole(tmp_path: Path) -> None:
     assert made.statistics.item_count == 500
     assert number.numerical.sum == sum(range(500))
     assert text.string.distinct_count == 2
+
+
+@pytest.mark.parametrize("compression", ["gz", "bz2"])
+def test_compressed_files_local_and_remote_read_as_their_contents(
+    tmp_path: Path, compression: str
+) -> None:
+    """The header is sniffed from the decompressed bytes, whoever decompresses them: Arrow
+    for a local file, fsspec for a URL."""
+    import bz2
+    import gzip
+
+    import fsspec
+
+    text = "x,label\n" + "".join(f"{i}.5,{'ab'[i % 2]}\n" for i in range(200))
+    packed = (gzip.compress if compression == "gz" else bz2.compress)(text.encode())
+    local = tmp_path / f"data.csv.{compression}"
+    local.write_bytes(packed)
+    memory = fsspec.filesystem("memory")
+    memory.pipe(f"/compressed-test/data.csv.{compression}", packed)
+    try:
+        for source in (local, f"memory://compressed-test/data.csv.{compression}"):
+            made = baseline(source, tmp_path / "out")
+            assert made.row_count == 200
+            assert [f.name for f in made.statistics.features] == ["x", "label"]
+    finally:
+        memory.rm("/compressed-test", recursive=True)

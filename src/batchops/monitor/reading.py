@@ -30,6 +30,7 @@ from typing import IO, Any
 import pyarrow as pa
 
 from batchops.errors import InvalidInput, NotFound, at_line
+from batchops.monitor.types import NUMBER_PATTERN
 
 CSV = "csv"
 PARQUET = "parquet"
@@ -44,6 +45,9 @@ BLOCK_SIZE = 8 << 20
 
 PROBE_BYTES = 1 << 20
 """Bytes Arrow infers column types from; text showing up later is handled as it comes."""
+
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".zst", ".lz4")
+"""Compressed files are decompressed by Arrow (local) or fsspec (remote) as they are read."""
 
 PARQUET_BATCH_ROWS = 65_536
 MIN_PART_BYTES = 32 << 20
@@ -75,6 +79,10 @@ class DataFile:
     @property
     def is_local(self) -> bool:
         return "://" not in self.uri or self.uri.startswith("file://")
+
+    @property
+    def is_compressed(self) -> bool:
+        return self.uri.lower().endswith(COMPRESSED_SUFFIXES)
 
     @property
     def local_path(self) -> str:
@@ -142,7 +150,7 @@ def _is_data_name(name: str) -> bool:
 
 def _format_from_name(uri: str) -> str:
     lowered = uri.lower()
-    for suffix in (".gz", ".bz2", ".zst", ".lz4"):
+    for suffix in COMPRESSED_SUFFIXES:
         lowered = lowered.removesuffix(suffix)
     for suffix, found in _SUFFIX_FORMATS.items():
         if lowered.endswith(suffix):
@@ -204,13 +212,8 @@ def first_row(file: DataFile) -> list[str]:
 
 
 def _first_rows(file: DataFile, count: int) -> list[list[str]]:
-    with file.open() as raw:
-        if file.uri.endswith(".gz"):
-            import gzip
-
-            head = gzip.GzipFile(fileobj=raw).read(1 << 16)
-        else:
-            head = raw.read(1 << 16)
+    with _open_csv_input(file) as source:  # decompressed, whatever the compression
+        head = source.read(1 << 16)
     text = head.decode("utf-8-sig", errors="replace")
     lines = text.splitlines()
     if len(head) == 1 << 16 and lines:
@@ -218,7 +221,7 @@ def _first_rows(file: DataFile, count: int) -> list[list[str]]:
     return list(stdlib_csv.reader(lines[:count]))
 
 
-_NUMBER_TEXT = re.compile(r"^[-+]? ?\d+(\.\d+)?([Ee][-+]?\d+)?$")
+_NUMBER_TEXT = re.compile(NUMBER_PATTERN)
 
 
 def _is_number(text: str) -> bool:
@@ -360,7 +363,7 @@ def split_parts(
     for file in files:
         size = os.path.getsize(file.local_path) if file.is_local else 0
         splittable = file.format == CSV and file.is_local and _format_from_name(file.uri) == CSV
-        splittable = splittable and not file.uri.lower().endswith((".gz", ".bz2", ".zst", ".lz4"))
+        splittable = splittable and not file.is_compressed
         count = min(pieces, size // max(1, min_part_bytes)) if splittable else 1
         if count <= 1:
             parts.append(Part(file, index=len(parts)))
@@ -399,7 +402,6 @@ def read_batches(part: Part, plan: ReadPlan) -> Iterator[pa.RecordBatch]:
         yield from _csv_batches(part, plan)
 
 
-_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".zst", ".lz4")
 _PARSE_CHUNK = 1 << 20
 """Bytes Arrow parses at a time within a block: small enough to stay in the CPU's cache
 (parsing 8 MiB at once ran at half the speed here); the block is joined into one batch after."""
@@ -424,7 +426,7 @@ def _csv_blocks(part: Part, block_size: int) -> Iterator[_Block]:
     reader, driven from several threads at once, ran three times slower here.
     """
     file = part.file
-    if file.is_local and not file.uri.lower().endswith(_COMPRESSED_SUFFIXES):
+    if file.is_local and not file.is_compressed:
         yield from _file_blocks(file.local_path, part.start, part.end, block_size)
     else:
         yield from _stream_blocks(file, block_size)
