@@ -27,6 +27,7 @@ from batchops.monitor.profiling import ColumnOptions, DatasetProfile, profile_da
 from batchops.monitor.reading import NUMBER, TEXT, DataFile, Layout, ReadPlan
 from batchops.monitor.statistics import DatasetStatistics, read_statistics
 from batchops.monitor.types import INTEGRAL, NUMERIC, STRING
+from batchops.store import artifacts
 from batchops.wording import counted
 
 STATISTICS_FILE = "statistics.json"
@@ -80,11 +81,6 @@ def flat_metrics(row_count: int, metrics: dict[str, dict[str, float]]) -> dict[s
         for key, value in figures.items():
             values[f"feature_{key}_{feature}"] = value
     return values
-
-
-def _join(directory: str | Path, name: str) -> str:
-    text = str(directory)
-    return f"{text.rstrip('/')}/{name}" if "://" in text else str(Path(text) / name)
 
 
 @dataclass
@@ -142,10 +138,7 @@ def _has_header(file: reading.DataFile, baseline_names: list[str] | None) -> boo
         return reading.sniff_header(file)
     if looks_headerless(baseline_names):
         return False
-    first_row = reading.first_row(file)
-    if set(first_row) & set(baseline_names):
-        return True
-    return reading.sniff_header(file)
+    return reading.sniff_header(file, known_names=baseline_names)
 
 
 def _feature_names(
@@ -202,8 +195,9 @@ def baseline(
     profile = _profile(source, plan, options, workers, data)
     statistics = profile.statistics(source.names)
     constraints = suggest_constraints(statistics)
-    statistics_uri = write_json(_join(out_dir, STATISTICS_FILE), statistics.to_dict())
-    constraints_uri = write_json(_join(out_dir, CONSTRAINTS_FILE), constraints.to_dict())
+    folder = str(out_dir)
+    statistics_uri = write_json(artifacts.join(folder, STATISTICS_FILE), statistics.to_dict())
+    constraints_uri = write_json(artifacts.join(folder, CONSTRAINTS_FILE), constraints.to_dict())
     return BaselineResult(statistics_uri, constraints_uri, statistics, constraints)
 
 
@@ -282,13 +276,16 @@ def check(
         data=str(data),
         baseline_uri=str(statistics),
     )
-    statistics_uri = write_json(_join(out_dir, STATISTICS_FILE), batch_statistics.to_dict())
+    folder = str(out_dir)
+    statistics_uri = write_json(artifacts.join(folder, STATISTICS_FILE), batch_statistics.to_dict())
     metrics_uri = write_json(
-        _join(out_dir, METRICS_FILE), flat_metrics(batch_statistics.item_count, metrics)
+        artifacts.join(folder, METRICS_FILE),
+        flat_metrics(batch_statistics.item_count, metrics),
     )
-    report_uri = write_text(_join(out_dir, REPORT_FILE), report)
+    report_uri = write_text(artifacts.join(folder, REPORT_FILE), report)
     violations_uri = write_json(
-        _join(out_dir, VIOLATIONS_FILE), {"violations": [v.to_dict() for v in outcome.violations]}
+        artifacts.join(folder, VIOLATIONS_FILE),
+        {"violations": [v.to_dict() for v in outcome.violations]},
     )
     result = CheckResult(
         violations=outcome.violations,

@@ -182,14 +182,17 @@ def _sniff_format(head: bytes) -> str:
     return CSV
 
 
-def sniff_header(file: DataFile) -> bool:
+def sniff_header(file: DataFile, known_names: Sequence[str] = ()) -> bool:
     """Guess whether a CSV file starts with a header row.
 
-    A first row of text over columns that hold numbers below it is a header; a first row that
-    holds numbers is data. With text everywhere, the first row is a header when none of its
-    values occurs again in its column.
+    A first row naming any of `known_names` (a baseline's features) is a header. A first row
+    of text over columns that hold numbers below it is a header; a first row that holds
+    numbers is data. With text everywhere, the first row is a header when none of its values
+    occurs again in its column.
     """
     rows = _first_rows(file, 50)
+    if rows and {value.strip() for value in rows[0]} & set(known_names):
+        return True
     if len(rows) < 2:
         return bool(rows) and not any(_is_number(value) for value in rows[0])
     first, rest = rows[0], rows[1:]
@@ -203,12 +206,6 @@ def sniff_header(file: DataFile) -> bool:
         first[index] not in {row[index] for row in rest if index < len(row)}
         for index in range(len(first))
     )
-
-
-def first_row(file: DataFile) -> list[str]:
-    """The values of a CSV file's first row, stripped (nothing for an empty file)."""
-    rows = _first_rows(file, 1)
-    return [value.strip() for value in rows[0]] if rows else []
 
 
 def _first_rows(file: DataFile, count: int) -> list[list[str]]:
@@ -348,7 +345,6 @@ class Part:
     file: DataFile
     start: int = 0
     end: int | None = None
-    index: int = 0
 
     @property
     def is_first(self) -> bool:
@@ -366,7 +362,7 @@ def split_parts(
         splittable = splittable and not file.is_compressed
         count = min(pieces, size // max(1, min_part_bytes)) if splittable else 1
         if count <= 1:
-            parts.append(Part(file, index=len(parts)))
+            parts.append(Part(file))
             continue
         bounds = [0]
         with open(file.local_path, "rb") as handle:
@@ -378,7 +374,7 @@ def split_parts(
                     bounds.append(position)
         bounds.append(size)
         for start, end in itertools.pairwise(bounds):
-            parts.append(Part(file, start, end, index=len(parts)))
+            parts.append(Part(file, start, end))
     return parts
 
 
