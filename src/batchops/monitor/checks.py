@@ -8,7 +8,6 @@ each description names the feature, what was measured and the threshold it misse
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +21,7 @@ from batchops.monitor.constraints import (
 from batchops.monitor.drift import Distance, categorical_distance, numeric_distance
 from batchops.monitor.profiling import ColumnProfile
 from batchops.monitor.statistics import DatasetStatistics, FeatureStatistics
-from batchops.monitor.types import NUMERIC, STRING, UNKNOWN
+from batchops.monitor.types import NUMERIC, STRING, UNKNOWN, looks_like_number
 
 DATA_TYPE_CHECK = "data_type_check"
 COMPLETENESS_CHECK = "completeness_check"
@@ -44,8 +43,6 @@ EXTRA_COLUMNS = "Extra columns"
 COMPLETENESS_Z = 3.0
 """Below a baseline completeness under 100%, a batch may fall short by this many standard
 errors of the two sample proportions before it is flagged (sampling noise, not a change)."""
-
-_NUMBER_TEXT = re.compile(r"^[-+]? ?\d+(\.\d+)?([Ee][-+]?\d+)?$")
 
 
 @dataclass
@@ -307,7 +304,7 @@ def _numbers_are_text(constraint: FeatureConstraints, stats: FeatureStatistics |
     values: list[str] = list(constraint.domains or [])
     if stats is not None and stats.string is not None and stats.string.categories:
         values.extend(c.value for c in stats.string.categories)
-    return any(_NUMBER_TEXT.match(value) for value in values)
+    return any(looks_like_number(value) for value in values)
 
 
 def _completeness_tolerance(required: float, batch_rows: int, baseline_rows: int) -> float:

@@ -30,7 +30,7 @@ from typing import IO, Any
 import pyarrow as pa
 
 from batchops.errors import InvalidInput, NotFound, at_line
-from batchops.monitor.types import NUMBER_PATTERN
+from batchops.monitor.types import looks_like_number
 
 CSV = "csv"
 PARQUET = "parquet"
@@ -194,13 +194,13 @@ def sniff_header(file: DataFile, known_names: Sequence[str] = ()) -> bool:
     if rows and {value.strip() for value in rows[0]} & set(known_names):
         return True
     if len(rows) < 2:
-        return bool(rows) and not any(_is_number(value) for value in rows[0])
+        return bool(rows) and not any(looks_like_number(value) for value in rows[0])
     first, rest = rows[0], rows[1:]
-    if any(_is_number(value) for value in first) or any(value == "" for value in first):
+    if any(looks_like_number(value) for value in first) or any(value == "" for value in first):
         return False
     for index in range(len(first)):
         below = [row[index] for row in rest if index < len(row) and row[index] != ""]
-        if below and all(_is_number(value) for value in below):
+        if below and all(looks_like_number(value) for value in below):
             return True
     return all(
         first[index] not in {row[index] for row in rest if index < len(row)}
@@ -216,13 +216,6 @@ def _first_rows(file: DataFile, count: int) -> list[list[str]]:
     if len(head) == 1 << 16 and lines:
         lines = lines[:-1]  # the last line may be cut short
     return list(stdlib_csv.reader(lines[:count]))
-
-
-_NUMBER_TEXT = re.compile(NUMBER_PATTERN)
-
-
-def _is_number(text: str) -> bool:
-    return bool(_NUMBER_TEXT.match(text))
 
 
 @dataclass(frozen=True)

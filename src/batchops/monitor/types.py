@@ -14,6 +14,7 @@ value by value with the patterns above.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,13 @@ NUMERIC = (INTEGRAL, FRACTIONAL)
 
 NUMBER_PATTERN = r"^[-+]? ?\d+(\.\d+)?([Ee][-+]?\d+)?$"
 INTEGER_PATTERN = r"^[-+]? ?\d+$"
+
+_NUMBER_TEXT = re.compile(NUMBER_PATTERN)
+
+
+def looks_like_number(text: str) -> bool:
+    """Does one value's text read as a number to Deequ? (Columns go through `split_text`.)"""
+    return _NUMBER_TEXT.match(text) is not None
 
 
 @dataclass
