@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from batchops.monitor.constraints import (
     ENABLED,
-    LINFINITY,
     Constraints,
+    DistributionConstraints,
     FeatureConstraints,
 )
 from batchops.monitor.drift import Distance, categorical_distance, numeric_distance
@@ -257,7 +256,10 @@ def _check_feature(
 
 
 def _check_drift(
-    result: FeatureResult, stats: FeatureStatistics, column: ColumnProfile, distribution: Any
+    result: FeatureResult,
+    stats: FeatureStatistics,
+    column: ColumnProfile,
+    distribution: DistributionConstraints,
 ) -> None:
     name = result.name
     method = distribution.comparison_method
@@ -268,12 +270,7 @@ def _check_drift(
         result.drift = numeric_distance(stats.numerical.sketch, batch_sketch, method)
         result.drift_threshold = distribution.comparison_threshold
         result.drift_kind = "numeric"
-    elif (
-        stats.inferred_type == STRING
-        and stats.string is not None
-        and stats.string.categories
-        and distribution.categorical_drift_method == LINFINITY
-    ):
+    elif stats.inferred_type == STRING and stats.string is not None and stats.string.categories:
         batch_total = column.types.present
         if batch_total == 0:
             return

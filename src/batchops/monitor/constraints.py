@@ -39,8 +39,8 @@ class DistributionConstraints:
     comparison_threshold: float = 0.1
     comparison_method: str = ROBUST
     categorical_comparison_threshold: float | None = 0.1
-    categorical_drift_method: str | None = LINFINITY
-    """None (absent from the file) means no categorical drift check, as the service does."""
+    categorical_drift_method: str = LINFINITY
+    """The only method supported (ChiSquared is refused when read); written for completeness."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -50,8 +50,7 @@ class DistributionConstraints:
         }
         if self.categorical_comparison_threshold is not None:
             out["categorical_comparison_threshold"] = self.categorical_comparison_threshold
-        if self.categorical_drift_method is not None:
-            out["categorical_drift_method"] = self.categorical_drift_method
+        out["categorical_drift_method"] = self.categorical_drift_method
         return out
 
     @property

@@ -86,18 +86,14 @@ def _scalars(value: Any) -> str:
 
 def write_json(uri: str | Path, value: Any) -> str:
     """Write `value` to `uri` atomically; return the URI written."""
-    return _write_text_atomically(uri, dump_json(value))
-
-
-def _write_text_atomically(uri: str | Path, text: str) -> str:
-    from batchops.store import artifacts
-
-    return artifacts.write_text(uri, text)
+    return write_text(uri, dump_json(value))
 
 
 def write_text(uri: str | Path, text: str) -> str:
     """Write any text file (the HTML report) atomically."""
-    return _write_text_atomically(uri, text)
+    from batchops.store import artifacts
+
+    return artifacts.write_text(uri, text)
 
 
 class Node:
