@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import typer
+from click.testing import Result
 from transform_data import read_predictions
 from typer.testing import CliRunner
 
@@ -24,25 +25,22 @@ def _app() -> typer.Typer:
     return app
 
 
+def _argv(model: str | Path, source: str | Path, output: str | Path, *options: str) -> list[str]:
+    argv = ["transform", "--model", str(model), "--input", str(source)]
+    return [*argv, "--output", str(output), *options]
+
+
+def _invoke(model: str | Path, source: str | Path, output: str | Path, *options: str) -> Result:
+    """The command through a bare Typer app: our errors come back as `result.exception`."""
+    return CliRunner().invoke(_app(), _argv(model, source, output, *options))
+
+
 def test_transform_command_scores_and_reports(dataset, tmp_path):
-    result = CliRunner().invoke(
-        _app(),
-        [
-            "transform",
-            "--model",
-            str(dataset.model),
-            "--input",
-            str(dataset.root / "with_id.csv"),
-            "--output",
-            str(tmp_path / "out"),
-            "--workers",
-            "0",
-            "--input-filter",
-            "$[1:]",
-            "--join-source",
-            "--output-filter",
-            "$[0,-1]",
-        ],
+    result = _invoke(
+        dataset.model,
+        dataset.root / "with_id.csv",
+        tmp_path / "out",
+        *("--workers=0", "--input-filter=$[1:]", "--join-source", "--output-filter=$[0,-1]"),
     )
     assert result.exit_code == 0, result.output
     assert "scored 3,000 rows from 1 file(s)" in result.stdout
@@ -52,21 +50,11 @@ def test_transform_command_scores_and_reports(dataset, tmp_path):
 
 
 def test_json_output_is_one_object(dataset, tmp_path):
-    result = CliRunner().invoke(
-        _app(),
-        [
-            "transform",
-            "--model",
-            str(dataset.model),
-            "--input",
-            str(dataset.root / "header.csv"),
-            "--output",
-            str(tmp_path / "out"),
-            "--workers",
-            "1",
-            "--header",
-            "--json",
-        ],
+    result = _invoke(
+        dataset.model,
+        dataset.root / "header.csv",
+        tmp_path / "out",
+        *("--workers=1", "--header", "--json"),
     )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
@@ -75,52 +63,18 @@ def test_json_output_is_one_object(dataset, tmp_path):
 
 
 def test_bad_input_and_unknown_models_raise_user_errors(dataset, tmp_path):
-    bad = CliRunner().invoke(
-        _app(),
-        [
-            "transform",
-            "--model",
-            str(dataset.model),
-            "--input",
-            str(dataset.root / "header.csv"),
-            "--output",
-            str(tmp_path / "out"),
-            "--workers",
-            "0",
-            "--no-header",
-        ],
+    bad = _invoke(
+        dataset.model, dataset.root / "header.csv", tmp_path / "out", "--workers=0", "--no-header"
     )
     assert isinstance(bad.exception, InvalidInput)
     assert "line 1: column 1: 'tenure' is not a number" in str(bad.exception)
     assert not Path(tmp_path / "out" / "header.csv.out").exists()
 
-    missing = CliRunner().invoke(
-        _app(),
-        [
-            "transform",
-            "--model",
-            str(tmp_path / "nope.tar.gz"),
-            "--input",
-            str(dataset.root / "plain.csv"),
-            "--output",
-            str(tmp_path / "out"),
-        ],
-    )
+    missing = _invoke(tmp_path / "nope.tar.gz", dataset.root / "plain.csv", tmp_path / "out")
     assert isinstance(missing.exception, NotFound)
     assert "model file not found" in str(missing.exception)
 
-    unknown = CliRunner().invoke(
-        _app(),
-        [
-            "transform",
-            "--model",
-            "no-such-group/3",
-            "--input",
-            str(dataset.root / "plain.csv"),
-            "--output",
-            str(tmp_path / "out"),
-        ],
-    )
+    unknown = _invoke("no-such-group/3", dataset.root / "plain.csv", tmp_path / "out")
     assert isinstance(unknown.exception, BatchopsError)
 
 
@@ -136,17 +90,7 @@ def _batchops(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int,
 
 def test_success_prints_no_progress_when_stderr_is_not_a_terminal(dataset, tmp_path, capsys):
     code, out, err = _batchops(
-        [
-            "transform",
-            "--model",
-            str(dataset.model),
-            "--input",
-            str(dataset.root / "plain.csv"),
-            "--output",
-            str(tmp_path / "out"),
-            "--json",
-        ],
-        capsys,
+        _argv(dataset.model, dataset.root / "plain.csv", tmp_path / "out", "--json"), capsys
     )
     assert (code, err) == (0, "")
     assert json.loads(out)["rows"] == 3000
@@ -186,10 +130,7 @@ def _bad_inputs(dataset, tmp_path: Path) -> dict[str, tuple[str, str, str]]:
 )
 def test_each_bad_input_is_one_clear_error_with_exit_code_2(dataset, tmp_path, capsys, case):
     source, output, message = _bad_inputs(dataset, tmp_path)[case]
-    code, out, err = _batchops(
-        ["transform", "--model", str(dataset.model), "--input", source, "--output", output],
-        capsys,
-    )
+    code, out, err = _batchops(_argv(dataset.model, source, output), capsys)
     assert code == 2
     assert out == ""
     assert err.startswith("error: ") and err.count("\n") == 1
@@ -205,8 +146,8 @@ def test_model_by_registry_group_or_version(dataset, tmp_path, capsys):
     register_version("churn-transform", model_data_uri=str(tmp_path / "not-approved.tar.gz"))
 
     def score(model: str, out: str) -> tuple[int, str, str]:
-        argv = ["transform", "--model", model, "--input", str(dataset.root / "plain.csv")]
-        return _batchops([*argv, "--output", str(tmp_path / out), "--json"], capsys)
+        argv = _argv(model, dataset.root / "plain.csv", tmp_path / out, "--json")
+        return _batchops(argv, capsys)
 
     code, out, _ = score("churn-transform", "latest")
     assert code == 0

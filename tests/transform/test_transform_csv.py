@@ -5,20 +5,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from transform_data import csv_lines, read_predictions
+from transform_data import csv_lines, json_lines, read_predictions, score
 
 from batchops.errors import InvalidInput, NotFound
 from batchops.transform import transform
 
 
 def test_predictions_match_the_model_in_order_across_many_batches(dataset, tmp_path):
-    result = transform(
-        dataset.model,
-        dataset.root / "plain.csv",
-        tmp_path / "out",
-        workers=2,
-        max_bytes_per_batch=4096,
-    )
+    result = score(dataset, "plain.csv", tmp_path / "out", workers=2, max_bytes_per_batch=4096)
     assert result.rows == len(dataset.features)
     assert result.batches >= 10
     assert result.output_files == [str(tmp_path / "out" / "plain.csv.out")]
@@ -28,10 +22,10 @@ def test_predictions_match_the_model_in_order_across_many_batches(dataset, tmp_p
 
 
 def test_in_process_and_worker_outputs_are_byte_identical(dataset, tmp_path):
-    here = transform(dataset.model, dataset.root / "plain.csv", tmp_path / "a", workers=0)
-    there = transform(
-        dataset.model,
-        dataset.root / "plain.csv",
+    here = score(dataset, "plain.csv", tmp_path / "a")
+    there = score(
+        dataset,
+        "plain.csv",
         tmp_path / "b",
         workers=1,
         max_rows_per_batch=333,
@@ -41,13 +35,8 @@ def test_in_process_and_worker_outputs_are_byte_identical(dataset, tmp_path):
 
 
 def test_join_source_appends_prediction_to_the_original_line(dataset, tmp_path):
-    result = transform(
-        dataset.model,
-        dataset.root / "plain.csv",
-        tmp_path / "out",
-        workers=0,
-        join_source=True,
-        max_bytes_per_batch=5000,
+    result = score(
+        dataset, "plain.csv", tmp_path / "out", join_source=True, max_bytes_per_batch=5000
     )
     lines = Path(result.output_files[0]).read_text().splitlines()
     originals = csv_lines(dataset)
@@ -57,11 +46,10 @@ def test_join_source_appends_prediction_to_the_original_line(dataset, tmp_path):
 
 def test_drop_id_for_the_model_and_keep_it_in_the_output(dataset, tmp_path):
     """SageMaker's example: input_filter $[1:], join_source, output_filter $[0,-1]."""
-    result = transform(
-        dataset.model,
-        dataset.root / "with_id.csv",
+    result = score(
+        dataset,
+        "with_id.csv",
         tmp_path / "out",
-        workers=0,
         input_filter="$[1:]",
         join_source=True,
         output_filter="$[0,-1]",
@@ -74,31 +62,21 @@ def test_drop_id_for_the_model_and_keep_it_in_the_output(dataset, tmp_path):
 
 def test_slices_include_their_end_like_sagemaker(dataset, tmp_path):
     """`$[1:4]` is the second through the fifth field: 4 features after the id."""
-    result = transform(
-        dataset.model,
-        dataset.root / "with_id.csv",
-        tmp_path / "out",
-        workers=0,
-        input_filter="$[1:4]",
-    )
+    result = score(dataset, "with_id.csv", tmp_path / "out", input_filter="$[1:4]")
     np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected())
 
 
 def test_header_is_detected_checked_and_not_scored(dataset, tmp_path):
-    detected = transform(dataset.model, dataset.root / "header.csv", tmp_path / "a", workers=0)
+    detected = score(dataset, "header.csv", tmp_path / "a")
     assert detected.rows == len(dataset.features)
     np.testing.assert_array_equal(read_predictions(detected.output_files[0]), dataset.expected())
 
-    explicit = transform(
-        dataset.model, dataset.root / "header.csv", tmp_path / "b", workers=0, header=True
-    )
+    explicit = score(dataset, "header.csv", tmp_path / "b", header=True)
     assert (
         Path(explicit.output_files[0]).read_bytes() == Path(detected.output_files[0]).read_bytes()
     )
     with pytest.raises(InvalidInput, match=r"header\.csv, line 1: column 1: 'tenure'"):
-        transform(
-            dataset.model, dataset.root / "header.csv", tmp_path / "c", workers=0, header=False
-        )
+        score(dataset, "header.csv", tmp_path / "c", header=False)
 
     renamed = tmp_path / "renamed.csv"
     text = (dataset.root / "header.csv").read_text()
@@ -106,7 +84,7 @@ def test_header_is_detected_checked_and_not_scored(dataset, tmp_path):
     with pytest.raises(
         InvalidInput, match="header field 2 is 'visits' where the model expects 'calls'"
     ):
-        transform(dataset.model, renamed, tmp_path / "d", workers=0)
+        score(dataset, renamed, tmp_path / "d")
 
 
 def test_folder_of_files_gives_one_output_per_file(dataset, tmp_path):
@@ -118,7 +96,7 @@ def test_folder_of_files_gives_one_output_per_file(dataset, tmp_path):
     (folder / "day2" / "part-c.csv").write_text("\n".join(lines[2500:]))  # no final newline
     (folder / "_SUCCESS").write_text("")
     (folder / ".part-a.csv.crc").write_text("junk")
-    result = transform(dataset.model, folder, tmp_path / "out", workers=2, max_bytes_per_batch=3000)
+    result = score(dataset, folder, tmp_path / "out", workers=2, max_bytes_per_batch=3000)
     outputs = [Path(p).relative_to(tmp_path / "out").as_posix() for p in result.output_files]
     assert outputs == ["day2/part-c.csv.out", "part-a.csv.out", "part-b.csv.out"]
     expected = dataset.expected()
@@ -127,7 +105,7 @@ def test_folder_of_files_gives_one_output_per_file(dataset, tmp_path):
     np.testing.assert_array_equal(read_predictions(result.output_files[2]), expected[:1000])
     assert result.rows == len(expected)
 
-    by_prefix = transform(dataset.model, f"{folder}/part-", tmp_path / "prefixed", workers=0)
+    by_prefix = score(dataset, f"{folder}/part-", tmp_path / "prefixed")
     assert [Path(p).name for p in by_prefix.output_files] == ["part-a.csv.out", "part-b.csv.out"]
 
 
@@ -136,7 +114,7 @@ def test_blank_lines_crlf_and_quotes_are_read_like_csv(dataset, tmp_path):
     quoted = ['"' + lines[0].replace(",", '","') + '"', *lines[1:]]
     odd = tmp_path / "odd.csv"
     odd.write_bytes(("\r\n".join(quoted[:20]) + "\r\n\r\n" + "\n".join(quoted[20:])).encode())
-    result = transform(dataset.model, odd, tmp_path / "out", workers=0, join_source=True)
+    result = score(dataset, odd, tmp_path / "out", join_source=True)
     np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected()[:50])
     assert Path(result.output_files[0]).read_text().splitlines()[0].startswith('"')
 
@@ -144,7 +122,7 @@ def test_blank_lines_crlf_and_quotes_are_read_like_csv(dataset, tmp_path):
 def test_missing_values_are_scored_as_missing(dataset, tmp_path):
     source = tmp_path / "gaps.csv"
     source.write_text("5,,3.5,1\n,,,\n")
-    result = transform(dataset.model, source, tmp_path / "out", workers=0)
+    result = score(dataset, source, tmp_path / "out")
     nan = np.float32("nan")
     rows = np.array([[5, nan, 3.5, 1], [nan, nan, nan, nan]], dtype=np.float32)
     np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected(rows))
@@ -157,9 +135,7 @@ def test_wrong_field_count_names_file_and_line(dataset, tmp_path, workers):
     source = tmp_path / "broken.csv"
     source.write_text("\n".join(lines) + "\n")
     with pytest.raises(InvalidInput, match=r"broken\.csv, line 1235: expected 4 fields, found 3"):
-        transform(
-            dataset.model, source, tmp_path / "out", workers=workers, max_bytes_per_batch=2048
-        )
+        score(dataset, source, tmp_path / "out", workers=workers, max_bytes_per_batch=2048)
     assert not list((tmp_path / "out").iterdir())
 
 
@@ -173,27 +149,21 @@ def test_text_in_a_numeric_column_names_line_and_column(dataset, tmp_path):
     with pytest.raises(
         InvalidInput, match=r"text\.csv, line 2002: column 3: 'lots' is not a number"
     ):
-        transform(dataset.model, source, tmp_path / "out", workers=0, max_bytes_per_batch=4096)
+        score(dataset, source, tmp_path / "out", max_bytes_per_batch=4096)
 
 
 def test_wrong_column_count_for_the_model(dataset, tmp_path):
     with pytest.raises(
         InvalidInput, match=r"with_id\.csv, line 1: a record has 5 fields but the model expects 4"
     ):
-        transform(dataset.model, dataset.root / "with_id.csv", tmp_path / "out", workers=0)
+        score(dataset, "with_id.csv", tmp_path / "out")
 
 
 def test_one_field_too_many_suggests_dropping_the_label(dataset, tmp_path):
     with pytest.raises(InvalidInput, match=r"drop it with --input-filter '\$\[1:\]'"):
-        transform(dataset.model, dataset.root / "with_id.csv", tmp_path / "out", workers=0)
+        score(dataset, "with_id.csv", tmp_path / "out")
     # with a filter that removes it, the same file scores
-    result = transform(
-        dataset.model,
-        dataset.root / "with_id.csv",
-        tmp_path / "out",
-        workers=0,
-        input_filter="$[1:]",
-    )
+    result = score(dataset, "with_id.csv", tmp_path / "out", input_filter="$[1:]")
     assert result.rows > 0
 
 
@@ -201,61 +171,35 @@ def test_bad_inputs_each_get_one_clear_error(dataset, tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     with pytest.raises(InvalidInput, match="empty file"):
-        transform(dataset.model, empty, tmp_path / "out", workers=0)
+        score(dataset, empty, tmp_path / "out")
     header_only = tmp_path / "header_only.csv"
     header_only.write_text("tenure,calls,minutes,plan\n")
     with pytest.raises(InvalidInput, match="a header but no records"):
-        transform(dataset.model, header_only, tmp_path / "out", workers=0)
+        score(dataset, header_only, tmp_path / "out")
     (tmp_path / "nothing").mkdir()
     with pytest.raises(InvalidInput, match="holds no data files"):
-        transform(dataset.model, tmp_path / "nothing", tmp_path / "out", workers=0)
+        score(dataset, tmp_path / "nothing", tmp_path / "out")
     with pytest.raises(InvalidInput, match="no input files match the prefix"):
-        transform(dataset.model, f"{dataset.root}/zzz-", tmp_path / "out", workers=0)
+        score(dataset, f"{dataset.root}/zzz-", tmp_path / "out")
     with pytest.raises(NotFound):
-        transform(dataset.model, tmp_path / "absent" / "x.csv", tmp_path / "out", workers=0)
+        score(dataset, tmp_path / "absent" / "x.csv", tmp_path / "out")
     with pytest.raises(InvalidInput, match="only index filters apply"):
-        transform(
-            dataset.model,
-            dataset.root / "plain.csv",
-            tmp_path / "out",
-            workers=0,
-            input_filter="$.features",
-        )
+        score(dataset, "plain.csv", tmp_path / "out", input_filter="$.features")
     with pytest.raises(InvalidInput, match="index 9 is outside the record"):
-        transform(
-            dataset.model,
-            dataset.root / "plain.csv",
-            tmp_path / "out",
-            workers=0,
-            join_source=True,
-            output_filter="$[0,9]",
-        )
+        score(dataset, "plain.csv", tmp_path / "out", join_source=True, output_filter="$[0,9]")
     with pytest.raises(InvalidInput, match="need the output in the input's format"):
-        transform(
-            dataset.model,
-            dataset.root / "plain.csv",
-            tmp_path / "out",
-            workers=0,
-            join_source=True,
-            accept="application/jsonlines",
+        score(
+            dataset, "plain.csv", tmp_path / "out", join_source=True, accept="application/jsonlines"
         )
     blocker = tmp_path / "file-not-folder"
     blocker.write_text("x")
     with pytest.raises(InvalidInput, match="is a file; give a folder"):
-        transform(dataset.model, dataset.root / "plain.csv", blocker, workers=0)
+        score(dataset, "plain.csv", blocker)
 
 
 def test_predictions_only_output_as_json_lines(dataset, tmp_path):
-    result = transform(
-        dataset.model,
-        dataset.root / "plain.csv",
-        tmp_path / "out",
-        workers=0,
-        accept="application/jsonlines",
-    )
-    import json
-
-    values = [json.loads(line) for line in Path(result.output_files[0]).read_text().splitlines()]
+    result = score(dataset, "plain.csv", tmp_path / "out", accept="application/jsonlines")
+    values = json_lines(result.output_files[0])
     np.testing.assert_array_equal(np.array(values, dtype=np.float32), dataset.expected())
 
 
@@ -271,7 +215,7 @@ def test_columns_that_start_as_integers_and_turn_decimal(dataset, tmp_path):
     source.write_text(
         "\n".join(",".join(f"{v:.9g}" for v in row) for row in rows.astype(np.float64)) + "\n"
     )
-    result = transform(dataset.model, source, tmp_path / "out", workers=1, max_bytes_per_batch=4096)
+    result = score(dataset, source, tmp_path / "out", workers=1, max_bytes_per_batch=4096)
     np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected(rows))
 
 
@@ -301,13 +245,13 @@ def test_byte_order_mark_is_not_data(dataset, tmp_path):
     lines = csv_lines(dataset)
     plain = tmp_path / "bom.csv"
     plain.write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode())
-    result = transform(dataset.model, plain, tmp_path / "a", workers=0)
+    result = score(dataset, plain, tmp_path / "a")
     assert result.rows == len(lines)
     np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected())
 
     headed = tmp_path / "bom-header.csv"
     headed.write_bytes(b"\xef\xbb\xbf" + (dataset.root / "header.csv").read_bytes())
-    result = transform(dataset.model, headed, tmp_path / "b", workers=0, join_source=True)
+    result = score(dataset, headed, tmp_path / "b", join_source=True)
     out = Path(result.output_files[0]).read_text().splitlines()
     assert [line.rpartition(",")[0] for line in out] == lines
     np.testing.assert_array_equal(read_predictions(result.output_files[0]), dataset.expected())
@@ -317,8 +261,8 @@ def test_output_folder_inside_the_input_folder_is_not_read_as_input(dataset, tmp
     folder = tmp_path / "batch"
     folder.mkdir()
     (folder / "day.csv").write_bytes((dataset.root / "plain.csv").read_bytes())
-    first = transform(dataset.model, folder, folder / "predictions", workers=0)
-    again = transform(dataset.model, folder, folder / "predictions", workers=0)
+    first = score(dataset, folder, folder / "predictions")
+    again = score(dataset, folder, folder / "predictions")
     assert again.input_files == first.input_files == [str(folder / "day.csv")]
     assert Path(again.output_files[0]).read_bytes() == Path(first.output_files[0]).read_bytes()
 
@@ -327,7 +271,7 @@ def test_unwritable_output_is_refused_before_scoring(dataset, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     with pytest.raises(InvalidInput, match=r"cannot write to output folder .*a-file/out"):
-        transform(dataset.model, dataset.root / "plain.csv", blocker / "out", workers=0)
+        score(dataset, "plain.csv", blocker / "out")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
@@ -337,6 +281,6 @@ def test_read_only_output_folder_is_refused(dataset, tmp_path):
     locked.chmod(0o555)
     try:
         with pytest.raises(InvalidInput, match="cannot write to output folder"):
-            transform(dataset.model, dataset.root / "plain.csv", locked, workers=0)
+            score(dataset, "plain.csv", locked)
     finally:
         locked.chmod(0o755)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from transform_data import csv_lines
+from transform_data import csv_lines, score
 
 from batchops.errors import InvalidInput
 from batchops.transform import transform
@@ -65,7 +65,7 @@ def test_killed_worker_fails_the_job_then_a_rerun_is_identical(dataset, tmp_path
     source = tmp_path / "big.csv"
     lines = csv_lines(dataset)
     source.write_text("\n".join(lines * 4) + "\n")
-    reference = transform(dataset.model, source, tmp_path / "reference", workers=0)
+    reference = score(dataset, source, tmp_path / "reference")
     expected = Path(reference.output_files[0]).read_bytes()
 
     out = tmp_path / "out"
@@ -103,14 +103,14 @@ def test_failed_run_keeps_earlier_output_and_leaves_no_temporary_file(dataset, t
     source = tmp_path / "data.csv"
     source.write_text("\n".join(csv_lines(dataset)) + "\n")
     out = tmp_path / "out"
-    first = transform(dataset.model, source, out, workers=0)
+    first = score(dataset, source, out)
     good = Path(first.output_files[0]).read_bytes()
 
     lines = csv_lines(dataset)
     lines[2900] = "1,2"
     source.write_text("\n".join(lines) + "\n")
     with pytest.raises(InvalidInput, match="line 2901"):
-        transform(dataset.model, source, out, workers=2, max_bytes_per_batch=2048)
+        score(dataset, source, out, workers=2, max_bytes_per_batch=2048)
     assert sorted(p.name for p in out.iterdir()) == ["data.csv.out"]
     assert (out / "data.csv.out").read_bytes() == good
 
@@ -120,7 +120,7 @@ def test_leftovers_of_a_killed_run_are_removed(dataset, tmp_path):
     out.mkdir()
     (out / ".plain.csv.out.tmp-0123456789ab").write_text("half a file")
     (out / "unrelated.txt").write_text("keep me")
-    transform(dataset.model, dataset.root / "plain.csv", out, workers=0)
+    score(dataset, "plain.csv", out)
     assert sorted(p.name for p in out.iterdir()) == ["plain.csv.out", "unrelated.txt"]
 
 

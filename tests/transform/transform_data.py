@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
 import xgboost
 
 from batchops.models import ModelManifest, pack_model
+from batchops.transform import TransformResult, transform
 
 FEATURES = ["tenure", "calls", "minutes", "plan"]
 
@@ -95,3 +97,17 @@ def read_predictions(path: str | Path, column: int = -1) -> np.ndarray:
     lines = Path(path).read_text().splitlines()
     values = pl.Series([line.split(",")[column] for line in lines])
     return values.cast(pl.Float32).to_numpy()
+
+
+def score(
+    data: Dataset, source: str | Path, out: Path, *, workers: int = 0, **options: Any
+) -> TransformResult:
+    """`transform()` with the dataset's model, in this process unless `workers` says otherwise.
+
+    `source` is a file name in the dataset's folder, or an absolute path (which `/` keeps).
+    """
+    return transform(data.model, data.root / source, out, workers=workers, **options)
+
+
+def json_lines(path: str | Path) -> list[Any]:
+    return [json.loads(line) for line in Path(path).read_text().splitlines()]

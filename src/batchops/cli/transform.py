@@ -106,6 +106,7 @@ def transform_command(
             max_bytes_per_batch=max_bytes or DEFAULT_MAX_BYTES,
             progress=advance,
         )
+    rate = result.rows / max(result.seconds, 1e-9)
     if as_json:
         print_json(
             {
@@ -114,12 +115,11 @@ def transform_command(
                 "input_files": result.input_files,
                 "output_files": result.output_files,
                 "seconds": round(result.seconds, 3),
-                "rows_per_second": round(result.rows / max(result.seconds, 1e-9)),
+                "rows_per_second": round(rate),
                 "workers": result.workers,
             }
         )
         return
-    rate = result.rows / max(result.seconds, 1e-9)
     stdout.print(
         f"scored {result.rows:,} rows from {len(result.input_files)} file(s) in "
         f"{result.seconds:.1f} s ({rate:,.0f} rows/s) with {model_uri}"

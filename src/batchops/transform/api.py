@@ -92,16 +92,9 @@ def transform(
     try:
         files = list_inputs(input, exclude=output)
         source = _model_source(model, load=pool is None)
-        forced = formats.normalize(content_type) if content_type else None
         specs = [
-            plan_file(
-                item,
-                forced or formats.from_name(item.relative),
-                header,
-                source.manifest,
-                in_path,
-            )
-            for item in files
+            plan_file(item, kind, header, source.manifest, in_path)
+            for item, kind in zip(files, _content_types(files, content_type), strict=True)
         ]
         _check_outputs(specs, accept, join_source, out_path)
         root = str(output)
@@ -135,16 +128,22 @@ def transform(
     )
 
 
+def _content_types(files: list[InputFile], content_type: str | None) -> list[str]:
+    """Each file's type: `content_type` when given, else what the file's name suggests."""
+    forced = formats.normalize(content_type) if content_type else None
+    return [forced or formats.from_name(item.relative) for item in files]
+
+
 def _check_outputs(
     specs: list[FileSpec], accept: str | None, join_source: bool, out_path: JsonPath
 ) -> None:
+    joins = join_source or not out_path.is_root
     for spec in specs:
         output_type = formats.output_type(accept, spec.content_type)
-        joins = join_source or not out_path.is_root
         if joins and spec.content_type not in (formats.PARQUET, output_type):
             raise InvalidInput(
-                "join_source and output_filter need the output in the input's format "
-                f"({spec.content_type}), but accept is {output_type}"
+                f"{spec.uri}: join_source and output_filter need the output in the input's "
+                f"format ({spec.content_type}), but accept is {output_type}"
             )
         if spec.content_type == formats.CSV and not out_path.is_root:
             csv_positions(out_path, spec.width + 1 if join_source else 1)
@@ -264,6 +263,8 @@ def _score_here(job: JobSpec, model: LoadedModel, tasks: Iterator[Task], out: _A
             scored = scorer.run(task)
         except RecordError as exc:
             raise out.record_error(task, exc.line, exc.detail) from None
+        except InvalidInput as exc:
+            raise at_line(task.file.uri, None, str(exc)) from None
         out.add(task, scored.rows, scored.lines, scored.payload)
         count += 1
     return count
@@ -303,8 +304,10 @@ def _score_in_workers(
                 count += 1
             elif kind == "record":
                 raise out.record_error(current, message[2], message[3])
-            elif kind == "input":
+            elif kind == "input" and message[1] < 0:  # loading the model failed
                 raise InvalidInput(message[2])
+            elif kind == "input":
+                raise at_line(current.file.uri, None, message[2])
             else:
                 raise JobFailed(
                     f"transform worker failed on {out.describe(current)}:\n{message[2].rstrip()}"
@@ -327,8 +330,7 @@ def estimate_rows(input: str | Path, content_type: str | None = None) -> int | N
     except InvalidInput:
         return None
     total = 0.0
-    for item in files:
-        kind = formats.normalize(content_type) if content_type else formats.from_name(item.relative)
+    for item, kind in zip(files, _content_types(files, content_type), strict=True):
         if kind == formats.PARQUET:
             with contextlib.suppress(InvalidInput):
                 total += sum(parquet_layout(item)[0])

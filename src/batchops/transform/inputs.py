@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from batchops.errors import InvalidInput, NotFound
+from batchops.store.artifacts import is_local, local_path
 
 OUTPUT_SUFFIX = ".out"
 
@@ -45,33 +46,34 @@ def list_inputs(uri: str | Path, exclude: str | Path | None = None) -> list[Inpu
         return [InputFile(text, _basename(path), int(fs.size(path)))]
     excluded = _excluded(fs, exclude)
     if fs.isdir(path):
-        root = path.rstrip("/")
-        found = fs.find(root, detail=True)
-        files = [
-            _entry(fs, protocol, name, info, name[len(root) + 1 :])
-            for name, info in sorted(found.items())
-            if info.get("type") == "file"
-            and not _hidden(name[len(root) + 1 :])
-            and not excluded(name)
-        ]
+        files = _files_below(fs, protocol, path.rstrip("/"), "", excluded)
         if not files:
             raise InvalidInput(f"input folder {text} holds no data files")
         return files
     parent, _, stem = path.rstrip("/").rpartition("/")
     if stem and parent and fs.isdir(parent):
-        found = fs.find(parent, detail=True)
-        files = [
-            _entry(fs, protocol, name, info, name[len(parent) + 1 :])
-            for name, info in sorted(found.items())
-            if info.get("type") == "file"
-            and name[len(parent) + 1 :].startswith(stem)
-            and not _hidden(name[len(parent) + 1 :])
-            and not excluded(name)
-        ]
+        files = _files_below(fs, protocol, parent, stem, excluded)
         if files:
             return files
         raise InvalidInput(f"no input files match the prefix {text}")
     raise NotFound(f"input not found: {text}")
+
+
+def _files_below(
+    fs: Any, protocol: str, root: str, stem: str, excluded: Callable[[str], bool]
+) -> list[InputFile]:
+    """The data files under `root` whose path below it starts with `stem`, by path."""
+    files = []
+    for name, info in sorted(fs.find(root, detail=True).items()):
+        relative = name[len(root) + 1 :]
+        if (
+            info.get("type") == "file"
+            and relative.startswith(stem)
+            and not _hidden(relative)
+            and not excluded(name)
+        ):
+            files.append(_entry(fs, protocol, name, info, relative))
+    return files
 
 
 def _excluded(fs: Any, exclude: str | Path | None) -> Callable[[str], bool]:
@@ -90,7 +92,7 @@ def _entry(fs: Any, protocol: str, name: str, info: dict[str, Any], relative: st
 
 
 def _protocol(uri: str) -> str:
-    if "://" not in uri or uri.startswith("file://"):
+    if is_local(uri):
         return ""
     return uri.split("://", 1)[0]
 
@@ -105,11 +107,10 @@ def _hidden(relative: str) -> bool:
 
 def read_range(uri: str, start: int, end: int) -> bytes:
     """Bytes [start, end) of a file, read directly (os.pread) when it is local."""
-    if "://" not in uri or uri.startswith("file://"):
+    if is_local(uri):
         import os
 
-        path = uri.removeprefix("file://")
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(local_path(uri), os.O_RDONLY)
         try:
             chunks: list[bytes] = []
             offset = start

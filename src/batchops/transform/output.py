@@ -15,6 +15,7 @@ from typing import IO
 
 from batchops.errors import InvalidInput
 from batchops.store.artifacts import is_local, join, local_path
+from batchops.transform.inputs import filesystem
 
 _TEMP_MARK = ".tmp-"
 
@@ -29,9 +30,7 @@ class OutputFile:
             self._final = target
             self._temp = target.with_name(f".{target.name}{_TEMP_MARK}{uuid.uuid4().hex[:12]}")
         else:
-            from fsspec.core import url_to_fs
-
-            fs, path = url_to_fs(uri)
+            fs, path = filesystem(uri)
             self._remote = (fs, path)
             handle, name = tempfile.mkstemp(prefix="batchops-transform-", suffix=".out")
             os.close(handle)

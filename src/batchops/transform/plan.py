@@ -111,7 +111,7 @@ def _plan_csv(
             f"input filter {input_filter.expression!r}: CSV records are arrays, so only index "
             "filters apply (like $[1:] or $[0,2,5:])"
         )
-    positions = _resolve(input_filter, width)
+    positions = csv_positions(input_filter, width)
     if len(positions) != manifest.n_features:
         raise at_line(
             item.uri,
@@ -161,17 +161,13 @@ def _is_number(value: str) -> bool:
     return True
 
 
-def _resolve(path: JsonPath, width: int) -> list[int]:
+def csv_positions(path: JsonPath, width: int) -> list[int]:
+    """The columns of a CSV record an index-only filter keeps, in the order it keeps them."""
     positions = list(range(width))
     for segment in path.segments:
         if isinstance(segment, Positions):
             positions = [positions[i] for i in segment.resolve(len(positions), path.expression)]
     return positions
-
-
-def csv_positions(path: JsonPath, width: int) -> list[int]:
-    """The columns of a CSV record an index-only filter keeps, in the order it keeps them."""
-    return _resolve(path, width)
 
 
 def _after(path: JsonPath) -> str:

@@ -141,7 +141,7 @@ def to_matrix(
     import numpy as np
     import polars as pl
 
-    frame = value if isinstance(value, Frame) else _single_frame(value, line_of)
+    frame = value if isinstance(value, Frame) else _single_frame(value, path, line_of)
     where = "" if path.is_root else f"after input filter {path.expression!r}, "
     if frame.by_name and not manifest.has_generic_names:
         # Named fields (a Parquet column, a JSON key) are matched to the model's features by
@@ -182,13 +182,11 @@ def to_matrix(
     return np.asarray(matrix, dtype=np.float32)
 
 
-def _single_frame(series: pl.Series, line_of: LineOf) -> Frame:
-    import polars as pl
-
-    if isinstance(series.dtype, pl.Struct):
-        return Frame(series.struct.unnest(), by_index=False, by_name=True)
-    if isinstance(series.dtype, pl.List | pl.Array):
-        return list_frame(series, line_of)
+def _single_frame(series: pl.Series, path: JsonPath, line_of: LineOf) -> Frame:
+    """One value per record as a frame: objects and arrays spread out, a number as is."""
+    expanded = _expand(series, path, line_of)
+    if isinstance(expanded, Frame):
+        return expanded
     return Frame(series.to_frame(), by_index=True, by_name=False)
 
 
@@ -205,14 +203,7 @@ def write_csv(value: Frame | pl.Series) -> bytes:
         if isinstance(dtype, pl.List | pl.Array | pl.Struct)
     ]
     if nested:
-        df = df.with_columns(
-            pl.struct(pl.col(name))
-            .struct.json_encode()
-            .str.slice(len(name) + 4)
-            .str.strip_suffix("}")
-            .alias(name)
-            for name in nested
-        )
+        df = df.with_columns(_json_text(name) for name in nested)
     buffer = io.BytesIO()
     df.write_csv(buffer, include_header=False, quote_style="necessary")
     return buffer.getvalue()
@@ -243,18 +234,27 @@ def write_jsonl(value: Frame | pl.Series) -> bytes:
 
 
 def _json_values(series: pl.Series) -> bytes:
-    import io
+    key = series.name or "v"
+    return text_lines(series.to_frame(key).select(_json_text(key)))
 
+
+def _json_text(name: str) -> pl.Expr:
+    """Column `name` as JSON text: polars encodes only structs, so wrap it and cut `{"name":`."""
     import polars as pl
 
-    key = series.name or "v"
-    encoded = (
-        series.to_frame(key)
-        .select(pl.struct(pl.col(key)).struct.json_encode().alias(key))
-        .to_series()
-        .str.slice(len(key) + 4)
+    return (
+        pl.struct(pl.col(name))
+        .struct.json_encode()
+        .str.slice(len(name) + 4)
         .str.strip_suffix("}")
+        .alias(name)
     )
+
+
+def text_lines(df: pl.DataFrame) -> bytes:
+    """One line per row, fields joined by commas and written as they are (no quoting)."""
+    import io
+
     buffer = io.BytesIO()
-    encoded.to_frame().write_csv(buffer, include_header=False, quote_style="never")
+    df.write_csv(buffer, include_header=False, quote_style="never")
     return buffer.getvalue()

@@ -27,6 +27,7 @@ from batchops.transform.records import (
     LineOf,
     RecordError,
     apply,
+    text_lines,
     to_matrix,
     write_csv,
     write_jsonl,
@@ -416,10 +417,7 @@ def _join_lines(data: bytes, predictions: np.ndarray) -> bytes:
     text = _line_series(data)
     if len(text) != len(predictions):
         raise RecordError(None, "records and lines disagree; embedded newlines are not supported")
-    frame = _prediction_frame(predictions, "p").insert_column(0, text)
-    buffer = io.BytesIO()
-    frame.write_csv(buffer, include_header=False, quote_style="never")
-    return buffer.getvalue()
+    return text_lines(_prediction_frame(predictions, "p").insert_column(0, text))
 
 
 def _join_json_lines(data: bytes, predictions: np.ndarray, arrays: bool) -> bytes:
@@ -444,9 +442,7 @@ def _join_json_lines(data: bytes, predictions: np.ndarray, arrays: bool) -> byte
             .otherwise(pl.lit(","))
         ).to_series()
         joined = body + comma + f'"{OUTPUT_KEY}":' + values + "}"
-    buffer = io.BytesIO()
-    joined.to_frame().write_csv(buffer, include_header=False, quote_style="never")
-    return buffer.getvalue()
+    return text_lines(joined.to_frame())
 
 
 def _prediction_texts(predictions: np.ndarray) -> pl.Series:
@@ -462,9 +458,7 @@ def _prediction_texts(predictions: np.ndarray) -> pl.Series:
 def _wrap_arrays(data: bytes) -> bytes:
     """JSON arrays per line -> {"SageMakerInput": [...]} objects, which polars reads."""
     wrapped = ('{"' + INPUT_KEY + '":') + _line_series(data, whitespace=True) + "}"
-    buffer = io.BytesIO()
-    wrapped.to_frame().write_csv(buffer, include_header=False, quote_style="never")
-    return buffer.getvalue()
+    return text_lines(wrapped.to_frame())
 
 
 def _read_jsonl(data: bytes, original: bytes) -> pl.DataFrame:

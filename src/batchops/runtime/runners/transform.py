@@ -16,14 +16,6 @@ from batchops.runtime.runners.quality_check import _truthy, fail_if_violations
 from batchops.store import artifacts
 
 
-def _model_uri(model_data: str) -> str:
-    if artifacts.exists(model_data):
-        return model_data
-    from batchops.registry.lookup import model_data_uri
-
-    return model_data_uri(model_data)
-
-
 def _monitor(args: dict[str, Any], context: StepContext) -> dict[str, Any]:
     from batchops import monitor
 
@@ -61,12 +53,13 @@ def _check_type(violation: Any) -> str:
 
 
 def _score(args: dict[str, Any], context: StepContext) -> tuple[str, dict[str, Any]]:
+    from batchops.registry.lookup import model_data_uri
     from batchops.transform import transform
 
     spec, source = args["Transformer"], args["TransformInput"]
     local_out = context.work_dir / "predictions"
     result = transform(
-        _model_uri(str(spec["ModelData"])),
+        model_data_uri(str(spec["ModelData"])),
         str(source["DataUri"]),
         local_out,
         workers=int(spec.get("Workers") or 1),
