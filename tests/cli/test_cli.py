@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -100,3 +102,14 @@ def test_unknown_execution_exits_2() -> None:
 
 def test_unknown_command_exits_2() -> None:
     assert run("frobnicate").returncode == 2
+
+
+def test_step_messages_are_printed_as_given_not_read_as_markup(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from batchops.cli.execution import print_step_event
+
+    print_step_event("TrainModel", "Failed", "s3://b/[date=2024]/x.csv is missing\nTraceback")
+    shown = capsys.readouterr().err
+    assert "s3://b/[date=2024]/x.csv is missing" in shown
+    assert "Traceback" not in shown

@@ -26,7 +26,6 @@ def demo(
     """Synthetic data, train-and-baseline, approval, then batch-inference twice; a summary."""
     import os
 
-    from batchops.errors import JobFailed
     from batchops.examples.churn.data import write_churn_csv
     from batchops.examples.churn.pipelines import (
         batch_inference_pipeline,
@@ -75,8 +74,6 @@ def demo(
     stdout.print(f"\n[bold]5. batch-inference[/bold] on a drifted batch: {drifted}")
     scoring = _run(batch_inference_pipeline(drifted), {"InputData": str(drifted)})
     _summarise(scoring, columns)
-    if scoring["status"] != "Succeeded":
-        raise JobFailed(scoring["failure_reason"])
     stdout.rule("[bold]done")
     stdout.print("Try: batchops execution list | batchops registry versions customer-churn")
 

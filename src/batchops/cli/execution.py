@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from batchops.cli.output import print_json, stderr, stdout
+
+if TYPE_CHECKING:
+    from batchops.runtime.execution import Execution
 
 app = typer.Typer(help="Executions: status, logs, retry.", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
@@ -32,6 +35,8 @@ def list_(
 @app.command()
 def describe(execution_id: str, as_json: JsonFlag = False) -> None:
     """An execution with each step's status, properties and failure."""
+    from rich.markup import escape
+
     from batchops.runtime.records import execution_json
 
     described = execution_json(execution_id)
@@ -40,7 +45,7 @@ def describe(execution_id: str, as_json: JsonFlag = False) -> None:
         return
     stdout.print(f"[bold]{described['id']}[/bold] {described['pipeline']}: {described['status']}")
     if described["failure_reason"]:
-        stdout.print(f"  failure: {described['failure_reason']}")
+        stdout.print(f"  failure: {escape(described['failure_reason'])}")
     for step in described["steps"]:
         cached = f" (cached from {step['cached_from']})" if step.get("cached_from") else ""
         stdout.print(f"  {step['name']:<34} {step['status']}{cached}")
@@ -69,17 +74,31 @@ def retry(
     as_json: JsonFlag = False,
 ) -> None:
     """Run again from the failed steps, reusing the outputs of the steps that succeeded."""
-    from batchops.errors import JobFailed
     from batchops.runtime.execution import retry_execution
 
-    def show_event(step: str, status: str, message: str) -> None:
-        stderr.print(f"  {step:<34} {status} {message.splitlines()[0] if message else ''}")
+    execution = retry_execution(
+        execution_id, wait=wait, on_event=print_step_event if wait else None
+    )
+    report_execution(execution, as_json, waited=wait)
 
-    execution = retry_execution(execution_id, wait=wait, on_event=show_event if wait else None)
+
+def print_step_event(step: str, status: str, message: str) -> None:
+    """A step's progress on stderr, so stdout keeps only the result; the message's first line."""
+    from rich.markup import escape
+
+    colour = {"Succeeded": "green", "Failed": "red", "Executing": "cyan"}.get(status, "yellow")
+    first_line = escape(message.splitlines()[0]) if message else ""
+    stderr.print(f"  {step:<34} [{colour}]{status}[/{colour}] {first_line}")
+
+
+def report_execution(execution: Execution, as_json: bool, *, waited: bool) -> None:
+    """Print the execution (JSON, or its status); once waited for, exit 1 unless it succeeded."""
+    from batchops.errors import JobFailed
+
     described = execution.describe()
     if as_json:
         print_json(described)
     else:
         stdout.print(f"execution {execution.id}: {described['status']}")
-    if wait and described["status"] != "Succeeded":
+    if waited and described["status"] != "Succeeded":
         raise JobFailed(described["failure_reason"] or "the execution failed")

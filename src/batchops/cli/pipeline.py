@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.output import parse_assignments, print_json, stderr, stdout
+from batchops.cli.execution import print_step_event, report_execution
+from batchops.cli.output import parse_assignments, print_json, stdout
 
 app = typer.Typer(
     help="Pipelines: stored definitions and starting executions.", no_args_is_help=True
@@ -90,30 +91,16 @@ def start(
     as_json: JsonFlag = False,
 ) -> None:
     """Start an execution of the latest definition version."""
-    from batchops.errors import JobFailed
     from batchops.runtime.execution import start_execution
 
     _builtin()
     values = parse_assignments(parameter)
-
-    def show_event(step: str, status: str, message: str) -> None:
-        colour = {"Succeeded": "green", "Failed": "red", "Executing": "cyan"}.get(status, "yellow")
-        first_line = message.splitlines()[0] if message else ""
-        stderr.print(f"  {step:<34} [{colour}]{status}[/{colour}] {first_line}")
-
     execution = start_execution(
-        name, None, values, wait=wait, on_event=show_event if wait else None
+        name, None, values, wait=wait, on_event=print_step_event if wait else None
     )
-    if not wait:
-        if as_json:
-            print_json(execution.describe())
-        else:
-            stdout.print(f"started execution {execution.id}")
-        return
-    described = execution.describe()
-    if as_json:
-        print_json(described)
+    if wait:
+        report_execution(execution, as_json, waited=True)
+    elif as_json:
+        print_json(execution.describe())
     else:
-        stdout.print(f"execution {execution.id}: {described['status']}")
-    if described["status"] != "Succeeded":
-        raise JobFailed(described["failure_reason"] or "the execution failed")
+        stdout.print(f"started execution {execution.id}")

@@ -22,6 +22,7 @@ VersionRef = Annotated[str, typer.Argument(metavar="GROUP/VERSION")]
 def groups(as_json: JsonFlag = False) -> None:
     """Model package groups, with how many versions of each status they hold."""
     from batchops import registry
+    from batchops.registry.status import status_summary
 
     found = registry.list_groups()
     if as_json:
@@ -30,7 +31,7 @@ def groups(as_json: JsonFlag = False) -> None:
     if not found:
         stdout.print("no model package groups yet")
     for group in found:
-        counts = ", ".join(f"{n} {s}" for s, n in sorted(group.status_counts.items())) or "empty"
+        counts = status_summary(group.status_counts) or "empty"
         stdout.print(f"{group.name:<32} {counts}")
 
 

@@ -10,6 +10,7 @@ from batchops.errors import Conflict, NotFound
 from batchops.registry import events
 from batchops.registry.records import ModelGroup
 from batchops.registry.refs import check_group_name
+from batchops.registry.status import status_summary
 from batchops.settings import current_user
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
@@ -47,30 +48,26 @@ def ensure_group(session: Session, name: str, user: str) -> ModelGroupRow:
 
 def get_group(name: str) -> ModelGroup:
     with session_scope() as session:
-        row = _row(session, name)
-        return ModelGroup.of(row, _status_counts(session, name))
+        row = group_row(session, name)
+        return ModelGroup.of(row, status_counts(session, name))
 
 
 def list_groups() -> list[ModelGroup]:
     with session_scope() as session:
         rows = session.scalars(select(ModelGroupRow).order_by(ModelGroupRow.name)).all()
-        return [ModelGroup.of(row, _status_counts(session, row.name)) for row in rows]
+        return [ModelGroup.of(row, status_counts(session, row.name)) for row in rows]
 
 
 def delete_group(name: str, user: str | None = None) -> None:
     """Delete an empty group; a group holding versions is refused, so no model is lost."""
     with session_scope() as session:
-        row = _row(session, name)
-        counts = _status_counts(session, name)
+        row = group_row(session, name)
+        counts = status_counts(session, name)
         if counts:
-            held = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            held = status_summary(counts)
             raise Conflict(f"model package group {name!r} is not empty ({held}); not deleted")
         session.delete(row)
         events.append_event(session, events.GROUP_DELETED, name, user=user or current_user())
-
-
-def group_row(session: Session, name: str) -> ModelGroupRow:
-    return _row(session, name)
 
 
 def _insert(session: Session, name: str, description: str, user: str) -> None:
@@ -87,7 +84,8 @@ def _insert(session: Session, name: str, description: str, user: str) -> None:
     events.append_event(session, events.GROUP_CREATED, name, user=user)
 
 
-def _row(session: Session, name: str) -> ModelGroupRow:
+def group_row(session: Session, name: str) -> ModelGroupRow:
+    """The group's row; NotFound names the groups there are, so a typo is easy to see."""
     row = session.get(ModelGroupRow, check_group_name(name))
     if row is None:
         known = session.scalars(select(ModelGroupRow.name).order_by(ModelGroupRow.name)).all()
@@ -96,7 +94,7 @@ def _row(session: Session, name: str) -> ModelGroupRow:
     return row
 
 
-def _status_counts(session: Session, name: str) -> dict[str, int]:
+def status_counts(session: Session, name: str) -> dict[str, int]:
     rows = session.execute(
         select(ModelVersionRow.status, func.count())
         .where(ModelVersionRow.group_name == name)

@@ -3,7 +3,7 @@ used it; an execution to the versions it registered and used."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +14,9 @@ from batchops.store import artifacts
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.registry import ModelUsageRow
+
+if TYPE_CHECKING:
+    from batchops.store.schema.pipelines import ExecutionRow
 
 # Argument keys under which steps take their input data, and the keys holding the URIs.
 _INPUT_SECTIONS = ("Inputs", "InputDataConfig", "TransformInput", "BaselineDataset")
@@ -59,7 +62,7 @@ def version_lineage(group: str, version: int) -> dict[str, Any]:
         used_by = [_usage_json(usage) for usage in usages]
     return {
         "version": model.to_json(),
-        "produced_by": _execution_summary(model.execution_id) if model.execution_id else None,
+        "produced_by": _produced_by(model.execution_id) if model.execution_id else None,
         "used_by": used_by,
     }
 
@@ -68,8 +71,7 @@ def execution_lineage(execution_id: str) -> dict[str, Any]:
     """What an execution registered and which versions it used."""
     from batchops.runtime.records import get_execution_row
 
-    get_execution_row(execution_id)  # an unknown execution is the caller's mistake: NotFound
-    summary = _execution_summary(execution_id)
+    summary = _execution_summary(get_execution_row(execution_id))  # unknown: NotFound
     with session_scope() as session:
         usages = session.scalars(
             select(ModelUsageRow)
@@ -88,20 +90,24 @@ def _usage_json(usage: ModelUsageRow) -> dict[str, Any]:
     return {"execution_id": usage.execution_id, "step": usage.step_name, "at": usage.at.isoformat()}
 
 
-def _execution_summary(execution_id: str) -> dict[str, Any]:
-    from batchops.runtime.records import get_execution_row, step_rows
+def _produced_by(execution_id: str) -> dict[str, Any]:
+    from batchops.runtime.records import get_execution_row
 
     try:
         row = get_execution_row(execution_id)
     except NotFound:
         # Imported versions name an execution of another registry.
         return {"id": execution_id, "known": False}
+    return _execution_summary(row)
+
+
+def _execution_summary(row: ExecutionRow) -> dict[str, Any]:
+    from batchops.runtime.records import step_rows
+
     # Data made inside the execution is visible there; lineage lists what came from outside.
-    own_outputs = artifacts.join(
-        artifacts.artifacts_root(), "pipelines", row.pipeline_name, "executions", row.id
-    )
+    own_outputs = artifacts.execution_output_uri(row.pipeline_name, row.id)
     inputs: list[dict[str, str]] = []
-    for step in step_rows(execution_id):
+    for step in step_rows(row.id):
         for uri in _input_uris(step.inputs or {}):
             entry = {"step": step.name, "uri": uri}
             if not uri.startswith(own_outputs) and entry not in inputs:

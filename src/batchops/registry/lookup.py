@@ -6,13 +6,12 @@ from batchops.errors import InvalidInput, NotFound
 from batchops.registry.records import ModelVersion
 from batchops.registry.refs import is_registry_ref, parse_version_ref
 from batchops.registry.status import APPROVED
+from batchops.registry.versions import get_version, latest_version
 from batchops.store import artifacts
 
 
 def approved_version(spec: str) -> ModelVersion:
     """`GROUP` -> its latest Approved version; `GROUP/VERSION` -> that version, if Approved."""
-    from batchops.registry.versions import get_version, latest_version
-
     if "/" not in spec:
         return latest_version(spec, APPROVED)
     group, number = parse_version_ref(spec)

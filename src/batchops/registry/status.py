@@ -18,3 +18,8 @@ def check_status(value: str) -> str:
     if status is None:
         raise InvalidInput(f"invalid status {value!r}: expected one of {', '.join(STATUSES)}")
     return status
+
+
+def status_summary(counts: dict[str, int]) -> str:
+    """`1 Approved, 2 PendingManualApproval`: what a group holds, for messages; "" when empty."""
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))

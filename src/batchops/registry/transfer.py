@@ -17,6 +17,7 @@ from typing import Any
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.registry.records import ModelVersion
 from batchops.registry.status import PENDING
+from batchops.registry.versions import get_version, register_version
 from batchops.store import artifacts
 
 FORMAT = "batchops-model-export/1"
@@ -26,8 +27,6 @@ MODEL_FILE = "model.tar.gz"
 
 def export_version(group: str, version: int, destination: str | Path) -> Path:
     """Write the version's folder at `destination`, which must not exist or be empty."""
-    from batchops.registry.versions import get_version
-
     model = get_version(group, version)
     target = Path(destination)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -60,8 +59,6 @@ def import_version(
     source: str | Path, group: str, *, status: str = PENDING, user: str | None = None
 ) -> ModelVersion:
     """Register the exported folder `source` as the next version of `group`."""
-    from batchops.registry.versions import register_version
-
     folder = Path(source)
     metadata = _read_metadata(folder)
     files: dict[str, Any] = metadata["files"]
@@ -141,8 +138,5 @@ def _file_entry(path: Path) -> dict[str, Any]:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -6,17 +6,17 @@ description change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from batchops.errors import InvalidInput, NotFound
 from batchops.registry import events
-from batchops.registry.groups import ensure_group, group_row
+from batchops.registry.groups import ensure_group, group_row, status_counts
 from batchops.registry.records import ModelVersion
-from batchops.registry.refs import check_group_name
-from batchops.registry.status import APPROVED, PENDING, REJECTED, STATUSES, check_status
+from batchops.registry.status import APPROVED, PENDING, REJECTED, check_status, status_summary
 from batchops.settings import current_user
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
@@ -95,12 +95,7 @@ def get_version(group: str, version: int) -> ModelVersion:
 def list_versions(group: str, status: str | None = None) -> list[ModelVersion]:
     """The group's versions, newest first, optionally of one status."""
     with session_scope() as session:
-        group_row(session, group)
-        query = select(ModelVersionRow).where(ModelVersionRow.group_name == group)
-        if status is not None:
-            query = query.where(ModelVersionRow.status == check_status(status))
-        rows = session.scalars(query.order_by(ModelVersionRow.version.desc())).all()
-        return [_detached(session, row) for row in rows]
+        return _detached_all(session, session.scalars(_newest_first(session, group, status)).all())
 
 
 def latest_version(group: str, status: str | None = APPROVED) -> ModelVersion:
@@ -110,13 +105,9 @@ def latest_version(group: str, status: str | None = APPROVED) -> ModelVersion:
     """
     wanted = check_status(status) if status is not None else None
     with session_scope() as session:
-        group_row(session, group)
-        query = select(ModelVersionRow).where(ModelVersionRow.group_name == group)
-        if wanted is not None:
-            query = query.where(ModelVersionRow.status == wanted)
-        row = session.scalars(query.order_by(ModelVersionRow.version.desc()).limit(1)).first()
+        row = session.scalars(_newest_first(session, group, wanted).limit(1)).first()
         if row is None:
-            held = _held_statuses(session, group)
+            held = status_summary(status_counts(session, group)) or "no versions"
             raise NotFound(
                 f"model package group {group!r} has no {wanted or 'registered'} version; "
                 f"it holds {held}"
@@ -178,43 +169,45 @@ def versions_registered_by(execution_id: str) -> list[ModelVersion]:
             .where(ModelVersionRow.execution_id == execution_id)
             .order_by(ModelVersionRow.group_name, ModelVersionRow.version)
         ).all()
-        return [_detached(session, row) for row in rows]
+        return _detached_all(session, rows)
 
 
 def version_row(
     session: Session, group: str, version: int, *, lock: bool = False
 ) -> ModelVersionRow:
-    check_group_name(group)
-    group_row(session, group)
+    latest = group_row(session, group).latest_version
     query = select(ModelVersionRow).where(
         ModelVersionRow.group_name == group, ModelVersionRow.version == version
     )
     row = session.scalars(query.with_for_update() if lock else query).first()
     if row is None:
-        numbers = session.scalars(
-            select(ModelVersionRow.version)
-            .where(ModelVersionRow.group_name == group)
-            .order_by(ModelVersionRow.version)
-        ).all()
-        known = f"versions 1 to {numbers[-1]}" if numbers else "no versions"
+        # Versions are numbered from 1 and never deleted, so the group's counter is the range.
+        known = f"versions 1 to {latest}" if latest else "no versions"
         raise NotFound(f"model version {group}/{version} does not exist; {group!r} has {known}")
     return row
 
 
-def _held_statuses(session: Session, group: str) -> str:
-    statuses = session.scalars(
-        select(ModelVersionRow.status).where(ModelVersionRow.group_name == group)
-    ).all()
-    if not statuses:
-        return "no versions"
-    counts = {status: statuses.count(status) for status in STATUSES if status in statuses}
-    return ", ".join(f"{n} {status}" for status, n in counts.items())
+def _newest_first(session: Session, group: str, status: str | None) -> Select[ModelVersionRow]:
+    """The group's versions (of `status` unless None), newest first; NotFound for no group."""
+    group_row(session, group)
+    query = select(ModelVersionRow).where(ModelVersionRow.group_name == group)
+    if status is not None:
+        query = query.where(ModelVersionRow.status == check_status(status))
+    return query.order_by(ModelVersionRow.version.desc())
 
 
 def _detached(session: Session, row: ModelVersionRow) -> ModelVersion:
-    history = session.scalars(
+    return _detached_all(session, [row])[0]
+
+
+def _detached_all(session: Session, rows: Sequence[ModelVersionRow]) -> list[ModelVersion]:
+    """The rows as values, with every approval history read in one query, not one per row."""
+    histories: dict[int, list[ApprovalChangeRow]] = {row.id: [] for row in rows}
+    changes = session.scalars(
         select(ApprovalChangeRow)
-        .where(ApprovalChangeRow.version_id == row.id)
+        .where(ApprovalChangeRow.version_id.in_(histories))
         .order_by(ApprovalChangeRow.id)
-    ).all()
-    return ModelVersion.of(row, list(history))
+    )
+    for change in changes:
+        histories[change.version_id].append(change)
+    return [ModelVersion.of(row, histories[row.id]) for row in rows]

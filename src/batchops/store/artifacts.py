@@ -161,5 +161,10 @@ def artifacts_root() -> str:
     return get_settings().artifacts
 
 
+def execution_output_uri(pipeline: str, execution_id: str) -> str:
+    """The folder under which every step of the execution writes its outputs."""
+    return join(artifacts_root(), "pipelines", pipeline, "executions", execution_id)
+
+
 def step_output_uri(pipeline: str, execution_id: str, step: str, output: str) -> str:
-    return join(artifacts_root(), "pipelines", pipeline, "executions", execution_id, step, output)
+    return join(execution_output_uri(pipeline, execution_id), step, output)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from batchops.errors import BatchopsError
@@ -95,15 +96,9 @@ def migrate(engine: Engine) -> None:
         return
     from alembic import command
     from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    head = ScriptDirectory.from_config(config).get_current_head()
-    with engine.connect() as connection:
-        if MigrationContext.configure(connection).get_current_revision() == head:
-            return
     with _migration_lock(engine), engine.begin() as connection:
         config.attributes["connection"] = connection
         try:
@@ -118,7 +113,7 @@ def _current_revision(engine: Engine) -> str | None:
     try:
         with engine.connect() as connection:
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except Exception:  # no table yet: a new database
+    except DBAPIError:  # no table yet: a new database
         return None
 
 

@@ -7,11 +7,10 @@ import tarfile
 from typing import Any
 
 from batchops.errors import InvalidInput
+from batchops.models.manifest import MANIFEST_FILE
 from batchops.pipeline.graph import StepNode
 from batchops.runtime.context import StepContext, StepOutcome
 from batchops.store import artifacts
-
-MANIFEST = "batchops-model.json"
 
 
 def read_manifest(model_uri: str) -> dict[str, Any]:
@@ -22,7 +21,7 @@ def read_manifest(model_uri: str) -> dict[str, Any]:
 
     with tarfile.open(fileobj=io.BytesIO(artifacts.read_bytes(model_uri)), mode="r:gz") as archive:
         try:
-            member = archive.extractfile(MANIFEST)
+            member = archive.extractfile(MANIFEST_FILE)
         except KeyError:
             return {}
         return json.loads(member.read()) if member else {}
