@@ -17,6 +17,12 @@ def _step(execution: dict, name: str) -> dict:
     return next(s for s in execution["steps"] if s["name"] == name)
 
 
+def _prepared(execution: dict, output: str) -> Path:
+    """The folder PrepareData wrote its output `output` to."""
+    outputs = _step(execution, "PrepareData")["properties"]["ProcessingOutputConfig"]["Outputs"]
+    return Path(outputs[output]["S3Output"]["S3Uri"])
+
+
 @pytest.fixture
 def trained(cli, tmp_path: Path) -> dict:
     raw = write_churn_csv(tmp_path / "churn.csv", 5000, seed=7)
@@ -85,14 +91,7 @@ def test_batch_inference_scores_with_the_latest_approved_model(
     from batchops.models import load_model
 
     assert cli("registry", "approve", "customer-churn/1", "--reason", "good").code == 0
-    vocabulary = (
-        Path(
-            _step(trained, "PrepareData")["properties"]["ProcessingOutputConfig"]["Outputs"][
-                "vocabulary"
-            ]["S3Output"]["S3Uri"]
-        )
-        / "vocabulary.json"
-    )
+    vocabulary = _prepared(trained, "vocabulary") / "vocabulary.json"
     raw = write_churn_csv(tmp_path / "fresh.csv", 800, seed=11)
     batch = Path(prepare_batch_file(raw, vocabulary, tmp_path / "batch.csv", with_label=True))
     result = cli(
@@ -198,14 +197,7 @@ def test_train_and_baseline_on_postgresql(
 
 def test_the_batch_file_prepare_data_writes_scores_unchanged(cli, trained) -> None:
     assert cli("registry", "approve", "customer-churn/1", "--reason", "ok").code == 0
-    batch = (
-        Path(
-            _step(trained, "PrepareData")["properties"]["ProcessingOutputConfig"]["Outputs"][
-                "batch"
-            ]["S3Output"]["S3Uri"]
-        )
-        / "batch.csv"
-    )
+    batch = _prepared(trained, "batch") / "batch.csv"
     result = cli(
         "pipeline", "start", "batch-inference", "-p", f"InputData={batch}", "--wait", "--json"
     )

@@ -35,6 +35,14 @@ def _tar(path: Path, files: dict[str, bytes]) -> Path:
     return path
 
 
+def _model_files(booster: xgboost.Booster, manifest: str) -> dict[str, bytes]:
+    """Our archive's two members: the booster in JSON and the manifest."""
+    return {
+        "xgboost-model": bytes(booster.save_raw("json")),
+        "batchops-model.json": manifest.encode(),
+    }
+
+
 def _rows() -> np.ndarray:
     return np.random.default_rng(1).normal(size=(50, 6)).astype(np.float32)
 
@@ -52,10 +60,7 @@ def test_sagemaker_style_archive_without_manifest(tmp_path, booster, raw_format)
 
 def test_folder_with_archive_or_extracted_files(tmp_path, booster):
     manifest = ModelManifest(feature_names=list("abcdef"), n_features=6)
-    files = {
-        "xgboost-model": bytes(booster.save_raw("json")),
-        "batchops-model.json": manifest.to_json().encode(),
-    }
+    files = _model_files(booster, manifest.to_json())
     (tmp_path / "packed").mkdir()
     _tar(tmp_path / "packed" / "model.tar.gz", files)
     extracted = tmp_path / "extracted"
@@ -95,13 +100,7 @@ def test_not_a_model(tmp_path):
 
 def test_manifest_that_disagrees_with_booster(tmp_path, booster):
     manifest = ModelManifest(feature_names=list("abc"), n_features=3)
-    archive = _tar(
-        tmp_path / "model.tar.gz",
-        {
-            "xgboost-model": bytes(booster.save_raw("json")),
-            "batchops-model.json": manifest.to_json().encode(),
-        },
-    )
+    archive = _tar(tmp_path / "model.tar.gz", _model_files(booster, manifest.to_json()))
     with pytest.raises(InvalidInput, match="reads 6 features but the manifest says 3"):
         load_model(archive)
 
@@ -109,13 +108,7 @@ def test_manifest_that_disagrees_with_booster(tmp_path, booster):
 def test_manifest_from_elsewhere_cannot_choose_any_module(tmp_path, booster):
     data = ModelManifest(feature_names=list("abcdef"), n_features=6).to_dict()
     data["loader"] = "os"
-    archive = _tar(
-        tmp_path / "model.tar.gz",
-        {
-            "xgboost-model": bytes(booster.save_raw("json")),
-            "batchops-model.json": json.dumps(data).encode(),
-        },
-    )
+    archive = _tar(tmp_path / "model.tar.gz", _model_files(booster, json.dumps(data)))
     with pytest.raises(InvalidInput, match=r"only loaders under batchops\.models"):
         load_model(archive)
     for loader, message in [
@@ -123,14 +116,7 @@ def test_manifest_from_elsewhere_cannot_choose_any_module(tmp_path, booster):
         ("batchops.models.nothing", "unknown model loader"),
     ]:
         data["loader"] = loader
-        archive.write_bytes(
-            pack_model(
-                {
-                    "xgboost-model": bytes(booster.save_raw("json")),
-                    "batchops-model.json": json.dumps(data).encode(),
-                }
-            )
-        )
+        archive.write_bytes(pack_model(_model_files(booster, json.dumps(data))))
         with pytest.raises(InvalidInput, match=message):
             load_model(archive)
 

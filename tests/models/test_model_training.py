@@ -4,7 +4,9 @@ import json
 import subprocess
 import sys
 import tarfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,15 +28,20 @@ HYPERPARAMETERS = {
 }
 
 
-def _train(channels: dict[str, Path], out: str, **kwargs: object) -> Path:
+def _train(
+    channels: dict[str, Path],
+    out: str,
+    hyperparameters: Mapping[str, str | int | float] = HYPERPARAMETERS,
+    **kwargs: Any,
+) -> Path:
     lines: list[str] = []
     archive = train(
         train=channels["train"],
         validation=channels["validation"],
         model_dir=channels["root"] / out,
-        hyperparameters=kwargs.pop("hyperparameters", HYPERPARAMETERS),  # type: ignore[arg-type]
+        hyperparameters=hyperparameters,
         log=lines.append,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
     (channels["root"] / f"{out}.log").write_text("\n".join(lines))
     return archive

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from batchops.errors import InvalidInput, at_line
 
@@ -124,15 +124,6 @@ def table_to_matrix(table: pa.Table) -> np.ndarray:
 
     matrix = np.empty((table.num_rows, table.num_columns), dtype=np.float32, order="F")
     for index, column in enumerate(table.columns):
-        matrix[:, index] = _column_values(column)
+        # One chunk converts without a copy; several are joined; nulls become NaN.
+        matrix[:, index] = column.to_numpy()
     return matrix
-
-
-def _column_values(column: Any) -> np.ndarray:
-    import numpy as np
-
-    if column.null_count:
-        return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float32)
-    if column.num_chunks == 1:
-        return np.asarray(column.chunk(0).to_numpy(zero_copy_only=False), dtype=np.float32)
-    return np.asarray(column.to_numpy(), dtype=np.float32)

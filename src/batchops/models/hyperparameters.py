@@ -64,12 +64,11 @@ _SPECS: dict[str, _Spec] = {
     "interaction_constraints": _Spec(_STR),
     "monotone_constraints": _Spec(_STR),
 }
-KNOWN_HYPERPARAMETERS = frozenset(_SPECS)
 
 
 @dataclass(frozen=True)
 class TrainingPlan:
-    """What xgboost.train needs: its params, rounds, early stopping and evaluation metrics."""
+    """What xgboost.train needs: its params (eval_metric as a list), rounds and early stopping."""
 
     params: dict[str, Any]
     num_boost_round: int
@@ -82,15 +81,12 @@ def parse_hyperparameters(raw: Mapping[str, Any]) -> TrainingPlan:
         raise InvalidInput("hyperparameter num_round is required (the number of boosting rounds)")
     rounds = values.pop("num_round")
     stopping = values.pop("early_stopping_rounds", None)
-    params: dict[str, Any] = {"objective": "binary:logistic", "verbosity": 0}
-    for name, value in values.items():
-        if name == "eval_metric":
-            metrics = [m.strip() for m in str(value).split(",") if m.strip()]
-            if not metrics:
-                raise InvalidInput("hyperparameter eval_metric: give one or more metric names")
-            params[name] = metrics
-        else:
-            params[name] = value
+    params: dict[str, Any] = {"objective": "binary:logistic", "verbosity": 0, **values}
+    if "eval_metric" in values:
+        metrics = [m.strip() for m in str(values["eval_metric"]).split(",") if m.strip()]
+        if not metrics:
+            raise InvalidInput("hyperparameter eval_metric: give one or more metric names")
+        params["eval_metric"] = metrics
     return TrainingPlan(params, rounds, stopping)
 
 

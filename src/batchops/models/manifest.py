@@ -66,7 +66,7 @@ class ModelManifest:
         if not isinstance(count, int) or count < 1:
             raise InvalidInput(f"{source}: n_features must be a positive integer, got {count!r}")
         if names is None:
-            names = [f"f{i}" for i in range(count)]
+            names = default_feature_names(count)
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise InvalidInput(f"{source}: feature_names must be a list of strings")
         if len(names) != count:

@@ -9,11 +9,12 @@ unpickles: a pickle can run arbitrary code when read.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from batchops.errors import InvalidInput
+from batchops.errors import InvalidInput, at_line
 from batchops.models.artifact import ARCHIVE_NAME, pack_model
 from batchops.models.csvtable import read_numeric_block, table_to_matrix
 from batchops.models.hyperparameters import parse_hyperparameters
@@ -71,16 +72,15 @@ _PICKLE_HELP = (
 def check(model_bytes: bytes, manifest: ModelManifest | None, source: str) -> None:
     """The checks that need no XGBoost: refuse a pickle before anything else is done."""
     if model_format(model_bytes) == "pickle":
-        where = f"{source}: {manifest.model_file if manifest else MODEL_FILE}"
-        raise InvalidInput(f"{where}: {_PICKLE_HELP}")
+        raise InvalidInput(f"{_model_path(manifest, source)}: {_PICKLE_HELP}")
 
 
 def load(model_bytes: bytes, manifest: ModelManifest | None, source: str) -> XGBoostModel:
     """Load a booster from its bytes; without a manifest, describe it from the booster itself."""
     import xgboost
 
-    where = f"{source}: {manifest.model_file if manifest else MODEL_FILE}"
     check(model_bytes, manifest, source)
+    where = _model_path(manifest, source)
     booster = xgboost.Booster()
     try:
         booster.load_model(bytearray(model_bytes))
@@ -98,6 +98,11 @@ def load(model_bytes: bytes, manifest: ModelManifest | None, source: str) -> XGB
             f"says {manifest.n_features}"
         )
     return XGBoostModel(booster, manifest)
+
+
+def _model_path(manifest: ModelManifest | None, source: str) -> str:
+    """The model file inside `source`, as messages name it."""
+    return f"{source}: {manifest.model_file if manifest else MODEL_FILE}"
 
 
 def model_format(data: bytes) -> str:
@@ -159,6 +164,8 @@ def train(
     from batchops.store.artifacts import write_bytes
 
     plan = parse_hyperparameters(hyperparameters)
+    if plan.early_stopping_rounds is not None and validation is None:
+        raise InvalidInput("hyperparameter early_stopping_rounds needs a validation channel")
     train_x, train_y = read_channel(Path(train), "train")
     names = _feature_names(feature_names, schema, train_x.shape[1])
     evals = [(xgboost.DMatrix(train_x, label=train_y, nthread=-1), "train")]
@@ -170,8 +177,6 @@ def train(
                 f"but train has {train_x.shape[1]}"
             )
         evals.append((xgboost.DMatrix(valid_x, label=valid_y, nthread=-1), "validation"))
-    if plan.early_stopping_rounds is not None and validation is None:
-        raise InvalidInput("hyperparameter early_stopping_rounds needs a validation channel")
     log(
         f"Training XGBoost {xgboost.__version__} on {train_x.shape[0]} rows x "
         f"{train_x.shape[1]} features for {plan.num_boost_round} rounds"
@@ -240,7 +245,7 @@ def read_channel(folder: Path, channel: str) -> tuple[np.ndarray, np.ndarray]:
     blocks: list[np.ndarray] = []
     for path in files:
         data = path.read_bytes()
-        if not data.strip():
+        if not data or data.isspace():  # unlike strip(), copies nothing
             raise InvalidInput(f"{path}: empty file")
         width = _field_count(data, str(path))
         table = read_numeric_block(
@@ -269,18 +274,23 @@ def read_channel(folder: Path, channel: str) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(matrix[:, 1:]), labels
 
 
+_FIRST_LINE = re.compile(rb"[^\r\n][^\n]*")
+
+
 def _field_count(data: bytes, source: str) -> int:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    first = data.lstrip(b"\r\n").split(b"\n", 1)[0]
+    match = _FIRST_LINE.search(data)  # the first non-empty line, copying nothing else
+    first = match.group() if match else b""
     try:
         table = pacsv.read_csv(
             pa.py_buffer(first + b"\n"),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
         )
     except pa.ArrowInvalid as exc:
-        raise InvalidInput(f"{source}, line 1: cannot parse CSV ({exc})") from exc
+        line = data.count(b"\n", 0, match.start()) + 1 if match else 1
+        raise at_line(source, line, f"cannot parse CSV ({exc})") from exc
     return int(table.num_columns)
 
 

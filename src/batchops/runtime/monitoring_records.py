@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -11,30 +12,19 @@ from batchops.store.db import session_scope
 from batchops.store.schema.monitoring import MonitoringMetricRow
 
 if TYPE_CHECKING:
+    from batchops.monitor.jobs import CheckResult
     from batchops.runtime.context import StepContext
 
 
-def _numbers(metrics: Any) -> dict[str, float]:
-    """Flatten a metrics document into name -> number, dropping what is not a finite number."""
-    flat: dict[str, float] = {}
-
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), item)
-        elif (
-            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        ):
-            flat[prefix] = float(value)
-
-    walk("", metrics)
-    return flat
-
-
 def record_metrics(
-    run_uri: str, metrics: Any, *, execution_id: str | None = None, step_name: str | None = None
+    run_uri: str,
+    metrics: Mapping[str, float],
+    *,
+    execution_id: str | None = None,
+    step_name: str | None = None,
 ) -> int:
-    values = _numbers(metrics)
+    """Store one run's figures; a NaN or infinity (nothing to chart) is left out."""
+    values = {name: float(value) for name, value in metrics.items() if math.isfinite(value)}
     with session_scope() as session:
         for name, value in values.items():
             session.add(
@@ -49,7 +39,7 @@ def record_metrics(
     return len(values)
 
 
-def record_check(run_uri: str, check: Any, context: StepContext) -> None:
+def record_check(run_uri: str, check: CheckResult, context: StepContext) -> None:
     """Store the run's figures under the names metrics.json gives them."""
     record_metrics(
         run_uri,

@@ -19,11 +19,10 @@ def run_qualitycheck(node: StepNode, context: StepContext) -> StepOutcome:
     ignore = list(args.get("IgnoreColumns") or [])
     out_dir = context.work_dir / "result"
     if _truthy(args.get("SkipCheck", True)):
-        result = monitor.baseline(dataset, out_dir, header=header, ignore_columns=ignore)
+        monitor.baseline(dataset, out_dir, header=header, ignore_columns=ignore)
         published = context.publish(out_dir, "baseline")
         statistics, constraints = f"{published}/statistics.json", f"{published}/constraints.json"
         context.log(f"baseline of {dataset}: {statistics}, {constraints}")
-        del result
         return StepOutcome(
             properties=_baseline_properties(args, statistics, constraints),
             outputs={"baseline": published},
