@@ -101,3 +101,20 @@ def test_lineage_for_people_names_what_made_the_version(tmp_path: Path) -> None:
     assert "no execution recorded" in shown.stdout
     assert cli("lineage").returncode == 2  # neither a version nor --execution
     assert "unknown execution 'nope'" in cli("lineage", "--execution", "nope").stderr
+
+
+def test_text_is_printed_as_given(tmp_path: Path) -> None:
+    """Brackets in a reason are not taken for styling; a metric that is not a number lists."""
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(b"x" * 100)
+    registry.register_version(
+        "customer-churn", model_data_uri=str(model), metrics={"auc": 0.98765, "split": "by [date]"}
+    )
+    approved = cli("approve", "customer-churn/1", "--reason", "ok [checked by QA]")
+    assert approved.returncode == 0, approved.stderr
+    described = cli("describe", "customer-churn/1")
+    assert described.returncode == 0, described.stderr
+    assert "ok [checked by QA]" in described.stdout
+    listed = cli("versions", "customer-churn")
+    assert listed.returncode == 0, listed.stderr
+    assert "auc 0.9877, split by [date]" in listed.stdout

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from batchops.cli.output import stdout
+from batchops.cli.output import stdout, styled
 
 
 def register(app: typer.Typer) -> None:
@@ -37,15 +37,17 @@ def demo(
     os.environ.setdefault("BATCHOPS_USER", "batchops-demo")
     settings = get_settings()
     folder = example_dir()
-    stdout.rule("[bold]batchops demo")
+    stdout.rule(styled(("batchops demo", "bold")))
     stdout.print(
         f"home: {settings.home}\ndatabase: {settings.db_url}\nartifacts: {settings.artifacts}"
     )
 
     raw = write_churn_csv(folder / f"churn-{rows}.csv", rows, seed=0)
-    stdout.print(f"\n[bold]1. data[/bold]: {rows} synthetic customer-churn rows -> {raw}")
+    stdout.print(
+        styled("\n", ("1. data", "bold"), f": {rows} synthetic customer-churn rows -> {raw}")
+    )
 
-    stdout.print("\n[bold]2. train-and-baseline[/bold]")
+    stdout.print(styled("\n", ("2. train-and-baseline", "bold")))
     training = _run(train_and_baseline_pipeline(raw), {"InputData": str(raw)})
     steps = {s["name"]: s for s in training["steps"]}
     registered = steps["RegisterModel"]["properties"]["ModelPackageArn"]
@@ -60,21 +62,21 @@ def demo(
         f"{k} {v:.3f}" for k, v in sorted(model.metrics.items()) if k in ("accuracy", "auc", "f1")
     )
     columns = str(model.custom_metadata.get("input_columns", "")).split(",")
-    stdout.print(f"\n[bold]3. approve[/bold]: {registered} -> Approved ({metrics})")
+    stdout.print(styled("\n", ("3. approve", "bold"), f": {registered} -> Approved ({metrics})"))
 
     vocabulary = Path(_output(steps["PrepareData"], "vocabulary")) / "vocabulary.json"
     fresh = _prepared_batch(folder, "fresh", batch_rows, seed=1, drift=None, vocabulary=vocabulary)
-    stdout.print(f"\n[bold]4. batch-inference[/bold] on a fresh batch: {fresh}")
+    stdout.print(styled("\n", ("4. batch-inference", "bold"), f" on a fresh batch: {fresh}"))
     scoring = _run(batch_inference_pipeline(fresh), {"InputData": str(fresh)})
     _summarise(scoring, columns)
 
     drifted = _prepared_batch(
         folder, "drifted", batch_rows, seed=2, drift="shift", vocabulary=vocabulary
     )
-    stdout.print(f"\n[bold]5. batch-inference[/bold] on a drifted batch: {drifted}")
+    stdout.print(styled("\n", ("5. batch-inference", "bold"), f" on a drifted batch: {drifted}"))
     scoring = _run(batch_inference_pipeline(drifted), {"InputData": str(drifted)})
     _summarise(scoring, columns)
-    stdout.rule("[bold]done")
+    stdout.rule(styled(("done", "bold")))
     stdout.print("Try: batchops execution list | batchops registry versions customer-churn")
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from batchops.cli.output import print_json, stderr, stdout
+from batchops.cli.output import print_json, stderr, stdout, styled
 
 if TYPE_CHECKING:
     from batchops.runtime.execution import Execution
@@ -35,17 +35,17 @@ def list_(
 @app.command()
 def describe(execution_id: str, as_json: JsonFlag = False) -> None:
     """An execution with each step's status, properties and failure."""
-    from rich.markup import escape
-
     from batchops.runtime.records import execution_json
 
     described = execution_json(execution_id)
     if as_json:
         print_json(described)
         return
-    stdout.print(f"[bold]{described['id']}[/bold] {described['pipeline']}: {described['status']}")
+    stdout.print(
+        styled((described["id"], "bold"), f" {described['pipeline']}: {described['status']}")
+    )
     if described["failure_reason"]:
-        stdout.print(f"  failure: {escape(described['failure_reason'])}")
+        stdout.print(f"  failure: {described['failure_reason']}")
     for step in described["steps"]:
         cached = f" (cached from {step['cached_from']})" if step.get("cached_from") else ""
         stdout.print(f"  {step['name']:<34} {step['status']}{cached}")
@@ -63,7 +63,7 @@ def logs(execution_id: str, step: Annotated[str | None, typer.Argument()] = None
     if step and step not in names:
         raise NotFound(f"execution {execution_id} has no step {step!r}; steps: {', '.join(names)}")
     for name, text in logs_of(execution_id, step).items():
-        stdout.print(f"[bold]== {name}[/bold]", soft_wrap=True)
+        stdout.print(styled((f"== {name}", "bold")), soft_wrap=True)
         stdout.out(text, end="")
 
 
@@ -84,11 +84,9 @@ def retry(
 
 def print_step_event(step: str, status: str, message: str) -> None:
     """A step's progress on stderr, so stdout keeps only the result; the message's first line."""
-    from rich.markup import escape
-
     colour = {"Succeeded": "green", "Failed": "red", "Executing": "cyan"}.get(status, "yellow")
-    first_line = escape(message.splitlines()[0]) if message else ""
-    stderr.print(f"  {step:<34} [{colour}]{status}[/{colour}] {first_line}")
+    first_line = message.splitlines()[0] if message else ""
+    stderr.print(styled(f"  {step:<34} ", (status, colour), f" {first_line}"))
 
 
 def report_execution(execution: Execution, as_json: bool, *, waited: bool) -> None:

@@ -7,9 +7,17 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
-stdout = Console(highlight=False, soft_wrap=True)  # piped output keeps whole lines
-stderr = Console(stderr=True, highlight=False)
+# No markup: paths, messages and descriptions are printed as they are (`s3://b/[date=2024]/`
+# would otherwise lose its brackets); styles are given explicitly through `styled`.
+stdout = Console(highlight=False, markup=False, soft_wrap=True)  # piped: whole lines
+stderr = Console(stderr=True, highlight=False, markup=False)
+
+
+def styled(*pieces: str | tuple[str, str]) -> Text:
+    """One line from plain pieces and `(text, style)` pieces, e.g. `("Failed", "red")`."""
+    return Text.assemble(*pieces)
 
 
 def print_json(value: Any) -> None:

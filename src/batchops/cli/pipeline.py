@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from batchops.cli.execution import print_step_event, report_execution
-from batchops.cli.output import parse_assignments, print_json, stdout
+from batchops.cli.output import parse_assignments, print_json, stdout, styled
 
 app = typer.Typer(
     help="Pipelines: stored definitions and starting executions.", no_args_is_help=True
@@ -52,7 +52,7 @@ def show(
         print_json({"name": name, "version": number, "definition": definition})
         return
     graph = PipelineGraph.from_definition(definition)
-    stdout.print(f"[bold]{name}[/bold] version {number}")
+    stdout.print(styled((name, "bold"), f" version {number}"))
     for p in definition.get("Parameters", []):
         stdout.print(f"  parameter {p['Name']} ({p['Type']}) = {p.get('DefaultValue')!r}")
     for step in graph.order():

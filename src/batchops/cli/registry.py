@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from batchops.cli.output import print_json, stdout
+from batchops.cli.output import print_json, stdout, styled
 
 if TYPE_CHECKING:
     from batchops.registry import ModelVersion
@@ -205,14 +205,21 @@ def _set_status(ref: str, status: str, reason: str, as_json: bool) -> None:
 
 
 def _print_line(version: ModelVersion) -> None:
-    metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted(version.metrics.items())[:3])
+    metrics = ", ".join(f"{k} {_figure(v)}" for k, v in sorted(version.metrics.items())[:3])
     stdout.print(
         f"{version.ref:<28} {version.status:<22} {version.created_at:%Y-%m-%d %H:%M} {metrics}"
     )
 
 
+def _figure(value: object) -> str:
+    """A metric in four significant digits; metrics registered through the API may be text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:.4g}"
+    return str(value)
+
+
 def _print_detail(version: ModelVersion) -> None:
-    stdout.print(f"[bold]{version.ref}[/bold]  {version.status}")
+    stdout.print(styled((version.ref, "bold"), f"  {version.status}"))
     stdout.print(f"  model data   {version.model_data_uri}")
     for name, value in sorted(version.metrics.items()):
         stdout.print(f"  {name:<12} {value}")
@@ -234,7 +241,8 @@ def _print_tree(found: dict[str, Any]) -> None:
     """Lineage for people: where it came from, then where it went."""
     if "version" in found:
         version = found["version"]
-        stdout.print(f"[bold]{version['group']}/{version['version']}[/bold] {version['status']}")
+        ref = f"{version['group']}/{version['version']}"
+        stdout.print(styled((ref, "bold"), f" {version['status']}"))
         made = found["produced_by"]
         if made is None:
             stdout.print("  made by: no execution recorded (registered by hand or imported)")
