@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 from batchops.errors import InvalidInput
-from batchops.models.artifact import ARCHIVE_NAME, pack_model, read_model_files
+from batchops.models.artifact import ARCHIVE_NAME, ModelFiles, pack_model, read_model_files
 from batchops.models.loaded import LoadedModel
 from batchops.models.manifest import MANIFEST_FILE, MODEL_FILE, ModelManifest
 
@@ -24,6 +24,7 @@ __all__ = [
     "LoadedModel",
     "ModelManifest",
     "flavor",
+    "load_files",
     "load_model",
     "pack_model",
     "read_model_files",
@@ -35,7 +36,11 @@ _DEFAULT_LOADER = "batchops.models.xgboost"
 
 def load_model(uri: str | Path) -> LoadedModel:
     """Load the model at `uri`; a model without manifest is read as SageMaker XGBoost's."""
-    files = read_model_files(uri)
+    return load_files(read_model_files(uri))
+
+
+def load_files(files: ModelFiles) -> LoadedModel:
+    """Load a model from files already read (so a caller that needs them reads them once)."""
     loader = files.manifest.loader if files.manifest else _DEFAULT_LOADER
     model: LoadedModel = flavor(loader, files.source).load(
         files.model_bytes, files.manifest, files.source

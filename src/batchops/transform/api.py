@@ -163,13 +163,13 @@ def _model_source(model: str | Path | LoadedModel, load: bool) -> _ModelSource:
     With a manifest, workers load the booster themselves, so this process never imports
     XGBoost and the workers' start-up is not delayed by it.
     """
-    from batchops.models import flavor, load_model, read_model_files
+    from batchops.models import flavor, load_files, read_model_files
 
     if isinstance(model, LoadedModel):
         return _ModelSource(model.manifest, model.to_bytes(), "the given model", model)
     files = read_model_files(model)
     if files.manifest is None or load:
-        loaded = load_model(model)
+        loaded = load_files(files)  # the files read above, not a second download
         return _ModelSource(loaded.manifest, loaded.to_bytes(), files.source, loaded)
     check = getattr(flavor(files.manifest.loader, files.source), "check", None)
     if check is not None:
