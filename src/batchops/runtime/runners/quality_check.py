@@ -12,6 +12,7 @@ from batchops.runtime.monitoring_records import record_check
 
 def run_qualitycheck(node: StepNode, context: StepContext) -> StepOutcome:
     from batchops import monitor
+    from batchops.monitor.jobs import CONSTRAINTS_FILE, STATISTICS_FILE, VIOLATIONS_FILE
 
     args = context.resolve(node.arguments)
     dataset = str(args["BaselineDataset"])
@@ -21,7 +22,8 @@ def run_qualitycheck(node: StepNode, context: StepContext) -> StepOutcome:
     if _truthy(args.get("SkipCheck", True)):
         monitor.baseline(dataset, out_dir, header=header, ignore_columns=ignore)
         published = context.publish(out_dir, "baseline")
-        statistics, constraints = f"{published}/statistics.json", f"{published}/constraints.json"
+        statistics = f"{published}/{STATISTICS_FILE}"
+        constraints = f"{published}/{CONSTRAINTS_FILE}"
         context.log(f"baseline of {dataset}: {statistics}, {constraints}")
         return StepOutcome(
             properties=_baseline_properties(args, statistics, constraints),
@@ -45,9 +47,9 @@ def run_qualitycheck(node: StepNode, context: StepContext) -> StepOutcome:
     published = context.publish(out_dir, "check")
     record_check(published, check, context)
     properties = _baseline_properties(
-        args, f"{published}/statistics.json", str(supplied_constraints), supplied_statistics
+        args, f"{published}/{STATISTICS_FILE}", str(supplied_constraints), supplied_statistics
     )
-    properties["ViolationReport"] = f"{published}/constraint_violations.json"
+    properties["ViolationReport"] = f"{published}/{VIOLATIONS_FILE}"
     properties["Violations"] = len(check.violations)
     fail_if_violations(check.violations, _truthy(args.get("FailOnViolation", True)), context)
     return StepOutcome(properties=properties, outputs={"check": published})

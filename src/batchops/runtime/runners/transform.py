@@ -18,6 +18,7 @@ from batchops.store import artifacts
 
 def _monitor(args: dict[str, Any], context: StepContext) -> dict[str, Any]:
     from batchops import monitor
+    from batchops.monitor.jobs import REPORT_FILE, STATISTICS_FILE, VIOLATIONS_FILE
 
     spec = args["Monitor"]
     dataset = str(spec.get("Dataset") or args["TransformInput"]["DataUri"])
@@ -38,9 +39,9 @@ def _monitor(args: dict[str, Any], context: StepContext) -> dict[str, Any]:
     fail_if_violations(check.violations, _truthy(spec.get("FailOnViolation", True)), context)
     return {
         "Uri": published,
-        "ViolationReport": f"{published}/constraint_violations.json",
-        "Statistics": f"{published}/statistics.json",
-        "Report": f"{published}/report.html",
+        "ViolationReport": f"{published}/{VIOLATIONS_FILE}",
+        "Statistics": f"{published}/{STATISTICS_FILE}",
+        "Report": f"{published}/{REPORT_FILE}",
         "Violations": len(check.violations),
         "ViolationTypes": sorted({_check_type(v) for v in check.violations}),
     }
