@@ -110,7 +110,8 @@ def _execution_summary(row: ExecutionRow) -> dict[str, Any]:
     for step in step_rows(row.id):
         for uri in _input_uris(step.inputs or {}):
             entry = {"step": step.name, "uri": uri}
-            if not uri.startswith(own_outputs) and entry not in inputs:
+            inside = uri == own_outputs or uri.startswith(own_outputs.rstrip("/") + "/")
+            if not inside and entry not in inputs:
                 inputs.append(entry)
     return {
         "id": row.id,
