@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
+from support.cli import run_batchops
 
 
 @dataclass
@@ -23,13 +22,7 @@ class Result:
 
 
 def run_cli(*args: str, timeout: float = 600) -> Result:
-    process = subprocess.run(
-        [sys.executable, "-m", "batchops.cli.main", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=os.environ.copy(),
-    )
+    process = run_batchops(*args, timeout=timeout)
     return Result(process.returncode, process.stdout, process.stderr)
 
 

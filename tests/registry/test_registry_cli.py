@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from batchops import registry
+from support.cli import run_batchops
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "batchops.cli.main", "registry", *args],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=60,
-    )
+    return run_batchops("registry", *args, timeout=60)
 
 
 def _registered(tmp_path: Path, count: int = 1) -> None:
