@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from batchops.errors import BatchopsError, NotFound
+from batchops.errors import NotFound
 
 Progress = Callable[[int], None] | None
 
@@ -184,38 +184,3 @@ def _progress_bar(input: str, content_type: str | None, enabled: bool) -> Iterat
             bar.update(task, completed=done, total=total, rate=done / elapsed)
 
         yield advance
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m batchops.cli.transform --model ... --input ... --output ...`, standalone."""
-    import sys
-
-    import click
-
-    from batchops.errors import JobFailed
-
-    command = typer.main.get_command(_standalone_app())
-    try:
-        command.main(args=argv, prog_name="batchops transform", standalone_mode=False)
-    except click.exceptions.Exit as done:
-        return int(done.exit_code)
-    except click.ClickException as usage:
-        usage.show()
-        return 2
-    except BatchopsError as error:
-        sys.stderr.write(f"error: {error}\n")
-        return 2
-    except JobFailed as error:
-        sys.stderr.write(f"failed: {error}\n")
-        return 1
-    return 0
-
-
-def _standalone_app() -> typer.Typer:
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    register(app)
-    return app
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
