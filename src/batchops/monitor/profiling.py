@@ -2,29 +2,30 @@
 
 Each column keeps bounded state however long the input: type counts, moments, min/max, a KLL
 sketch, a distinct-count sketch and, while there are few enough of them, its categories and
-their counts. All of it is mergeable, so parts of a large input are profiled in parallel
-threads and combined; the result equals a profile made in one pass (up to the sketches'
-error).
+their counts. All of it is mergeable, so parts of a large input can be profiled apart
+(on Dask workers, say) and combined; the result equals a profile made in one pass (up to the
+sketches' error).
 
-Work per batch is columnar (numpy/Arrow kernels); the only Python loops run over a batch's
-distinct categories, of which there are at most `CATEGORY_LIMIT`.
+A batch is added in two steps: `summarize` works out what it adds (columnar numpy and Arrow
+kernels, safe in any thread), `fold` adds that to the profile (one thread at a time). The only
+Python loops run over a batch's distinct categories, of which there are at most
+`CATEGORY_LIMIT`.
 """
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from batchops.monitor.distinct import DistinctCounter
+from batchops.monitor.moments import Moments
+from batchops.monitor.readahead import read_ahead
 from batchops.monitor.reading import TEXT, ColumnTurnedText, Part, ReadPlan, read_batches
-from batchops.monitor.sketches import SKETCH_K, QuantileSketch, StreamSketch
+from batchops.monitor.sketches import EXACT_VALUES, QuantileSketch, StreamSketch
 from batchops.monitor.statistics import (
     Bucket,
     CategoryCount,
@@ -33,61 +34,27 @@ from batchops.monitor.statistics import (
     NumericalStatistics,
     StringStatistics,
 )
-from batchops.monitor.types import NUMERIC, STRING, UNKNOWN, TypeCounts, split_numbers, split_text
+from batchops.monitor.summaries import (
+    CATEGORY_LIMIT,
+    Hint,
+    NumberSummary,
+    TextSummary,
+    summarize_numbers,
+    summarize_text,
+)
+from batchops.monitor.types import NUMERIC, STRING, UNKNOWN, TypeCounts
 
-CATEGORY_LIMIT = 1000
-"""Distinct values listed per String column at most (Deequ's histogram detail limit); above
-it the column is high-cardinality: no `distribution`, no domain, distinct count estimated."""
-
-
-@dataclass
-class Moments:
-    """Count, sum, mean and squared deviations, merged with Chan et al.'s parallel formula."""
-
-    count: int = 0
-    total: float = 0.0
-    mean: float = 0.0
-    m2: float = 0.0
-    minimum: float = math.inf
-    maximum: float = -math.inf
-
-    def add(self, values: np.ndarray) -> None:
-        if not len(values):
-            return
-        batch_mean = float(values.mean())
-        deviations = values - batch_mean
-        other = Moments(
-            count=len(values),
-            total=float(values.sum()),
-            mean=batch_mean,
-            m2=float(np.einsum("i,i->", deviations, deviations)),  # BLAS dot spawns threads
-            minimum=float(values.min()),
-            maximum=float(values.max()),
-        )
-        self.merge(other)
-
-    def merge(self, other: Moments) -> None:
-        if other.count == 0:
-            return
-        count = self.count + other.count
-        delta = other.mean - self.mean
-        self.m2 += other.m2 + delta * delta * self.count * other.count / count
-        self.mean += delta * other.count / count
-        self.count = count
-        self.total += other.total
-        self.minimum = min(self.minimum, other.minimum)
-        self.maximum = max(self.maximum, other.maximum)
-
-    @property
-    def population_std_dev(self) -> float:
-        return math.sqrt(max(self.m2, 0.0) / self.count) if self.count else 0.0
+__all__ = ["CATEGORY_LIMIT", "ColumnOptions", "ColumnProfile", "DatasetProfile", "profile_dataset"]
 
 
 class ColumnProfile:
     """Everything kept about one column while its batches stream by."""
 
     def __init__(
-        self, distinguish_whole: bool = True, watch: Iterable[str] = (), sketch_k: int = SKETCH_K
+        self,
+        distinguish_whole: bool = True,
+        watch: Iterable[str] = (),
+        exact_values: int = EXACT_VALUES,
     ) -> None:
         self.distinguish_whole = distinguish_whole
         """Count whole numbers as Integral (the column may be Integral)."""
@@ -95,124 +62,85 @@ class ColumnProfile:
         """Values always counted exactly, even past the category limit (a baseline's domain)."""
         self.types = TypeCounts()
         self.moments = Moments()
-        self.sketch = StreamSketch(sketch_k)
+        self.sketch = StreamSketch(exact_values=exact_values)
         self.distinct = DistinctCounter()
         self.categories: dict[str, int] = {}
         self.categories_complete = True
         """False once the column passed the limit: `categories` then holds watched values only."""
 
-    def add(self, array: pa.Array) -> None:
+    @property
+    def hint(self) -> Hint:
+        return Hint(
+            distinguish_whole=self.distinguish_whole,
+            watch=self.watch,
+            counting_categories=self.categories_complete,
+            distinct_threshold=self.distinct.threshold,
+            sketch_room=self.sketch.room,
+            random=self.sketch.random,
+        )
+
+    def summarize(self, array: pa.Array) -> NumberSummary | TextSummary:
+        """What `array` adds to this column, without adding it (safe from any thread)."""
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()
         if pa.types.is_floating(array.type):
-            self.add_numbers(array)
-        else:
-            self.add_text(array)
+            return summarize_numbers(array, self.hint)
+        return summarize_text(array, self.hint)
 
-    def add_numbers(self, array: pa.Array) -> None:
-        missing = array.null_count
-        if missing:
-            array = array.drop_null()
-        split = split_numbers(
-            np.asarray(array.to_numpy(zero_copy_only=False)), self.distinguish_whole
-        )
-        split.counts.missing = missing
-        self.types.add(split.counts)
-        self._add_values(split.values)
+    def add(self, array: pa.Array) -> None:
+        self.fold(self.summarize(array))
 
-    def _add_values(self, values: np.ndarray, distinct: np.ndarray | None = None) -> None:
-        """Add numbers; `distinct` may hold just their distinct values, cheaper to hash."""
-        if not len(values):
+    def fold(self, summary: NumberSummary | TextSummary) -> None:
+        """Add a summary of this column's batch (from one thread at a time)."""
+        if isinstance(summary, NumberSummary):
+            self.types.add(summary.counts)
+            self._fold_numbers(summary)
             return
-        values = np.ascontiguousarray(values, dtype=np.float64)
-        self.moments.add(values)
-        self.sketch.update(values)
-        self.distinct.update_numbers(values if distinct is None else distinct)
-
-    def add_text(self, array: pa.Array) -> None:
-        missing = array.null_count
-        if missing:
-            array = array.drop_null()
-        self.types.missing += missing
-        if not len(array):
-            return
-        if self.categories_complete:
-            counted = pc.value_counts(array)
-            self._add_weighted_text(
-                counted.field("values"), np.asarray(counted.field("counts").to_numpy())
-            )
+        if self.categories_complete and not summary.counted:
+            assert summary.array is not None
+            summary = summarize_text(summary.array, self.hint)  # the hint was stale
+        self.types.add(summary.counts)
+        if summary.numbers is not None:
+            self._fold_numbers(summary.numbers)
+        if summary.text_hashes is not None:
+            self.distinct.add_candidates(summary.text_hashes)
+        if summary.categories is not None:
+            self._count_categories(summary.categories)
         else:
-            if self.watch:
-                watched = pc.filter(array, pc.is_in(array, pa.array(sorted(self.watch))))
-                if len(watched):
-                    counted = pc.value_counts(watched)
-                    self._count_categories(
-                        counted.field("values"), np.asarray(counted.field("counts").to_numpy())
-                    )
-            split = split_text(array)
-            self._add_typed_text(array, split.is_number, split.is_integer, split.numbers, None)
+            self._stop_listing()
+            self._count_categories(summary.watched)
 
-    def _add_weighted_text(self, values: pa.Array, counts: np.ndarray) -> None:
-        split = split_text(values)
-        self._add_typed_text(values, split.is_number, split.is_integer, split.numbers, counts)
-        self._count_categories(values, counts)
+    def _fold_numbers(self, summary: NumberSummary) -> None:
+        self.moments.merge(summary.moments)
+        self.sketch.add(summary.sketch)
+        self.distinct.add_candidates(summary.hashes)
 
-    def _add_typed_text(
-        self,
-        values: pa.Array,
-        is_number: np.ndarray,
-        is_integer: np.ndarray,
-        numbers: np.ndarray,
-        counts: np.ndarray | None,
-    ) -> None:
-        weights = counts if counts is not None else np.ones(len(values), dtype=np.int64)
-        integral = int(weights[is_integer].sum())
-        numeric = int(weights[is_number].sum())
-        self.types.add(
-            TypeCounts(
-                integral=integral,
-                fractional=numeric - integral,
-                text=int(weights.sum()) - numeric,
-            )
-        )
-        if numeric:
-            if counts is None:
-                self._add_values(numbers)
-            else:
-                self._add_values(np.repeat(numbers, weights[is_number]), distinct=numbers)
-        if numeric < int(weights.sum()):
-            text_values = pc.filter(values, pa.array(~is_number)) if numeric else values
-            self.distinct.update_strings(text_values)
-
-    def _count_categories(self, values: pa.Array, counts: np.ndarray) -> None:
+    def _count_categories(self, counts: Mapping[str, int]) -> None:
         categories = self.categories
-        if self.categories_complete and len(values) > CATEGORY_LIMIT:
-            self.categories_complete = False
-            self.categories = categories = {k: v for k, v in categories.items() if k in self.watch}
         if self.categories_complete:
-            for value, count in zip(values.to_pylist(), counts.tolist(), strict=True):
+            for value, count in counts.items():
                 categories[value] = categories.get(value, 0) + count
             if len(categories) > CATEGORY_LIMIT:
-                self.categories = {k: v for k, v in categories.items() if k in self.watch}
-                self.categories_complete = False
+                self._stop_listing()
         else:
-            for value, count in zip(values.to_pylist(), counts.tolist(), strict=True):
+            for value, count in counts.items():
                 if value in self.watch:
                     categories[value] = categories.get(value, 0) + count
+
+    def _stop_listing(self) -> None:
+        """Past the limit: keep counting the watched values only."""
+        if self.categories_complete:
+            self.categories_complete = False
+            self.categories = {k: v for k, v in self.categories.items() if k in self.watch}
 
     def merge(self, other: ColumnProfile) -> None:
         self.types.add(other.types)
         self.moments.merge(other.moments)
         self.sketch.merge(other.sketch)
         self.distinct.merge(other.distinct)
-        for value, count in other.categories.items():
-            self.categories[value] = self.categories.get(value, 0) + count
         if not other.categories_complete:
-            self.categories_complete = False
-        if self.categories_complete and len(self.categories) > CATEGORY_LIMIT:
-            self.categories_complete = False
-        if not self.categories_complete:
-            self.categories = {k: v for k, v in self.categories.items() if k in self.watch}
+            self._stop_listing()
+        self._count_categories(other.categories)
 
     # What the checks and the statistics file read.
 
@@ -269,22 +197,43 @@ class ColumnOptions:
     watch: frozenset[str] = frozenset()
 
 
+@dataclass
+class BatchSummary:
+    rows: int
+    columns: dict[str, NumberSummary | TextSummary]
+
+
 class DatasetProfile:
     """The profiles of all columns of a dataset and its row count."""
 
-    def __init__(self, columns: Sequence[str], options: Mapping[str, ColumnOptions]) -> None:
+    def __init__(
+        self,
+        columns: Sequence[str],
+        options: Mapping[str, ColumnOptions],
+        exact_values: int = EXACT_VALUES,
+    ) -> None:
         self.item_count = 0
         self.columns: dict[str, ColumnProfile] = {}
         for name in columns:
             option = options.get(name, ColumnOptions())
-            self.columns[name] = ColumnProfile(option.distinguish_whole, option.watch)
+            self.columns[name] = ColumnProfile(option.distinguish_whole, option.watch, exact_values)
 
     def add(self, batch: pa.RecordBatch) -> None:
-        self.item_count += batch.num_rows
+        self.fold(self.summarize(batch))
+
+    def summarize(self, batch: pa.RecordBatch) -> BatchSummary:
+        """What `batch` adds, worked out without adding it (safe from any thread)."""
+        columns: dict[str, NumberSummary | TextSummary] = {}
         for name, column in zip(batch.schema.names, batch.columns, strict=True):
             profile = self.columns.get(name)
             if profile is not None:
-                profile.add(column)
+                columns[name] = profile.summarize(column)
+        return BatchSummary(batch.num_rows, columns)
+
+    def fold(self, summary: BatchSummary) -> None:
+        self.item_count += summary.rows
+        for name, column in summary.columns.items():
+            self.columns[name].fold(column)
 
     def merge(self, other: DatasetProfile) -> None:
         self.item_count += other.item_count
@@ -303,21 +252,41 @@ class DatasetProfile:
         )
 
 
-def profile_part(
-    part: Part, plan: ReadPlan, options: Mapping[str, ColumnOptions]
-) -> DatasetProfile:
-    """Profile one part; start it again when a number column turns out to hold text."""
-    columns = plan.include or list(plan.layout.physical_names)
+_RESTART = object()
+"""Yielded by `_part_batches` when the part starts again from its top."""
+
+
+def _part_batches(part: Part, plan: ReadPlan) -> Iterator[pa.RecordBatch | object]:
+    """Batches of one part; it starts again when a number column turns out to hold text."""
     kinds = dict(plan.kinds)
     while True:
-        profile = DatasetProfile(columns, options)
         try:
-            for batch in read_batches(part, replace(plan, kinds=kinds)):
-                profile.add(batch)
+            yield from read_batches(part, replace(plan, kinds=kinds))
+            return
         except ColumnTurnedText as turned:
             kinds[turned.column] = TEXT
-            continue
-        return profile
+            yield _RESTART
+
+
+def profile_part(
+    part: Part,
+    plan: ReadPlan,
+    options: Mapping[str, ColumnOptions],
+    exact_values: int = EXACT_VALUES,
+) -> DatasetProfile:
+    """Profile one part, reading and profiling in the caller's thread.
+
+    `exact_values`: this part's share of the values each quantile sketch takes before it
+    thins (parts profiled apart share out `EXACT_VALUES`, so splitting costs no extra work).
+    """
+    columns = plan.include or list(plan.layout.physical_names)
+    profile = DatasetProfile(columns, options, exact_values)
+    for batch in _part_batches(part, plan):
+        if batch is _RESTART:
+            profile = DatasetProfile(columns, options, exact_values)
+        else:
+            profile.add(batch)
+    return profile
 
 
 def default_workers() -> int:
@@ -330,20 +299,32 @@ def profile_dataset(
     options: Mapping[str, ColumnOptions],
     workers: int | None = None,
 ) -> DatasetProfile:
-    """Profile all parts, in parallel threads when there are several and workers allow.
+    """Profile all parts. With several workers, that many threads read parts and summarize
+    their batches while the caller's thread folds the summaries in (`readahead` says why).
 
-    Threads, not processes: the heavy work (Arrow's CSV parser, Arrow, numpy and polars
-    kernels) runs outside the GIL, so threads scale about as well, without the start-up and
-    pickling cost of worker processes (a profile still pickles, to travel to Dask workers).
+    Each part keeps its own profile, so a part that starts again drops only its own; they
+    merge at the end, as profiles coming back from Dask workers would.
     """
     workers = default_workers() if workers is None else max(1, workers)
-    if workers == 1 or len(parts) == 1:
-        results = [profile_part(part, plan, options) for part in parts]
+    share = EXACT_VALUES // max(1, len(parts))
+    if workers == 1:
+        profiles = [profile_part(part, plan, options, share) for part in parts]
     else:
-        with ThreadPoolExecutor(min(workers, len(parts))) as pool:
-            futures = [pool.submit(profile_part, part, plan, options) for part in parts]
-            results = [future.result() for future in futures]
-    combined = results[0]
-    for result in results[1:]:
-        combined.merge(result)
+        columns = plan.include or list(plan.layout.physical_names)
+        profiles = [DatasetProfile(columns, options, share) for _ in parts]
+
+        def summaries(index: int) -> Iterator[BatchSummary | object]:
+            for batch in _part_batches(parts[index], plan):
+                # The profile may be replaced meanwhile; its hints may be stale, never wrong.
+                yield batch if batch is _RESTART else profiles[index].summarize(batch)
+
+        sources = [partial(summaries, index) for index in range(len(parts))]
+        for index, summary in read_ahead(sources, threads=workers):
+            if summary is _RESTART:
+                profiles[index] = DatasetProfile(columns, options, share)
+            else:
+                profiles[index].fold(summary)  # type: ignore[arg-type]
+    combined = profiles[0]
+    for profile in profiles[1:]:
+        combined.merge(profile)
     return combined

@@ -1,0 +1,161 @@
+"""What one batch of a column adds to its profile, worked out apart from the profile.
+
+A summary holds the batch's own figures only (type counts, moments, values to sketch, hashes
+for the distinct count, category counts), so reader threads make summaries while one thread
+folds them into the profiles (`profiling.ColumnProfile.fold`); the Arrow and numpy kernels
+they run release the GIL. What a summary needs to know of its column's profile so far comes
+as a `Hint`, read without a lock: a stale hint costs work, never a wrong figure, because the
+fold finishes what a summary left undone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from batchops.monitor.distinct import candidates, distinct_values, hash_numbers, hash_strings
+from batchops.monitor.moments import Moments
+from batchops.monitor.sketches import SketchInput, split_for_sketch
+from batchops.monitor.types import TypeCounts, split_numbers, split_text
+
+CATEGORY_LIMIT = 1000
+"""Distinct values listed per String column at most (Deequ's histogram detail limit); above
+it the column is high-cardinality: no `distribution`, no domain, distinct count estimated."""
+
+
+@dataclass(frozen=True)
+class Hint:
+    """What the column's profile holds so far, as far as a summary cares."""
+
+    distinguish_whole: bool = True
+    """Count whole numbers as Integral (the column may be Integral)."""
+    watch: frozenset[str] = frozenset()
+    """Values always counted exactly, even past the category limit (a baseline's domain)."""
+    counting_categories: bool = True
+    """The column still lists all its categories: count this batch's values."""
+    distinct_threshold: np.uint64 | None = None
+    """Hashes from this one up are not kept by the distinct counter; None while all are (then
+    repeats are dropped before hashing, which only pays while every hash is kept)."""
+    sketch_room: int = 0
+    """Values the column's quantile sketch still takes at weight 1 (see `split_for_sketch`)."""
+    random: np.random.Generator = field(default_factory=np.random.default_rng)
+    """Draws the thinned values; the column's own generator."""
+
+
+@dataclass
+class NumberSummary:
+    counts: TypeCounts
+    moments: Moments
+    sketch: SketchInput
+    """The finite numbers, repeats included, as the quantile sketch takes them."""
+    hashes: np.ndarray
+    """The distinct counter's candidates among the numbers' hashes."""
+
+
+@dataclass
+class TextSummary:
+    counts: TypeCounts
+    numbers: NumberSummary | None
+    """Values that read as numbers, summarized as numbers."""
+    text_hashes: np.ndarray | None
+    """The distinct counter's candidates among the hashes of the values that are text."""
+    counted: bool
+    """The batch's values were counted (they were, unless the hint said the column gave up)."""
+    categories: dict[str, int] | None
+    """Every distinct value of the batch and its count; None when not counted, or when the
+    batch alone has more than `CATEGORY_LIMIT` of them."""
+    watched: dict[str, int] = field(default_factory=dict)
+    """Counts of the watched values, when `categories` is None."""
+    array: pa.Array | None = None
+    """The batch itself (nulls included), for the fold to count after all when the hint was
+    stale."""
+
+
+def summarize_numbers(array: pa.Array, hint: Hint) -> NumberSummary:
+    """A float64 column's batch (nulls allowed)."""
+    missing = array.null_count
+    if missing:
+        array = array.drop_null()
+    split = split_numbers(np.asarray(array.to_numpy(zero_copy_only=False)), hint.distinguish_whole)
+    split.counts.missing = missing
+    return _numbers(split.counts, split.values, None, hint)
+
+
+def _numbers(
+    counts: TypeCounts, values: np.ndarray, distinct: np.ndarray | None, hint: Hint
+) -> NumberSummary:
+    """`distinct` may hold just the distinct values of `values`, cheaper to hash."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    if distinct is None and hint.distinct_threshold is None and len(values):
+        distinct = distinct_values(values)  # every hash would be kept: drop repeats first
+    hashes = hash_numbers(values if distinct is None else distinct)
+    return NumberSummary(
+        counts,
+        Moments.of(values),
+        split_for_sketch(values, hint.sketch_room, hint.random),
+        candidates(hashes, hint.distinct_threshold),
+    )
+
+
+def summarize_text(array: pa.Array, hint: Hint) -> TextSummary:
+    """A string column's batch (nulls allowed): each value typed with Deequ's patterns."""
+    batch, missing = array, array.null_count
+    if missing:
+        array = array.drop_null()
+    if not len(array):
+        return TextSummary(TypeCounts(missing=missing), None, None, True, {}, array=batch)
+    if hint.counting_categories:
+        counted = pc.value_counts(array)
+        values = counted.field("values")
+        weights = np.asarray(counted.field("counts").to_numpy())
+        summary = _typed(values, weights, hint, counted=True)
+        if len(values) <= CATEGORY_LIMIT:
+            summary.categories = dict(zip(values.to_pylist(), weights.tolist(), strict=True))
+        else:
+            summary.watched = _watched(array, hint.watch)
+    else:
+        summary = _typed(array, None, hint, counted=False)
+        summary.watched = _watched(array, hint.watch)
+    summary.counts.missing = missing
+    summary.array = batch
+    return summary
+
+
+def _typed(values: pa.Array, weights: np.ndarray | None, hint: Hint, counted: bool) -> TextSummary:
+    """Type counts, numbers and text hashes of `values`, each standing for `weights` values."""
+    split = split_text(values)
+    if weights is None:
+        weights = np.ones(len(values), dtype=np.int64)
+        numbers = None if not split.is_number.any() else split.numbers
+        distinct = None
+    else:
+        numbers = np.repeat(split.numbers, weights[split.is_number])
+        distinct = split.numbers
+    integral = int(weights[split.is_integer].sum())
+    numeric = int(weights[split.is_number].sum())
+    total = int(weights.sum())
+    counts = TypeCounts(integral=integral, fractional=numeric - integral, text=total - numeric)
+    number_summary = None
+    if numeric:
+        assert numbers is not None
+        number_summary = _numbers(TypeCounts(), numbers, distinct, hint)
+    text_hashes = None
+    if numeric < total:
+        text = pc.filter(values, pa.array(~split.is_number)) if numeric else values
+        text_hashes = candidates(hash_strings(text), hint.distinct_threshold)
+    return TextSummary(counts, number_summary, text_hashes, counted, None)
+
+
+def _watched(array: pa.Array, watch: frozenset[str]) -> dict[str, int]:
+    if not watch:
+        return {}
+    watched = pc.filter(array, pc.is_in(array, pa.array(sorted(watch))))
+    if not len(watched):
+        return {}
+    counted = pc.value_counts(watched)
+    return dict(
+        zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True)
+    )

@@ -1,0 +1,75 @@
+"""Summaries made ahead of their fold (as reader threads make them) add up to the same profile."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from batchops.monitor.profiling import CATEGORY_LIMIT, ColumnProfile
+from batchops.monitor.sketches import EXACT_VALUES
+
+
+def _batches(rng: np.random.Generator) -> list[tuple[pa.Array, pa.Array]]:
+    batches = []
+    for n in range(6):
+        numbers = rng.normal(size=20_000)
+        numbers[::7] = np.round(numbers[::7])
+        words = rng.integers(0, 3 * CATEGORY_LIMIT, 20_000).astype(str)
+        words = np.where(rng.random(20_000) < 0.3 if n else False, "common", words)
+        batches.append((pa.array(numbers), pa.array(words)))
+    return batches
+
+
+def _same(one: ColumnProfile, other: ColumnProfile) -> None:
+    assert one.types == other.types
+    assert one.moments.count == other.moments.count
+    assert np.isclose(one.moments.m2, other.moments.m2)
+    assert one.distinct.estimate() == other.distinct.estimate()
+    assert one.categories_complete == other.categories_complete
+    assert one.categories == other.categories
+    assert one.sketch.count == other.sketch.count == one.moments.count
+
+
+def test_summaries_made_from_stale_hints_fold_into_the_same_profile() -> None:
+    batches = _batches(np.random.default_rng(5))
+    numbers_now, words_now = ColumnProfile(), ColumnProfile(watch={"common", "7"})
+    for numbers, words in batches:
+        numbers_now.add(numbers)
+        words_now.add(words)
+    # Every summary made before any is folded: the hints all describe an empty profile.
+    numbers_ahead, words_ahead = ColumnProfile(), ColumnProfile(watch={"common", "7"})
+    summaries = [(numbers_ahead.summarize(n), words_ahead.summarize(w)) for n, w in batches]
+    for number_summary, word_summary in summaries:
+        numbers_ahead.fold(number_summary)
+        words_ahead.fold(word_summary)
+    _same(numbers_now, numbers_ahead)
+    _same(words_now, words_ahead)
+    assert not words_ahead.categories_complete
+    assert set(words_ahead.categories) == {"common", "7"}
+
+
+def test_a_batch_summarized_without_counting_is_counted_when_folded_into_a_listing_profile() -> (
+    None
+):
+    crowded = ColumnProfile()
+    crowded.add(pa.array([str(n) for n in range(CATEGORY_LIMIT + 1)]))
+    assert not crowded.categories_complete
+    summary = crowded.summarize(pa.array(["yes", "no", "yes", None]))  # not counted
+    fresh = ColumnProfile()  # e.g. the profile of a part that started again
+    fresh.fold(summary)
+    assert fresh.categories_complete
+    assert fresh.categories == {"yes": 2, "no": 1}
+    assert fresh.types.missing == 1 and fresh.types.text == 3
+
+
+def test_parts_share_out_the_values_sketched_at_full_weight() -> None:
+    values = np.random.default_rng(3).random(3 * EXACT_VALUES)
+    halves = [ColumnProfile(exact_values=EXACT_VALUES // 2) for _ in range(2)]
+    for half, chunk in zip(halves, np.array_split(values, 2), strict=True):
+        for batch in np.array_split(chunk, 10):
+            half.add(pa.array(batch))
+    halves[0].merge(halves[1])
+    sketch = halves[0].sketch
+    assert sketch.count == len(values)
+    # About EXACT_VALUES at weight 1 in all (plus the few left at the end of each batch).
+    assert EXACT_VALUES <= sketch.whole.n < EXACT_VALUES + 20 * 16
