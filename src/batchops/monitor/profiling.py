@@ -70,6 +70,7 @@ class ColumnProfile:
 
     @property
     def hint(self) -> Hint:
+        """What a summary needs to know of this column so far (read without a lock)."""
         return Hint(
             distinguish_whole=self.distinguish_whole,
             watch=self.watch,

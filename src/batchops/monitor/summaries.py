@@ -125,23 +125,21 @@ def summarize_text(array: pa.Array, hint: Hint) -> TextSummary:
 
 
 def _typed(values: pa.Array, weights: np.ndarray | None, hint: Hint, counted: bool) -> TextSummary:
-    """Type counts, numbers and text hashes of `values`, each standing for `weights` values."""
+    """Type counts, numbers and text hashes of `values`, each standing for `weights` values
+    (one each without weights)."""
     split = split_text(values)
     if weights is None:
-        weights = np.ones(len(values), dtype=np.int64)
-        numbers = None if not split.is_number.any() else split.numbers
-        distinct = None
+        integral = int(np.count_nonzero(split.is_integer))
+        numeric = int(np.count_nonzero(split.is_number))
+        total = len(values)
+        numbers, distinct = split.numbers, None
     else:
-        numbers = np.repeat(split.numbers, weights[split.is_number])
-        distinct = split.numbers
-    integral = int(weights[split.is_integer].sum())
-    numeric = int(weights[split.is_number].sum())
-    total = int(weights.sum())
+        integral = int(weights[split.is_integer].sum())
+        numeric = int(weights[split.is_number].sum())
+        total = int(weights.sum())
+        numbers, distinct = np.repeat(split.numbers, weights[split.is_number]), split.numbers
     counts = TypeCounts(integral=integral, fractional=numeric - integral, text=total - numeric)
-    number_summary = None
-    if numeric:
-        assert numbers is not None
-        number_summary = _numbers(TypeCounts(), numbers, distinct, hint)
+    number_summary = _numbers(TypeCounts(), numbers, distinct, hint) if numeric else None
     text_hashes = None
     if numeric < total:
         text = pc.filter(values, pa.array(~split.is_number)) if numeric else values
