@@ -43,12 +43,15 @@ def test_readers_stop_when_the_caller_stops_early() -> None:
             yield n
             n += 1
 
-    before = threading.active_count()
+    def readers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name.startswith("batchops-reader")]
+
     for _, item in read_ahead([endless, endless], threads=2, depth=2):
         if item == 5:
+            assert readers()
             break
     deadline = time.monotonic() + 5
-    while threading.active_count() > before and time.monotonic() < deadline:
+    while readers() and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert threading.active_count() == before  # no reader left running
+    assert not readers()  # no reader left running
     assert len(produced) < 100  # bounded read-ahead: readers waited for the caller

@@ -91,9 +91,6 @@ class DistinctCounter:
         self._capacity = capacity
         self._hashes = np.empty(0, dtype=np.uint64)
 
-    def update_hashes(self, hashes: np.ndarray) -> None:
-        self.add_candidates(candidates(hashes, self.threshold, self._capacity))
-
     def add_candidates(self, hashes: np.ndarray) -> None:
         """Add sorted distinct hashes, as `candidates` returns them (few: cheap to add)."""
         kept = self._hashes
@@ -121,7 +118,7 @@ class DistinctCounter:
         return self._hashes[-1] if self.is_full else None
 
     def merge(self, other: DistinctCounter) -> None:
-        self.update_hashes(other._hashes)
+        self.add_candidates(other._hashes)  # sorted and distinct already
 
     def estimate(self) -> float:
         kept = len(self._hashes)

@@ -109,11 +109,7 @@ class StreamSketch:
 
     def update(self, values: np.ndarray) -> None:
         """Add a float64 array (read-only ones too: what is sketched is copied first)."""
-        self.add(self.split(values))
-
-    def split(self, values: np.ndarray) -> SketchInput:
-        """What `add` will take of `values` (no change to the sketch, so any thread may ask)."""
-        return split_for_sketch(values, self.room, self.random)
+        self.add(split_for_sketch(values, self.room, self.random))
 
     @property
     def room(self) -> int:

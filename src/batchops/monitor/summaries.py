@@ -59,7 +59,8 @@ class NumberSummary:
 class TextSummary:
     counts: TypeCounts
     numbers: NumberSummary | None
-    """Values that read as numbers, summarized as numbers."""
+    """Values that read as numbers, summarized as numbers (with empty type counts: `counts`
+    above types every value)."""
     text_hashes: np.ndarray | None
     """The distinct counter's candidates among the hashes of the values that are text."""
     counted: bool
