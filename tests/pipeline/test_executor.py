@@ -268,3 +268,25 @@ def test_start_in_background_and_wait(tmp_path: Path) -> None:
     described = execution.wait(poll_seconds=0.2, timeout=60)
     assert described["status"] == "Succeeded"
     assert json.dumps(described)  # serialisable as the CLI prints it
+
+
+def test_register_model_reads_the_manifest_of_an_archive_packed_with_dot_paths(
+    tmp_path: Path,
+) -> None:
+    from batchops import registry
+    from batchops.models.manifest import MANIFEST_FILE, MODEL_FILE, ModelManifest
+    from batchops.pipeline import RegisterModel
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / MODEL_FILE).write_bytes(b"{}")
+    manifest = ModelManifest(feature_names=["tenure", "calls"], n_features=2)
+    (folder / MANIFEST_FILE).write_text(manifest.to_json())
+    archive = tmp_path / "model.tar.gz"
+    # As `tar czf model.tar.gz .` packs it: members named ./xgboost-model and so on.
+    subprocess.run(["tar", "czf", str(archive), "."], cwd=folder, check=True)
+    step = RegisterModel("Register", model_data=str(archive), model_package_group_name="dots")
+    described = Pipeline("dots", [], [step]).start(wait=True).describe()
+    assert described["status"] == "Succeeded", described.get("failure_reason")
+    version = registry.get_version("dots", 1)
+    assert version.custom_metadata["input_columns"] == "tenure,calls"

@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import json
-import tarfile
 from typing import Any
 
-from batchops.errors import InvalidInput
-from batchops.models.manifest import MANIFEST_FILE
+from batchops.models.artifact import read_model_files
 from batchops.pipeline.graph import StepNode
 from batchops.runtime.context import StepContext, StepOutcome
 from batchops.store import artifacts
-
-
-def read_manifest(model_uri: str) -> dict[str, Any]:
-    """The manifest inside a model.tar.gz, without loading the model itself."""
-    if not artifacts.exists(model_uri):
-        raise InvalidInput(f"model data {model_uri} does not exist")
-    import io
-
-    with tarfile.open(fileobj=io.BytesIO(artifacts.read_bytes(model_uri)), mode="r:gz") as archive:
-        try:
-            member = archive.extractfile(MANIFEST_FILE)
-        except KeyError:
-            return {}
-        return json.loads(member.read()) if member else {}
 
 
 def flat_metrics(evaluation: dict[str, Any]) -> dict[str, float]:
@@ -45,7 +29,8 @@ def run_registermodel(node: StepNode, context: StepContext) -> StepOutcome:
 
     args = context.resolve(node.arguments)
     model_uri = str(args["ModelData"])
-    manifest = read_manifest(model_uri)
+    files = read_model_files(model_uri)  # checks the archive holds a model, as scoring will
+    manifest = files.manifest.to_dict() if files.manifest else {}
     statistics_source = (args.get("ModelMetrics") or {}).get("ModelStatistics") or {}
     metrics_uri = statistics_source.get("S3Uri")
     metrics = flat_metrics(json.loads(artifacts.read_text(metrics_uri))) if metrics_uri else {}
