@@ -14,6 +14,7 @@ from typing import Any
 
 from batchops.errors import InvalidInput, NotFound
 from batchops.models.manifest import MANIFEST_FILE, MODEL_FILE, ModelManifest
+from batchops.store.artifacts import filesystem
 
 ARCHIVE_NAME = "model.tar.gz"
 _MAX_MEMBER_BYTES = 2 << 30
@@ -29,7 +30,7 @@ class ModelFiles:
 
 
 def read_model_files(uri: str | Path) -> ModelFiles:
-    fs, path = _filesystem(str(uri))
+    fs, path = filesystem(str(uri))
     if not fs.exists(path):
         raise NotFound(f"model not found: {uri}")
     if fs.isdir(path):
@@ -38,12 +39,6 @@ def read_model_files(uri: str | Path) -> ModelFiles:
             return _read_archive(fs, archive, f"{uri}/{ARCHIVE_NAME}")
         return _read_folder(fs, path, str(uri))
     return _read_archive(fs, path, str(uri))
-
-
-def _filesystem(uri: str) -> tuple[Any, str]:
-    from fsspec.core import url_to_fs
-
-    return url_to_fs(uri)
 
 
 def _read_folder(fs: Any, path: str, source: str) -> ModelFiles:

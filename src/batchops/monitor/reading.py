@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from batchops.errors import InvalidInput, NotFound, at_line
 from batchops.monitor.types import looks_like_number
+from batchops.store.artifacts import filesystem
 
 CSV = "csv"
 PARQUET = "parquet"
@@ -113,7 +114,7 @@ def list_data_files(data: str | Path, data_format: str | None = None) -> list[Da
                 if _is_data_name(name) and not os.path.isdir(os.path.join(uri, name))
             ]
     else:
-        fs, path = _filesystem(uri)
+        fs, path = filesystem(uri)
         if not fs.exists(path):
             raise NotFound(f"{uri}: no such file or directory")
         uris = [uri]
@@ -127,13 +128,6 @@ def list_data_files(data: str | Path, data_format: str | None = None) -> list[Da
     if not uris:
         raise InvalidInput(f"{uri}: the directory holds no data files")
     return [DataFile(item, data_format or _format_from_name(item)) for item in uris]
-
-
-def _filesystem(uri: str) -> tuple[Any, str]:
-    from fsspec.core import url_to_fs
-
-    found: tuple[Any, str] = url_to_fs(uri)
-    return found
 
 
 def _as_uri(original: str, path: str) -> str:

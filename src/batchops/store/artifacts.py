@@ -45,10 +45,12 @@ def join(root: str, *parts: str) -> str:
     return "/".join([root.rstrip("/"), *clean])
 
 
-def _filesystem(uri: str) -> tuple[Any, str]:
+def filesystem(uri: str) -> tuple[Any, str]:
+    """The fsspec filesystem of `uri` and the path within it (local paths too)."""
     from fsspec.core import url_to_fs
 
-    return url_to_fs(uri)
+    found: tuple[Any, str] = url_to_fs(uri)
+    return found
 
 
 def _temp_sibling(path: str) -> str:
@@ -76,7 +78,7 @@ def atomic_open(uri: str | Path, mode: str = "wb") -> Iterator[IO[Any]]:
             Path(temp).unlink(missing_ok=True)
             raise
         return
-    fs, path = _filesystem(str(uri))
+    fs, path = filesystem(str(uri))
     temp = _temp_sibling(path)
     try:
         with fs.open(temp, mode) as handle:
@@ -101,7 +103,7 @@ def write_text(uri: str | Path, text: str) -> str:
 def read_bytes(uri: str | Path) -> bytes:
     if is_local(uri):
         return local_path(uri).read_bytes()
-    fs, path = _filesystem(str(uri))
+    fs, path = filesystem(str(uri))
     return bytes(fs.cat_file(path))
 
 
@@ -112,7 +114,7 @@ def read_text(uri: str | Path) -> str:
 def exists(uri: str | Path) -> bool:
     if is_local(uri):
         return local_path(uri).exists()
-    fs, path = _filesystem(str(uri))
+    fs, path = filesystem(str(uri))
     return bool(fs.exists(path))
 
 
@@ -131,7 +133,7 @@ def publish_directory(local_dir: Path, uri: str) -> str:
         else:
             os.replace(staging, target)
         return str(target)
-    fs, path = _filesystem(uri)
+    fs, path = filesystem(uri)
     remote_staging = _temp_sibling(path)
     fs.put(str(local_dir).rstrip("/") + "/", remote_staging, recursive=True)
     if fs.exists(path):
@@ -151,7 +153,7 @@ def fetch(uri: str, local_dir: Path) -> Path:
         else:
             shutil.copy2(source, target)
         return target
-    fs, path = _filesystem(uri)
+    fs, path = filesystem(uri)
     target = local_dir / path.rstrip("/").rpartition("/")[2]
     fs.get(path, str(target), recursive=fs.isdir(path))
     return target

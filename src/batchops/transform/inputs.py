@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from batchops.errors import InvalidInput, NotFound
-from batchops.store.artifacts import is_local, local_path
+from batchops.store.artifacts import filesystem, is_local, local_path
 
 OUTPUT_SUFFIX = ".out"
 
@@ -28,12 +28,6 @@ class InputFile:
     def output_name(self) -> str:
         """SageMaker's naming: the input's path under the input root, plus `.out`."""
         return self.relative + OUTPUT_SUFFIX
-
-
-def filesystem(uri: str) -> tuple[Any, str]:
-    from fsspec.core import url_to_fs
-
-    return url_to_fs(uri)
 
 
 def list_inputs(uri: str | Path, exclude: str | Path | None = None) -> list[InputFile]:

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from batchops.errors import InvalidInput
-from batchops.store.artifacts import is_local, join, local_path
-from batchops.transform.inputs import filesystem
+from batchops.store.artifacts import filesystem, is_local, join, local_path
 
 _TEMP_MARK = ".tmp-"
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from batchops.errors import InvalidInput, at_line
 from batchops.models.manifest import ModelManifest
+from batchops.store.artifacts import filesystem
 from batchops.transform import formats
-from batchops.transform.inputs import InputFile, filesystem, read_range
+from batchops.transform.inputs import InputFile, read_range
 from batchops.transform.jsonpath import JsonPath, Names, Positions
 
 _PROBE = 1 << 16

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 from batchops.errors import InvalidInput
 from batchops.models.csvtable import CsvRowError, line_of_row, read_numeric_block
 from batchops.models.loaded import LoadedModel
+from batchops.store.artifacts import filesystem
 from batchops.transform import formats
-from batchops.transform.inputs import filesystem, read_range
+from batchops.transform.inputs import read_range
 from batchops.transform.jsonpath import JsonPath, parse
 from batchops.transform.plan import FileSpec, Task, csv_positions
 from batchops.transform.records import (
