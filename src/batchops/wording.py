@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
-def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """`count` with thousands separators and the noun in the number it takes."""
-    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+def counted(count: int, noun: str) -> str:
+    """`count` with thousands separators and the noun in the number it takes (regular plurals;
+    no caller needs another yet)."""
+    return f"{count:,} {noun if count == 1 else noun + 's'}"

@@ -202,6 +202,8 @@ def _detached(session: Session, row: ModelVersionRow) -> ModelVersion:
 
 def _detached_all(session: Session, rows: Sequence[ModelVersionRow]) -> list[ModelVersion]:
     """The rows as values, with every approval history read in one query, not one per row."""
+    if not rows:
+        return []
     histories: dict[int, list[ApprovalChangeRow]] = {row.id: [] for row in rows}
     changes = session.scalars(
         select(ApprovalChangeRow)
