@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from batchops.errors import NotFound
 
 Progress = Callable[[int], None] | None
 
@@ -87,9 +84,10 @@ def transform_command(
 ) -> None:
     """Score every record of the input with a model: one output line per record, in order."""
     from batchops.cli.output import print_json, stderr, stdout
+    from batchops.registry.lookup import model_data_uri
     from batchops.transform import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, transform
 
-    model_uri = resolve_model(model)
+    model_uri = model_data_uri(model)
     with _progress_bar(input, content_type, enabled=not quiet and stderr.is_terminal) as advance:
         result = transform(
             model_uri,
@@ -126,17 +124,6 @@ def transform_command(
     )
     for path in result.output_files:
         stdout.print(f"  {path}")
-
-
-def resolve_model(spec: str) -> str:
-    """A model path or URL as given; otherwise GROUP[/VERSION] looked up in the registry."""
-    if "://" in spec or Path(spec).exists():
-        return spec
-    if spec.endswith((".tar.gz", ".tgz")) or spec.startswith((".", "/", "~")):
-        raise NotFound(f"model file not found: {spec}")
-    from batchops.registry.lookup import model_data_uri
-
-    return model_data_uri(spec)
 
 
 @contextmanager

@@ -26,10 +26,10 @@ def approved_version(spec: str) -> ModelVersion:
 
 def model_data_uri(spec: str) -> str:
     """The model.tar.gz to load for `spec`: an existing path or URI, else a registry reference."""
-    if "://" in spec or artifacts.exists(spec):
-        if not artifacts.exists(spec):
-            raise NotFound(f"model {spec} does not exist")
+    if artifacts.exists(spec):
         return spec
+    if "://" in spec or spec.endswith((".tar.gz", ".tgz")) or spec.startswith((".", "/", "~")):
+        raise NotFound(f"model file not found: {spec}")
     if is_registry_ref(spec):
         return approved_version(spec).model_data_uri
     raise NotFound(f"model {spec!r} is neither an existing file nor a GROUP[/VERSION] reference")
