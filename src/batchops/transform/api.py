@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from batchops.errors import InvalidInput, JobFailed, at_line
+from batchops.errors import BatchopsError, InvalidInput, JobFailed, at_line
 from batchops.models.loaded import LoadedModel
 from batchops.models.manifest import ModelManifest
 from batchops.transform import formats
@@ -263,7 +263,7 @@ def _score_here(job: JobSpec, model: LoadedModel, tasks: Iterator[Task], out: _A
             scored = scorer.run(task)
         except RecordError as exc:
             raise out.record_error(task, exc.line, exc.detail) from None
-        except InvalidInput as exc:
+        except BatchopsError as exc:  # as a worker reports it: named by its file
             raise at_line(task.file.uri, None, str(exc)) from None
         out.add(task, scored.rows, scored.lines, scored.payload)
         count += 1

@@ -5,7 +5,8 @@ and results on stdout (see `wire`). Messages back, one per task, in task order:
   ("ok", seq, rows, lines) followed by the payload bytes,
   ("record", seq, line_offset, detail)   bad input at a record of the batch,
   ("input", seq, message)                bad input found by this batch,
-  ("failed", seq, traceback)             anything else (seq is -1 when loading failed).
+  ("failed", seq, traceback)             anything else;
+seq is -1 when loading the model failed ("input": a bad model file, "failed": anything else).
 The end of stdin means there is no more work.
 """
 
