@@ -76,6 +76,7 @@ class ColumnProfile:
             watch=self.watch,
             counting_categories=self.categories_complete,
             distinct_threshold=self.distinct.threshold,
+            distinct_kept=self.distinct.kept,
             sketch_room=self.sketch.room,
             random=self.sketch.random,
         )

@@ -37,8 +37,10 @@ class Hint:
     counting_categories: bool = True
     """The column still lists all its categories: count this batch's values."""
     distinct_threshold: np.uint64 | None = None
-    """Hashes from this one up are not kept by the distinct counter; None while all are (then
-    repeats are dropped before hashing, which only pays while every hash is kept)."""
+    """Hashes from this one up are not kept by the distinct counter; None while all are."""
+    distinct_kept: int = 0
+    """Hashes the distinct counter holds. While it holds some and keeps them all, the column
+    has repeated its values so far, and repeats are dropped before hashing."""
     sketch_room: int = 0
     """Values the column's quantile sketch still takes at weight 1 (see `split_for_sketch`)."""
     random: np.random.Generator = field(default_factory=np.random.default_rng)
@@ -90,8 +92,10 @@ def _numbers(
 ) -> NumberSummary:
     """`distinct` may hold just the distinct values of `values`, cheaper to hash."""
     values = np.ascontiguousarray(values, dtype=np.float64)
-    if distinct is None and hint.distinct_threshold is None and len(values):
-        distinct = distinct_values(values)  # every hash would be kept: drop repeats first
+    if distinct is None and hint.distinct_threshold is None and hint.distinct_kept:
+        # A first batch is hashed whole: when its values are mostly distinct, as measures
+        # are, dropping repeats first cost five times more than hashing them all.
+        distinct = distinct_values(values)
     hashes = hash_numbers(values if distinct is None else distinct)
     return NumberSummary(
         counts,
