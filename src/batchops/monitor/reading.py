@@ -417,20 +417,27 @@ def _csv_blocks(part: Part, block_size: int) -> Iterator[_Block]:
 
 def _file_blocks(path: str, start: int, end: int | None, block_size: int) -> Iterator[_Block]:
     """Blocks of a local file, read in place: each read starts where the last block's final
-    line break left off, so nothing is copied to carry a cut line over."""
+    line break left off, so nothing is copied to carry a cut line over.
+
+    Every block is read into the same buffer, overwritten once the block is parsed (Arrow
+    copies what it parses): a fresh 8 MiB per block cost a third more time in page faults.
+    """
     end = os.path.getsize(path) if end is None else end
+    buffer = bytearray()
     with open(path, "rb", buffering=0) as handle:
         position, size = start, block_size
         while position < end:
+            if len(buffer) < size:
+                buffer = bytearray(size)
             handle.seek(position)
-            data = handle.read(min(size, end - position))
-            if not data:
+            length = handle.readinto(memoryview(buffer)[: min(size, end - position)])
+            if not length:
                 return  # the file shrank while being read
-            cut = len(data) if position + len(data) >= end else data.rfind(b"\n") + 1
+            cut = length if position + length >= end else buffer.rfind(b"\n", 0, length) + 1
             if not cut:
                 size *= 2  # a line longer than a block: read more of it at once
                 continue
-            yield _Block(pa.py_buffer(data)[:cut], position)  # a view, no copy
+            yield _Block(pa.py_buffer(buffer)[:cut], position)  # a view, no copy
             position, size = position + cut, block_size
 
 
