@@ -25,11 +25,12 @@ class Moments:
         """The moments of one batch of float64 values."""
         if not len(values):
             return cls()
-        mean = float(values.mean())
+        total = float(values.sum())
+        mean = total / len(values)  # what values.mean() gives, without a second pass
         deviations = values - mean
         return cls(
             count=len(values),
-            total=float(values.sum()),
+            total=total,
             mean=mean,
             m2=float(np.einsum("i,i->", deviations, deviations)),  # BLAS dot spawns threads
             minimum=float(values.min()),
