@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyarrow as pa
 
 from batchops.monitor.profiling import CATEGORY_LIMIT, ColumnProfile
 from batchops.monitor.sketches import EXACT_VALUES
+from batchops.monitor.summaries import summarize_text
 
 
 def _batches(rng: np.random.Generator) -> list[tuple[pa.Array, pa.Array]]:
@@ -73,3 +76,19 @@ def test_parts_share_out_the_values_sketched_at_full_weight() -> None:
     assert sketch.count == len(values)
     # About EXACT_VALUES at weight 1 in all (plus the few left at the end of each batch).
     assert EXACT_VALUES <= sketch.whole.n < EXACT_VALUES + 20 * 16
+
+
+def test_a_few_known_categories_are_counted_by_comparing_and_a_new_one_still_counts() -> None:
+    rng = np.random.default_rng(6)
+    flags = [rng.choice(["yes", "no", "1"], 10_000) for _ in range(3)]
+    flags.append(np.concatenate([flags[0][:-1], ["maybe"]]))  # unknown to the hint
+    compared, hashed = ColumnProfile(), ColumnProfile()
+    for batch in flags:
+        array = pa.array(batch)
+        compared.add(array)  # after the first batch, the hint lists yes, no and 1
+        hashed.fold(summarize_text(array, replace(hashed.hint, categories=())))
+    assert compared.categories == hashed.categories
+    assert compared.categories["maybe"] == 1
+    assert sum(compared.categories.values()) == 40_000
+    assert compared.types == hashed.types
+    assert compared.types.integral == sum(int((batch == "1").sum()) for batch in flags)

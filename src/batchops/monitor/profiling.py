@@ -36,6 +36,7 @@ from batchops.monitor.statistics import (
 )
 from batchops.monitor.summaries import (
     CATEGORY_LIMIT,
+    COMPARED_CATEGORIES,
     Hint,
     NumberSummary,
     TextSummary,
@@ -75,11 +76,18 @@ class ColumnProfile:
             distinguish_whole=self.distinguish_whole,
             watch=self.watch,
             counting_categories=self.categories_complete,
+            categories=self._few_categories(),
             distinct_threshold=self.distinct.threshold,
             distinct_kept=self.distinct.kept,
             sketch_room=self.sketch.room,
             random=self.sketch.random,
         )
+
+    def _few_categories(self) -> tuple[str, ...]:
+        categories = self.categories  # replaced, never emptied, when listing stops
+        listed = self.categories_complete and len(categories) <= COMPARED_CATEGORIES
+        # tuple() copies a dict of strings without releasing the GIL: no torn read.
+        return tuple(categories) if listed else ()
 
     def summarize(self, array: pa.Array) -> NumberSummary | TextSummary:
         """What `array` adds to this column, without adding it (safe from any thread)."""

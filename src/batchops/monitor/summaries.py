@@ -26,6 +26,10 @@ CATEGORY_LIMIT = 1000
 it the column is high-cardinality: no `distribution`, no domain, distinct count estimated."""
 
 
+COMPARED_CATEGORIES = 3
+"""Up to this many known categories, a batch is counted by comparing with each of them."""
+
+
 @dataclass(frozen=True)
 class Hint:
     """What the column's profile holds so far, as far as a summary cares."""
@@ -36,6 +40,8 @@ class Hint:
     """Values always counted exactly, even past the category limit (a baseline's domain)."""
     counting_categories: bool = True
     """The column still lists all its categories: count this batch's values."""
+    categories: tuple[str, ...] = ()
+    """The column's categories so far, when at most `COMPARED_CATEGORIES` of them."""
     distinct_threshold: np.uint64 | None = None
     """Hashes from this one up are not kept by the distinct counter; None while all are."""
     distinct_kept: int = 0
@@ -113,9 +119,7 @@ def summarize_text(array: pa.Array, hint: Hint) -> TextSummary:
     if not len(array):
         return TextSummary(TypeCounts(missing=missing), None, None, True, {}, array=batch)
     if hint.counting_categories:
-        counted = pc.value_counts(array)
-        values = counted.field("values")
-        weights = np.asarray(counted.field("counts").to_numpy())
+        values, weights = _counted_among(array, hint.categories) or _counted(array)
         summary = _typed(values, weights, hint, counted=True)
         if len(values) <= CATEGORY_LIMIT:
             summary.categories = dict(zip(values.to_pylist(), weights.tolist(), strict=True))
@@ -127,6 +131,25 @@ def summarize_text(array: pa.Array, hint: Hint) -> TextSummary:
     summary.counts.missing = missing
     summary.array = batch
     return summary
+
+
+def _counted(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct values of `array` and how often each occurs."""
+    counted = pc.value_counts(array)
+    return counted.field("values"), np.asarray(counted.field("counts").to_numpy())
+
+
+def _counted_among(array: pa.Array, known: tuple[str, ...]) -> tuple[pa.Array, np.ndarray] | None:
+    """`_counted`, by comparing every value with each of a few `known` ones, when they are
+    all `array` holds (None otherwise). For up to `COMPARED_CATEGORIES`, as in yes/no columns,
+    that is faster than Arrow's hash table (two: 0.43 ms against 0.76 for 45,000 values)."""
+    if not known:
+        return None
+    counts = np.array([pc.equal(array, pa.scalar(v, array.type)).true_count for v in known])
+    if int(counts.sum()) != len(array):
+        return None
+    present = counts > 0
+    return pa.array(known, array.type).filter(pa.array(present)), counts[present]
 
 
 def _typed(values: pa.Array, weights: np.ndarray | None, hint: Hint, counted: bool) -> TextSummary:
