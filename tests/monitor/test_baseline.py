@@ -6,6 +6,7 @@ import json
 import pickle
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +47,7 @@ def test_types_are_inferred_as_deequ_does(tmp_path: Path) -> None:
 
 
 def test_text_after_the_first_block_turns_a_column_to_string(tmp_path: Path) -> None:
-    rows = 20_000
+    rows = 200_000  # beyond what the probe reads
     values = [str(i) for i in range(rows)]
     values[-3] = "n/a"
     path = write_csv(tmp_path / "late.csv", {"id": values, "x": np.arange(rows) * 0.5})
@@ -58,6 +59,61 @@ def test_text_after_the_first_block_turns_a_column_to_string(tmp_path: Path) -> 
     assert result.statistics.feature("x").numerical.sum == pytest.approx(
         0.5 * rows * (rows - 1) / 2
     )
+
+
+def _late_text_rows(rows: int) -> dict[str, list[str]]:
+    """A code column of small numbers that holds text only in its last rows."""
+    codes = [str(i % 4) for i in range(rows)]
+    codes[-5:] = ["none"] * 5
+    return {"code": codes, "x": [f"{i}.5" for i in range(rows)]}
+
+
+def _counted(result) -> dict[str, float]:
+    feature = result.statistics.feature("code")
+    assert feature.inferred_type == "String"
+    assert feature.string.num_present == sum(c.count for c in feature.string.categories)
+    return {c.value: c.count for c in feature.string.categories}
+
+
+def test_text_in_a_later_part_counts_the_categories_of_every_part(tmp_path: Path) -> None:
+    rows = 200_000  # 2.4 MB: the text lies beyond what the probe reads
+    path = write_csv(tmp_path / "late.csv", _late_text_rows(rows))
+    source = _resolve_input(path, True, (), None, None)
+    kinds, integers = _probe(source)
+    assert kinds["code"] == reading.NUMBER  # the probe sees numbers only
+    plan = ReadPlan(source.layout, kinds, include=source.included, block_size=1 << 14)
+    options = {name: ColumnOptions(name in integers) for name in source.included}
+    parts = reading.split_parts(source.files, 4, min_part_bytes=1)
+    assert len(parts) == 4
+    expected = Counter(_late_text_rows(rows)["code"])
+    for workers in (1, 2):
+        code = profile_dataset(parts, plan, options, workers).statistics().feature("code")
+        assert code.inferred_type == "String"
+        assert {c.value: c.count for c in code.string.categories} == expected
+
+
+def test_text_in_a_later_file_counts_the_categories_of_every_file(tmp_path: Path) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    first, second = [str(i % 4) for i in range(20_000)], _late_text_rows(20_000)["code"]
+    write_csv(folder / "part-0.csv", {"code": first})
+    write_csv(folder / "part-1.csv", {"code": second})
+    result = baseline(folder, tmp_path / "out", workers=2)
+    assert result.row_count == 40_000
+    assert _counted(result) == Counter(first + second)
+
+
+def test_parquet_files_that_disagree_on_a_type_are_read_alike(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    numbers, words = [1, 2, 3, 1] * 1_000, ["1", "2", "none", None] * 1_000
+    pq.write_table(pa.table({"code": numbers}), folder / "a.parquet")
+    pq.write_table(pa.table({"code": words}), folder / "b.parquet")
+    result = baseline(folder, tmp_path / "out")
+    assert _counted(result) == Counter(str(n) for n in numbers + words if n is not None)
 
 
 def test_numbers_match_numpy(tmp_path: Path) -> None:

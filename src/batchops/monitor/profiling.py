@@ -262,22 +262,6 @@ class DatasetProfile:
         )
 
 
-_RESTART = object()
-"""Yielded by `_part_batches` when the part starts again from its top."""
-
-
-def _part_batches(part: Part, plan: ReadPlan) -> Iterator[pa.RecordBatch | object]:
-    """Batches of one part; it starts again when a number column turns out to hold text."""
-    kinds = dict(plan.kinds)
-    while True:
-        try:
-            yield from read_batches(part, replace(plan, kinds=kinds))
-            return
-        except ColumnTurnedText as turned:
-            kinds[turned.column] = TEXT
-            yield _RESTART
-
-
 def profile_part(
     part: Part,
     plan: ReadPlan,
@@ -291,11 +275,8 @@ def profile_part(
     """
     columns = plan.include or list(plan.layout.physical_names)
     profile = DatasetProfile(columns, options, exact_values)
-    for batch in _part_batches(part, plan):
-        if batch is _RESTART:
-            profile = DatasetProfile(columns, options, exact_values)
-        else:
-            profile.add(batch)
+    for batch in read_batches(part, plan):
+        profile.add(batch)
     return profile
 
 
@@ -312,9 +293,26 @@ def profile_dataset(
     """Profile all parts. With several workers, that many threads read parts and summarize
     their batches while the caller's thread folds the summaries in (`readahead` says why).
 
-    Each part keeps its own profile, so a part that starts again drops only its own; they
-    merge at the end, as profiles coming back from Dask workers would.
+    When a column read as numbers turns out to hold text, in any part, every part is read
+    again with that column as text: a String column's categories must count the values of
+    all parts, and a part that had read them as numbers has not counted them.
     """
+    kinds = dict(plan.kinds)
+    while True:
+        try:
+            return _profile_parts(parts, replace(plan, kinds=kinds), options, workers)
+        except ColumnTurnedText as turned:
+            kinds[turned.column] = TEXT
+
+
+def _profile_parts(
+    parts: Sequence[Part],
+    plan: ReadPlan,
+    options: Mapping[str, ColumnOptions],
+    workers: int | None,
+) -> DatasetProfile:
+    """Each part has its own profile; they merge at the end, as profiles coming back from
+    Dask workers would."""
     workers = default_workers() if workers is None else max(1, workers)
     share = EXACT_VALUES // max(1, len(parts))
     if workers == 1:
@@ -323,17 +321,14 @@ def profile_dataset(
         columns = plan.include or list(plan.layout.physical_names)
         profiles = [DatasetProfile(columns, options, share) for _ in parts]
 
-        def summaries(index: int) -> Iterator[BatchSummary | object]:
-            for batch in _part_batches(parts[index], plan):
-                # The profile may be replaced meanwhile; its hints may be stale, never wrong.
-                yield batch if batch is _RESTART else profiles[index].summarize(batch)
+        def summaries(index: int) -> Iterator[BatchSummary]:
+            for batch in read_batches(parts[index], plan):
+                # Hints read while the caller folds may be stale, never wrong.
+                yield profiles[index].summarize(batch)
 
         sources = [partial(summaries, index) for index in range(len(parts))]
         for index, summary in read_ahead(sources, threads=workers):
-            if summary is _RESTART:
-                profiles[index] = DatasetProfile(columns, options, share)
-            else:
-                profiles[index].fold(summary)  # type: ignore[arg-type]
+            profiles[index].fold(summary)
     combined = profiles[0]
     for profile in profiles[1:]:
         combined.merge(profile)

@@ -7,8 +7,8 @@ each, Parquet by row batches, JSON Lines through `pyarrow.json.open_json`.
 
 Every column is handed out either as float64 (numbers) or as strings (text). The CSV reader
 parses a column as numbers while its text allows it; when a later block holds text in such a
-column, Arrow stops, and the reader raises `ColumnTurnedText` so the consumer can start the part
-again with that column read as text.
+column, Arrow stops, and the reader raises `ColumnTurnedText` so the consumer can read the whole
+dataset again with that column as text (every part must agree on a column's type).
 
 Headerless files get Model Monitor's column names `_c0`, `_c1`, ... Large local CSV files are
 cut at line boundaries into parts that can be profiled in parallel (as Spark, which Model
@@ -318,7 +318,8 @@ def _csv_read_options(layout: Layout, skip_rows: int, block_size: int = BLOCK_SI
 
 
 class ColumnTurnedText(Exception):
-    """A column read as numbers holds text past the rows already handed out."""
+    """A column read as numbers holds text: the dataset is to be read again, the column as
+    text (`profiling.profile_dataset`)."""
 
     def __init__(self, column: str) -> None:
         super().__init__(f"column '{column}' holds text")
@@ -462,44 +463,36 @@ def _csv_batches(part: Part, plan: ReadPlan) -> Iterator[pa.RecordBatch]:
     from pyarrow import csv
 
     file = part.file
-    kinds = dict(plan.kinds)
     include = plan.include or list(plan.layout.physical_names)
-    handed_out = 0
+    types = {n: pa.float64() if plan.kinds[n] == NUMBER else pa.string() for n in include}
     for block in _csv_blocks(part, plan.block_size):
         header_rows = 1 if plan.layout.header and part.is_first and block.start == 0 else 0
-        while True:
-            invalid: list[Any] = []
+        invalid: list[Any] = []
 
-            def refuse(row: Any, invalid: list[Any] = invalid) -> str:
-                invalid.append(row)
-                return "error"
+        def refuse(row: Any, invalid: list[Any] = invalid) -> str:
+            invalid.append(row)
+            return "error"
 
-            types = {n: pa.float64() if kinds[n] == NUMBER else pa.string() for n in include}
-            try:
-                table = csv.read_csv(
-                    block.data,
-                    read_options=_csv_read_options(plan.layout, header_rows, _PARSE_CHUNK),
-                    parse_options=csv.ParseOptions(invalid_row_handler=refuse),
-                    convert_options=csv.ConvertOptions(
-                        column_types=types,
-                        include_columns=include,
-                        null_values=[""],
-                        strings_can_be_null=True,
-                        quoted_strings_can_be_null=True,
-                    ),
-                )
-                break
-            except pa.ArrowInvalid as error:
-                match = _CONVERSION_ERROR.search(str(error))
-                column = None if match is None else plan.layout.physical_names[int(match.group(1))]
-                if column is None or kinds.get(column) != NUMBER:
-                    raise _csv_error(file, error, block, invalid) from None
-                if handed_out:
-                    raise ColumnTurnedText(column) from None
-                kinds[column] = TEXT  # nothing handed out yet: just read it again as text
-        for batch in table.combine_chunks().to_batches():
-            handed_out += batch.num_rows
-            yield batch
+        try:
+            table = csv.read_csv(
+                block.data,
+                read_options=_csv_read_options(plan.layout, header_rows, _PARSE_CHUNK),
+                parse_options=csv.ParseOptions(invalid_row_handler=refuse),
+                convert_options=csv.ConvertOptions(
+                    column_types=types,
+                    include_columns=include,
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                ),
+            )
+        except pa.ArrowInvalid as error:
+            match = _CONVERSION_ERROR.search(str(error))
+            column = None if match is None else plan.layout.physical_names[int(match.group(1))]
+            if column is None or plan.kinds.get(column) != NUMBER:
+                raise _csv_error(file, error, block, invalid) from None
+            raise ColumnTurnedText(column) from None
+        yield from table.combine_chunks().to_batches()
 
 
 def _csv_error(
@@ -549,24 +542,30 @@ def _shorten(text: str, limit: int = 80) -> str:
 
 
 def _normalise_batch(batch: pa.RecordBatch, plan: ReadPlan, file: DataFile) -> pa.RecordBatch:
-    """Parquet and JSON columns as float64 (numbers) or string (everything else)."""
+    """Parquet and JSON columns as float64 (numbers) or string (everything else), as the plan
+    says: files of one dataset may disagree on a column's type, its parts must not."""
     include = plan.include or list(plan.layout.physical_names)
-    arrays, names = [], []
+    arrays = []
     for name in include:
+        wanted = pa.float64() if plan.kinds.get(name, TEXT) == NUMBER else pa.string()
         index = batch.schema.get_field_index(name)
-        if index < 0:
-            arrays.append(pa.nulls(batch.num_rows, pa.string()))
-        else:
-            arrays.append(_as_number_or_text(batch.column(index), file, name))
-        names.append(name)
-    return pa.RecordBatch.from_arrays(arrays, names=names)
+        array = pa.nulls(batch.num_rows) if index < 0 else batch.column(index)
+        if pa.types.is_null(array.type) or (wanted == pa.string() and _is_number(array.type)):
+            array = array.cast(wanted)  # a number in a text column reads as its text, as in CSV
+        array = _as_number_or_text(array, file, name)
+        if array.type != wanted:
+            raise ColumnTurnedText(name)
+        arrays.append(array)
+    return pa.RecordBatch.from_arrays(arrays, names=include)
+
+
+def _is_number(kind: pa.DataType) -> bool:
+    return pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_decimal(kind)
 
 
 def _as_number_or_text(array: pa.Array, file: DataFile, name: str) -> pa.Array:
     kind = array.type
-    if pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_decimal(kind):
-        return array.cast(pa.float64())
-    if pa.types.is_null(kind):
+    if _is_number(kind):
         return array.cast(pa.float64())
     if pa.types.is_string(kind):
         return array
