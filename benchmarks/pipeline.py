@@ -30,7 +30,6 @@ def main() -> None:
     os.environ["BATCHOPS_HOME"] = tempfile.mkdtemp(prefix="batchops-bench-")
 
     from batchops.examples.churn.data import write_churn_csv
-
     from batchops.examples.churn.pipelines import train_and_baseline_pipeline
     from batchops.pipeline import FunctionStep, Pipeline, ProcessingOutput, ProcessingStep
 
