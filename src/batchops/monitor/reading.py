@@ -259,8 +259,7 @@ def probe_types(file: DataFile, layout: Layout) -> tuple[dict[str, str], set[str
     integers: set[str] = set()
     for name, arrow_type in _first_block_schema(file, layout).items():
         integral = pa.types.is_integer(arrow_type) or pa.types.is_null(arrow_type)
-        numeric = integral or pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type)
-        kinds[name] = NUMBER if numeric else TEXT
+        kinds[name] = NUMBER if integral or _is_number(arrow_type) else TEXT
         if integral:
             integers.add(name)
     return kinds, integers
@@ -547,7 +546,7 @@ def _normalise_batch(batch: pa.RecordBatch, plan: ReadPlan, file: DataFile) -> p
     include = plan.include or list(plan.layout.physical_names)
     arrays = []
     for name in include:
-        wanted = pa.float64() if plan.kinds.get(name, TEXT) == NUMBER else pa.string()
+        wanted = pa.float64() if plan.kinds[name] == NUMBER else pa.string()
         index = batch.schema.get_field_index(name)
         array = pa.nulls(batch.num_rows) if index < 0 else batch.column(index)
         if pa.types.is_null(array.type) or (wanted == pa.string() and _is_number(array.type)):
