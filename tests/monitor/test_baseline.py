@@ -273,6 +273,19 @@ def test_category_limit_is_what_makes_a_column_high_cardinality(tmp_path: Path) 
     assert result.statistics.feature("above").string.categories is None
 
 
+def test_a_string_column_counts_distinct_spellings_of_one_number(tmp_path: Path) -> None:
+    # Airport codes "0E0" and "0E8" both read as the number 0; Deequ counts the raw text.
+    codes = ["0E0", "0E8", "01", "1", "1.0", "ABQ", "ABQ", None]
+    spellings = len({c for c in codes if c is not None})
+    for rows in (len(codes), 3 * CATEGORY_LIMIT):  # listed, then high-cardinality
+        filler = [f"X{i}" for i in range(rows - len(codes))]
+        path = write_csv(tmp_path / f"codes-{rows}.csv", {"iata": codes + filler})
+        result = baseline(path, tmp_path / f"out-{rows}")
+        iata = result.statistics.feature("iata")
+        assert iata.inferred_type == "String"
+        assert iata.string.distinct_count == spellings + len(filler)
+
+
 def test_headerless_data_gets_model_monitor_names(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "h.csv", {"a": [1, 2, 3], "b": ["x", "y", "x"]}, header=False)
     result = baseline(path, tmp_path / "out")

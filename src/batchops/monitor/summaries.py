@@ -60,7 +60,8 @@ class NumberSummary:
     sketch: SketchInput
     """The finite numbers, repeats included, as the quantile sketch takes them."""
     hashes: np.ndarray
-    """The distinct counter's candidates among the numbers' hashes."""
+    """The distinct counter's candidates among the numbers' hashes; none for numbers read
+    from text, whose text is hashed instead (`TextSummary.text_hashes`)."""
 
 
 @dataclass
@@ -70,7 +71,9 @@ class TextSummary:
     """Values that read as numbers, summarized as numbers (with empty type counts: `counts`
     above types every value)."""
     text_hashes: np.ndarray | None
-    """The distinct counter's candidates among the hashes of the values that are text."""
+    """The distinct counter's candidates among the hashes of the values' text, numbers
+    included: Deequ counts the distinct values of the raw text column, so "0E0" and "0E8", or
+    "01" and "1", are two values."""
     counted: bool
     """The batch's values were counted (they were, unless the hint said the column gave up)."""
     categories: dict[str, int] | None
@@ -90,24 +93,32 @@ def summarize_numbers(array: pa.Array, hint: Hint) -> NumberSummary:
         array = array.drop_null()
     split = split_numbers(np.asarray(array.to_numpy(zero_copy_only=False)), hint.distinguish_whole)
     split.counts.missing = missing
-    return _numbers(split.counts, split.values, None, hint)
+    values = np.ascontiguousarray(split.values, dtype=np.float64)
+    return _numbers(split.counts, values, _number_hashes(values, hint), hint)
+
+
+def _number_hashes(values: np.ndarray, hint: Hint) -> np.ndarray:
+    """The distinct counter's candidates among the hashes of `values`."""
+    if hint.distinct_threshold is None and hint.distinct_kept:
+        # Repeats are dropped first only in a column that repeated its values so far. A
+        # first batch is hashed whole: when its values are mostly distinct, as measures
+        # are, dropping repeats first cost five times more than hashing them all.
+        values = distinct_values(values)
+    return candidates(hash_numbers(values), hint.distinct_threshold)
+
+
+_NOT_HASHED = np.empty(0, dtype=np.uint64)
 
 
 def _numbers(
-    counts: TypeCounts, values: np.ndarray, distinct: np.ndarray | None, hint: Hint
+    counts: TypeCounts, values: np.ndarray, hashes: np.ndarray, hint: Hint
 ) -> NumberSummary:
-    """`distinct` may hold just the distinct values of `values`, cheaper to hash."""
     values = np.ascontiguousarray(values, dtype=np.float64)
-    if distinct is None and hint.distinct_threshold is None and hint.distinct_kept:
-        # A first batch is hashed whole: when its values are mostly distinct, as measures
-        # are, dropping repeats first cost five times more than hashing them all.
-        distinct = distinct_values(values)
-    hashes = hash_numbers(values if distinct is None else distinct)
     return NumberSummary(
         counts,
         Moments.of(values),
         split_for_sketch(values, hint.sketch_room, hint.random),
-        candidates(hashes, hint.distinct_threshold),
+        hashes,
     )
 
 
@@ -160,18 +171,15 @@ def _typed(values: pa.Array, weights: np.ndarray | None, hint: Hint, counted: bo
         integral = int(np.count_nonzero(split.is_integer))
         numeric = int(np.count_nonzero(split.is_number))
         total = len(values)
-        numbers, distinct = split.numbers, None
+        numbers = split.numbers
     else:
         integral = int(weights[split.is_integer].sum())
         numeric = int(weights[split.is_number].sum())
         total = int(weights.sum())
-        numbers, distinct = np.repeat(split.numbers, weights[split.is_number]), split.numbers
+        numbers = np.repeat(split.numbers, weights[split.is_number])
     counts = TypeCounts(integral=integral, fractional=numeric - integral, text=total - numeric)
-    number_summary = _numbers(TypeCounts(), numbers, distinct, hint) if numeric else None
-    text_hashes = None
-    if numeric < total:
-        text = pc.filter(values, pa.array(~split.is_number)) if numeric else values
-        text_hashes = candidates(hash_strings(text), hint.distinct_threshold)
+    number_summary = _numbers(TypeCounts(), numbers, _NOT_HASHED, hint) if numeric else None
+    text_hashes = candidates(hash_strings(values), hint.distinct_threshold)
     return TextSummary(counts, number_summary, text_hashes, counted, None)
 
 
