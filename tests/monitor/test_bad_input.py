@@ -147,6 +147,19 @@ def test_a_batch_in_another_format_than_declared(base, tmp_path: Path) -> None:
         )
 
 
+def test_a_json_array_is_refused_and_a_json_file_of_lines_is_read(tmp_path: Path) -> None:
+    rows = [{"a": 1.5, "b": "x"}, {"a": 2.5, "b": "y"}]
+    array = tmp_path / "cars.json"
+    array.write_text(json.dumps(rows, indent=2))
+    with pytest.raises(InvalidInput, match=r"cars\.json: the file holds a JSON array"):
+        baseline(array, tmp_path / "out")
+    lines = tmp_path / "part-00000.json"  # as Spark writes JSON
+    lines.write_text("\n".join(json.dumps(row) for row in rows))
+    assert baseline(lines, tmp_path / "out").row_count == 2
+    bracketed = write_csv(tmp_path / "export.csv", {"[a]": [1.5, 2.5]})  # not JSON: read
+    assert baseline(bracketed, tmp_path / "out").row_count == 2
+
+
 def test_a_malformed_row_names_file_and_line(base, tmp_path: Path) -> None:
     lines = ["a,b"] + [f"{i}.5,{i}" for i in range(3000)]
     lines[2001] = "7.5,7,oops"

@@ -59,6 +59,7 @@ _SUFFIX_FORMATS = {
     ".pq": PARQUET,
     ".jsonl": JSON_LINES,
     ".ndjson": JSON_LINES,
+    ".json": JSON_LINES,  # as Spark writes them; skipped in a directory, where they are metadata
 }
 _NOT_DATA_SUFFIXES = (
     ".json", ".crc", ".md", ".html", ".htm", ".yaml", ".yml", ".log", ".tmp", ".pkl",
@@ -160,6 +161,10 @@ def check_format(file: DataFile) -> None:
         return
     if head.startswith(b"\x1f\x8b"):
         return  # compressed: Arrow decompresses it and reports what it finds
+    if file.format == JSON_LINES and head.lstrip(_BLANK).startswith(b"["):
+        raise InvalidInput(
+            f"{file.uri}: the file holds a JSON array; write one JSON object per line (JSON Lines)"
+        )
     looks = _sniff_format(head)
     if looks != file.format:
         names = {CSV: "CSV", PARQUET: "Parquet", JSON_LINES: "JSON Lines"}
@@ -168,10 +173,14 @@ def check_format(file: DataFile) -> None:
         )
 
 
+_BLANK = b"\xef\xbb\xbf \t\r\n"
+"""What may stand before a JSON document: a byte order mark and white space."""
+
+
 def _sniff_format(head: bytes) -> str:
     if head.startswith(b"PAR1"):
         return PARQUET
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+    if head.lstrip(_BLANK).startswith(b"{"):
         return JSON_LINES
     return CSV
 
