@@ -242,7 +242,7 @@ def test_two_executions_at_once_on_one_sqlite_file_both_succeed(
     for (out, err), process in zip(results, processes, strict=True):
         assert process.returncode == 0, err
         assert out.strip() == "Succeeded"
-    from batchops.runtime.records import list_executions
+    from batchops.store.executions import list_executions
 
     executions = list_executions("concurrent")
     assert len(executions) == 2 and {e["status"] for e in executions} == {"Succeeded"}

@@ -38,7 +38,7 @@ def test_migrations_from_empty_create_exactly_the_declared_schema(database: str)
         "model_groups",
         "model_versions",
         "model_approvals",
-        "registry_events",
+        "events",
         "event_consumers",
         "model_usages",
     } <= tables

@@ -22,7 +22,7 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """Recent executions, newest first."""
-    from batchops.runtime.records import list_executions
+    from batchops.store.executions import list_executions
 
     rows = list_executions(pipeline, limit)
     if as_json:
@@ -35,7 +35,7 @@ def list_(
 @app.command()
 def describe(execution_id: str, as_json: JsonFlag = False) -> None:
     """An execution with each step's status, properties and failure."""
-    from batchops.runtime.records import execution_json
+    from batchops.store.executions import execution_json
 
     described = execution_json(execution_id)
     if as_json:
@@ -56,7 +56,7 @@ def logs(execution_id: str, step: Annotated[str | None, typer.Argument()] = None
     """The captured output of each step (or one step)."""
     from batchops.errors import NotFound
     from batchops.runtime.executor import logs_of
-    from batchops.runtime.records import get_execution_row, step_rows
+    from batchops.store.executions import get_execution_row, step_rows
 
     get_execution_row(execution_id)
     names = [r.name for r in step_rows(execution_id)]

@@ -25,7 +25,7 @@ def _builtin() -> None:
 @app.command("list")
 def list_(as_json: JsonFlag = False) -> None:
     """The stored pipelines."""
-    from batchops.pipeline.catalog import list_pipelines
+    from batchops.runtime.catalog import list_pipelines
 
     _builtin()
     pipelines = list_pipelines()
@@ -43,8 +43,8 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """A pipeline's definition: parameters and steps with what each depends on."""
-    from batchops.pipeline.catalog import get_definition
     from batchops.pipeline.graph import PipelineGraph
+    from batchops.runtime.catalog import get_definition
 
     _builtin()
     number, definition = get_definition(name, version)

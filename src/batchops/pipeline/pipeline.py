@@ -77,7 +77,7 @@ class Pipeline:
 
     def upsert(self) -> int:
         """Store the definition; a new version only when it changed. Returns the version."""
-        from batchops.pipeline.catalog import upsert_definition
+        from batchops.runtime.catalog import upsert_definition
 
         return upsert_definition(self.name, self.definition(), self.description)
 

@@ -6,11 +6,10 @@ PendingManualApproval, Approved and Rejected with who, when and why; every chang
 event that schedules and rules read in order. Heavy modules import nothing at start-up.
 """
 
-from batchops.registry.events import commit_position, consume, poll, read_events
 from batchops.registry.groups import create_group, delete_group, get_group, list_groups
 from batchops.registry.lineage import execution_lineage, record_usage, version_lineage
 from batchops.registry.lookup import approved_version, model_data_uri
-from batchops.registry.records import ApprovalChange, ModelGroup, ModelVersion, RegistryEvent
+from batchops.registry.records import ApprovalChange, ModelGroup, ModelVersion
 from batchops.registry.refs import parse_version_ref
 from batchops.registry.status import APPROVED, PENDING, REJECTED, STATUSES
 from batchops.registry.transfer import export_version, import_version
@@ -24,6 +23,10 @@ from batchops.registry.versions import (
     update_description,
     update_status,
 )
+from batchops.store.events import Event, commit_position, consume, poll, read_events
+
+# The log is the store's; registry users met its entries under this name first.
+RegistryEvent = Event
 
 __all__ = [
     "APPROVED",
@@ -31,6 +34,7 @@ __all__ = [
     "REJECTED",
     "STATUSES",
     "ApprovalChange",
+    "Event",
     "ModelGroup",
     "ModelVersion",
     "RegistryEvent",

@@ -7,11 +7,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, NotFound
-from batchops.registry import events
 from batchops.registry.records import ModelGroup
 from batchops.registry.refs import check_group_name
 from batchops.registry.status import status_summary
 from batchops.settings import current_user
+from batchops.store import events
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.registry import ModelGroupRow, ModelVersionRow
@@ -67,7 +67,9 @@ def delete_group(name: str, user: str | None = None) -> None:
             held = status_summary(counts)
             raise Conflict(f"model package group {name!r} is not empty ({held}); not deleted")
         session.delete(row)
-        events.append_event(session, events.GROUP_DELETED, name, user=user or current_user())
+        events.append_event(
+            session, events.EventType.GROUP_DELETED, name, user=user or current_user()
+        )
 
 
 def _insert(session: Session, name: str, description: str, user: str) -> None:
@@ -81,7 +83,7 @@ def _insert(session: Session, name: str, description: str, user: str) -> None:
         )
     )
     session.flush()
-    events.append_event(session, events.GROUP_CREATED, name, user=user)
+    events.append_event(session, events.EventType.GROUP_CREATED, name, user=user)
 
 
 def group_row(session: Session, name: str) -> ModelGroupRow:

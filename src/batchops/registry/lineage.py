@@ -69,7 +69,7 @@ def version_lineage(group: str, version: int) -> dict[str, Any]:
 
 def execution_lineage(execution_id: str) -> dict[str, Any]:
     """What an execution registered and which versions it used."""
-    from batchops.runtime.records import get_execution_row
+    from batchops.store.executions import get_execution_row
 
     summary = _execution_summary(get_execution_row(execution_id))  # unknown: NotFound
     with session_scope() as session:
@@ -91,7 +91,7 @@ def _usage_json(usage: ModelUsageRow) -> dict[str, Any]:
 
 
 def _produced_by(execution_id: str) -> dict[str, Any]:
-    from batchops.runtime.records import get_execution_row
+    from batchops.store.executions import get_execution_row
 
     try:
         row = get_execution_row(execution_id)
@@ -102,7 +102,7 @@ def _produced_by(execution_id: str) -> dict[str, Any]:
 
 
 def _execution_summary(row: ExecutionRow) -> dict[str, Any]:
-    from batchops.runtime.records import step_rows
+    from batchops.store.executions import step_rows
 
     # Data made inside the execution is visible there; lineage lists what came from outside.
     own_outputs = artifacts.execution_output_uri(row.pipeline_name, row.id)

@@ -10,7 +10,6 @@ from batchops.store.schema.registry import (
     ApprovalChangeRow,
     ModelGroupRow,
     ModelVersionRow,
-    RegistryEventRow,
 )
 
 
@@ -135,41 +134,4 @@ class ModelGroup:
             "created_at": _iso(self.created_at),
             "version_count": self.version_count,
             "status_counts": self.status_counts,
-        }
-
-
-@dataclass(frozen=True)
-class RegistryEvent:
-    position: int
-    type: str
-    group: str
-    version: int | None
-    old_status: str | None
-    new_status: str | None
-    user: str
-    at: datetime
-
-    @classmethod
-    def of(cls, row: RegistryEventRow) -> RegistryEvent:
-        return cls(
-            row.id,
-            row.type,
-            row.group_name,
-            row.version,
-            row.old_status,
-            row.new_status,
-            row.user,
-            row.at,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "position": self.position,
-            "type": self.type,
-            "group": self.group,
-            "version": self.version,
-            "old_status": self.old_status,
-            "new_status": self.new_status,
-            "user": self.user,
-            "at": _iso(self.at),
         }

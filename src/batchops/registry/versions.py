@@ -13,11 +13,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from batchops.errors import InvalidInput, NotFound
-from batchops.registry import events
 from batchops.registry.groups import ensure_group, group_row, status_counts
 from batchops.registry.records import ModelVersion
 from batchops.registry.status import APPROVED, PENDING, REJECTED, check_status, status_summary
 from batchops.settings import current_user
+from batchops.store import events
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.registry import ApprovalChangeRow, ModelVersionRow
@@ -78,7 +78,7 @@ def register_version(
         )
         events.append_event(
             session,
-            events.VERSION_REGISTERED,
+            events.EventType.VERSION_REGISTERED,
             group,
             version=version.version,
             new_status=status,
@@ -136,7 +136,7 @@ def update_status(
             )
             events.append_event(
                 session,
-                events.STATUS_CHANGED,
+                events.EventType.STATUS_CHANGED,
                 group,
                 version=version,
                 old_status=row.status,

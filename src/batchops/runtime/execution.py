@@ -10,11 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 from batchops.errors import BatchopsError, NotFound
-from batchops.pipeline.catalog import get_definition
 from batchops.pipeline.graph import PipelineGraph
 from batchops.pipeline.parameters import bind_parameters, parameter_from_declaration
-from batchops.runtime import records
+from batchops.runtime.catalog import get_definition
 from batchops.settings import get_settings
+from batchops.store import executions
 
 EventCallback = Callable[[str, str, str], None]
 TERMINAL = {"Succeeded", "Failed", "Stopped"}
@@ -25,11 +25,11 @@ class Execution:
         self.id = execution_id
 
     def describe(self) -> dict[str, Any]:
-        return records.execution_json(self.id)
+        return executions.execution_json(self.id)
 
     @property
     def status(self) -> str:
-        return records.get_execution_row(self.id).status
+        return executions.get_execution_row(self.id).status
 
     def wait(self, poll_seconds: float = 0.5, timeout: float | None = None) -> dict[str, Any]:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -57,7 +57,9 @@ def start_execution(
     declared = [parameter_from_declaration(p) for p in graph.parameters]
     values = bind_parameters(declared, parameters)
     steps = {name: node.type for name, node in graph.steps.items()}
-    execution_id = records.create_execution(pipeline, version, values, steps, get_settings().user)
+    execution_id = executions.create_execution(
+        pipeline, version, values, steps, get_settings().user
+    )
     _run(execution_id, wait=wait, on_event=on_event)
     return Execution(execution_id)
 
@@ -66,18 +68,18 @@ def retry_execution(
     execution_id: str, *, wait: bool = False, on_event: EventCallback | None = None
 ) -> Execution:
     """Run again the steps that did not succeed, reusing the outputs of those that did."""
-    status = records.get_execution_row(execution_id).status
+    status = executions.get_execution_row(execution_id).status
     if status not in ("Failed", "Stopped"):
         raise BatchopsError(
             f"execution {execution_id} is {status}; only a failed execution can be retried"
         )
-    records.reset_for_retry(execution_id)
+    executions.reset_for_retry(execution_id)
     _run(execution_id, wait=wait, on_event=on_event)
     return Execution(execution_id)
 
 
 def get_execution(execution_id: str) -> Execution:
-    records.get_execution_row(execution_id)  # raises NotFound
+    executions.get_execution_row(execution_id)  # raises NotFound
     return Execution(execution_id)
 
 

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from batchops.errors import BatchopsError, JobFailed
-from batchops.pipeline.catalog import get_definition
 from batchops.pipeline.graph import PipelineGraph, StepNode
 from batchops.pipeline.references import ResolutionContext
-from batchops.runtime import cache, records
+from batchops.runtime import cache
+from batchops.runtime.catalog import get_definition
 from batchops.runtime.context import StepContext, StepFailed, StepOutcome
 from batchops.runtime.runners import runner_for
 from batchops.settings import get_settings
-from batchops.store import artifacts
+from batchops.store import artifacts, executions
 
 EventCallback = Callable[[str, str, str], None]
 MAX_PARALLEL_STEPS = 4
@@ -33,13 +33,13 @@ class Executor:
     def __init__(self, execution_id: str, on_event: EventCallback | None = None) -> None:
         self.execution_id = execution_id
         self.on_event = on_event or (lambda step, status, message: None)
-        row = records.get_execution_row(execution_id)
+        row = executions.get_execution_row(execution_id)
         self.pipeline = row.pipeline_name
         self.parameters = dict(row.parameters)
         self.started_at = row.started_at
         _, definition = get_definition(row.pipeline_name, row.pipeline_version)
         self.graph = PipelineGraph.from_definition(definition)
-        rows = records.step_rows(execution_id)
+        rows = executions.step_rows(execution_id)
         self.status = {r.name: r.status for r in rows}
         self.attempts = {r.name: r.attempt for r in rows}
         self.properties = {r.name: r.properties for r in rows if r.status == "Succeeded"}
@@ -88,7 +88,7 @@ class Executor:
             f"not run because {', '.join(failed)} did not succeed" if status == "Skipped" else None
         )
         self.status[name] = status
-        records.update_step(self.execution_id, name, status=status, failure_reason=reason)
+        executions.update_step(self.execution_id, name, status=status, failure_reason=reason)
         self.on_event(name, status, reason or "")
 
     def _resolution(self) -> ResolutionContext:
@@ -96,7 +96,7 @@ class Executor:
             "PipelineExecutionId": self.execution_id,
             "PipelineName": self.pipeline,
             "StartDateTime": self.started_at.isoformat(),
-            "CurrentDateTime": records.now().isoformat(),
+            "CurrentDateTime": executions.now().isoformat(),
         }
         return ResolutionContext(
             parameters=self.parameters,
@@ -125,20 +125,19 @@ class Executor:
         self.log_root.mkdir(parents=True, exist_ok=True)
         log_path = self.log_root / f"{node.name}.log"
         self.status[node.name] = "Executing"
-        records.update_step(
+        executions.update_step(
             self.execution_id,
             node.name,
             status="Executing",
             attempt=attempt,
-            started_at=records.now(),
+            started_at=executions.now(),
             ended_at=None,
             log_uri=str(log_path),
         )
         self.on_event(node.name, "Executing", "")
         with open(log_path, "a", encoding="utf-8") as log_file:
-            log_file.write(
-                f"--- {node.name} ({node.type}), attempt {attempt}, {records.now().isoformat()}\n"
-            )
+            started = executions.now().isoformat()
+            log_file.write(f"--- {node.name} ({node.type}), attempt {attempt}, {started}\n")
             context = StepContext(
                 execution_id=self.execution_id,
                 pipeline=self.pipeline,
@@ -162,11 +161,11 @@ class Executor:
         shutil.rmtree(work_dir, ignore_errors=True)
         self.properties[node.name] = outcome.properties
         self.status[node.name] = "Succeeded"
-        records.update_step(
+        executions.update_step(
             self.execution_id,
             node.name,
             status="Succeeded",
-            ended_at=records.now(),
+            ended_at=executions.now(),
             properties=outcome.properties,
             outputs=outcome.outputs,
         )
@@ -178,34 +177,34 @@ class Executor:
         if node.type in ("Condition", "Fail"):
             return run(node, context)
         resolved = context.resolve(node.arguments)
-        records.update_step(self.execution_id, node.name, inputs=resolved)
+        executions.update_step(self.execution_id, node.name, inputs=resolved)
         if not cache.enabled(node.cache):
             return run(node, context)
         key = cache.cache_key(node.type, resolved)
-        earlier = records.find_cached_run(
-            self.pipeline, key, cache.not_before(node.cache, records.now())
+        earlier = executions.find_cached_run(
+            self.pipeline, key, cache.not_before(node.cache, executions.now())
         )
         if earlier is not None and all(artifacts.exists(u) for u in earlier.outputs.values()):
             context.log(
                 f"cache hit: reusing step {node.name!r} of execution {earlier.execution_id}"
             )
-            records.update_step(
+            executions.update_step(
                 self.execution_id, node.name, cache_key=key, cached_from=earlier.execution_id
             )
             return StepOutcome(dict(earlier.properties), dict(earlier.outputs))
         outcome = run(node, context)
-        records.update_step(self.execution_id, node.name, cache_key=key, cached_from=None)
+        executions.update_step(self.execution_id, node.name, cache_key=key, cached_from=None)
         return outcome
 
     def _fail(self, node: StepNode, context: StepContext, message: str) -> None:
         context.log(f"FAILED: {message}")
         self.status[node.name] = "Failed"
         self.failures[node.name] = message
-        records.update_step(
+        executions.update_step(
             self.execution_id,
             node.name,
             status="Failed",
-            ended_at=records.now(),
+            ended_at=executions.now(),
             failure_reason=message,
         )
         self.on_event(node.name, "Failed", message)
@@ -218,11 +217,16 @@ class Executor:
             node = self.graph.steps[first]
             reason = self.failures.get(first) or "failed"
             message = reason if node.type == "Fail" else f"step {first} failed: {reason}"
-            records.update_execution(
-                self.execution_id, status="Failed", ended_at=records.now(), failure_reason=message
+            executions.update_execution(
+                self.execution_id,
+                status="Failed",
+                ended_at=executions.now(),
+                failure_reason=message,
             )
             return "Failed"
-        records.update_execution(self.execution_id, status="Succeeded", ended_at=records.now())
+        executions.update_execution(
+            self.execution_id, status="Succeeded", ended_at=executions.now()
+        )
         shutil.rmtree(self.work_root, ignore_errors=True)
         return "Succeeded"
 
@@ -234,7 +238,7 @@ def run_execution(execution_id: str, on_event: EventCallback | None = None) -> s
 def logs_of(execution_id: str, step: str | None = None) -> dict[str, str]:
     """Each step's log text, in run order."""
     result: dict[str, str] = {}
-    for row in records.step_rows(execution_id):
+    for row in executions.step_rows(execution_id):
         if step and row.name != step:
             continue
         if row.log_uri and Path(row.log_uri).exists():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from batchops.runtime import records
 from batchops.runtime.executor import run_execution
+from batchops.store import executions
 
 
 def main(argv: list[str]) -> int:
@@ -13,10 +13,10 @@ def main(argv: list[str]) -> int:
     try:
         return 0 if run_execution(execution_id) == "Succeeded" else 1
     except Exception as error:  # the execution must not stay Executing forever
-        records.update_execution(
+        executions.update_execution(
             execution_id,
             status="Failed",
-            ended_at=records.now(),
+            ended_at=executions.now(),
             failure_reason=f"runtime error: {error}",
         )
         raise

@@ -1,4 +1,4 @@
-"""Model registry: package groups, numbered versions, their approval trail, events and usage."""
+"""Model registry: package groups, numbered versions, their approval trail and usage."""
 
 from __future__ import annotations
 
@@ -55,29 +55,6 @@ class ApprovalChangeRow(Base):
     user: Mapped[str] = mapped_column(String(256))
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class RegistryEventRow(Base):
-    """The append-only log consumers read in order; `id` is the position."""
-
-    __tablename__ = "registry_events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    type: Mapped[str] = mapped_column(String(64))
-    group_name: Mapped[str] = mapped_column(String(256), index=True)
-    version: Mapped[int | None] = mapped_column(Integer, default=None)
-    old_status: Mapped[str | None] = mapped_column(String(32), default=None)
-    new_status: Mapped[str | None] = mapped_column(String(32), default=None)
-    user: Mapped[str] = mapped_column(String(256), default="")
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class EventConsumerRow(Base):
-    __tablename__ = "event_consumers"
-
-    name: Mapped[str] = mapped_column(String(256), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ModelUsageRow(Base):

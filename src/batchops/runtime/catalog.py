@@ -1,4 +1,8 @@
-"""Stored pipeline definitions: versioned, a new version only when the definition changes."""
+"""The stored pipeline catalogue: versioned definitions, a new version only when one changes.
+
+It belongs to the runtime, which executes stored definitions; `Pipeline.upsert()` reaches it
+through the one declared upward seam (see docs/architecture.md).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,13 @@ from typing import Any
 from sqlalchemy import select
 
 from batchops.errors import NotFound
+from batchops.pipeline.pipeline import definition_digest
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.pipelines import PipelineRow, PipelineVersionRow
 
 
 def upsert_definition(name: str, definition: dict[str, Any], description: str = "") -> int:
-    from batchops.pipeline.pipeline import definition_digest
 
     digest = definition_digest(definition)
     with session_scope() as session:

@@ -1,4 +1,7 @@
-"""The registry's event log, read in order from a position, with a stored position per consumer.
+"""The event log: what happened, in order, for schedules, rules, alarms and the page to act on.
+
+The registry appends model-version events and the runtime execution events, each in the
+transaction that makes the change; consumers read from a position and store theirs.
 
 Positions are the events' ids. For a reader never to skip an event, ids must become visible
 in increasing order: SQLite serialises writers already; on PostgreSQL an appender holds a
@@ -9,62 +12,111 @@ Delivery is at-least-once: a consumer's position moves only after its handler re
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from batchops.errors import InvalidInput
-from batchops.registry.records import RegistryEvent
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
-from batchops.store.schema.registry import EventConsumerRow, RegistryEventRow
+from batchops.store.schema.events import EventConsumerRow, EventRow
 
-GROUP_CREATED = "ModelGroupCreated"
-GROUP_DELETED = "ModelGroupDeleted"
-VERSION_REGISTERED = "ModelVersionRegistered"
-STATUS_CHANGED = "ModelVersionStatusChanged"
+
+class EventType(StrEnum):
+    """Every type the log holds; names follow the EventBridge events SageMaker emits."""
+
+    GROUP_CREATED = "ModelGroupCreated"
+    GROUP_DELETED = "ModelGroupDeleted"
+    VERSION_REGISTERED = "ModelVersionRegistered"
+    STATUS_CHANGED = "ModelVersionStatusChanged"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of the log, detached from the database session."""
+
+    position: int
+    type: str
+    group: str | None
+    version: int | None
+    old_status: str | None
+    new_status: str | None
+    user: str
+    at: datetime
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, row: EventRow) -> Event:
+        return cls(
+            row.id,
+            row.type,
+            row.group_name,
+            row.version,
+            row.old_status,
+            row.new_status,
+            row.user,
+            row.at,
+            dict(row.detail or {}),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "type": self.type,
+            "group": self.group,
+            "version": self.version,
+            "old_status": self.old_status,
+            "new_status": self.new_status,
+            "user": self.user,
+            "at": self.at.isoformat(),
+            "detail": self.detail,
+        }
+
 
 _APPEND_LOCK = 72817002
 
 
 def append_event(
     session: Session,
-    type: str,
-    group: str,
+    type: EventType,
+    group: str | None = None,
     *,
     version: int | None = None,
     old_status: str | None = None,
     new_status: str | None = None,
     user: str = "",
+    detail: dict[str, Any] | None = None,
 ) -> None:
     """Append in the caller's transaction, so the event exists exactly when the change does."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SELECT pg_advisory_xact_lock({_APPEND_LOCK})"))
     session.add(
-        RegistryEventRow(
-            type=type,
+        EventRow(
+            type=str(type),
             group_name=group,
             version=version,
             old_status=old_status,
             new_status=new_status,
             user=user,
             at=utcnow(),
+            detail=detail or None,
         )
     )
 
 
-def read_events(after: int = 0, limit: int = 100) -> list[RegistryEvent]:
+def read_events(after: int = 0, limit: int = 100) -> list[Event]:
     """Events with a position greater than `after`, oldest first."""
     if after < 0 or limit < 1:
         raise InvalidInput(f"events: position must be >= 0 and limit >= 1 (got {after}, {limit})")
     with session_scope() as session:
         rows = session.scalars(
-            select(RegistryEventRow)
-            .where(RegistryEventRow.id > after)
-            .order_by(RegistryEventRow.id)
-            .limit(limit)
+            select(EventRow).where(EventRow.id > after).order_by(EventRow.id).limit(limit)
         )
-        return [RegistryEvent.of(row) for row in rows]
+        return [Event.of(row) for row in rows]
 
 
 def consumer_position(consumer: str) -> int:
@@ -84,12 +136,12 @@ def commit_position(consumer: str, position: int) -> None:
             row.updated_at = utcnow()
 
 
-def poll(consumer: str, limit: int = 100) -> list[RegistryEvent]:
+def poll(consumer: str, limit: int = 100) -> list[Event]:
     """The events `consumer` has not handled yet; call `commit_position` after handling them."""
     return read_events(consumer_position(consumer), limit)
 
 
-def consume(consumer: str, handle: Callable[[RegistryEvent], None], limit: int = 100) -> int:
+def consume(consumer: str, handle: Callable[[Event], None], limit: int = 100) -> int:
     """Hand each new event to `handle`, storing the position after each; returns the count.
 
     If `handle` raises, the position stays before that event, which is delivered again next time.

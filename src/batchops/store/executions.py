@@ -1,4 +1,8 @@
-"""Execution and step-run rows, and the JSON shape scripts rely on (DESIGN.md)."""
+"""Execution and step-run rows in the metadata database, and the JSON shape scripts rely on.
+
+The runtime writes them; the registry (lineage), the CLI and the server read them here, below
+both, so reading an execution never imports the runtime that runs it.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,26 @@
+"""The layers contract (pyproject.toml, docs/architecture.md) holds: imports flow one way.
+
+import-linter counts imports inside functions too, so a lazy upward import fails here just as
+a module-level one does; the only seam allowed is the one the contract names.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_imports_follow_the_layers_contract() -> None:
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 kept, 0 broken" in result.stdout
