@@ -16,6 +16,7 @@ from batchops.monitor.constraints import (
     Constraints,
     DistributionConstraints,
     FeatureConstraints,
+    MonitoringConfig,
 )
 from batchops.monitor.drift import Distance, categorical_distance, numeric_distance
 from batchops.monitor.profiling import ColumnProfile
@@ -113,8 +114,6 @@ def run_checks(
     columns: Mapping[str, ColumnProfile],
 ) -> CheckOutcome:
     """Check a batch (its statistics and column profiles, by feature name) against a baseline."""
-    config = constraints.monitoring_config
-    evaluate = config.evaluate_constraints == ENABLED
     features: list[FeatureResult] = []
     violations: list[Violation] = []
     missing = [f.name for f in constraints.features if f.name not in columns]
@@ -142,28 +141,39 @@ def run_checks(
                 completeness=profile.types.present / batch.item_count if batch.item_count else 0,
             )
         )
-    counts = (len(constraints.features), len(columns))
-    if evaluate and missing:
-        violations.append(
-            Violation(
-                MISSING_COLUMNS,
-                MISSING_COLUMN_CHECK,
-                "There are missing columns in current dataset. Number of columns in current "
-                f"dataset: {counts[1]}, Number of columns in baseline constraints: {counts[0]}. "
-                f"Missing: {_names(missing)}.",
-            )
+    if constraints.monitoring_config.evaluate_constraints == ENABLED:
+        counts = (len(constraints.features), len(columns))
+        violations.extend(_check_missing_columns(missing, *counts))
+        violations.extend(_check_extra_columns(extra, *counts))
+    return CheckOutcome(violations, features, len(constraints.features), len(columns))
+
+
+def _check_missing_columns(missing: list[str], baseline: int, batch: int) -> list[Violation]:
+    if not missing:
+        return []
+    return [
+        Violation(
+            MISSING_COLUMNS,
+            MISSING_COLUMN_CHECK,
+            "There are missing columns in current dataset. Number of columns in current "
+            f"dataset: {batch}, Number of columns in baseline constraints: {baseline}. "
+            f"Missing: {_names(missing)}.",
         )
-    if evaluate and extra:
-        violations.append(
-            Violation(
-                EXTRA_COLUMNS,
-                EXTRA_COLUMN_CHECK,
-                "There are extra columns in current dataset. Number of columns in current "
-                f"dataset: {counts[1]}, Number of columns in baseline constraints: {counts[0]}. "
-                f"Extra: {_names(extra)}.",
-            )
+    ]
+
+
+def _check_extra_columns(extra: list[str], baseline: int, batch: int) -> list[Violation]:
+    if not extra:
+        return []
+    return [
+        Violation(
+            EXTRA_COLUMNS,
+            EXTRA_COLUMN_CHECK,
+            "There are extra columns in current dataset. Number of columns in current "
+            f"dataset: {batch}, Number of columns in baseline constraints: {baseline}. "
+            f"Extra: {_names(extra)}.",
         )
-    return CheckOutcome(violations, features, counts[0], counts[1])
+    ]
 
 
 def _check_feature(
@@ -173,86 +183,117 @@ def _check_feature(
     column: ColumnProfile,
     item_count: int,
 ) -> FeatureResult:
+    """Run every per-feature check: each records what it measured in `result` (the report
+    and the metrics show it) and returns its violation, if any."""
     config = constraints.config_for(constraint)
-    evaluate = config.evaluate_constraints == ENABLED
-    name = constraint.name
-    stats = baseline.feature(name)
+    stats = baseline.feature(constraint.name)
     result = FeatureResult(
-        name,
+        constraint.name,
         "checked",
         baseline_type=constraint.inferred_type,
         batch_type=column.inferred_type,
         completeness=column.types.present / item_count if item_count else 0.0,
     )
-    present = column.types.present
-
-    expected = constraint.inferred_type
-    if expected != UNKNOWN:
-        share = column.types.share_of(expected, _numbers_are_text(constraint, stats))
-        result.type_share = share
-        result.type_threshold = config.datatype_check_threshold
-        if evaluate and share is not None and share < config.datatype_check_threshold:
-            result.violations.append(
-                Violation(
-                    name,
-                    DATA_TYPE_CHECK,
-                    f"Data type match requirement is not met for feature '{name}'. Expected: "
-                    f"{_percent(config.datatype_check_threshold)} of values of type {expected}. "
-                    f"Observed: Only {_percent(share, config.datatype_check_threshold)} "
-                    f"({_type_detail(column)}).",
-                )
-            )
-
-    if constraint.completeness is not None:
-        required = constraint.completeness
-        allowed = required - _completeness_tolerance(required, item_count, baseline.item_count)
-        result.required_completeness = required
-        result.completeness_threshold = allowed
-        observed = result.completeness or 0.0
-        if evaluate and observed < allowed - 1e-12:
-            tolerance = ""
-            if allowed < required:
-                tolerance = f" (baseline {_percent(required)} less a sampling tolerance)"
-            result.violations.append(
-                Violation(
-                    name,
-                    COMPLETENESS_CHECK,
-                    f"Data completeness requirement is not met for feature '{name}'. Expected: "
-                    f"{_percent(allowed)}{tolerance}. Observed: Only "
-                    f"{_percent(observed, allowed)} ({column.types.missing} of {item_count} "
-                    "values missing).",
-                )
-            )
-
-    if constraint.domains is not None and expected == STRING and present:
-        domain = set(constraint.domains)
-        inside = sum(column.categories.get(value, 0) for value in domain)
-        share = inside / present
-        result.domain_share = share
-        result.domain_threshold = config.domain_content_threshold
-        unknown = sorted(
-            ((v, c) for v, c in column.categories.items() if v not in domain),
-            key=lambda item: (-item[1], item[0]),
-        )
-        result.unknown_values = unknown[:10]
-        if evaluate and share < config.domain_content_threshold:
-            examples = ", ".join(f"'{value}'" for value, _ in unknown[:3])
-            result.violations.append(
-                Violation(
-                    name,
-                    CATEGORICAL_VALUES_CHECK,
-                    f"Data domain requirement is not met for feature '{name}'. Expected: "
-                    f"{_percent(config.domain_content_threshold)} of values in the baseline's "
-                    f"domain of {len(domain)} values. Observed: Only "
-                    f"{_percent(share, config.domain_content_threshold)} ({present - inside} "
-                    f"values outside it{', such as ' + examples if examples else ''}).",
-                )
-            )
-
+    found = [
+        _check_data_type(result, constraint, stats, column, config),
+        _check_completeness(result, constraint, column, config, item_count, baseline.item_count),
+        _check_domain(result, constraint, column, config),
+    ]
+    if config.evaluate_constraints != ENABLED:
+        found = []  # measured for the report and the metrics, not enforced
     distribution = config.distribution_constraints
     if distribution.perform_comparison == ENABLED and stats is not None:
-        _check_drift(result, stats, column, distribution)
+        found.append(_check_drift(result, stats, column, distribution))
+    result.violations.extend(v for v in found if v is not None)
     return result
+
+
+def _check_data_type(
+    result: FeatureResult,
+    constraint: FeatureConstraints,
+    stats: FeatureStatistics | None,
+    column: ColumnProfile,
+    config: MonitoringConfig,
+) -> Violation | None:
+    expected = constraint.inferred_type
+    if expected == UNKNOWN:
+        return None
+    share = column.types.share_of(expected, _numbers_are_text(constraint, stats))
+    result.type_share = share
+    result.type_threshold = config.datatype_check_threshold
+    if share is not None and share < config.datatype_check_threshold:
+        return Violation(
+            result.name,
+            DATA_TYPE_CHECK,
+            f"Data type match requirement is not met for feature '{result.name}'. "
+            f"Expected: {_percent(config.datatype_check_threshold)} of values of type "
+            f"{expected}. Observed: Only "
+            f"{_percent(share, config.datatype_check_threshold)} ({_type_detail(column)}).",
+        )
+    return None
+
+
+def _check_completeness(
+    result: FeatureResult,
+    constraint: FeatureConstraints,
+    column: ColumnProfile,
+    config: MonitoringConfig,
+    item_count: int,
+    baseline_count: int,
+) -> Violation | None:
+    if constraint.completeness is None:
+        return None
+    required = constraint.completeness
+    allowed = required - _completeness_tolerance(required, item_count, baseline_count)
+    result.required_completeness = required
+    result.completeness_threshold = allowed
+    observed = result.completeness or 0.0
+    if observed < allowed - 1e-12:
+        tolerance = ""
+        if allowed < required:
+            tolerance = f" (baseline {_percent(required)} less a sampling tolerance)"
+        return Violation(
+            result.name,
+            COMPLETENESS_CHECK,
+            f"Data completeness requirement is not met for feature '{result.name}'. "
+            f"Expected: {_percent(allowed)}{tolerance}. Observed: Only "
+            f"{_percent(observed, allowed)} ({column.types.missing} of {item_count} "
+            "values missing).",
+        )
+    return None
+
+
+def _check_domain(
+    result: FeatureResult,
+    constraint: FeatureConstraints,
+    column: ColumnProfile,
+    config: MonitoringConfig,
+) -> Violation | None:
+    present = column.types.present
+    if constraint.domains is None or constraint.inferred_type != STRING or not present:
+        return None
+    domain = set(constraint.domains)
+    inside = sum(column.categories.get(value, 0) for value in domain)
+    share = inside / present
+    result.domain_share = share
+    result.domain_threshold = config.domain_content_threshold
+    unknown = sorted(
+        ((v, c) for v, c in column.categories.items() if v not in domain),
+        key=lambda item: (-item[1], item[0]),
+    )
+    result.unknown_values = unknown[:10]
+    if share < config.domain_content_threshold:
+        examples = ", ".join(f"'{value}'" for value, _ in unknown[:3])
+        return Violation(
+            result.name,
+            CATEGORICAL_VALUES_CHECK,
+            f"Data domain requirement is not met for feature '{result.name}'. Expected: "
+            f"{_percent(config.domain_content_threshold)} of values in the baseline's "
+            f"domain of {len(domain)} values. Observed: Only "
+            f"{_percent(share, config.domain_content_threshold)} ({present - inside} "
+            f"values outside it{', such as ' + examples if examples else ''}).",
+        )
+    return None
 
 
 def _check_drift(
@@ -260,20 +301,20 @@ def _check_drift(
     stats: FeatureStatistics,
     column: ColumnProfile,
     distribution: DistributionConstraints,
-) -> None:
+) -> Violation | None:
     name = result.name
     method = distribution.comparison_method
     if stats.inferred_type in NUMERIC and stats.numerical and stats.numerical.sketch:
         batch_sketch = column.quantile_sketch()
         if batch_sketch is None or stats.numerical.sketch.count == 0:
-            return
+            return None
         result.drift = numeric_distance(stats.numerical.sketch, batch_sketch, method)
         result.drift_threshold = distribution.comparison_threshold
         result.drift_kind = "numeric"
     elif stats.inferred_type == STRING and stats.string is not None and stats.string.categories:
         batch_total = column.types.present
         if batch_total == 0:
-            return
+            return None
         baseline_counts = {c.value: c.count for c in stats.string.categories}
         result.drift = categorical_distance(
             baseline_counts, column.categories, method, batch_total=batch_total
@@ -281,19 +322,18 @@ def _check_drift(
         result.drift_threshold = distribution.categorical_threshold
         result.drift_kind = "categorical"
     else:
-        return
+        return None
     assert result.drift is not None and result.drift_threshold is not None
     if result.drift.value > result.drift_threshold:
         what = "CDFs" if result.drift_kind == "numeric" else "category frequencies"
-        result.violations.append(
-            Violation(
-                name,
-                BASELINE_DRIFT_CHECK,
-                f"Baseline drift distance: {_figure(result.drift.value)} exceeds threshold: "
-                f"{_figure(result.drift_threshold)} for feature '{name}' ({method} L-infinity "
-                f"distance between the baseline's and the batch's {what}).",
-            )
+        return Violation(
+            name,
+            BASELINE_DRIFT_CHECK,
+            f"Baseline drift distance: {_figure(result.drift.value)} exceeds threshold: "
+            f"{_figure(result.drift_threshold)} for feature '{name}' ({method} L-infinity "
+            f"distance between the baseline's and the batch's {what}).",
         )
+    return None
 
 
 def _numbers_are_text(constraint: FeatureConstraints, stats: FeatureStatistics | None) -> bool:

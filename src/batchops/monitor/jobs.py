@@ -65,7 +65,13 @@ class CheckResult:
     @property
     def metric_values(self) -> dict[str, float]:
         """The metrics under flat names, as in metrics.json."""
-        return flat_metrics(self.row_count, self.metrics)
+        return named_metrics(self.row_count, self.metrics)
+
+    def raise_for_violations(self) -> None:
+        """The one place where violations become a failed job (CLI, steps and API alike):
+        `JobFailed` after everything was written, naming the checks and the features."""
+        if self.violations:
+            raise JobFailed(violation_summary(self))
 
     def violations_by_type(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -75,7 +81,9 @@ class CheckResult:
         return counts
 
 
-def flat_metrics(row_count: int, metrics: dict[str, dict[str, float]]) -> dict[str, float]:
+def named_metrics(row_count: int, metrics: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Per-feature figures under the names metrics.json, alarms and the page use
+    (`feature_baseline_drift_<feature>`, ...)."""
     values: dict[str, float] = {"dataset_item_count": float(row_count)}
     for feature, figures in metrics.items():
         for key, value in figures.items():
@@ -280,7 +288,7 @@ def check(
     statistics_uri = write_json(artifacts.join(folder, STATISTICS_FILE), batch_statistics.to_dict())
     metrics_uri = write_json(
         artifacts.join(folder, METRICS_FILE),
-        flat_metrics(batch_statistics.item_count, metrics),
+        named_metrics(batch_statistics.item_count, metrics),
     )
     report_uri = write_text(artifacts.join(folder, REPORT_FILE), report)
     violations_uri = write_json(
@@ -298,8 +306,8 @@ def check(
         statistics=batch_statistics,
         outcome=outcome,
     )
-    if fail_on_violation and outcome.violations:
-        raise JobFailed(violation_summary(result))
+    if fail_on_violation:
+        result.raise_for_violations()
     return result
 
 
@@ -339,9 +347,13 @@ def violation_summary(result: CheckResult) -> str:
     """One line per violation type, for messages and the CLI."""
     counts = result.violations_by_type()
     found = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items()))
+    features = list(dict.fromkeys(v.feature_name for v in result.violations))
+    shown = ", ".join(features[:5]) + (
+        f" and {len(features) - 5} more" if len(features) > 5 else ""
+    )
     return (
-        f"{len(result.violations)} violation(s) in {counted(result.row_count, 'row')} ({found}); "
-        f"see {result.violations_uri}"
+        f"{len(result.violations)} violation(s) in {counted(result.row_count, 'row')} ({found}) "
+        f"on {shown}; see {result.violations_uri}"
     )
 
 
