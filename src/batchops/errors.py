@@ -1,9 +1,9 @@
 """The two kinds of failure a user sees, and how each surfaces.
 
 `BatchopsError` is the user's to fix (bad usage, bad input, unknown names, an environment
-set up wrong): the CLI exits 2, the API answers 4xx (503 for the environment). `JobFailed` means the work ran and failed (a failing step, a violation
-with fail-on-violation): the CLI exits 1. Anything else is a bug.
-"""
+set up wrong): the CLI exits 2, the API answers 4xx (503 for the environment). `JobFailed`
+means the work ran and failed (a failing step, a violation with fail-on-violation): the CLI
+exits 1. Anything else is a bug."""
 
 from __future__ import annotations
 
