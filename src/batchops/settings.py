@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from batchops.errors import EnvironmentProblem
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -29,7 +31,12 @@ def current_user() -> str:
 
 
 def get_settings() -> Settings:
+    """The settings now; a home that cannot be a folder is refused here, before anything uses it."""
     home = Path(os.environ.get("BATCHOPS_HOME", ".batchops")).expanduser().resolve()
+    if home.exists() and not home.is_dir():
+        raise EnvironmentProblem(
+            f"BATCHOPS_HOME {home} is a file; it must be a folder (or not exist)"
+        )
     db_url = os.environ.get("BATCHOPS_DB_URL") or f"sqlite:///{home / 'batchops.db'}"
     artifacts = os.environ.get("BATCHOPS_ARTIFACTS") or str(home / "artifacts")
     if "://" not in artifacts:

@@ -6,9 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import typer
-from click.testing import Result
 from transform_data import read_predictions
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from batchops.cli.transform import register
 from batchops.errors import BatchopsError, InvalidInput, NotFound

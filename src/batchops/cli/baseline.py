@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.output import print_json, stdout
+from batchops.cli.output import JsonFlag, print_json, stdout
 from batchops.wording import counted
 
 HeaderFlag = Annotated[
@@ -30,7 +30,6 @@ FormatOption = Annotated[
 WorkersOption = Annotated[
     int | None, typer.Option(help="Threads reading parts of large files (default: CPUs).")
 ]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -58,22 +57,9 @@ def baseline_command(
         workers=workers,
     )
     if as_json:
-        print_json(
-            {
-                "rows": result.row_count,
-                "features": [
-                    {"name": f.name, "inferred_type": f.inferred_type}
-                    for f in result.statistics.features
-                ],
-                "statistics_uri": result.statistics_uri,
-                "constraints_uri": result.constraints_uri,
-            }
-        )
+        print_json(result.to_dict())
         return
-    types: dict[str, int] = {}
-    for feature in result.statistics.features:
-        types[feature.inferred_type] = types.get(feature.inferred_type, 0) + 1
-    described = ", ".join(f"{count} {kind}" for kind, count in sorted(types.items()))
+    described = ", ".join(f"{count} {kind}" for kind, count in result.type_counts().items())
     stdout.print(
         f"baselined {counted(result.row_count, 'row')}, "
         f"{counted(len(result.statistics.features), 'feature')} "

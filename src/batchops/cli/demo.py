@@ -33,13 +33,15 @@ def demo(
         train_and_baseline_pipeline,
     )
     from batchops.settings import get_settings
+    from batchops.store.db import display_url
 
     os.environ.setdefault("BATCHOPS_USER", "batchops-demo")
     settings = get_settings()
     folder = example_dir()
     stdout.rule(styled(("batchops demo", "bold")))
     stdout.print(
-        f"home: {settings.home}\ndatabase: {settings.db_url}\nartifacts: {settings.artifacts}"
+        f"home: {settings.home}\ndatabase: {display_url(settings.db_url)}\n"
+        f"artifacts: {settings.artifacts}"
     )
 
     raw = write_churn_csv(folder / f"churn-{rows}.csv", rows, seed=0)

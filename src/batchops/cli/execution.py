@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from batchops.cli.output import print_json, stderr, stdout, styled
+from batchops.cli.output import JsonFlag, print_json, stderr, stdout, styled
 
 if TYPE_CHECKING:
     from batchops.runtime.execution import Execution
 
 app = typer.Typer(help="Executions: status, logs, retry.", no_args_is_help=True)
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
 
 
 @app.command("list")
@@ -54,15 +53,9 @@ def describe(execution_id: str, as_json: JsonFlag = False) -> None:
 @app.command()
 def logs(execution_id: str, step: Annotated[str | None, typer.Argument()] = None) -> None:
     """The captured output of each step (or one step)."""
-    from batchops.errors import NotFound
-    from batchops.runtime.executor import logs_of
-    from batchops.store.executions import get_execution_row, step_rows
+    from batchops.runtime.execution import execution_logs
 
-    get_execution_row(execution_id)
-    names = [r.name for r in step_rows(execution_id)]
-    if step and step not in names:
-        raise NotFound(f"execution {execution_id} has no step {step!r}; steps: {', '.join(names)}")
-    for name, text in logs_of(execution_id, step).items():
+    for name, text in execution_logs(execution_id, step).items():
         stdout.print(styled((f"== {name}", "bold")), soft_wrap=True)
         stdout.out(text, end="")
 

@@ -33,12 +33,16 @@ demo.register(app)
 def run(argv: list[str] | None = None) -> None:
     """Entry point: run the command and exit with 0, 1 or 2.
 
-    Click handles usage errors itself (exit 2); our own errors pass through it to here.
+    Click handles usage errors itself (exit 2); our own errors pass through it to here, each
+    printed as one line on stderr: bad input and a broken environment alike exit 2.
     """
     command = typer.main.get_command(app)
     try:
         command.main(args=argv, prog_name="batchops", standalone_mode=True)
     except BatchopsError as error:
+        sys.stderr.write(f"error: {error}\n")
+        sys.exit(2)
+    except OSError as error:  # the environment (disk, permissions) a library did not name
         sys.stderr.write(f"error: {error}\n")
         sys.exit(2)
     except JobFailed as error:

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.baseline import FormatOption, IgnoreColumns, JsonFlag, WorkersOption
-from batchops.cli.output import print_json, stdout
+from batchops.cli.baseline import FormatOption, IgnoreColumns, WorkersOption
+from batchops.cli.output import JsonFlag, print_json, stdout
 from batchops.wording import counted
 
 
@@ -44,9 +44,8 @@ def monitor_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Check a batch against a baseline: violations, metrics and an HTML report."""
-    from batchops.errors import JobFailed
     from batchops.monitor import check
-    from batchops.monitor.jobs import result_summary, violation_summary
+    from batchops.monitor.jobs import violation_summary
 
     result = check(
         data,
@@ -59,7 +58,7 @@ def monitor_command(
         workers=workers,
     )
     if as_json:
-        print_json(result_summary(result))
+        print_json(result.to_dict())
     else:
         if result.violations:
             stdout.print(violation_summary(result), soft_wrap=True)
@@ -72,5 +71,5 @@ def monitor_command(
             stdout.print(f"no violations in {counted(result.row_count, 'row')}")
         stdout.print(f"report:     {result.report_uri}", soft_wrap=True)
         stdout.print(f"violations: {result.violations_uri}", soft_wrap=True)
-    if fail_on_violation and result.violations:
-        raise JobFailed(violation_summary(result))
+    if fail_on_violation:
+        result.raise_for_violations()

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.text import Text
+
+#: `--json` on every list and describe command: exactly one JSON value on stdout.
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
 
 # No markup: paths, messages and descriptions are printed as they are (`s3://b/[date=2024]/`
 # would otherwise lose its brackets); styles are given explicitly through `styled`.

@@ -7,27 +7,18 @@ from typing import Annotated
 import typer
 
 from batchops.cli.execution import print_step_event, report_execution
-from batchops.cli.output import parse_assignments, print_json, stdout, styled
+from batchops.cli.output import JsonFlag, parse_assignments, print_json, stdout, styled
 
 app = typer.Typer(
     help="Pipelines: stored definitions and starting executions.", no_args_is_help=True
 )
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
-
-
-def _builtin() -> None:
-    from batchops.examples.churn.pipelines import upsert_builtin_pipelines
-
-    upsert_builtin_pipelines()
-
 
 @app.command("list")
 def list_(as_json: JsonFlag = False) -> None:
     """The stored pipelines."""
-    from batchops.runtime.catalog import list_pipelines
+    from batchops.examples.builtin import list_pipelines
 
-    _builtin()
     pipelines = list_pipelines()
     if as_json:
         print_json(pipelines)
@@ -43,16 +34,16 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """A pipeline's definition: parameters and steps with what each depends on."""
+    from batchops.examples.builtin import describe_pipeline
     from batchops.pipeline.graph import PipelineGraph
-    from batchops.runtime.catalog import get_definition
 
-    _builtin()
-    number, definition = get_definition(name, version)
+    described = describe_pipeline(name, version)
     if as_json:
-        print_json({"name": name, "version": number, "definition": definition})
+        print_json(described)
         return
+    definition = described["definition"]
     graph = PipelineGraph.from_definition(definition)
-    stdout.print(styled((name, "bold"), f" version {number}"))
+    stdout.print(styled((name, "bold"), f" version {described['version']}"))
     for p in definition.get("Parameters", []):
         stdout.print(f"  parameter {p['Name']} ({p['Type']}) = {p.get('DefaultValue')!r}")
     for step in graph.order():
@@ -69,15 +60,9 @@ def upsert(
     ],
 ) -> None:
     """Store a pipeline defined in Python; a new version only when the definition changed."""
-    from batchops.pipeline.pipeline import Pipeline
-    from batchops.pipeline.steps.function import load_function
+    from batchops.pipeline.pipeline import load_pipeline
 
-    obj = load_function(target) if ":" in target else None
-    pipeline = obj if isinstance(obj, Pipeline) else obj() if obj else None
-    if not isinstance(pipeline, Pipeline):
-        from batchops.errors import InvalidInput
-
-        raise InvalidInput(f"{target!r} is not a Pipeline or a function returning one")
+    pipeline = load_pipeline(target)
     stdout.print(f"{pipeline.name}: version {pipeline.upsert()}")
 
 
@@ -91,12 +76,13 @@ def start(
     as_json: JsonFlag = False,
 ) -> None:
     """Start an execution of the latest definition version."""
-    from batchops.runtime.execution import start_execution
+    from batchops.examples.builtin import start_pipeline
 
-    _builtin()
-    values = parse_assignments(parameter)
-    execution = start_execution(
-        name, None, values, wait=wait, on_event=print_step_event if wait else None
+    execution = start_pipeline(
+        name,
+        parse_assignments(parameter),
+        wait=wait,
+        on_event=print_step_event if wait else None,
     )
     if wait:
         report_execution(execution, as_json, waited=True)

@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from batchops.cli.output import print_json, stdout, styled
+from batchops.cli.output import JsonFlag, print_json, stdout, styled
 
 if TYPE_CHECKING:
     from batchops.registry import ModelVersion
 
 app = typer.Typer(help="Model registry: versions, approval, lineage.", no_args_is_help=True)
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
 Reason = Annotated[str, typer.Option("--reason", help="Why; kept in the approval history.")]
 VersionRef = Annotated[str, typer.Argument(metavar="GROUP/VERSION")]
 
@@ -92,7 +91,7 @@ def latest(
     """The highest-numbered version of the group with the status (Approved by default)."""
     from batchops import registry
 
-    version = registry.latest_version(group, None if status.lower() == "any" else status)
+    version = registry.latest_version(group, status)
     print_json(version.to_json()) if as_json else _print_detail(version)
 
 

@@ -85,9 +85,10 @@ def transform_command(
     """Score every record of the input with a model: one output line per record, in order."""
     from batchops.cli.output import print_json, stderr, stdout
     from batchops.registry.lookup import model_data_uri
-    from batchops.transform import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, transform
+    from batchops.transform import transform
 
     model_uri = model_data_uri(model)
+    limits = {"max_rows_per_batch": max_rows, "max_bytes_per_batch": max_bytes}
     with _progress_bar(input, content_type, enabled=not quiet and stderr.is_terminal) as advance:
         result = transform(
             model_uri,
@@ -100,27 +101,15 @@ def transform_command(
             input_filter=input_filter,
             output_filter=output_filter,
             join_source=join_source,
-            max_rows_per_batch=max_rows or DEFAULT_MAX_ROWS,
-            max_bytes_per_batch=max_bytes or DEFAULT_MAX_BYTES,
             progress=advance,
+            **{name: value for name, value in limits.items() if value is not None},
         )
-    rate = result.rows / max(result.seconds, 1e-9)
     if as_json:
-        print_json(
-            {
-                "model": model_uri,
-                "rows": result.rows,
-                "input_files": result.input_files,
-                "output_files": result.output_files,
-                "seconds": round(result.seconds, 3),
-                "rows_per_second": round(rate),
-                "workers": result.workers,
-            }
-        )
+        print_json(result.to_dict(model_uri))
         return
     stdout.print(
         f"scored {result.rows:,} rows from {len(result.input_files)} file(s) in "
-        f"{result.seconds:.1f} s ({rate:,.0f} rows/s) with {model_uri}"
+        f"{result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s) with {model_uri}"
     )
     for path in result.output_files:
         stdout.print(f"  {path}")

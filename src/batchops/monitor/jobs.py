@@ -48,6 +48,24 @@ class BaselineResult:
     def row_count(self) -> int:
         return self.statistics.item_count
 
+    def type_counts(self) -> dict[str, int]:
+        """How many features were inferred as each type, by type name."""
+        counts: dict[str, int] = {}
+        for feature in self.statistics.features:
+            counts[feature.inferred_type] = counts.get(feature.inferred_type, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary `batchops baseline --json` prints and the API returns."""
+        return {
+            "rows": self.row_count,
+            "features": [
+                {"name": f.name, "inferred_type": f.inferred_type} for f in self.statistics.features
+            ],
+            "statistics_uri": self.statistics_uri,
+            "constraints_uri": self.constraints_uri,
+        }
+
 
 @dataclass
 class CheckResult:
@@ -72,6 +90,17 @@ class CheckResult:
         `JobFailed` after everything was written, naming the checks and the features."""
         if self.violations:
             raise JobFailed(violation_summary(self))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary `batchops monitor --json` prints and the API returns."""
+        return {
+            "rows": self.row_count,
+            "violations": [v.to_dict() for v in self.violations],
+            "violations_uri": self.violations_uri,
+            "statistics_uri": self.statistics_uri,
+            "metrics_uri": self.metrics_uri,
+            "report_uri": self.report_uri,
+        }
 
     def violations_by_type(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -358,11 +387,4 @@ def violation_summary(result: CheckResult) -> str:
 
 
 def result_summary(result: CheckResult) -> dict[str, Any]:
-    return {
-        "rows": result.row_count,
-        "violations": [v.to_dict() for v in result.violations],
-        "violations_uri": result.violations_uri,
-        "statistics_uri": result.statistics_uri,
-        "metrics_uri": result.metrics_uri,
-        "report_uri": result.report_uri,
-    }
+    return result.to_dict()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -95,6 +96,24 @@ class Pipeline:
         return start_execution(
             self.name, version, dict(parameters or {}), wait=wait, on_event=on_event
         )
+
+
+def load_pipeline(target: str) -> Pipeline:
+    """The pipeline at "module:attribute": a Pipeline, or a function returning one."""
+    module_name, sep, attribute = target.partition(":")
+    if not sep or not module_name or not attribute:
+        raise InvalidInput(f"{target!r}: expected module:attribute, e.g. mypipes:pipeline")
+    try:
+        found: Any = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError) as error:
+        raise InvalidInput(f"cannot import {target!r}: {error}") from error
+    if not isinstance(found, Pipeline) and callable(found):
+        found = found()
+    if not isinstance(found, Pipeline):
+        raise InvalidInput(f"{target!r} is not a Pipeline or a function returning one")
+    return found
 
 
 def definition_digest(definition: Mapping[str, Any]) -> str:

@@ -99,10 +99,12 @@ def list_versions(group: str, status: str | None = None) -> list[ModelVersion]:
 
 
 def latest_version(group: str, status: str | None = APPROVED) -> ModelVersion:
-    """The highest-numbered version of `group` with `status` (any status when None).
+    """The highest-numbered version of `group` with `status` (any status when None or "any").
 
     The error names the statuses the group does hold, so "nothing approved yet" is obvious.
     """
+    if status is not None and status.lower() == "any":
+        status = None
     wanted = check_status(status) if status is not None else None
     with session_scope() as session:
         row = session.scalars(_newest_first(session, group, wanted).limit(1)).first()

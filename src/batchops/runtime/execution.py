@@ -17,6 +17,7 @@ from batchops.settings import get_settings
 from batchops.store import executions
 
 EventCallback = Callable[[str, str, str], None]
+Prepare = Callable[[dict[str, Any]], None]
 TERMINAL = {"Succeeded", "Failed", "Stopped"}
 
 
@@ -50,12 +51,19 @@ def start_execution(
     *,
     wait: bool = False,
     on_event: EventCallback | None = None,
+    prepare: Prepare | None = None,
 ) -> Execution:
-    """Check the parameters, record the execution, and run it here (`wait`) or in the background."""
+    """Check the parameters, record the execution, and run it here (`wait`) or in the background.
+
+    `prepare` gets the checked values (defaults filled in) before anything is recorded: the
+    place to make an input the run reads, so it is made only for a run that needs it.
+    """
     version, definition = get_definition(pipeline, version)
     graph = PipelineGraph.from_definition(definition)
     declared = [parameter_from_declaration(p) for p in graph.parameters]
     values = bind_parameters(declared, parameters)
+    if prepare is not None:
+        prepare(dict(values))
     steps = {name: node.type for name, node in graph.steps.items()}
     execution_id = executions.create_execution(
         pipeline, version, values, steps, get_settings().user
@@ -83,6 +91,17 @@ def get_execution(execution_id: str) -> Execution:
     return Execution(execution_id)
 
 
+def execution_logs(execution_id: str, step: str | None = None) -> dict[str, str]:
+    """Each step's captured output in run order (or one step's); unknown names are NotFound."""
+    from batchops.runtime.executor import logs_of
+
+    executions.get_execution_row(execution_id)
+    names = [row.name for row in executions.step_rows(execution_id)]
+    if step and step not in names:
+        raise NotFound(f"execution {execution_id} has no step {step!r}; steps: {', '.join(names)}")
+    return logs_of(execution_id, step)
+
+
 def _run(execution_id: str, *, wait: bool, on_event: EventCallback | None) -> None:
     if wait:
         from batchops.runtime.executor import run_execution
@@ -102,4 +121,11 @@ def _run(execution_id: str, *, wait: bool, on_event: EventCallback | None) -> No
         )
 
 
-__all__ = ["Execution", "NotFound", "get_execution", "retry_execution", "start_execution"]
+__all__ = [
+    "Execution",
+    "NotFound",
+    "execution_logs",
+    "get_execution",
+    "retry_execution",
+    "start_execution",
+]

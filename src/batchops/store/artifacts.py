@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from batchops.errors import EnvironmentProblem
 from batchops.settings import get_settings
 
 
@@ -53,6 +54,22 @@ def filesystem(uri: str) -> tuple[Any, str]:
     return found
 
 
+def make_folder(path: Path) -> Path:
+    """Create `path` and its parents; one clear error when a file stands in the way."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        blocking = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            raise EnvironmentProblem(
+                f"cannot write into {path}: {blocking} is a file, not a folder"
+            ) from error
+        raise EnvironmentProblem(
+            f"cannot create the folder {path}: {error.strerror or error}"
+        ) from error
+    return path
+
+
 def _temp_sibling(path: str) -> str:
     head, _, tail = path.rstrip("/").rpartition("/")
     return f"{head}/.{tail}.tmp-{uuid.uuid4().hex[:12]}"
@@ -65,7 +82,7 @@ def atomic_open(uri: str | Path, mode: str = "wb") -> Iterator[IO[Any]]:
         raise ValueError("atomic_open is for writing")
     if is_local(uri):
         target = local_path(uri)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(target.parent)
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, mode) as handle:
@@ -122,7 +139,7 @@ def publish_directory(local_dir: Path, uri: str) -> str:
     """Copy a finished local directory to `uri` as a whole, replacing what was there."""
     if is_local(uri):
         target = local_path(uri)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(target.parent)
         staging = Path(_temp_sibling(str(target)))
         shutil.copytree(local_dir, staging)
         if target.exists():
@@ -144,7 +161,7 @@ def publish_directory(local_dir: Path, uri: str) -> str:
 
 def fetch(uri: str, local_dir: Path) -> Path:
     """Make `uri` (a file or a directory) available under `local_dir`; return the local path."""
-    local_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(local_dir)
     if is_local(uri):
         source = local_path(uri)
         target = local_dir / source.name

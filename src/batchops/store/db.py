@@ -2,7 +2,9 @@
 
 SQLite is the default, so it is tuned for several processes writing at once: WAL journaling,
 a generous busy timeout, and write transactions that take the lock up front (BEGIN IMMEDIATE)
-instead of failing when a reader upgrades to a writer.
+instead of failing when a reader upgrades to a writer. A database that cannot be opened (a
+URL that does not parse, a missing driver, a server not answering, a file that is no
+database) is an EnvironmentProblem naming the URL with its password masked.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from batchops.errors import BatchopsError
+from batchops.errors import EnvironmentProblem
+from batchops.extras import require_extra
 from batchops.settings import get_settings
 
 _engines: dict[str, Engine] = {}
@@ -36,10 +39,35 @@ def get_engine(url: str | None = None) -> Engine:
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = _create(url)
+            engine = _create(parse_db_url(url))
+            _check_connection(engine)
             migrate(engine)
             _engines[url] = engine
         return engine
+
+
+def parse_db_url(url: str) -> URL:
+    """The parsed URL, or an EnvironmentProblem saying what a database URL looks like."""
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError) as error:
+        raise EnvironmentProblem(
+            f"database URL {display_url(url)!r} (BATCHOPS_DB_URL) is not a SQLAlchemy URL "
+            "such as sqlite:////path/batchops.db or postgresql+psycopg://user@host:5432/db"
+        ) from error
+
+
+def display_url(url: str | URL) -> str:
+    """The URL as it may be printed or logged: its password masked."""
+    try:
+        parsed = url if isinstance(url, URL) else make_url(url)
+    except (ArgumentError, ValueError):
+        # Unparsed, the password's place is unknown: keep the scheme and host part only.
+        text = str(url)
+        return (
+            f"{text.partition('://')[0]}://***@{text.rpartition('@')[2]}" if "@" in text else text
+        )
+    return parsed.render_as_string(hide_password=True)
 
 
 def dispose_engines() -> None:
@@ -64,13 +92,27 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         session.close()
 
 
-def _create(url: str) -> Engine:
-    parsed = make_url(url)
+def _create(parsed: URL) -> Engine:
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
+            require_extra("postgres", "psycopg", purpose=f"the database {display_url(parsed)}")
+        try:
+            return create_engine(parsed, pool_pre_ping=True)
+        except (NoSuchModuleError, ImportError) as error:
+            raise EnvironmentProblem(
+                f"cannot use the database {display_url(parsed)}: its driver is not installed "
+                f"({error})"
+            ) from error
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+        folder = Path(parsed.database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise EnvironmentProblem(
+                f"cannot create the folder {folder} of the database {display_url(parsed)}: "
+                f"{error.strerror or error}"
+            ) from error
+    engine = create_engine(parsed, connect_args={"timeout": 60, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _tune(dbapi_connection: Any, _record: Any) -> None:
@@ -90,6 +132,28 @@ def _create(url: str) -> Engine:
     return engine
 
 
+def _check_connection(engine: Engine) -> None:
+    """Connect once, so an unusable database is one clear error before any query."""
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as error:
+        url = engine.url
+        where = display_url(url)
+        if url.host:
+            where = f"the database server at {url.host}:{url.port or 'its default port'} ({where})"
+        raise EnvironmentProblem(f"cannot open {where}: {_first_line(error, url)}") from error
+
+
+def _first_line(error: DBAPIError, url: URL) -> str:
+    """The driver's own reason, one line, never holding the password."""
+    text = str(error.orig or error).strip().splitlines()
+    line = text[0] if text else type(error.orig).__name__
+    if url.password:
+        line = line.replace(str(url.password), "***")
+    return line
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; safe when several processes start at once."""
     if _current_revision(engine) == HEAD_REVISION:
@@ -104,8 +168,9 @@ def migrate(engine: Engine) -> None:
         try:
             command.upgrade(config, "head")
         except Exception as error:  # a database we cannot migrate is the user's to fix
-            raise BatchopsError(
-                f"cannot migrate the metadata database {engine.url!r}: {error}"
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            raise EnvironmentProblem(
+                f"cannot migrate the metadata database {display_url(engine.url)}: {reason}"
             ) from error
 
 

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from batchops.errors import BatchopsError, InvalidInput, JobFailed, at_line
 from batchops.models.loaded import LoadedModel
@@ -57,6 +57,22 @@ class TransformResult:
     seconds: float
     batches: int
     workers: int
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / max(self.seconds, 1e-9)
+
+    def to_dict(self, model: str) -> dict[str, Any]:
+        """The summary `batchops transform --json` prints and the API returns; `model` as used."""
+        return {
+            "model": model,
+            "rows": self.rows,
+            "input_files": self.input_files,
+            "output_files": self.output_files,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.rows_per_second),
+            "workers": self.workers,
+        }
 
 
 def transform(

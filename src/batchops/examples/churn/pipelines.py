@@ -8,7 +8,9 @@ Names, parameters and steps are the original's, so its users recognise every pie
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from batchops.pipeline import (
     CacheConfig,
@@ -45,6 +47,8 @@ from batchops.settings import get_settings
 
 SCRIPTS = Path(__file__).with_name("scripts")
 GROUP = "customer-churn"
+TRAIN_AND_BASELINE = "train-and-baseline"
+BATCH_INFERENCE = "batch-inference"
 DEFAULT_ROWS = 5000
 
 #: The original walkthrough's XGBoost settings.
@@ -65,13 +69,23 @@ def example_dir() -> Path:
 
 
 def default_input_data() -> Path:
-    """The generated 5,000-row file the pipeline reads unless told otherwise (made once)."""
-    path = example_dir() / f"churn-{DEFAULT_ROWS}.csv"
-    if not path.exists():
+    """The generated 5,000-row file train-and-baseline reads unless told otherwise.
+
+    Only its place: registering or listing the pipeline writes nothing;
+    `make_default_input_data` writes it when a run is about to read it.
+    """
+    return example_dir() / f"churn-{DEFAULT_ROWS}.csv"
+
+
+def make_default_input_data(pipeline: str, parameters: Mapping[str, Any]) -> None:
+    """Write the default data (once) when a run of `pipeline` with these values reads it."""
+    if pipeline != TRAIN_AND_BASELINE:
+        return
+    path = default_input_data()
+    if str(parameters.get("InputData", "")) == str(path) and not path.exists():
         from batchops.examples.churn.data import write_churn_csv
 
         write_churn_csv(path, DEFAULT_ROWS, seed=0)
-    return path
 
 
 def default_batch_data() -> Path:
@@ -171,7 +185,7 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
         else_steps=[fail],
     )
     return Pipeline(
-        "train-and-baseline",
+        TRAIN_AND_BASELINE,
         [data, min_accuracy, group],
         [prepare, train, evaluate, check],
         description="Prepare churn data, train XGBoost, evaluate, baseline, register for approval.",
@@ -216,7 +230,7 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
         fail_on_violation=fail_on_violation,
     )
     return Pipeline(
-        "batch-inference",
+        BATCH_INFERENCE,
         [data, group, fail_on_violation, input_filter],
         [get_model, monitor_and_score],
         description="Latest approved churn model: check the batch against its baseline, score it.",

@@ -1,0 +1,60 @@
+"""Pipelines as a user finds them: the stored ones, with the built-in examples among them.
+
+The CLI and the server list, show and start pipelines through these functions, so both see
+the example pipelines registered on first look (a new version only when their definitions
+changed), and a run that reads the example's default data finds it made. Nothing here
+writes data until a run needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from batchops.runtime.execution import EventCallback, Execution, start_execution
+
+
+def register_examples() -> dict[str, int]:
+    """Store the example pipelines; their versions by name."""
+    from batchops.examples.churn.pipelines import upsert_builtin_pipelines
+
+    return upsert_builtin_pipelines()
+
+
+def list_pipelines() -> list[dict[str, Any]]:
+    """Every stored pipeline, by name: name, description, latest_version, created/updated."""
+    from batchops.runtime.catalog import list_pipelines as stored
+
+    register_examples()
+    return stored()
+
+
+def describe_pipeline(name: str, version: int | None = None) -> dict[str, Any]:
+    """`{"name", "version", "definition"}` of a version (default: the latest)."""
+    from batchops.runtime.catalog import get_definition
+
+    register_examples()
+    number, definition = get_definition(name, version)
+    return {"name": name, "version": number, "definition": definition}
+
+
+def start_pipeline(
+    name: str,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    version: int | None = None,
+    wait: bool = False,
+    on_event: EventCallback | None = None,
+) -> Execution:
+    """Start an execution; the example's default data is written first if this run reads it."""
+    from batchops.examples.churn.pipelines import make_default_input_data
+
+    register_examples()
+    return start_execution(
+        name,
+        version,
+        dict(parameters or {}),
+        wait=wait,
+        on_event=on_event,
+        prepare=lambda values: make_default_input_data(name, values),
+    )
