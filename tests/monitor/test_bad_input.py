@@ -167,9 +167,7 @@ def test_a_malformed_row_names_file_and_line(base, tmp_path: Path) -> None:
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(InvalidInput) as caught:
         _check(base, bad, tmp_path / "out", block_size=4096)
-    assert str(caught.value) == (
-        f"{bad}, line 2002: expected 2 fields, found 3: 7.5,7,oops"
-    )
+    assert str(caught.value) == (f"{bad}, line 2002: expected 2 fields, found 3: 7.5,7,oops")
 
 
 def test_a_malformed_row_in_a_later_part_names_its_line_in_the_file(tmp_path: Path) -> None:
@@ -226,6 +224,4 @@ def test_a_malformed_row_in_a_gzipped_file_names_its_line(base, tmp_path: Path) 
     bad.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
     with pytest.raises(InvalidInput) as caught:
         _check(base, bad, tmp_path / "out", block_size=4096)
-    assert (
-        str(caught.value) == f"{bad}, line 2701: expected 2 fields, found 1: 7.5"
-    )
+    assert str(caught.value) == f"{bad}, line 2701: expected 2 fields, found 1: 7.5"

@@ -74,10 +74,10 @@ def looks_like_header(rows: Sequence[Sequence[str]], known_names: Sequence[str] 
 
 
 def parse_rows(head: bytes, count: int = SNIFF_ROWS, complete: bool = False) -> list[list[str]]:
-    """The first `count` rows of a file's first (decompressed) bytes; the last line is left
-    out unless `complete` says `head` is the whole file (it may be cut short)."""
+    """The first `count` rows of a file's first (decompressed) bytes; a last line without its
+    line break is left out unless `complete` says `head` is the whole file (it may be cut)."""
     lines = head.decode("utf-8-sig", errors="replace").splitlines()
-    if not complete and lines:
+    if not complete and lines and not head.endswith(b"\n"):
         lines = lines[:-1]
     return list(stdlib_csv.reader(lines[:count]))
 

@@ -254,7 +254,7 @@ def stream_size(file: DataFile) -> int:
     return TO_END if file.is_compressed else file.size
 
 
-def check_format(file: DataFile) -> None:
+def check_format(file: DataFile, arrays_allowed: bool = False) -> None:
     """Refuse a file whose first bytes say it is not in its declared format (checked after
     decompressing), and compressed Parquet (Parquet compresses inside the file)."""
     if file.format == PARQUET and file.is_compressed:
@@ -262,4 +262,4 @@ def check_format(file: DataFile) -> None:
             f"{file.uri}: a compressed Parquet file cannot be read; Parquet compresses its "
             "pages itself, so store it uncompressed"
         )
-    check_content(file.uri, file.format, read_head(file.uri, 4096))
+    check_content(file.uri, file.format, read_head(file.uri, 4096), arrays_allowed)

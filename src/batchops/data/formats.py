@@ -89,6 +89,8 @@ def content_type(data_format: str) -> str:
     return CONTENT_TYPES[data_format]
 
 
+_GZIP = b"\x1f\x8b"
+
 _BLANK = b"\xef\xbb\xbf \t\r\n"
 """What may stand before a JSON document: a byte order mark and white space."""
 
@@ -102,16 +104,23 @@ def sniff_format(head: bytes) -> str:
     return CSV
 
 
-def check_content(uri: str, declared: str, head: bytes) -> None:
+def check_content(uri: str, declared: str, head: bytes, arrays_allowed: bool = False) -> None:
     """Refuse a file whose first (decompressed) bytes say it is not in its declared format.
 
-    CSV and JSON Lines are told apart only by an object on the first line, and a JSON array
-    there is refused with its own reason: JSON Lines holds one object per line (the transform
-    also takes arrays per line, and checks that itself).
+    CSV and JSON Lines are told apart only by an object on the first line. A JSON array there
+    is refused with its own reason (a JSON document, not JSON Lines) unless `arrays_allowed`
+    (the transform scores a record given as an array per line).
     """
     if not head:
         return
+    if head.startswith(_GZIP):
+        raise InvalidInput(
+            f"{uri}: the file is gzip-compressed but its name does not say so; "
+            "name it with .gz at the end (like data.csv.gz)"
+        )
     if declared == JSON_LINES and head.lstrip(_BLANK).startswith(b"["):
+        if arrays_allowed:
+            return
         raise InvalidInput(
             f"{uri}: the file holds a JSON array; write one JSON object per line (JSON Lines)"
         )
