@@ -27,8 +27,8 @@ from batchops.errors import InvalidInput, NotFound
 from batchops.store.artifacts import filesystem
 
 NOT_DATA_SUFFIXES = (
-    ".json", ".crc", ".md", ".txt", ".html", ".htm", ".yaml", ".yml", ".log", ".tmp", ".pkl",
-    ".tar.gz", ".zip", ".png", ".svg", ".out",
+    ".json", ".crc", ".md", ".html", ".htm", ".yaml", ".yml", ".log", ".tmp", ".pkl",
+    ".tar.gz", ".zip", ".png", ".svg",
 )  # fmt: skip
 """Files in a dataset folder that are not its data (a `.json` is data only on its own)."""
 
