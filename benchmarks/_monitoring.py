@@ -25,9 +25,9 @@ job = json.loads(sys.argv[1])
 def parse_only():  # the floor: Arrow's CSV parser alone, on the same parts
     from concurrent.futures import ThreadPoolExecutor
     from batchops.monitor import reading
-    from batchops.monitor.jobs import _probe, _resolve_input
-    source = _resolve_input(job["data"], None, (), None, None)
-    kinds, _ = _probe(source)
+    from batchops.monitor.dataset import probe_input, resolve_input
+    source = resolve_input(job["data"], None, (), None, None)
+    kinds, _ = probe_input(source)
     plan = reading.ReadPlan(source.layout, kinds, include=source.included)
     parts = reading.split_parts(source.files, job["workers"])
     count = lambda part: sum(b.num_rows for b in reading.read_batches(part, plan))

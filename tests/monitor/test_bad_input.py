@@ -10,7 +10,7 @@ import pytest
 
 from batchops.errors import InvalidInput, NotFound
 from batchops.monitor import baseline, check, reading
-from batchops.monitor.jobs import _resolve_input
+from batchops.monitor.dataset import resolve_input
 from batchops.monitor.profiling import ColumnOptions, profile_dataset
 from batchops.monitor.reading import ReadPlan
 
@@ -117,7 +117,7 @@ def test_an_empty_batch(base, tmp_path: Path) -> None:
         _check(base, header_only, tmp_path / "out")
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    with pytest.raises(InvalidInput, match=r"empty\.csv: the file is empty"):
+    with pytest.raises(InvalidInput, match=r"empty\.csv: empty file"):
         _check(base, empty, tmp_path / "out")
     folder = tmp_path / "folder"
     folder.mkdir()
@@ -167,9 +167,7 @@ def test_a_malformed_row_names_file_and_line(base, tmp_path: Path) -> None:
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(InvalidInput) as caught:
         _check(base, bad, tmp_path / "out", block_size=4096)
-    assert str(caught.value) == (
-        f"{bad}, line 2002: malformed CSV row: expected 2 columns, got 3: 7.5,7,oops"
-    )
+    assert str(caught.value) == (f"{bad}, line 2002: expected 2 fields, found 3: 7.5,7,oops")
 
 
 def test_a_malformed_row_in_a_later_part_names_its_line_in_the_file(tmp_path: Path) -> None:
@@ -177,12 +175,12 @@ def test_a_malformed_row_in_a_later_part_names_its_line_in_the_file(tmp_path: Pa
     lines[2500] = "1,2,3"
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(lines) + "\n")
-    source = _resolve_input(bad, True, (), None, None)
+    source = resolve_input(bad, True, (), None, None)
     kinds = {"a": reading.NUMBER, "b": reading.NUMBER}  # as if probed on a larger file
     plan = ReadPlan(source.layout, kinds, include=source.included, block_size=4096)
     parts = reading.split_parts(source.files, 3, min_part_bytes=1)
     assert len(parts) == 3 and parts[2].start > 0
-    with pytest.raises(InvalidInput, match=r"bad\.csv, line 2501: malformed CSV row"):
+    with pytest.raises(InvalidInput, match=r"bad\.csv, line 2501: expected 2 fields, found 3"):
         profile_dataset(parts, plan, {n: ColumnOptions() for n in source.included}, workers=1)
 
 
@@ -226,6 +224,4 @@ def test_a_malformed_row_in_a_gzipped_file_names_its_line(base, tmp_path: Path) 
     bad.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
     with pytest.raises(InvalidInput) as caught:
         _check(base, bad, tmp_path / "out", block_size=4096)
-    assert (
-        str(caught.value) == f"{bad}, line 2701: malformed CSV row: expected 2 columns, got 1: 7.5"
-    )
+    assert str(caught.value) == f"{bad}, line 2701: expected 2 fields, found 1: 7.5"

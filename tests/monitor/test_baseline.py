@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from batchops.monitor import baseline, reading
-from batchops.monitor.jobs import _probe, _resolve_input
+from batchops.monitor.dataset import probe_input, resolve_input
 from batchops.monitor.profiling import CATEGORY_LIMIT, ColumnOptions, profile_dataset
 from batchops.monitor.reading import ReadPlan
 
@@ -78,8 +78,8 @@ def _counted(result) -> dict[str, float]:
 def test_text_in_a_later_part_counts_the_categories_of_every_part(tmp_path: Path) -> None:
     rows = 200_000  # 2.4 MB: the text lies beyond what the probe reads
     path = write_csv(tmp_path / "late.csv", _late_text_rows(rows))
-    source = _resolve_input(path, True, (), None, None)
-    kinds, integers = _probe(source)
+    source = resolve_input(path, True, (), None, None)
+    kinds, integers = probe_input(source)
     assert kinds["code"] == reading.NUMBER  # the probe sees numbers only
     plan = ReadPlan(source.layout, kinds, include=source.included, block_size=1 << 14)
     options = {name: ColumnOptions(name in integers) for name in source.included}
@@ -234,8 +234,8 @@ def test_parts_profiled_apart_merge_into_the_whole(tmp_path: Path) -> None:
             "s": rng.choice(["a", "b", "c"], rows),
         },
     )
-    source = _resolve_input(path, True, (), None, None)
-    kinds, integers = _probe(source)
+    source = resolve_input(path, True, (), None, None)
+    kinds, integers = probe_input(source)
     plan = ReadPlan(source.layout, kinds, include=source.included, block_size=1 << 14)
     options = {name: ColumnOptions(name in integers) for name in source.included}
     parts = reading.split_parts(source.files, 4, min_part_bytes=1)

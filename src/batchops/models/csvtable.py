@@ -1,36 +1,20 @@
 """Numeric CSV blocks parsed column-wise, with errors that name the file, line and column.
 
 Both training (whole channel files) and the transform (byte ranges of one file) read
-headerless numeric CSV; pyarrow parses it, and when it refuses a row this module turns its
-row number into the line of the file a person can open.
+headerless numeric CSV; pyarrow parses it, and when it refuses a row `batchops.data.errors`
+turns its row number into the line of the file a person can open, worded as everywhere.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from batchops.errors import InvalidInput, at_line
+from batchops.data.errors import CsvRowError, csv_error, line_of_row
 
 if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
-
-_ROW = re.compile(r"Row #(\d+)")
-_COLUMN = re.compile(r"In CSV column #(\d+)")
-_EXPECTED = re.compile(r"Expected (\d+) columns, got (\d+)")
-_VALUE = re.compile(r"invalid value '(.*)'$", re.DOTALL)
-
-
-class CsvRowError(InvalidInput):
-    """A CSV error at a known place; `line` is the file's 1-based line, when known."""
-
-    def __init__(self, source: str, line: int | None, detail: str) -> None:
-        super().__init__(str(at_line(source, line, detail)))
-        self.source = source
-        self.line = line
-        self.detail = detail
 
 
 def read_numeric_block(
@@ -61,7 +45,7 @@ def read_numeric_block(
         return pacsv.read_csv(pa.py_buffer(data), read_options=read, convert_options=convert)
     except pa.ArrowInvalid as exc:
         message = str(exc)
-        if use_threads and not _ROW.search(message):
+        if use_threads and "Row #" not in message:
             # Only the single-threaded reader knows row numbers; ask it again to place it.
             return read_numeric_block(
                 data,
@@ -86,36 +70,7 @@ def describe_csv_error(
     column_names: Sequence[str],
 ) -> CsvRowError:
     """An InvalidInput for a pyarrow CSV error, pointing at the line in the file."""
-    row = _ROW.search(message)
-    line = first_line + line_of_row(data, int(row.group(1))) if row else None
-    expected = _EXPECTED.search(message)
-    if expected:
-        want, got = int(expected.group(1)), int(expected.group(2))
-        return CsvRowError(source, line, f"expected {want} fields, found {got}")
-    column = _COLUMN.search(message)
-    value = _VALUE.search(message)
-    if column:
-        index = int(column.group(1))
-        shown = value.group(1) if value else "?"
-        return CsvRowError(source, line, f"column {index + 1}: {shown!r} is not a number")
-    detail = message.removeprefix("CSV parse error: ")
-    return CsvRowError(source, line, f"cannot parse CSV ({detail})")
-
-
-def line_of_row(data: bytes | memoryview, row: int) -> int:
-    """0-based line offset, within `data`, of pyarrow's 1-based `row` (empty lines skipped)."""
-    import numpy as np
-
-    raw = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(raw == 10)
-    starts = np.concatenate(([0], ends + 1))
-    stops = np.concatenate((ends, [raw.size]))
-    lengths = stops - starts
-    carriage = (lengths == 1) & (raw[np.minimum(starts, max(raw.size - 1, 0))] == 13)
-    filled = np.flatnonzero((lengths > 0) & ~carriage)
-    if row - 1 < filled.size:
-        return int(filled[row - 1])
-    return int(filled[-1]) if filled.size else 0
+    return csv_error(source, message, lambda row: first_line + line_of_row(data, row))
 
 
 def table_to_matrix(table: pa.Table) -> np.ndarray:

@@ -22,9 +22,10 @@ from batchops.monitor.constraints import (
     require_features,
     suggest_constraints,
 )
+from batchops.monitor.dataset import MonitoredInput, probe_input, resolve_input
 from batchops.monitor.formats import write_json, write_text
 from batchops.monitor.profiling import ColumnOptions, DatasetProfile, profile_dataset
-from batchops.monitor.reading import NUMBER, TEXT, DataFile, Layout, ReadPlan
+from batchops.monitor.reading import NUMBER, TEXT, ReadPlan
 from batchops.monitor.statistics import DatasetStatistics, read_statistics
 from batchops.monitor.types import INTEGRAL, NUMERIC, STRING
 from batchops.store import artifacts
@@ -120,90 +121,6 @@ def named_metrics(row_count: int, metrics: dict[str, dict[str, float]]) -> dict[
     return values
 
 
-@dataclass
-class _Input:
-    """A dataset resolved to files, a layout and the columns to read."""
-
-    files: list[DataFile]
-    layout: Layout
-    included: list[str]
-    names: dict[str, str]
-    """Physical column name → feature name."""
-
-
-def _resolve_input(
-    data: str | Path,
-    header: bool | None,
-    ignore_columns: Sequence[str],
-    data_format: str | None,
-    baseline_names: list[str] | None,
-) -> _Input:
-    files = reading.list_data_files(data, data_format)
-    for file in files:
-        reading.check_format(file)
-    first = files[0]
-    if header is None:
-        header = _has_header(first, baseline_names)
-    layout = reading.read_layout(first, header)
-    for file in files[1:]:
-        other = reading.read_layout(file, header)
-        if len(other.physical_names) != len(layout.physical_names) or (
-            header and other.physical_names != layout.physical_names
-        ):
-            raise InvalidInput(
-                f"{file.uri}: its columns ({len(other.physical_names)}) differ from those of "
-                f"{first.uri} ({len(layout.physical_names)}); all files of a dataset must match"
-            )
-    ignored = set(ignore_columns)
-    included = [name for name in layout.physical_names if name not in ignored]
-    if not included:
-        raise InvalidInput(f"{data}: no columns left to monitor once the ignored ones are removed")
-    names = _feature_names(included, layout.header, baseline_names)
-    return _Input(files, layout, included, names)
-
-
-def _has_header(file: reading.DataFile, baseline_names: list[str] | None) -> bool:
-    """Whether a CSV file starts with a header, when the caller did not say.
-
-    A baseline of headerless data means headerless batches. A baseline with names means a
-    header, unless the first row names none of the baseline's features and looks like data:
-    batch-transform inputs usually come without one, also when the baseline had one.
-    """
-    if file.format != reading.CSV:
-        return True
-    if baseline_names is None:
-        return reading.sniff_header(file)
-    if looks_headerless(baseline_names):
-        return False
-    return reading.sniff_header(file, known_names=baseline_names)
-
-
-def _feature_names(
-    included: list[str], header: bool, baseline_names: list[str] | None
-) -> dict[str, str]:
-    """Name each read column as the baseline does.
-
-    A baseline of headerless data (`_c0`, `_c1`, ...) takes the batch's columns by position,
-    named the same way. A headerless batch against a baseline with names takes those names
-    by position when the column counts agree; when they differ, nothing says which column is
-    which, so the columns keep `_cN` and the checks report them as missing and extra.
-    With a header on both sides, the header's names are used.
-    """
-    positional = reading.headerless_names(len(included))
-    if baseline_names is None:
-        return dict(zip(included, included if header else positional, strict=True))
-    if looks_headerless(baseline_names):
-        return dict(zip(included, positional, strict=True))
-    if not header:
-        by_position = baseline_names if len(baseline_names) == len(included) else positional
-        return dict(zip(included, by_position, strict=True))
-    return {name: name for name in included}
-
-
-def _probe(source: _Input) -> tuple[dict[str, str], set[str]]:
-    return reading.probe_types(source.files[0], source.layout)
-
-
 def baseline(
     data: str | Path,
     out_dir: str | Path,
@@ -220,8 +137,8 @@ def baseline(
     `workers` threads read parts of large files (default: one per CPU); `block_size` is the
     bytes of CSV parsed at a time (memory use follows it).
     """
-    source = _resolve_input(data, header, ignore_columns, data_format, None)
-    kinds, integers = _probe(source)
+    source = resolve_input(data, header, ignore_columns, data_format, None)
+    kinds, integers = probe_input(source)
     plan = ReadPlan(
         source.layout,
         {n: kinds.get(n, NUMBER) for n in source.included},
@@ -239,7 +156,7 @@ def baseline(
 
 
 def _profile(
-    source: _Input,
+    source: MonitoredInput,
     plan: ReadPlan,
     options: dict[str, ColumnOptions],
     workers: int | None,
@@ -280,8 +197,8 @@ def check(
     require_features(baseline_constraints, str(constraints))
     baseline_constraints = _without_ignored(baseline_constraints, ignore_columns, constraints)
     baseline_names = baseline_constraints.names
-    source = _resolve_input(data, header, ignore_columns, data_format, baseline_names)
-    kinds, integers = _probe(source)
+    source = resolve_input(data, header, ignore_columns, data_format, baseline_names)
+    kinds, integers = probe_input(source)
     plan_kinds: dict[str, str] = {}
     options: dict[str, ColumnOptions] = {}
     for physical in source.included:

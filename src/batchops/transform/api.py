@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from batchops.data.files import DataFile, list_data_files, read_range
 from batchops.errors import BatchopsError, InvalidInput, JobFailed, at_line
 from batchops.models.loaded import LoadedModel
 from batchops.models.manifest import ModelManifest
 from batchops.transform import formats
-from batchops.transform.inputs import InputFile, list_inputs, read_range
 from batchops.transform.jsonpath import JsonPath, parse
 from batchops.transform.output import (
     OutputFile,
+    output_name,
     output_uri,
     prepare_output_root,
     remove_leftovers,
@@ -106,16 +107,16 @@ def transform(
     # Workers start first: their imports overlap with listing, loading the model, planning.
     pool = _start_workers(workers)
     try:
-        files = list_inputs(input, exclude=output)
+        files = list_data_files(input, content_type, exclude=output)
         source = _model_source(model, load=pool is None)
         specs = [
-            plan_file(item, kind, header, source.manifest, in_path)
-            for item, kind in zip(files, _content_types(files, content_type), strict=True)
+            plan_file(item, formats.of_file(item), header, source.manifest, in_path)
+            for item in files
         ]
         _check_outputs(specs, accept, join_source, out_path)
         root = str(output)
         prepare_output_root(root)
-        targets = [output_uri(root, spec.input.output_name) for spec in specs]
+        targets = [output_uri(root, output_name(spec.input)) for spec in specs]
         for target in targets:
             remove_leftovers(target)
         job = JobSpec(accept, input_filter, output_filter, join_source, max_rows_per_batch)
@@ -142,12 +143,6 @@ def transform(
         batches=count,
         workers=workers,
     )
-
-
-def _content_types(files: list[InputFile], content_type: str | None) -> list[str]:
-    """Each file's type: `content_type` when given, else what the file's name suggests."""
-    forced = formats.normalize(content_type) if content_type else None
-    return [forced or formats.from_name(item.relative) for item in files]
 
 
 def _check_outputs(
@@ -342,15 +337,17 @@ def _score_in_workers(
 def estimate_rows(input: str | Path, content_type: str | None = None) -> int | None:
     """A quick estimate of the number of records (exact for Parquet), for progress bars."""
     try:
-        files: list[InputFile] = list_inputs(input)
+        files: list[DataFile] = list_data_files(input, content_type)
     except InvalidInput:
         return None
     total = 0.0
-    for item, kind in zip(files, _content_types(files, content_type), strict=True):
-        if kind == formats.PARQUET:
+    for item in files:
+        if formats.of_file(item) == formats.PARQUET:
             with contextlib.suppress(InvalidInput):
                 total += sum(parquet_layout(item)[0])
             continue
+        if item.is_compressed:
+            continue  # its decompressed size is unknown until read
         sample = read_range(item.uri, 0, min(item.size, 1 << 20))
         lines = max(1, sample.count(b"\n"))
         total += item.size * lines / max(1, len(sample))

@@ -1,54 +1,28 @@
-"""Content types a transform reads and writes, by their MIME names and common aliases."""
+"""Content types a transform reads and writes, by their MIME names.
+
+Which format a file or a content type means is `batchops.data.formats`' one map; a transform
+names formats by their MIME types, as SageMaker batch transform does.
+"""
 
 from __future__ import annotations
 
+from batchops.data import formats as data_formats
+from batchops.data.files import DataFile
 from batchops.errors import InvalidInput
 
-CSV = "text/csv"
-JSONLINES = "application/jsonlines"
-PARQUET = "application/x-parquet"
-
-_ALIASES = {
-    "text/csv": CSV,
-    "csv": CSV,
-    "application/csv": CSV,
-    "application/jsonlines": JSONLINES,
-    "application/x-jsonlines": JSONLINES,
-    "application/json": JSONLINES,
-    "jsonlines": JSONLINES,
-    "jsonl": JSONLINES,
-    "json": JSONLINES,
-    "application/x-parquet": PARQUET,
-    "application/parquet": PARQUET,
-    "application/vnd.apache.parquet": PARQUET,
-    "parquet": PARQUET,
-}
-_EXTENSIONS = {
-    ".csv": CSV,
-    ".jsonl": JSONLINES,
-    ".jsonlines": JSONLINES,
-    ".json": JSONLINES,
-    ".parquet": PARQUET,
-    ".pq": PARQUET,
-}
+CSV = data_formats.content_type(data_formats.CSV)
+JSONLINES = data_formats.content_type(data_formats.JSON_LINES)
+PARQUET = data_formats.content_type(data_formats.PARQUET)
 
 
 def normalize(content_type: str) -> str:
-    key = content_type.split(";", 1)[0].strip().lower()
-    if key not in _ALIASES:
-        raise InvalidInput(
-            f"unsupported content type {content_type!r}; use {CSV}, {JSONLINES} or {PARQUET}"
-        )
-    return _ALIASES[key]
+    """The MIME type of a content type or format name (`text/csv`, `csv`, `jsonl`, ...)."""
+    return data_formats.content_type(data_formats.parse_format(content_type))
 
 
-def from_name(name: str) -> str:
-    """The content type a file name suggests, CSV when it suggests none."""
-    lowered = name.lower()
-    for extension, content_type in _EXTENSIONS.items():
-        if lowered.endswith(extension):
-            return content_type
-    return CSV
+def of_file(file: DataFile) -> str:
+    """The content type of a listed input file (its name's format, or the one given)."""
+    return data_formats.content_type(file.format)
 
 
 def output_type(accept: str | None, content_type: str) -> str:

@@ -13,10 +13,17 @@ import uuid
 from pathlib import Path
 from typing import IO
 
+from batchops.data.files import DataFile
 from batchops.errors import InvalidInput
 from batchops.store.artifacts import filesystem, is_local, join, local_path
 
 _TEMP_MARK = ".tmp-"
+OUTPUT_SUFFIX = ".out"
+
+
+def output_name(input: DataFile) -> str:
+    """SageMaker's naming: the input's path under the input root, plus `.out`."""
+    return input.relative + OUTPUT_SUFFIX
 
 
 class OutputFile:

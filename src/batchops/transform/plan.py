@@ -2,7 +2,11 @@
 
 Runs in the main process and reads only a little of each file: the first lines (header,
 field count) and a few bytes at each cut to land on a line end. Workers read the byte
-ranges themselves, so the data crosses no pipe.
+ranges themselves, so the data crosses no pipe. A compressed file can only be read front to
+back, so it is one batch, read as a stream by one worker.
+
+Files, formats, compression and the header rule are `batchops.data`'s, as for the monitor;
+what is the transform's own is checking records against the model and cutting batches.
 """
 
 from __future__ import annotations
@@ -10,11 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from batchops.data.csv import is_splittable, line_end, looks_like_header, parse_rows
+from batchops.data.errors import EMPTY, parquet_error
+from batchops.data.files import TO_END, DataFile, check_format, read_range
+from batchops.data.formats import check_content
 from batchops.errors import InvalidInput, at_line
 from batchops.models.manifest import ModelManifest
 from batchops.store.artifacts import filesystem
 from batchops.transform import formats
-from batchops.transform.inputs import InputFile, read_range
 from batchops.transform.jsonpath import JsonPath, Names, Positions
 
 _PROBE = 1 << 16
@@ -26,7 +33,7 @@ _MAX_FIRST_LINES = 1 << 26
 class FileSpec:
     """What a worker needs to know about one input file beyond a byte range."""
 
-    input: InputFile
+    input: DataFile
     content_type: str
     width: int = 0
     header: tuple[str, ...] | None = None
@@ -53,25 +60,25 @@ class Task:
 
 
 def plan_file(
-    item: InputFile,
+    item: DataFile,
     content_type: str,
     header: bool | None,
     manifest: ModelManifest,
     input_filter: JsonPath,
 ) -> FileSpec:
     if content_type == formats.PARQUET:
+        check_format(item)
         return _plan_parquet(item, manifest, input_filter)
-    if item.size == 0:
-        raise InvalidInput(f"{item.uri}: empty file")
     head = _first_lines(item)
-    if head[:2] == b"\x1f\x8b":
-        raise InvalidInput(f"{item.uri}: compressed input is not supported; decompress it first")
+    if not head:
+        raise InvalidInput(f"{item.uri}: {EMPTY}")
+    check_content(item.uri, item.format, head, arrays_allowed=True)
     # A byte order mark (spreadsheets write one) is not data: skip it, or it would make the
     # first field text and the first line pass for a header.
     skip = len(_BOM) if head.startswith(_BOM) else 0
     head = head[skip:]
     if not head.strip():
-        raise InvalidInput(f"{item.uri}: empty file (only blank lines)")
+        raise InvalidInput(f"{item.uri}: {EMPTY} (only blank lines)")
     if content_type == formats.JSONLINES:
         first = head.lstrip()[:1]
         if first not in (b"{", b"["):
@@ -82,18 +89,18 @@ def plan_file(
     return _plan_csv(item, head, skip, header, manifest, input_filter)
 
 
-def _first_lines(item: InputFile) -> bytes:
-    """The file's start, long enough to hold its first two lines (or all of it)."""
+def _first_lines(item: DataFile) -> bytes:
+    """The file's (decompressed) start, long enough to hold its first two lines (or all of it)."""
     size = _PROBE
     while True:
-        head = read_range(item.uri, 0, min(size, item.size))
-        if head.count(b"\n") >= 2 or len(head) >= item.size or size >= _MAX_FIRST_LINES:
+        head = read_range(item.uri, 0, size)
+        if head.count(b"\n") >= 2 or len(head) < size or size >= _MAX_FIRST_LINES:
             return head
         size *= 4
 
 
 def _plan_csv(
-    item: InputFile,
+    item: DataFile,
     head: bytes,
     skip: int,
     header: bool | None,
@@ -104,8 +111,13 @@ def _plan_csv(
     if lines and lines[0].strip() == b"":
         raise at_line(item.uri, 1, "the first line is blank; expected a header or a record")
     first = _fields(lines[0], item.uri, 1)
-    second = _fields(lines[1], item.uri, 2) if len(lines) > 1 and lines[1].strip() else None
-    has_header = _looks_like_header(first, second) if header is None else header
+    if len(lines) > 1 and lines[1].strip():
+        _fields(lines[1], item.uri, 2)
+    known = () if manifest.has_generic_names else manifest.feature_names
+    whole = not item.is_compressed and skip + len(head) >= item.size
+    has_header = (
+        looks_like_header(parse_rows(head, complete=whole), known) if header is None else header
+    )
     width = len(first)
     if not input_filter.index_only:
         raise InvalidInput(
@@ -126,7 +138,7 @@ def _plan_csv(
     names = tuple(first)
     _check_header_names([names[p] for p in positions], manifest, item.uri, input_filter)
     data_start = skip + len(lines[0]) + 1
-    if data_start >= item.size or not read_range(item.uri, data_start, item.size).strip():
+    if _blank_from(item, data_start, head[len(lines[0]) + 1 :]):
         raise InvalidInput(f"{item.uri}: a header but no records")
     return FileSpec(
         item, formats.CSV, width=width, header=names, data_start=data_start, first_line=2
@@ -144,22 +156,18 @@ def _fields(line: bytes, uri: str, number: int) -> list[str]:
         raise at_line(uri, number, f"cannot parse CSV ({exc})") from None
 
 
-def _looks_like_header(first: list[str], second: list[str] | None) -> bool:
-    """A first line is a header when a field is text where the next line has a number."""
-    if second is None or len(second) != len(first):
-        return not all(_is_number(value) for value in first)
-    return any(not _is_number(a) and _is_number(b) for a, b in zip(first, second, strict=True))
-
-
-def _is_number(value: str) -> bool:
-    text = value.strip()
-    if text == "":
-        return True
-    try:
-        float(text)
-    except ValueError:
+def _blank_from(item: DataFile, start: int, known: bytes) -> bool:
+    """Whether nothing but white space follows `start` (`known`: bytes already read there)."""
+    if known.strip():
         return False
-    return True
+    window = _PROBE
+    while True:
+        chunk = read_range(item.uri, start, start + window)
+        if chunk.strip():
+            return False
+        if len(chunk) < window:
+            return True
+        start, window = start + len(chunk), window * 2
 
 
 def csv_positions(path: JsonPath, width: int) -> list[int]:
@@ -196,7 +204,7 @@ def _check_header_names(
             )
 
 
-def parquet_layout(item: InputFile) -> tuple[tuple[int, ...], tuple[str, ...]]:
+def parquet_layout(item: DataFile) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """Rows per row group and column names, from the file's footer only."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -206,15 +214,15 @@ def parquet_layout(item: InputFile) -> tuple[tuple[int, ...], tuple[str, ...]]:
         with fs.open(path, "rb") as handle:
             metadata = pq.ParquetFile(handle).metadata
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InvalidInput(f"{item.uri}: not a readable Parquet file ({exc})") from None
+        raise parquet_error(item.uri, exc) from None
     rows = tuple(metadata.row_group(i).num_rows for i in range(metadata.num_row_groups))
     return rows, tuple(metadata.schema.to_arrow_schema().names)
 
 
-def _plan_parquet(item: InputFile, manifest: ModelManifest, input_filter: JsonPath) -> FileSpec:
+def _plan_parquet(item: DataFile, manifest: ModelManifest, input_filter: JsonPath) -> FileSpec:
     rows, names = parquet_layout(item)
     if sum(rows) == 0:
-        raise InvalidInput(f"{item.uri}: empty file (no rows)")
+        raise InvalidInput(f"{item.uri}: {EMPTY} (no rows)")
     first = input_filter.segments[0] if input_filter.segments else None
     if isinstance(first, Names) and not input_filter.segments[1:]:
         missing = [name for name in first.names if name not in names]
@@ -252,26 +260,15 @@ def _ranges(spec: FileSpec, max_bytes: int) -> Iterator[tuple[int, int, int]]:
                 yield group, group + 1, first_row
             first_row += rows
         return
+    if not is_splittable(spec.input):
+        yield spec.data_start, TO_END, 0  # compressed: one stream, read front to back
+        return
     size = spec.input.size
     start = spec.data_start
     while start < size:
-        end = size if start + max_bytes >= size else _line_end(spec.uri, start + max_bytes, size)
+        end = size if start + max_bytes >= size else line_end(spec.uri, start + max_bytes, size)
         yield start, end, 0
         start = end
-
-
-def _line_end(uri: str, position: int, size: int) -> int:
-    """The offset just past the first newline at or after `position - 1`."""
-    offset = position - 1
-    window = _PROBE
-    while offset < size:
-        chunk = read_range(uri, offset, min(size, offset + window))
-        found = chunk.find(b"\n")
-        if found >= 0:
-            return offset + found + 1
-        offset += len(chunk)
-        window *= 2
-    return size
 
 
 def _label_hint(positions: list[int], manifest: ModelManifest, input_filter: JsonPath) -> str:

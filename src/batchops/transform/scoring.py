@@ -13,12 +13,13 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from batchops.data.errors import CsvRowError, line_of_row
+from batchops.data.files import read_range
 from batchops.errors import InvalidInput
-from batchops.models.csvtable import CsvRowError, line_of_row, read_numeric_block
+from batchops.models.csvtable import read_numeric_block
 from batchops.models.loaded import LoadedModel
 from batchops.store.artifacts import filesystem
 from batchops.transform import formats
-from batchops.transform.inputs import read_range
 from batchops.transform.jsonpath import JsonPath, parse
 from batchops.transform.plan import FileSpec, Task, csv_positions
 from batchops.transform.records import (
