@@ -7,12 +7,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from batchops.cli.output import print_json, stderr, stdout, styled
+from batchops.store.statuses import ExecutionStatus, StepStatus
 
 if TYPE_CHECKING:
     from batchops.runtime.execution import Execution
 
 app = typer.Typer(help="Executions: status, logs, retry.", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
+_COLOURS: dict[str, str] = {
+    StepStatus.SUCCEEDED: "green",
+    StepStatus.FAILED: "red",
+    StepStatus.EXECUTING: "cyan",
+}
 
 
 @app.command("list")
@@ -84,7 +90,7 @@ def retry(
 
 def print_step_event(step: str, status: str, message: str) -> None:
     """A step's progress on stderr, so stdout keeps only the result; the message's first line."""
-    colour = {"Succeeded": "green", "Failed": "red", "Executing": "cyan"}.get(status, "yellow")
+    colour = _COLOURS.get(status, "yellow")
     first_line = message.splitlines()[0] if message else ""
     stderr.print(styled(f"  {step:<34} ", (status, colour), f" {first_line}"))
 
@@ -98,5 +104,5 @@ def report_execution(execution: Execution, as_json: bool, *, waited: bool) -> No
         print_json(described)
     else:
         stdout.print(f"execution {execution.id}: {described['status']}")
-    if waited and described["status"] != "Succeeded":
+    if waited and described["status"] != ExecutionStatus.SUCCEEDED:
         raise JobFailed(described["failure_reason"] or "the execution failed")
