@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from batchops.cli.output import stdout, styled
+from batchops.store.statuses import ExecutionStatus
 
 
 def register(app: typer.Typer) -> None:
@@ -91,7 +92,7 @@ def _run(pipeline: Any, parameters: dict[str, Any]) -> dict[str, Any]:
 
     described = pipeline.start(parameters, wait=True, on_event=show).describe()
     stdout.print(f"   execution {described['id']}: {described['status']}")
-    if described["status"] != "Succeeded":
+    if described["status"] != ExecutionStatus.SUCCEEDED:
         raise JobFailed(described["failure_reason"] or "the execution failed")
     return described
 

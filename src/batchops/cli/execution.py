@@ -7,11 +7,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from batchops.cli.output import JsonFlag, print_json, stderr, stdout, styled
+from batchops.store.statuses import ExecutionStatus, StepStatus
 
 if TYPE_CHECKING:
     from batchops.runtime.execution import Execution
 
 app = typer.Typer(help="Executions: status, logs, retry.", no_args_is_help=True)
+_COLOURS: dict[str, str] = {
+    StepStatus.SUCCEEDED: "green",
+    StepStatus.FAILED: "red",
+    StepStatus.EXECUTING: "cyan",
+}
 
 
 @app.command("list")
@@ -77,7 +83,7 @@ def retry(
 
 def print_step_event(step: str, status: str, message: str) -> None:
     """A step's progress on stderr, so stdout keeps only the result; the message's first line."""
-    colour = {"Succeeded": "green", "Failed": "red", "Executing": "cyan"}.get(status, "yellow")
+    colour = _COLOURS.get(status, "yellow")
     first_line = message.splitlines()[0] if message else ""
     stderr.print(styled(f"  {step:<34} ", (status, colour), f" {first_line}"))
 
@@ -91,5 +97,5 @@ def report_execution(execution: Execution, as_json: bool, *, waited: bool) -> No
         print_json(described)
     else:
         stdout.print(f"execution {execution.id}: {described['status']}")
-    if waited and described["status"] != "Succeeded":
+    if waited and described["status"] != ExecutionStatus.SUCCEEDED:
         raise JobFailed(described["failure_reason"] or "the execution failed")

@@ -8,14 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from batchops.errors import InvalidInput
-from batchops.pipeline.references import (
-    ResolutionContext,
-    decode,
-    encode,
-    referenced_parameters,
-    referenced_steps,
-    resolve,
-)
+from batchops.pipeline.references import ResolutionContext, decode, encode, resolve
 
 
 class Condition:
@@ -26,15 +19,6 @@ class Condition:
 
     def evaluate(self, context: ResolutionContext) -> bool:
         raise NotImplementedError
-
-    def references(self) -> list[Any]:
-        raise NotImplementedError
-
-    def steps(self) -> set[str]:
-        return referenced_steps(self.references())
-
-    def parameters(self) -> set[str]:
-        return referenced_parameters(self.references())
 
 
 @dataclass(frozen=True)
@@ -57,9 +41,6 @@ class _Comparison(Condition):
             return bool(type(self).compare(_number_or_self(left), _number_or_self(right)))
         except TypeError:
             raise InvalidInput(f"{self.kind}: cannot compare {left!r} with {right!r}") from None
-
-    def references(self) -> list[Any]:
-        return [self.left, self.right]
 
     def describe(self, context: ResolutionContext) -> str:
         return f"{resolve(self.left, context)!r} {self.symbol} {resolve(self.right, context)!r}"
@@ -109,9 +90,6 @@ class ConditionIn(Condition):
     def evaluate(self, context: ResolutionContext) -> bool:
         return resolve(self.value, context) in [resolve(v, context) for v in self.in_values]
 
-    def references(self) -> list[Any]:
-        return [self.value, *self.in_values]
-
 
 @dataclass(frozen=True)
 class ConditionNot(Condition):
@@ -124,9 +102,6 @@ class ConditionNot(Condition):
     def evaluate(self, context: ResolutionContext) -> bool:
         return not self.expression.evaluate(context)
 
-    def references(self) -> list[Any]:
-        return self.expression.references()
-
 
 @dataclass(frozen=True)
 class ConditionOr(Condition):
@@ -138,9 +113,6 @@ class ConditionOr(Condition):
 
     def evaluate(self, context: ResolutionContext) -> bool:
         return any(c.evaluate(context) for c in self.conditions)
-
-    def references(self) -> list[Any]:
-        return [r for c in self.conditions for r in c.references()]
 
 
 COMPARISONS: dict[str, type[_Comparison]] = {

@@ -25,9 +25,6 @@ class Reference:
     def to_json(self) -> dict[str, Any]:
         raise NotImplementedError
 
-    def depends_on_steps(self) -> set[str]:
-        return set()
-
 
 class Properties(Reference):
     """`step.properties.A.B["key"].C`: a path into the properties a step publishes."""
@@ -46,9 +43,6 @@ class Properties(Reference):
 
     def to_json(self) -> dict[str, Any]:
         return {"Get": ".".join(["Steps", self._step_name, *self._path])}
-
-    def depends_on_steps(self) -> set[str]:
-        return {self._step_name}
 
     @property
     def step_name(self) -> str:
@@ -94,6 +88,10 @@ class PropertyFile:
             "FilePath": self.path,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PropertyFile:
+        return cls(data["PropertyFileName"], data["OutputName"], data["FilePath"])
+
 
 @dataclass(frozen=True)
 class JsonGet(Reference):
@@ -122,9 +120,6 @@ class JsonGet(Reference):
             }
         }
 
-    def depends_on_steps(self) -> set[str]:
-        return {self.step_name}
-
 
 @dataclass(frozen=True)
 class Join(Reference):
@@ -137,9 +132,6 @@ class Join(Reference):
 
     def to_json(self) -> dict[str, Any]:
         return {"Std:Join": {"On": self.on, "Values": [encode(v) for v in self.values]}}
-
-    def depends_on_steps(self) -> set[str]:
-        return set().union(*(referenced_steps(v) for v in self.values)) if self.values else set()
 
 
 def encode(value: Any) -> Any:
@@ -185,30 +177,6 @@ def _decode_get(path: str) -> Reference:
         step, *tail = rest.split(".")
         return Properties(step, tuple(tail))
     raise InvalidInput(f"malformed reference {path!r}")
-
-
-def referenced_steps(value: Any) -> set[str]:
-    if isinstance(value, Reference):
-        return value.depends_on_steps()
-    if isinstance(value, Mapping):
-        return set().union(set(), *(referenced_steps(v) for v in value.values()))
-    if isinstance(value, list | tuple):
-        return set().union(set(), *(referenced_steps(v) for v in value))
-    return set()
-
-
-def referenced_parameters(value: Any) -> set[str]:
-    from batchops.pipeline.parameters import Parameter
-
-    if isinstance(value, Parameter):
-        return {value.name}
-    if isinstance(value, Join):
-        return referenced_parameters(list(value.values))
-    if isinstance(value, Mapping):
-        return set().union(set(), *(referenced_parameters(v) for v in value.values()))
-    if isinstance(value, list | tuple):
-        return set().union(set(), *(referenced_parameters(v) for v in value))
-    return set()
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -47,8 +46,3 @@ class StepContext:
     def publish(self, local_dir: Path, output_name: str) -> str:
         """Make a finished local folder the step's output `output_name`, atomically."""
         return artifacts.publish_directory(local_dir, self.output_uri(output_name))
-
-    def publish_json(self, output_name: str, file_name: str, document: Any) -> str:
-        uri = artifacts.join(self.output_uri(output_name), file_name)
-        artifacts.write_text(uri, json.dumps(document, indent=2))
-        return uri

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from batchops.errors import BatchopsError, NotFound
 from batchops.pipeline.graph import PipelineGraph
@@ -15,10 +15,12 @@ from batchops.pipeline.parameters import bind_parameters, parameter_from_declara
 from batchops.runtime.catalog import get_definition
 from batchops.settings import get_settings
 from batchops.store import executions
+from batchops.store.statuses import RETRYABLE, ExecutionStatus
 
-EventCallback = Callable[[str, str, str], None]
+if TYPE_CHECKING:
+    from batchops.runtime.executor import EventCallback
+
 Prepare = Callable[[dict[str, Any]], None]
-TERMINAL = {"Succeeded", "Failed", "Stopped"}
 
 
 class Execution:
@@ -29,12 +31,12 @@ class Execution:
         return executions.execution_json(self.id)
 
     @property
-    def status(self) -> str:
-        return executions.get_execution_row(self.id).status
+    def status(self) -> ExecutionStatus:
+        return ExecutionStatus(executions.get_execution_row(self.id).status)
 
     def wait(self, poll_seconds: float = 0.5, timeout: float | None = None) -> dict[str, Any]:
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self.status not in TERMINAL:
+        while not self.status.is_terminal:
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"execution {self.id} still running after {timeout} s")
             time.sleep(poll_seconds)
@@ -77,7 +79,7 @@ def retry_execution(
 ) -> Execution:
     """Run again the steps that did not succeed, reusing the outputs of those that did."""
     status = executions.get_execution_row(execution_id).status
-    if status not in ("Failed", "Stopped"):
+    if status not in RETRYABLE:
         raise BatchopsError(
             f"execution {execution_id} is {status}; only a failed execution can be retried"
         )

@@ -12,21 +12,36 @@ import shutil
 import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from batchops.errors import BatchopsError, JobFailed
 from batchops.pipeline.graph import PipelineGraph, StepNode
 from batchops.pipeline.references import ResolutionContext
+from batchops.pipeline.steps.types import StepType
 from batchops.runtime import cache
 from batchops.runtime.catalog import get_definition
 from batchops.runtime.context import StepContext, StepFailed, StepOutcome
 from batchops.runtime.runners import runner_for
 from batchops.settings import get_settings
 from batchops.store import artifacts, executions
+from batchops.store.statuses import ExecutionStatus, StepStatus
 
-EventCallback = Callable[[str, str, str], None]
+EventCallback = Callable[[str, StepStatus, str], None]
+"""Told of every step status change: (step name, its new status, a message or "")."""
 MAX_PARALLEL_STEPS = 4
+
+_BLOCKING = (StepStatus.FAILED, StepStatus.SKIPPED)  # what makes the steps after it Skipped
+
+
+class _Readiness(Enum):
+    READY = "ready"
+    WAIT = "wait"
+
+
+_READY, _WAIT = _Readiness.READY, _Readiness.WAIT
+_Verdict = _Readiness | StepStatus
 
 
 class Executor:
@@ -40,24 +55,24 @@ class Executor:
         _, definition = get_definition(row.pipeline_name, row.pipeline_version)
         self.graph = PipelineGraph.from_definition(definition)
         rows = executions.step_rows(execution_id)
-        self.status = {r.name: r.status for r in rows}
+        self.status = {r.name: StepStatus(r.status) for r in rows}
         self.attempts = {r.name: r.attempt for r in rows}
-        self.properties = {r.name: r.properties for r in rows if r.status == "Succeeded"}
+        self.properties = {r.name: r.properties for r in rows if r.status == StepStatus.SUCCEEDED}
         self.failures: dict[str, str] = {}
         home = get_settings().home
         self.work_root = home / "work" / execution_id
         self.log_root = home / "logs" / execution_id
 
-    def run(self) -> str:
+    def run(self) -> ExecutionStatus:
         running: dict[Future[StepOutcome | None], str] = {}
         with ThreadPoolExecutor(MAX_PARALLEL_STEPS, thread_name_prefix="step") as pool:
             while True:
                 for name in self.graph.order():
-                    if self.status[name] == "Pending" and name not in running.values():
+                    if self.status[name] is StepStatus.PENDING and name not in running.values():
                         verdict = self._readiness(self.graph.steps[name])
-                        if verdict == "ready":
+                        if verdict is _READY:
                             running[pool.submit(self._run_step, self.graph.steps[name])] = name
-                        elif verdict != "wait":
+                        elif isinstance(verdict, StepStatus):
                             self._settle_unrun(name, verdict)
                 if not running:
                     break
@@ -66,26 +81,27 @@ class Executor:
                     running.pop(future)
         return self._finish()
 
-    def _readiness(self, node: StepNode) -> str:
+    def _readiness(self, node: StepNode) -> _Verdict:
+        """Run it now, wait for what it depends on, or settle it unrun with that status."""
         states = [self.status[d] for d in node.depends_on]
-        if any(s in ("Failed", "Skipped") for s in states):
-            return "Skipped"
-        if any(s == "NotExecuted" for s in states):
-            return "NotExecuted"
-        if not all(s == "Succeeded" for s in states):
-            return "wait"
+        if any(s in _BLOCKING for s in states):
+            return StepStatus.SKIPPED
+        if any(s is StepStatus.NOT_EXECUTED for s in states):
+            return StepStatus.NOT_EXECUTED
+        if not all(s is StepStatus.SUCCEEDED for s in states):
+            return _WAIT
         if node.branch is not None:
             condition, outcome = node.branch
             if bool(self.properties[condition].get("Outcome")) != outcome:
-                return "NotExecuted"
-        return "ready"
+                return StepStatus.NOT_EXECUTED
+        return _READY
 
-    def _settle_unrun(self, name: str, status: str) -> None:
-        failed = sorted(
-            d for d in self.graph.steps[name].depends_on if self.status[d] in ("Failed", "Skipped")
-        )
+    def _settle_unrun(self, name: str, status: StepStatus) -> None:
+        failed = sorted(d for d in self.graph.steps[name].depends_on if self.status[d] in _BLOCKING)
         reason = (
-            f"not run because {', '.join(failed)} did not succeed" if status == "Skipped" else None
+            f"not run because {', '.join(failed)} did not succeed"
+            if status is StepStatus.SKIPPED
+            else None
         )
         self.status[name] = status
         executions.update_step(self.execution_id, name, status=status, failure_reason=reason)
@@ -124,17 +140,17 @@ class Executor:
         work_dir.mkdir(parents=True)
         self.log_root.mkdir(parents=True, exist_ok=True)
         log_path = self.log_root / f"{node.name}.log"
-        self.status[node.name] = "Executing"
+        self.status[node.name] = StepStatus.EXECUTING
         executions.update_step(
             self.execution_id,
             node.name,
-            status="Executing",
+            status=StepStatus.EXECUTING,
             attempt=attempt,
             started_at=executions.now(),
             ended_at=None,
             log_uri=str(log_path),
         )
-        self.on_event(node.name, "Executing", "")
+        self.on_event(node.name, StepStatus.EXECUTING, "")
         with open(log_path, "a", encoding="utf-8") as log_file:
             started = executions.now().isoformat()
             log_file.write(f"--- {node.name} ({node.type}), attempt {attempt}, {started}\n")
@@ -160,21 +176,21 @@ class Executor:
                 return None
         shutil.rmtree(work_dir, ignore_errors=True)
         self.properties[node.name] = outcome.properties
-        self.status[node.name] = "Succeeded"
+        self.status[node.name] = StepStatus.SUCCEEDED
         executions.update_step(
             self.execution_id,
             node.name,
-            status="Succeeded",
+            status=StepStatus.SUCCEEDED,
             ended_at=executions.now(),
             properties=outcome.properties,
             outputs=outcome.outputs,
         )
-        self.on_event(node.name, "Succeeded", "")
+        self.on_event(node.name, StepStatus.SUCCEEDED, "")
         return outcome
 
     def _run_or_reuse(self, node: StepNode, context: StepContext) -> StepOutcome:
         run = runner_for(node.type)
-        if node.type in ("Condition", "Fail"):
+        if StepType(node.type).steers_flow:
             return run(node, context)
         resolved = context.resolve(node.arguments)
         executions.update_step(self.execution_id, node.name, inputs=resolved)
@@ -198,40 +214,40 @@ class Executor:
 
     def _fail(self, node: StepNode, context: StepContext, message: str) -> None:
         context.log(f"FAILED: {message}")
-        self.status[node.name] = "Failed"
+        self.status[node.name] = StepStatus.FAILED
         self.failures[node.name] = message
         executions.update_step(
             self.execution_id,
             node.name,
-            status="Failed",
+            status=StepStatus.FAILED,
             ended_at=executions.now(),
             failure_reason=message,
         )
-        self.on_event(node.name, "Failed", message)
+        self.on_event(node.name, StepStatus.FAILED, message)
         return None
 
-    def _finish(self) -> str:
-        failed = [n for n in self.graph.order() if self.status[n] == "Failed"]
+    def _finish(self) -> ExecutionStatus:
+        failed = [n for n in self.graph.order() if self.status[n] is StepStatus.FAILED]
         if failed:
             first = failed[0]
             node = self.graph.steps[first]
             reason = self.failures.get(first) or "failed"
-            message = reason if node.type == "Fail" else f"step {first} failed: {reason}"
+            message = reason if node.type == StepType.FAIL else f"step {first} failed: {reason}"
             executions.update_execution(
                 self.execution_id,
-                status="Failed",
+                status=ExecutionStatus.FAILED,
                 ended_at=executions.now(),
                 failure_reason=message,
             )
-            return "Failed"
+            return ExecutionStatus.FAILED
         executions.update_execution(
-            self.execution_id, status="Succeeded", ended_at=executions.now()
+            self.execution_id, status=ExecutionStatus.SUCCEEDED, ended_at=executions.now()
         )
         shutil.rmtree(self.work_root, ignore_errors=True)
-        return "Succeeded"
+        return ExecutionStatus.SUCCEEDED
 
 
-def run_execution(execution_id: str, on_event: EventCallback | None = None) -> str:
+def run_execution(execution_id: str, on_event: EventCallback | None = None) -> ExecutionStatus:
     return Executor(execution_id, on_event).run()
 
 

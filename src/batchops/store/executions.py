@@ -16,8 +16,7 @@ from batchops.errors import NotFound
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
-
-TERMINAL_STEP_STATES = {"Succeeded", "Failed", "Skipped", "NotExecuted"}
+from batchops.store.statuses import ExecutionStatus, StepStatus
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -38,7 +37,7 @@ def create_execution(
                 id=execution_id,
                 pipeline_name=pipeline,
                 pipeline_version=version,
-                status="Executing",
+                status=ExecutionStatus.EXECUTING,
                 parameters=parameters,
                 created_by=user,
             )
@@ -47,7 +46,10 @@ def create_execution(
         for name, step_type in steps.items():
             session.add(
                 StepRunRow(
-                    execution_id=execution_id, name=name, step_type=step_type, status="Pending"
+                    execution_id=execution_id,
+                    name=name,
+                    step_type=step_type,
+                    status=StepStatus.PENDING,
                 )
             )
     return execution_id
@@ -103,14 +105,14 @@ def reset_for_retry(execution_id: str) -> int:
         if row is None:
             raise NotFound(f"unknown execution {execution_id!r}")
         row.attempt += 1
-        row.status = "Executing"
+        row.status = ExecutionStatus.EXECUTING
         row.ended_at = None
         row.failure_reason = None
         for step in session.scalars(
             select(StepRunRow).where(StepRunRow.execution_id == execution_id)
         ):
-            if step.status != "Succeeded":
-                step.status = "Pending"
+            if step.status != StepStatus.SUCCEEDED:
+                step.status = StepStatus.PENDING
                 step.failure_reason = None
                 step.started_at = None
                 step.ended_at = None
@@ -127,7 +129,7 @@ def find_cached_run(
             .where(
                 ExecutionRow.pipeline_name == pipeline,
                 StepRunRow.cache_key == cache_key,
-                StepRunRow.status == "Succeeded",
+                StepRunRow.status == StepStatus.SUCCEEDED,
             )
             .order_by(StepRunRow.ended_at.desc())
         )

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 from batchops.data.files import DataFile, list_data_files, read_range
 from batchops.errors import BatchopsError, InvalidInput, JobFailed, at_line
@@ -285,7 +285,15 @@ def _score_in_workers(
     job: JobSpec, model: _ModelSource, tasks: Iterator[Task], out: _Assembler, pool: WorkerPool
 ) -> int:
     from batchops.transform.pool import WorkerDied
-    from batchops.transform.worker import ModelPayload, WorkerInit
+    from batchops.transform.protocol import (
+        LOADING_MODEL,
+        BadInput,
+        BadRecord,
+        BatchScored,
+        ModelPayload,
+        WorkerError,
+        WorkerInit,
+    )
 
     workers = pool.size
     payload = ModelPayload(model.manifest.to_json(), model.model_bytes, model.origin)
@@ -306,23 +314,25 @@ def _score_in_workers(
         fill()
         while in_flight:
             current = in_flight.popleft()
-            message, data = pool.receive(current.seq % workers)
+            reply, data = pool.receive(current.seq % workers)
             fill()
-            kind = message[0]
-            if kind == "ok":
-                assert data is not None
-                out.add(current, message[2], message[3], data)
-                count += 1
-            elif kind == "record":
-                raise out.record_error(current, message[2], message[3])
-            elif kind == "input" and message[1] < 0:  # loading the model failed
-                raise InvalidInput(message[2])
-            elif kind == "input":
-                raise at_line(current.file.uri, None, message[2])
-            else:
-                raise JobFailed(
-                    f"transform worker failed on {out.describe(current)}:\n{message[2].rstrip()}"
-                )
+            match reply:
+                case BatchScored(rows=rows, lines=lines):
+                    assert data is not None
+                    out.add(current, rows, lines, data)
+                    count += 1
+                case BadRecord(line=line, detail=detail):
+                    raise out.record_error(current, line, detail)
+                case BadInput(seq=seq, message=message) if seq == LOADING_MODEL:
+                    raise InvalidInput(message)
+                case BadInput(message=message):
+                    raise at_line(current.file.uri, None, message)
+                case WorkerError(trace=trace):
+                    raise JobFailed(
+                        f"transform worker failed on {out.describe(current)}:\n{trace.rstrip()}"
+                    )
+                case _:
+                    assert_never(reply)
     except WorkerDied as exc:
         held = [t for t in [current, *in_flight] if t is not None and t.seq % workers == exc.index]
         where = f" while scoring {out.describe(held[0])}" if held else ""

@@ -14,9 +14,13 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from batchops.transform import wire
+from batchops.transform.protocol import BatchScored, Reply, WorkerInit
+
+if TYPE_CHECKING:
+    from batchops.transform.plan import Task
 
 _ENTRY = "from batchops.transform.worker import main; main()"
 WORKER_MARK = "batchops.transform.worker"
@@ -71,11 +75,11 @@ class WorkerPool:
     def pids(self) -> list[int]:
         return [process.pid for process in self._processes]
 
-    def start(self, init: Any) -> None:
+    def start(self, init: WorkerInit) -> None:
         for index in range(len(self._processes)):
             self.submit(index, init)
 
-    def submit(self, index: int, task: Any) -> None:
+    def submit(self, index: int, task: Task | WorkerInit) -> None:
         stream = self._processes[index].stdin
         assert stream is not None
         try:
@@ -83,13 +87,13 @@ class WorkerPool:
         except (BrokenPipeError, ConnectionResetError, OSError, ValueError):
             raise self._died(index) from None
 
-    def receive(self, index: int) -> tuple[tuple[Any, ...], bytes | None]:
-        """The worker's next message (and payload, for "ok"); WorkerDied if it is gone."""
+    def receive(self, index: int) -> tuple[Reply, bytes | None]:
+        """The worker's next reply (and payload, for `BatchScored`); WorkerDied if it is gone."""
         stream = self._processes[index].stdout
         assert stream is not None
         try:
-            message = wire.receive(stream)
-            payload = wire.receive_bytes(stream) if message[0] == "ok" else None
+            message: Reply = wire.receive(stream)
+            payload = wire.receive_bytes(stream) if isinstance(message, BatchScored) else None
         except (EOFError, OSError, ValueError):
             raise self._died(index) from None
         return message, payload

@@ -1,7 +1,7 @@
 """Length-prefixed messages between a transform and its worker processes, over their pipes.
 
-Messages are pickled tuples and dataclasses of our own (batch descriptions, settings, the
-model's file bytes); a batch's output travels as raw bytes after its message. A stream that
+Messages are pickled dataclasses of our own (`protocol`: batch descriptions, settings, the
+model's file bytes, replies); a batch's output travels as raw bytes after its message. A stream that
 ends mid-message or between messages raises EOFError: the other side is gone.
 """
 

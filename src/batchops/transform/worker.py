@@ -1,13 +1,7 @@
 """The loop a transform's worker process runs: load the model once, then score batches.
 
 Started as `python -c "...; main()" batchops.transform.worker THREADS` with tasks on stdin
-and results on stdout (see `wire`). Messages back, one per task, in task order:
-  ("ok", seq, rows, lines) followed by the payload bytes,
-  ("record", seq, line_offset, detail)   bad input at a record of the batch,
-  ("input", seq, message)                bad input found by this batch,
-  ("failed", seq, traceback)             anything else;
-seq is -1 when loading the model failed ("input": a bad model file, "failed": anything else).
-The end of stdin means there is no more work.
+and replies on stdout (see `wire`); `protocol` says what travels which way.
 """
 
 from __future__ import annotations
@@ -19,31 +13,21 @@ import sys
 import threading
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import IO
 
 from batchops.errors import BatchopsError
 from batchops.transform import wire
 from batchops.transform.plan import Task
+from batchops.transform.protocol import (
+    LOADING_MODEL,
+    BadInput,
+    BadRecord,
+    BatchScored,
+    WorkerError,
+    WorkerInit,
+)
 from batchops.transform.records import RecordError
-from batchops.transform.scoring import JobSpec, Scored, Scorer
-
-
-@dataclass(frozen=True)
-class ModelPayload:
-    """A model in transit to a worker: its file bytes and manifest, never a pickle of it."""
-
-    manifest_json: str
-    model_bytes: bytes
-    source: str
-
-
-@dataclass(frozen=True)
-class WorkerInit:
-    """Sent as the first task, so workers start (and import) while the caller plans."""
-
-    job: JobSpec
-    model: ModelPayload
+from batchops.transform.scoring import Scored, Scorer
 
 
 def main() -> None:
@@ -71,15 +55,15 @@ def serve(tasks: IO[bytes], results: IO[bytes], threads: int) -> None:
     """
     try:
         _warm_up()
-        init = wire.receive(tasks)
+        init: WorkerInit = wire.receive(tasks)
         scorer = _scorer(init)
     except (EOFError, BrokenPipeError):
         return
     except BatchopsError as exc:
-        wire.send(results, ("input", -1, str(exc)))
+        wire.send(results, BadInput(LOADING_MODEL, str(exc)))
         return
     except BaseException:
-        wire.send(results, ("failed", -1, traceback.format_exc()))
+        wire.send(results, WorkerError(LOADING_MODEL, traceback.format_exc()))
         return
 
     pending: queue.Queue[tuple[Task, Future[Scored]] | None] = queue.Queue()
@@ -104,15 +88,15 @@ def _send_in_order(
         try:
             scored = future.result()
         except RecordError as exc:
-            wire.send(results, ("record", task.seq, exc.line, exc.detail))
+            wire.send(results, BadRecord(task.seq, exc.line, exc.detail))
             continue
         except BatchopsError as exc:
-            wire.send(results, ("input", task.seq, str(exc)))
+            wire.send(results, BadInput(task.seq, str(exc)))
             continue
         except Exception:
-            wire.send(results, ("failed", task.seq, traceback.format_exc()))
+            wire.send(results, WorkerError(task.seq, traceback.format_exc()))
             continue
-        wire.send(results, ("ok", task.seq, scored.rows, scored.lines), scored.payload)
+        wire.send(results, BatchScored(task.seq, scored.rows, scored.lines), scored.payload)
 
 
 def _warm_up() -> None:

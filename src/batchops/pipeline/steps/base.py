@@ -1,19 +1,23 @@
 """What every step shares: a name, explicit dependencies, a cache setting, its properties.
 
-A step is a declaration. `arguments()` is everything the runtime needs to run it, as a tree
-that may hold references; the runtime works from the serialised definition alone, so a
+A step is a declaration. `arguments()` is everything the runtime needs to run it: one frozen
+dataclass per step type (defined next to the step), whose fields may hold references and
+whose `to_json()`/`from_json()` map it to the definition's `"Arguments"`. The runtime works
+from the serialised definition alone, reading it back through the same dataclass, so a
 stored definition version can be executed (and retried) without the Python that built it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from batchops.errors import InvalidInput
 from batchops.pipeline.references import Properties, encode
+from batchops.pipeline.steps.types import StepType
 
 _DURATION = re.compile(
     r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -61,8 +65,25 @@ class CacheConfig:
         return cls(bool(data.get("Enabled")), data.get("ExpireAfter"))
 
 
+class StepArguments(Protocol):
+    """A step type's arguments: what its step writes and its runner reads."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The definition's `"Arguments"`, references left as objects (`encode` writes them)."""
+        ...
+
+
+def tuple_of(values: Any) -> tuple[Any, ...]:
+    """A list in the definition as a tuple, so arguments stay immutable; None as empty."""
+    return tuple(values or ())
+
+
+def dict_of(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(values or {})
+
+
 class Step:
-    step_type: ClassVar[str]
+    step_type: ClassVar[StepType]
 
     def __init__(
         self,
@@ -86,8 +107,11 @@ class Step:
     def properties(self) -> Properties:
         return Properties(self.name)
 
-    def arguments(self) -> dict[str, Any]:
+    def arguments(self) -> StepArguments:
         raise NotImplementedError
+
+    def arguments_json(self) -> dict[str, Any]:
+        return self.arguments().to_json()
 
     def child_steps(self) -> list[Step]:
         """Steps declared inside this one (a condition's branches)."""
@@ -97,7 +121,7 @@ class Step:
         entry: dict[str, Any] = {
             "Name": self.name,
             "Type": self.step_type,
-            "Arguments": encode(self.arguments()),
+            "Arguments": encode(self.arguments_json()),
         }
         if self.depends_on:
             entry["DependsOn"] = list(self.depends_on)
@@ -112,7 +136,11 @@ class Step:
 
 
 class DefinedStep(Step):
-    """A step rebuilt from a stored definition: its arguments are kept as they were written."""
+    """A step rebuilt from a stored definition: its arguments are kept as they were written.
+
+    Its type stays the stored text, so a definition naming a type this version does not know
+    still loads; running such a step is what fails.
+    """
 
     def __init__(self, data: dict[str, Any]) -> None:
         from batchops.pipeline.references import decode
@@ -126,5 +154,10 @@ class DefinedStep(Step):
         self.step_type = data["Type"]  # type: ignore[misc]
         self._arguments = decode(data.get("Arguments", {}))
 
-    def arguments(self) -> dict[str, Any]:
-        return self._arguments
+    def arguments(self) -> StepArguments:
+        from batchops.pipeline.steps import arguments_from_json
+
+        return arguments_from_json(self.step_type, self._arguments)
+
+    def arguments_json(self) -> dict[str, Any]:
+        return dict(self._arguments)

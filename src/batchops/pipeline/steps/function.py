@@ -8,11 +8,13 @@ inputs as keyword arguments and returns a dict holding every declared output.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from batchops.errors import InvalidInput
-from batchops.pipeline.steps.base import Step
+from batchops.pipeline.steps.base import Step, dict_of, tuple_of
+from batchops.pipeline.steps.types import StepType
 
 
 def import_path(function: Callable[..., Any] | str) -> str:
@@ -39,8 +41,28 @@ def load_function(path: str) -> Callable[..., Any]:
     return target
 
 
+@dataclass(frozen=True)
+class FunctionArguments:
+    """The callable's import path, its keyword inputs, and the names it must return."""
+
+    function: str
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    outputs: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "Function": self.function,
+            "Inputs": dict(self.inputs),
+            "Outputs": list(self.outputs),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FunctionArguments:
+        return cls(data["Function"], dict_of(data.get("Inputs")), tuple_of(data.get("Outputs")))
+
+
 class FunctionStep(Step):
-    step_type = "Function"
+    step_type = StepType.FUNCTION
 
     def __init__(
         self,
@@ -56,5 +78,5 @@ class FunctionStep(Step):
         self.inputs = dict(inputs or {})
         self.outputs = list(outputs or [])
 
-    def arguments(self) -> dict[str, Any]:
-        return {"Function": self.function, "Inputs": self.inputs, "Outputs": self.outputs}
+    def arguments(self) -> FunctionArguments:
+        return FunctionArguments(self.function, dict(self.inputs), tuple(self.outputs))

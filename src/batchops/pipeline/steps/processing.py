@@ -7,13 +7,15 @@ SageMaker mounts `/opt/ml/processing`; a script that reads
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from batchops.errors import InvalidInput
 from batchops.pipeline.references import PropertyFile
-from batchops.pipeline.steps.base import Step
+from batchops.pipeline.steps.base import Step, dict_of, tuple_of
+from batchops.pipeline.steps.types import StepType
 
 SAGEMAKER_PROCESSING_ROOT = "/opt/ml/processing"
 
@@ -32,18 +34,82 @@ def _relative_destination(path: str) -> str:
 
 
 @dataclass(frozen=True)
+class StagedInput:
+    """An input as stored: staged from `source` into `destination` below the job's folder."""
+
+    input_name: str
+    source: Any
+    destination: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "InputName": self.input_name,
+            "Source": self.source,
+            "Destination": self.destination,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StagedInput:
+        return cls(data["InputName"], data["Source"], data["Destination"])
+
+
+@dataclass(frozen=True)
+class PublishedOutput:
+    """An output as stored: the folder `source` below the job's folder, published by name."""
+
+    output_name: str
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"OutputName": self.output_name, "Source": self.source}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PublishedOutput:
+        return cls(data["OutputName"], data["Source"])
+
+
+@dataclass(frozen=True)
+class ProcessingArguments:
+    code: str
+    inputs: tuple[StagedInput, ...] = ()
+    outputs: tuple[PublishedOutput, ...] = ()
+    container_arguments: tuple[Any, ...] = ()
+    environment: Mapping[str, Any] = field(default_factory=dict)
+    property_files: tuple[PropertyFile, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "Code": self.code,
+            "Inputs": [i.to_json() for i in self.inputs],
+            "Outputs": [o.to_json() for o in self.outputs],
+            "ContainerArguments": list(self.container_arguments),
+            "Environment": dict(self.environment),
+            "PropertyFiles": [pf.to_json() for pf in self.property_files],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ProcessingArguments:
+        return cls(
+            code=data["Code"],
+            inputs=tuple(StagedInput.from_json(i) for i in data.get("Inputs") or ()),
+            outputs=tuple(PublishedOutput.from_json(o) for o in data.get("Outputs") or ()),
+            container_arguments=tuple_of(data.get("ContainerArguments")),
+            environment=dict_of(data.get("Environment")),
+            property_files=tuple(
+                PropertyFile.from_json(pf) for pf in data.get("PropertyFiles") or ()
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class ProcessingInput:
     source: Any
     destination: str
     input_name: str | None = None
 
-    def to_arguments(self) -> dict[str, Any]:
+    def to_arguments(self) -> StagedInput:
         name = self.input_name or _relative_destination(self.destination).replace("/", "-")
-        return {
-            "InputName": name,
-            "Source": self.source,
-            "Destination": _relative_destination(self.destination),
-        }
+        return StagedInput(name, self.source, _relative_destination(self.destination))
 
 
 @dataclass(frozen=True)
@@ -51,12 +117,12 @@ class ProcessingOutput:
     output_name: str
     source: str
 
-    def to_arguments(self) -> dict[str, Any]:
-        return {"OutputName": self.output_name, "Source": _relative_destination(self.source)}
+    def to_arguments(self) -> PublishedOutput:
+        return PublishedOutput(self.output_name, _relative_destination(self.source))
 
 
 class ProcessingStep(Step):
-    step_type = "Processing"
+    step_type = StepType.PROCESSING
 
     def __init__(
         self,
@@ -87,12 +153,12 @@ class ProcessingStep(Step):
                     f"{pf.output_name!r}"
                 )
 
-    def arguments(self) -> dict[str, Any]:
-        return {
-            "Code": self.code,
-            "Inputs": [i.to_arguments() for i in self.inputs],
-            "Outputs": [o.to_arguments() for o in self.outputs],
-            "ContainerArguments": self.job_arguments,
-            "Environment": self.environment,
-            "PropertyFiles": [pf.to_json() for pf in self.property_files],
-        }
+    def arguments(self) -> ProcessingArguments:
+        return ProcessingArguments(
+            code=self.code,
+            inputs=tuple(i.to_arguments() for i in self.inputs),
+            outputs=tuple(o.to_arguments() for o in self.outputs),
+            container_arguments=tuple(self.job_arguments),
+            environment=dict(self.environment),
+            property_files=tuple(self.property_files),
+        )

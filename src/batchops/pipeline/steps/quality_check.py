@@ -6,10 +6,12 @@ Mirrors SageMaker's `QualityCheckStep` with a `DataQualityCheckConfig`; the work
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from batchops.pipeline.steps.base import Step
+from batchops.pipeline.steps.base import Step, tuple_of
+from batchops.pipeline.steps.types import StepType
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,20 @@ class DatasetFormat:
     def csv(cls, header: bool | None = None) -> DatasetFormat:
         return cls("csv", header)
 
+    @property
+    def csv_header(self) -> bool | None:
+        """Whether the CSV has a header line (None: find out); None for other layouts."""
+        return self.header if self.kind == "csv" else None
+
     def to_json(self) -> dict[str, Any]:
         return {self.kind: {"header": self.header}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> DatasetFormat:
+        if not data:
+            return cls()
+        kind = "csv" if "csv" in data else next(iter(data))
+        return cls(kind, (data[kind] or {}).get("header"))
 
 
 @dataclass(frozen=True)
@@ -34,8 +48,53 @@ class DataQualityCheckConfig:
     ignore_columns: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class QualityCheckArguments:
+    """Baseline `baseline_dataset` (`skip_check`), or check it against the supplied baseline."""
+
+    baseline_dataset: Any
+    dataset_format: DatasetFormat = field(default_factory=DatasetFormat)
+    ignore_columns: tuple[str, ...] = ()
+    skip_check: Any = True
+    register_new_baseline: Any = True
+    fail_on_violation: Any = True
+    supplied_baseline_statistics: Any = None
+    supplied_baseline_constraints: Any = None
+    model_package_group_name: Any = None
+    check_type: str = "DATA_QUALITY"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "CheckType": self.check_type,
+            "BaselineDataset": self.baseline_dataset,
+            "DatasetFormat": self.dataset_format.to_json(),
+            "IgnoreColumns": list(self.ignore_columns),
+            "SkipCheck": self.skip_check,
+            "RegisterNewBaseline": self.register_new_baseline,
+            "FailOnViolation": self.fail_on_violation,
+            "SuppliedBaselineStatistics": self.supplied_baseline_statistics,
+            "SuppliedBaselineConstraints": self.supplied_baseline_constraints,
+            "ModelPackageGroupName": self.model_package_group_name,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> QualityCheckArguments:
+        return cls(
+            baseline_dataset=data["BaselineDataset"],
+            dataset_format=DatasetFormat.from_json(data.get("DatasetFormat")),
+            ignore_columns=tuple_of(data.get("IgnoreColumns")),
+            skip_check=data.get("SkipCheck", True),
+            register_new_baseline=data.get("RegisterNewBaseline", True),
+            fail_on_violation=data.get("FailOnViolation", True),
+            supplied_baseline_statistics=data.get("SuppliedBaselineStatistics"),
+            supplied_baseline_constraints=data.get("SuppliedBaselineConstraints"),
+            model_package_group_name=data.get("ModelPackageGroupName"),
+            check_type=data.get("CheckType", "DATA_QUALITY"),
+        )
+
+
 class QualityCheckStep(Step):
-    step_type = "QualityCheck"
+    step_type = StepType.QUALITY_CHECK
 
     def __init__(
         self,
@@ -59,16 +118,15 @@ class QualityCheckStep(Step):
         self.supplied_baseline_constraints = supplied_baseline_constraints
         self.model_package_group_name = model_package_group_name
 
-    def arguments(self) -> dict[str, Any]:
-        return {
-            "CheckType": "DATA_QUALITY",
-            "BaselineDataset": self.config.baseline_dataset,
-            "DatasetFormat": self.config.dataset_format.to_json(),
-            "IgnoreColumns": list(self.config.ignore_columns),
-            "SkipCheck": self.skip_check,
-            "RegisterNewBaseline": self.register_new_baseline,
-            "FailOnViolation": self.fail_on_violation,
-            "SuppliedBaselineStatistics": self.supplied_baseline_statistics,
-            "SuppliedBaselineConstraints": self.supplied_baseline_constraints,
-            "ModelPackageGroupName": self.model_package_group_name,
-        }
+    def arguments(self) -> QualityCheckArguments:
+        return QualityCheckArguments(
+            baseline_dataset=self.config.baseline_dataset,
+            dataset_format=self.config.dataset_format,
+            ignore_columns=tuple(self.config.ignore_columns),
+            skip_check=self.skip_check,
+            register_new_baseline=self.register_new_baseline,
+            fail_on_violation=self.fail_on_violation,
+            supplied_baseline_statistics=self.supplied_baseline_statistics,
+            supplied_baseline_constraints=self.supplied_baseline_constraints,
+            model_package_group_name=self.model_package_group_name,
+        )

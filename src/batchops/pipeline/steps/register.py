@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from batchops.pipeline.steps.base import Step
+from batchops.pipeline.steps.base import Step, dict_of, tuple_of
+from batchops.pipeline.steps.types import StepType
+
+PENDING_MANUAL_APPROVAL = "PendingManualApproval"
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,12 @@ class MetricsSource:
     def to_json(self) -> dict[str, Any]:
         return {"S3Uri": self.s3_uri, "ContentType": self.content_type}
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> MetricsSource | None:
+        if not data:
+            return None
+        return cls(data.get("S3Uri"), data.get("ContentType", "application/json"))
+
 
 @dataclass(frozen=True)
 class ModelMetrics:
@@ -25,6 +35,10 @@ class ModelMetrics:
         return {
             "ModelStatistics": self.model_statistics.to_json() if self.model_statistics else None
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> ModelMetrics:
+        return cls(MetricsSource.from_json((data or {}).get("ModelStatistics")))
 
 
 @dataclass(frozen=True)
@@ -41,9 +55,60 @@ class DriftCheckBaselines:
             "ModelDataConstraints": entry(self.model_data_constraints),
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> DriftCheckBaselines:
+        data = data or {}
+        return cls(
+            MetricsSource.from_json(data.get("ModelDataStatistics")),
+            MetricsSource.from_json(data.get("ModelDataConstraints")),
+        )
+
+
+@dataclass(frozen=True)
+class RegisterModelArguments:
+    model_package_group_name: Any
+    model_data: Any
+    content_types: tuple[str, ...] = ("text/csv",)
+    response_types: tuple[str, ...] = ("text/csv",)
+    approval_status: Any = PENDING_MANUAL_APPROVAL
+    model_metrics: ModelMetrics = field(default_factory=ModelMetrics)
+    drift_check_baselines: DriftCheckBaselines = field(default_factory=DriftCheckBaselines)
+    customer_metadata_properties: Mapping[str, Any] = field(default_factory=dict)
+    model_description: Any = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ModelPackageGroupName": self.model_package_group_name,
+            "ModelData": self.model_data,
+            "InferenceSpecification": {
+                "SupportedContentTypes": list(self.content_types),
+                "SupportedResponseMIMETypes": list(self.response_types),
+            },
+            "ModelApprovalStatus": self.approval_status,
+            "ModelMetrics": self.model_metrics.to_json(),
+            "DriftCheckBaselines": self.drift_check_baselines.to_json(),
+            "CustomerMetadataProperties": dict(self.customer_metadata_properties),
+            "ModelPackageDescription": self.model_description,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RegisterModelArguments:
+        inference = data.get("InferenceSpecification") or {}
+        return cls(
+            model_package_group_name=data["ModelPackageGroupName"],
+            model_data=data["ModelData"],
+            content_types=tuple_of(inference.get("SupportedContentTypes", ("text/csv",))),
+            response_types=tuple_of(inference.get("SupportedResponseMIMETypes", ("text/csv",))),
+            approval_status=data.get("ModelApprovalStatus", PENDING_MANUAL_APPROVAL),
+            model_metrics=ModelMetrics.from_json(data.get("ModelMetrics")),
+            drift_check_baselines=DriftCheckBaselines.from_json(data.get("DriftCheckBaselines")),
+            customer_metadata_properties=dict_of(data.get("CustomerMetadataProperties")),
+            model_description=data.get("ModelPackageDescription", ""),
+        )
+
 
 class RegisterModel(Step):
-    step_type = "RegisterModel"
+    step_type = StepType.REGISTER_MODEL
 
     def __init__(
         self,
@@ -53,7 +118,7 @@ class RegisterModel(Step):
         model_package_group_name: Any,
         content_types: list[str] | None = None,
         response_types: list[str] | None = None,
-        approval_status: Any = "PendingManualApproval",
+        approval_status: Any = PENDING_MANUAL_APPROVAL,
         model_metrics: ModelMetrics | None = None,
         drift_check_baselines: DriftCheckBaselines | None = None,
         customer_metadata_properties: dict[str, Any] | None = None,
@@ -71,17 +136,15 @@ class RegisterModel(Step):
         self.customer_metadata_properties = dict(customer_metadata_properties or {})
         self.model_description = model_description
 
-    def arguments(self) -> dict[str, Any]:
-        return {
-            "ModelPackageGroupName": self.model_package_group_name,
-            "ModelData": self.model_data,
-            "InferenceSpecification": {
-                "SupportedContentTypes": self.content_types,
-                "SupportedResponseMIMETypes": self.response_types,
-            },
-            "ModelApprovalStatus": self.approval_status,
-            "ModelMetrics": self.model_metrics.to_json(),
-            "DriftCheckBaselines": self.drift_check_baselines.to_json(),
-            "CustomerMetadataProperties": self.customer_metadata_properties,
-            "ModelPackageDescription": self.model_description,
-        }
+    def arguments(self) -> RegisterModelArguments:
+        return RegisterModelArguments(
+            model_package_group_name=self.model_package_group_name,
+            model_data=self.model_data,
+            content_types=tuple(self.content_types),
+            response_types=tuple(self.response_types),
+            approval_status=self.approval_status,
+            model_metrics=self.model_metrics,
+            drift_check_baselines=self.drift_check_baselines,
+            customer_metadata_properties=dict(self.customer_metadata_properties),
+            model_description=self.model_description,
+        )

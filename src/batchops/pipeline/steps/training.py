@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from batchops.pipeline.steps.base import Step
+from batchops.pipeline.steps.base import Step, dict_of
+from batchops.pipeline.steps.types import StepType
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,50 @@ class XGBoost:
         self.hyperparameters.update(values)
 
 
+@dataclass(frozen=True)
+class TrainingChannel:
+    """A named input of the training job, as stored."""
+
+    name: str
+    data_uri: Any
+    content_type: str = "text/csv"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ChannelName": self.name,
+            "DataUri": self.data_uri,
+            "ContentType": self.content_type,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TrainingChannel:
+        return cls(data["ChannelName"], data["DataUri"], data.get("ContentType", "text/csv"))
+
+
+@dataclass(frozen=True)
+class TrainingArguments:
+    algorithm: str | None = "xgboost"
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
+    channels: tuple[TrainingChannel, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "AlgorithmSpecification": {"Algorithm": self.algorithm},
+            "HyperParameters": dict(self.hyperparameters),
+            "InputDataConfig": [c.to_json() for c in self.channels],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TrainingArguments:
+        return cls(
+            (data.get("AlgorithmSpecification") or {}).get("Algorithm"),
+            dict_of(data.get("HyperParameters")),
+            tuple(TrainingChannel.from_json(c) for c in data.get("InputDataConfig") or ()),
+        )
+
+
 class TrainingStep(Step):
-    step_type = "Training"
+    step_type = StepType.TRAINING
 
     def __init__(
         self,
@@ -43,12 +87,9 @@ class TrainingStep(Step):
             k: v if isinstance(v, TrainingInput) else TrainingInput(v) for k, v in inputs.items()
         }
 
-    def arguments(self) -> dict[str, Any]:
-        return {
-            "AlgorithmSpecification": {"Algorithm": "xgboost"},
-            "HyperParameters": dict(self.estimator.hyperparameters),
-            "InputDataConfig": [
-                {"ChannelName": k, "DataUri": v.s3_data, "ContentType": v.content_type}
-                for k, v in self.inputs.items()
-            ],
-        }
+    def arguments(self) -> TrainingArguments:
+        return TrainingArguments(
+            "xgboost",
+            dict(self.estimator.hyperparameters),
+            tuple(TrainingChannel(k, v.s3_data, v.content_type) for k, v in self.inputs.items()),
+        )

@@ -7,11 +7,13 @@ Shapes follow SageMaker's `Transformer` / `TransformInput` so the data processin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from batchops.pipeline.steps.base import Step
+from batchops.pipeline.steps.base import Step, tuple_of
 from batchops.pipeline.steps.quality_check import DataQualityCheckConfig
+from batchops.pipeline.steps.types import StepType
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,16 @@ class Transformer:
             "Workers": self.workers,
             "MaxRowsPerBatch": self.max_rows_per_batch,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Transformer:
+        return cls(
+            data["ModelData"],
+            data.get("OutputPath"),
+            data.get("Accept"),
+            data.get("Workers", 1),
+            data.get("MaxRowsPerBatch"),
+        )
 
 
 @dataclass(frozen=True)
@@ -53,9 +65,98 @@ class TransformInput:
             "OutputFilter": self.output_filter,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TransformInput:
+        return cls(
+            data["DataUri"],
+            data.get("ContentType", "text/csv"),
+            data.get("SplitType", "Line"),
+            data.get("Header"),
+            data.get("InputFilter"),
+            data.get("JoinSource"),
+            data.get("OutputFilter"),
+        )
+
+
+@dataclass(frozen=True)
+class TransformArguments:
+    transformer: Transformer
+    transform_input: TransformInput
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "Transformer": self.transformer.to_json(),
+            "TransformInput": self.transform_input.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TransformArguments:
+        return cls(
+            Transformer.from_json(data["Transformer"]),
+            TransformInput.from_json(data["TransformInput"]),
+        )
+
+
+@dataclass(frozen=True)
+class BatchMonitor:
+    """The data-quality check of a MonitorBatchTransformStep, before or after its scoring."""
+
+    dataset: Any = None  # None: the transform's own input
+    header: Any = None
+    ignore_columns: tuple[str, ...] = ()
+    supplied_baseline_statistics: Any = None
+    supplied_baseline_constraints: Any = None
+    monitor_before_transform: Any = True
+    fail_on_violation: Any = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "Dataset": self.dataset,
+            "Header": self.header,
+            "IgnoreColumns": list(self.ignore_columns),
+            "SuppliedBaselineStatistics": self.supplied_baseline_statistics,
+            "SuppliedBaselineConstraints": self.supplied_baseline_constraints,
+            "MonitorBeforeTransform": self.monitor_before_transform,
+            "FailOnViolation": self.fail_on_violation,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BatchMonitor:
+        return cls(
+            data.get("Dataset"),
+            data.get("Header"),
+            tuple_of(data.get("IgnoreColumns")),
+            data["SuppliedBaselineStatistics"],
+            data["SuppliedBaselineConstraints"],
+            data.get("MonitorBeforeTransform", True),
+            data.get("FailOnViolation", True),
+        )
+
+
+@dataclass(frozen=True)
+class MonitorBatchTransformArguments:
+    transformer: Transformer
+    transform_input: TransformInput
+    monitor: BatchMonitor
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "Transformer": self.transformer.to_json(),
+            "TransformInput": self.transform_input.to_json(),
+            "Monitor": self.monitor.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MonitorBatchTransformArguments:
+        return cls(
+            Transformer.from_json(data["Transformer"]),
+            TransformInput.from_json(data["TransformInput"]),
+            BatchMonitor.from_json(data["Monitor"]),
+        )
+
 
 class TransformStep(Step):
-    step_type = "Transform"
+    step_type = StepType.TRANSFORM
 
     def __init__(
         self, name: str, *, transformer: Transformer, inputs: TransformInput, **common: Any
@@ -64,12 +165,12 @@ class TransformStep(Step):
         self.transformer = transformer
         self.inputs = inputs
 
-    def arguments(self) -> dict[str, Any]:
-        return {"Transformer": self.transformer.to_json(), "TransformInput": self.inputs.to_json()}
+    def arguments(self) -> TransformArguments | MonitorBatchTransformArguments:
+        return TransformArguments(self.transformer, self.inputs)
 
 
 class MonitorBatchTransformStep(TransformStep):
-    step_type = "MonitorBatchTransform"
+    step_type = StepType.MONITOR_BATCH_TRANSFORM
 
     def __init__(
         self,
@@ -91,17 +192,15 @@ class MonitorBatchTransformStep(TransformStep):
         self.monitor_before_transform = monitor_before_transform
         self.fail_on_violation = fail_on_violation
 
-    def arguments(self) -> dict[str, Any]:
+    def arguments(self) -> MonitorBatchTransformArguments:
         config = self.monitor_configuration
-        return {
-            **super().arguments(),
-            "Monitor": {
-                "Dataset": config.baseline_dataset if config else None,
-                "Header": config.dataset_format.header if config else None,
-                "IgnoreColumns": list(config.ignore_columns) if config else [],
-                "SuppliedBaselineStatistics": self.supplied_baseline_statistics,
-                "SuppliedBaselineConstraints": self.supplied_baseline_constraints,
-                "MonitorBeforeTransform": self.monitor_before_transform,
-                "FailOnViolation": self.fail_on_violation,
-            },
-        }
+        monitor = BatchMonitor(
+            dataset=config.baseline_dataset if config else None,
+            header=config.dataset_format.header if config else None,
+            ignore_columns=tuple(config.ignore_columns) if config else (),
+            supplied_baseline_statistics=self.supplied_baseline_statistics,
+            supplied_baseline_constraints=self.supplied_baseline_constraints,
+            monitor_before_transform=self.monitor_before_transform,
+            fail_on_violation=self.fail_on_violation,
+        )
+        return MonitorBatchTransformArguments(self.transformer, self.inputs, monitor)

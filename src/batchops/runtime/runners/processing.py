@@ -7,43 +7,44 @@ from pathlib import Path
 
 from batchops.errors import InvalidInput
 from batchops.pipeline.graph import StepNode
+from batchops.pipeline.steps.processing import ProcessingArguments
 from batchops.runtime.context import StepContext, StepOutcome
 from batchops.runtime.runners.staging import child_environment, run_process, stage
 from batchops.store import artifacts
 
 
 def run_processing(node: StepNode, context: StepContext) -> StepOutcome:
-    args = context.resolve(node.arguments)
-    code = Path(args["Code"])
+    args = ProcessingArguments.from_json(context.resolve(node.arguments))
+    code = Path(args.code)
     if not code.is_file():
         raise InvalidInput(f"step {node.name}: script {code} does not exist")
     root = context.work_dir
     inputs: dict[str, str] = {}
-    for spec in args.get("Inputs", []):
-        source = str(spec["Source"])
-        stage(source, root / spec["Destination"])
-        inputs[spec["InputName"]] = source
-    for spec in args.get("Outputs", []):
-        (root / spec["Source"]).mkdir(parents=True, exist_ok=True)
-    environment = {str(k): str(v) for k, v in args.get("Environment", {}).items()}
+    for staged in args.inputs:
+        source = str(staged.source)
+        stage(source, root / staged.destination)
+        inputs[staged.input_name] = source
+    for output in args.outputs:
+        (root / output.source).mkdir(parents=True, exist_ok=True)
+    environment = {str(k): str(v) for k, v in args.environment.items()}
     run_process(
-        [sys.executable, str(code), *map(str, args.get("ContainerArguments", []))],
+        [sys.executable, str(code), *map(str, args.container_arguments)],
         context,
         env=child_environment({**environment, "BATCHOPS_PROCESSING_DIR": str(root)}),
         cwd=root,
     )
     outputs: dict[str, str] = {}
-    for spec in args.get("Outputs", []):
-        outputs[spec["OutputName"]] = context.publish(root / spec["Source"], spec["OutputName"])
+    for output in args.outputs:
+        outputs[output.output_name] = context.publish(root / output.source, output.output_name)
     property_files = {}
-    for pf in args.get("PropertyFiles", []):
-        uri = artifacts.join(outputs[pf["OutputName"]], pf["FilePath"])
+    for pf in args.property_files:
+        uri = artifacts.join(outputs[pf.output_name], pf.path)
         if not artifacts.exists(uri):
             raise InvalidInput(
-                f"step {node.name}: the script wrote no property file {pf['FilePath']!r} "
-                f"into output {pf['OutputName']!r}"
+                f"step {node.name}: the script wrote no property file {pf.path!r} "
+                f"into output {pf.output_name!r}"
             )
-        property_files[pf["PropertyFileName"]] = uri
+        property_files[pf.name] = uri
     return StepOutcome(
         properties={
             "ProcessingJobStatus": "Completed",

@@ -6,20 +6,21 @@ from typing import Any
 
 from batchops.errors import InvalidInput
 from batchops.pipeline.graph import StepNode
+from batchops.pipeline.steps.quality_check import QualityCheckArguments
 from batchops.runtime.context import StepContext, StepFailed, StepOutcome
 from batchops.runtime.monitoring_records import record_check
 
 
-def run_qualitycheck(node: StepNode, context: StepContext) -> StepOutcome:
+def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
     from batchops import monitor
     from batchops.monitor.jobs import CONSTRAINTS_FILE, STATISTICS_FILE, VIOLATIONS_FILE
 
-    args = context.resolve(node.arguments)
-    dataset = str(args["BaselineDataset"])
-    header = (args.get("DatasetFormat") or {}).get("csv", {}).get("header")
-    ignore = list(args.get("IgnoreColumns") or [])
+    args = QualityCheckArguments.from_json(context.resolve(node.arguments))
+    dataset = str(args.baseline_dataset)
+    header = args.dataset_format.csv_header
+    ignore = list(args.ignore_columns)
     out_dir = context.work_dir / "result"
-    if _truthy(args.get("SkipCheck", True)):
+    if _truthy(args.skip_check):
         monitor.baseline(dataset, out_dir, header=header, ignore_columns=ignore)
         published = context.publish(out_dir, "baseline")
         statistics = f"{published}/{STATISTICS_FILE}"
@@ -29,8 +30,8 @@ def run_qualitycheck(node: StepNode, context: StepContext) -> StepOutcome:
             properties=_baseline_properties(args, statistics, constraints),
             outputs={"baseline": published},
         )
-    supplied_statistics = args.get("SuppliedBaselineStatistics")
-    supplied_constraints = args.get("SuppliedBaselineConstraints")
+    supplied_statistics = args.supplied_baseline_statistics
+    supplied_constraints = args.supplied_baseline_constraints
     if not supplied_statistics or not supplied_constraints:
         raise InvalidInput(
             f"step {node.name}: skip_check=False needs supplied_baseline_statistics and "
@@ -47,28 +48,28 @@ def run_qualitycheck(node: StepNode, context: StepContext) -> StepOutcome:
     published = context.publish(out_dir, "check")
     record_check(published, check, context)
     properties = _baseline_properties(
-        args, f"{published}/{STATISTICS_FILE}", str(supplied_constraints), supplied_statistics
+        args, f"{published}/{STATISTICS_FILE}", str(supplied_constraints)
     )
     properties["ViolationReport"] = f"{published}/{VIOLATIONS_FILE}"
     properties["Violations"] = len(check.violations)
-    fail_if_violations(check.violations, _truthy(args.get("FailOnViolation", True)), context)
+    fail_if_violations(check.violations, _truthy(args.fail_on_violation), context)
     return StepOutcome(properties=properties, outputs={"check": published})
 
 
 def _baseline_properties(
-    args: dict[str, Any], statistics: str, constraints: str, supplied_statistics: Any = None
+    args: QualityCheckArguments, statistics: str, constraints: str
 ) -> dict[str, Any]:
     """SageMaker's property names: what was computed, and what to check the model against."""
-    use_new = _truthy(args.get("RegisterNewBaseline", True)) or not args.get(
-        "SuppliedBaselineStatistics"
-    )
+    use_new = _truthy(args.register_new_baseline) or not args.supplied_baseline_statistics
     return {
         "CalculatedBaselineStatistics": statistics,
         "CalculatedBaselineConstraints": constraints,
-        "BaselineUsedForDriftCheckStatistics": statistics if use_new else str(supplied_statistics),
+        "BaselineUsedForDriftCheckStatistics": statistics
+        if use_new
+        else str(args.supplied_baseline_statistics),
         "BaselineUsedForDriftCheckConstraints": constraints
         if use_new
-        else str(args.get("SuppliedBaselineConstraints")),
+        else str(args.supplied_baseline_constraints),
     }
 
 

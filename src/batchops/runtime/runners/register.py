@@ -7,8 +7,17 @@ from typing import Any
 
 from batchops.models.artifact import read_model_files
 from batchops.pipeline.graph import StepNode
+from batchops.pipeline.steps.register import (
+    PENDING_MANUAL_APPROVAL,
+    MetricsSource,
+    RegisterModelArguments,
+)
 from batchops.runtime.context import StepContext, StepOutcome
 from batchops.store import artifacts
+
+
+def _uri(source: MetricsSource | None) -> Any:
+    return source.s3_uri if source else None
 
 
 def flat_metrics(evaluation: dict[str, Any]) -> dict[str, float]:
@@ -24,31 +33,30 @@ def flat_metrics(evaluation: dict[str, Any]) -> dict[str, float]:
     return metrics
 
 
-def run_registermodel(node: StepNode, context: StepContext) -> StepOutcome:
+def run_register_model(node: StepNode, context: StepContext) -> StepOutcome:
     from batchops import registry
 
-    args = context.resolve(node.arguments)
-    model_uri = str(args["ModelData"])
+    args = RegisterModelArguments.from_json(context.resolve(node.arguments))
+    model_uri = str(args.model_data)
     files = read_model_files(model_uri)  # checks the archive holds a model, as scoring will
     manifest = files.manifest.to_dict() if files.manifest else {}
-    statistics_source = (args.get("ModelMetrics") or {}).get("ModelStatistics") or {}
-    metrics_uri = statistics_source.get("S3Uri")
+    metrics_uri = _uri(args.model_metrics.model_statistics)
     metrics = flat_metrics(json.loads(artifacts.read_text(metrics_uri))) if metrics_uri else {}
-    baselines = args.get("DriftCheckBaselines") or {}
-    statistics_uri = (baselines.get("ModelDataStatistics") or {}).get("S3Uri")
-    constraints_uri = (baselines.get("ModelDataConstraints") or {}).get("S3Uri")
-    metadata = {str(k): str(v) for k, v in (args.get("CustomerMetadataProperties") or {}).items()}
+    statistics_uri = _uri(args.drift_check_baselines.model_data_statistics)
+    constraints_uri = _uri(args.drift_check_baselines.model_data_constraints)
+    metadata = {str(k): str(v) for k, v in args.customer_metadata_properties.items()}
     if manifest.get("feature_names") and "input_columns" not in metadata:
         metadata["input_columns"] = ",".join(manifest["feature_names"])
     inference_spec = {
-        **(args.get("InferenceSpecification") or {}),
+        "SupportedContentTypes": list(args.content_types),
+        "SupportedResponseMIMETypes": list(args.response_types),
         "flavor": manifest.get("flavor", "xgboost"),
         "loader": manifest.get("loader", "batchops.models.xgboost"),
         "feature_names": manifest.get("feature_names", []),
         "n_features": manifest.get("n_features"),
     }
     version = registry.register_version(
-        str(args["ModelPackageGroupName"]),
+        str(args.model_package_group_name),
         model_data_uri=model_uri,
         inference_spec=inference_spec,
         metrics=metrics,
@@ -58,8 +66,8 @@ def run_registermodel(node: StepNode, context: StepContext) -> StepOutcome:
         custom_metadata=metadata,
         execution_id=context.execution_id,
         step_name=context.step_name,
-        description=str(args.get("ModelPackageDescription") or ""),
-        status=str(args.get("ModelApprovalStatus") or "PendingManualApproval"),
+        description=str(args.model_description or ""),
+        status=str(args.approval_status or PENDING_MANUAL_APPROVAL),
     )
     context.log(f"registered {version.group}/{version.version} ({version.status})")
     return StepOutcome(

@@ -7,17 +7,19 @@ import sys
 
 from batchops.errors import InvalidInput
 from batchops.pipeline.graph import StepNode
+from batchops.pipeline.steps.training import TrainingArguments
 from batchops.runtime.context import StepContext, StepOutcome
 from batchops.runtime.runners.staging import child_environment, run_process, stage
 from batchops.store import artifacts
 
 
 def run_training(node: StepNode, context: StepContext) -> StepOutcome:
-    args = context.resolve(node.arguments)
-    algorithm = args.get("AlgorithmSpecification", {}).get("Algorithm")
-    if algorithm != "xgboost":
-        raise InvalidInput(f"step {node.name}: unknown algorithm {algorithm!r} (built in: xgboost)")
-    channels = {c["ChannelName"]: str(c["DataUri"]) for c in args.get("InputDataConfig", [])}
+    args = TrainingArguments.from_json(context.resolve(node.arguments))
+    if args.algorithm != "xgboost":
+        raise InvalidInput(
+            f"step {node.name}: unknown algorithm {args.algorithm!r} (built in: xgboost)"
+        )
+    channels = {c.name: str(c.data_uri) for c in args.channels}
     if "train" not in channels:
         raise InvalidInput(f"step {node.name}: a 'train' channel is required")
     command = [sys.executable, "-m", "batchops.models.train"]
@@ -29,7 +31,7 @@ def run_training(node: StepNode, context: StepContext) -> StepOutcome:
         "--model-dir",
         str(model_dir),
         "--hyperparameters",
-        json.dumps(args.get("HyperParameters", {})),
+        json.dumps(dict(args.hyperparameters)),
     ]
     run_process(command, context, env=child_environment({}), cwd=context.work_dir)
     published = context.publish(model_dir, "model")
@@ -38,7 +40,7 @@ def run_training(node: StepNode, context: StepContext) -> StepOutcome:
         properties={
             "TrainingJobStatus": "Completed",
             "ModelArtifacts": {"S3ModelArtifacts": model_uri},
-            "HyperParameters": args.get("HyperParameters", {}),
+            "HyperParameters": dict(args.hyperparameters),
             "InputDataConfig": channels,
         },
         outputs={"model": published},
