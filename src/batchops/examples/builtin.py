@@ -9,9 +9,12 @@ writes data until a run needs it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from batchops.runtime.execution import EventCallback, Execution, start_execution
+from batchops.runtime.execution import Execution, start_execution
+
+if TYPE_CHECKING:
+    from batchops.runtime.executor import EventCallback
 
 
 def register_examples() -> dict[str, int]:
