@@ -142,6 +142,7 @@ def test_model_by_registry_group_or_version(dataset, tmp_path, capsys):
 
     first = register_version("churn-transform", model_data_uri=str(dataset.model))
     approve("churn-transform", first.version, reason="looks good")
+    (tmp_path / "not-approved.tar.gz").write_bytes(dataset.model.read_bytes())
     register_version("churn-transform", model_data_uri=str(tmp_path / "not-approved.tar.gz"))
 
     def score(model: str, out: str) -> tuple[int, str, str]:
@@ -150,7 +151,7 @@ def test_model_by_registry_group_or_version(dataset, tmp_path, capsys):
 
     code, out, _ = score("churn-transform", "latest")
     assert code == 0
-    assert json.loads(out)["model"] == str(dataset.model)  # the latest *approved* version
+    assert json.loads(out)["model"] == first.model_data_uri  # the latest *approved* version
     np.testing.assert_array_equal(
         read_predictions(tmp_path / "latest" / "plain.csv.out"), dataset.expected()
     )

@@ -192,6 +192,23 @@ def import_(
         stdout.print(f"imported {directory} as {version.ref} ({version.status})")
 
 
+@app.command()
+def verify(
+    ref: Annotated[str, typer.Argument(metavar="GROUP[/VERSION]")], as_json: JsonFlag = False
+) -> None:
+    """Check versions' files against the digests recorded at registration; exit 1 on a mismatch."""
+    from batchops import registry
+
+    found = registry.verify_versions(ref)
+    if as_json:
+        print_json([{"version": v, "ok": not p, "problems": p} for v, p in found.items()])
+    else:
+        for version, problems in found.items():
+            stdout.print(f"{version} {'; '.join(problems) if problems else 'ok'}")
+    if any(found.values()):
+        raise typer.Exit(1)
+
+
 def _set_status(ref: str, status: str, reason: str, as_json: bool) -> None:
     from batchops import registry
 

@@ -1,18 +1,25 @@
 """The model registry: where a team decides which model version runs in production.
 
 Groups hold numbered versions (model data, inference spec, metrics, drift-check baselines,
-custom metadata, the execution that made them); versions move between
+custom metadata, the execution that made them), each in a folder of its own whose files are
+checked against their recorded digests before use; versions move between
 PendingManualApproval, Approved and Rejected with who, when and why; every change appends an
 event that schedules and rules read in order. Heavy modules import nothing at start-up.
 """
 
 from batchops.registry.groups import create_group, delete_group, get_group, list_groups
 from batchops.registry.lineage import execution_lineage, record_usage, version_lineage
-from batchops.registry.lookup import approved_version, model_data_uri
+from batchops.registry.lookup import (
+    approved_version,
+    model_data_uri,
+    verified_version,
+    verify_versions,
+)
 from batchops.registry.records import ApprovalChange, ModelGroup, ModelVersion
 from batchops.registry.refs import parse_version_ref
 from batchops.registry.status import APPROVED, PENDING, REJECTED, STATUSES
 from batchops.registry.transfer import export_version, import_version
+from batchops.registry.version_files import VersionFilesChanged
 from batchops.registry.versions import (
     approve,
     get_version,
@@ -38,6 +45,7 @@ __all__ = [
     "ModelGroup",
     "ModelVersion",
     "RegistryEvent",
+    "VersionFilesChanged",
     "approve",
     "approved_version",
     "commit_position",
@@ -61,5 +69,7 @@ __all__ = [
     "reject",
     "update_description",
     "update_status",
+    "verified_version",
+    "verify_versions",
     "version_lineage",
 ]

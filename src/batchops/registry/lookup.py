@@ -1,4 +1,8 @@
-"""What `--model GROUP[/VERSION]|PATH` means: a registry version to score with, or a file."""
+"""What `--model GROUP[/VERSION]|PATH` means: a registry version to score with, or a file.
+
+Every version handed out here has had its files checked against the digests recorded when it
+was registered, so scoring and monitoring never use a file changed behind an approval.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,18 @@ from batchops.errors import InvalidInput, NotFound
 from batchops.registry.records import ModelVersion
 from batchops.registry.refs import is_registry_ref, parse_version_ref
 from batchops.registry.status import APPROVED
-from batchops.registry.versions import get_version, latest_version
+from batchops.registry.version_files import file_problems, verified
+from batchops.registry.versions import get_version, latest_version, list_versions
 from batchops.store import artifacts
 
 
 def approved_version(spec: str) -> ModelVersion:
-    """`GROUP` -> its latest Approved version; `GROUP/VERSION` -> that version, if Approved."""
+    """`GROUP` -> its latest Approved version; `GROUP/VERSION` -> that version, if Approved.
+
+    Raises `VersionFilesChanged`, naming the file, when a file no longer matches its digest.
+    """
     if "/" not in spec:
-        return latest_version(spec, APPROVED)
+        return verified(latest_version(spec, APPROVED))
     group, number = parse_version_ref(spec)
     version = get_version(group, number)
     if version.status != APPROVED:
@@ -21,7 +29,21 @@ def approved_version(spec: str) -> ModelVersion:
             f"model version {spec} is {version.status}, not Approved; approve it first "
             f"(batchops registry approve {spec} --reason ...)"
         )
-    return version
+    return verified(version)
+
+
+def verified_version(group: str, number: int) -> ModelVersion:
+    """The version, whatever its status, once its files match their recorded digests."""
+    return verified(get_version(group, number))
+
+
+def verify_versions(spec: str) -> dict[str, list[str]]:
+    """`GROUP` or `GROUP/VERSION` -> each version's file problems (empty list: all files ok)."""
+    if "/" in spec:
+        versions = [get_version(*parse_version_ref(spec))]
+    else:
+        versions = sorted(list_versions(spec), key=lambda version: version.version)
+    return {version.ref: file_problems(version) for version in versions}
 
 
 def model_data_uri(spec: str) -> str:

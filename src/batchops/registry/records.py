@@ -57,6 +57,8 @@ class ModelVersion:
     created_by: str
     created_at: datetime
     approval_history: list[ApprovalChange] = field(default_factory=list)
+    # name -> {"sha256", "bytes", "source_uri"}: what the version's files were when registered
+    files: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ref(self) -> str:
@@ -81,6 +83,7 @@ class ModelVersion:
             created_by=row.created_by,
             created_at=row.created_at,
             approval_history=[ApprovalChange.of(change) for change in history],
+            files=dict(row.files or {}),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -103,6 +106,7 @@ class ModelVersion:
             "created_by": self.created_by,
             "created_at": _iso(self.created_at),
             "approval_history": [change.to_json() for change in self.approval_history],
+            "files": self.files,
         }
 
 

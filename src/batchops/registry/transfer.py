@@ -1,42 +1,41 @@
 """Moving a version between registries: a self-contained folder with checksums.
 
 The folder holds the model, its evaluation and baseline files and `metadata.json` (the
-version's fields plus a sha256 per file). Import verifies every checksum before anything is
-registered, so a truncated copy or a tampered file never becomes a version.
+version's fields plus a sha256 per file). Import checks the whole folder (names, types,
+checksums) before anything is written, so a truncated copy, a tampered file or a link out of
+the folder never becomes a version, and a refused import leaves no trace.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.registry.records import ModelVersion
-from batchops.registry.status import PENDING
-from batchops.registry.versions import get_version, register_version
+from batchops.registry.refs import check_group_name
+from batchops.registry.status import PENDING, check_status
+from batchops.registry.version_files import FILE_FIELDS, MODEL_FILE, SHA256, verified
+from batchops.registry.versions import VersionFields, check_json_value, get_version, register_files
 from batchops.store import artifacts
 
 FORMAT = "batchops-model-export/1"
 METADATA = "metadata.json"
-MODEL_FILE = "model.tar.gz"
 
 
 def export_version(group: str, version: int, destination: str | Path) -> Path:
-    """Write the version's folder at `destination`, which must not exist or be empty."""
-    model = get_version(group, version)
+    """Write the version's folder at `destination`, which must not exist or be empty.
+
+    Only files that still match their recorded digests are exported: the export's checksums
+    must vouch for what was registered, not for a later change.
+    """
+    model = verified(get_version(group, version))
     target = Path(destination)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise Conflict(f"export destination {target} exists and is not an empty folder")
-    sources = {
-        MODEL_FILE: model.model_data_uri,
-        "evaluation.json": model.metrics_uri,
-        "statistics.json": model.statistics_uri,
-        "constraints.json": model.constraints_uri,
-    }
+    sources = {name: getattr(model, field) for name, field in FILE_FIELDS.items()}
     with tempfile.TemporaryDirectory(prefix="batchops-export-") as staging_name:
         staging = Path(staging_name)
         files: dict[str, dict[str, Any]] = {}
@@ -58,85 +57,144 @@ def export_version(group: str, version: int, destination: str | Path) -> Path:
 def import_version(
     source: str | Path, group: str, *, status: str = PENDING, user: str | None = None
 ) -> ModelVersion:
-    """Register the exported folder `source` as the next version of `group`."""
+    """Register the exported folder `source` as the next version of `group`.
+
+    Everything is checked before anything is written: the group name, metadata.json (size,
+    depth, every field's type), the file list (known plain names, regular files, no links)
+    and every checksum. The copies are checked again against the checksums, so a file swapped
+    meanwhile is caught; a refused import leaves nothing on disk or in the database.
+    """
+    check_group_name(group)
+    status = check_status(status)
     folder = Path(source)
     metadata = _read_metadata(folder)
-    files: dict[str, Any] = metadata["files"]
-    if MODEL_FILE not in files:
-        raise InvalidInput(f"{folder / METADATA}: $.files has no {MODEL_FILE}")
+    files: dict[str, dict[str, Any]] = metadata["files"]
     for name, entry in files.items():
         _verify(folder, name, entry)
-    digest = str(files[MODEL_FILE]["sha256"])
-    with tempfile.TemporaryDirectory(prefix="batchops-import-") as staging_name:
-        staging = Path(staging_name) / "files"
-        staging.mkdir()
-        for name in files:
-            shutil.copy2(folder / name, staging / name)
-        stored = artifacts.publish_directory(
-            staging, artifacts.join(artifacts.artifacts_root(), "registry", group, digest[:16])
-        )
-
-    def uri(name: str) -> str | None:
-        return artifacts.join(stored, name) if name in files else None
-
-    origin = f"{metadata.get('group')}/{metadata.get('version')}"
+    origin = f"{metadata['group']}/{metadata['version']}"
     custom = dict(metadata.get("custom_metadata") or {})
     custom.setdefault("imported_from", origin)
     if metadata.get("execution_id"):
         custom.setdefault("source_execution_id", str(metadata["execution_id"]))
-    return register_version(
-        group,
-        model_data_uri=str(uri(MODEL_FILE)),
-        inference_spec=dict(metadata.get("inference_spec") or {}),
-        metrics=dict(metadata.get("metrics") or {}),
-        metrics_uri=uri("evaluation.json"),
-        statistics_uri=uri("statistics.json"),
-        constraints_uri=uri("constraints.json"),
+    fields = VersionFields.checked(
+        inference_spec=metadata.get("inference_spec"),
+        metrics=metadata.get("metrics"),
         custom_metadata=custom,
+        execution_id=None,
+        step_name=None,
         description=str(metadata.get("description") or f"imported from {origin}"),
         status=status,
         user=user,
     )
+    return register_files(
+        group,
+        {name: str(folder / name) for name in files},
+        fields,
+        expected_sha256={name: str(entry["sha256"]) for name, entry in files.items()},
+        follow_symlinks=False,
+    )
+
+
+# What metadata.json may hold: field -> (accepted types, required). Other fields are ignored.
+_OPTIONAL_TEXT = (str, type(None))
+_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
+    "format": ((str,), True),
+    "group": ((str,), True),
+    "version": ((int,), True),
+    "files": ((dict,), True),
+    "status": (_OPTIONAL_TEXT, False),
+    "description": (_OPTIONAL_TEXT, False),
+    "model_data_uri": (_OPTIONAL_TEXT, False),
+    "metrics_uri": (_OPTIONAL_TEXT, False),
+    "inference_spec": ((dict, type(None)), False),
+    "metrics": ((dict, type(None)), False),
+    "baseline": ((dict, type(None)), False),
+    "custom_metadata": ((dict, type(None)), False),
+    "execution_id": (_OPTIONAL_TEXT, False),
+    "step_name": (_OPTIONAL_TEXT, False),
+    "created_by": (_OPTIONAL_TEXT, False),
+    "created_at": (_OPTIONAL_TEXT, False),
+    "approval_history": ((list, type(None)), False),
+}
+_TYPE_NAMES = {str: "text", int: "an integer", dict: "an object", list: "a list"}
+MAX_METADATA_BYTES = 4 << 20
 
 
 def _read_metadata(folder: Path) -> dict[str, Any]:
     path = folder / METADATA
+    if path.is_symlink():
+        raise InvalidInput(f"{path}: is a symbolic link; an export holds plain files only")
     if not path.is_file():
         raise NotFound(f"{folder} is not an exported model version: {METADATA} is missing")
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_METADATA_BYTES + 1)
+    if len(raw) > MAX_METADATA_BYTES:
+        raise InvalidInput(f"{path}: larger than {MAX_METADATA_BYTES >> 20} MiB; not an export")
     try:
-        metadata = json.loads(path.read_text())
+        metadata = json.loads(raw.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InvalidInput(f"{path}: not valid JSON ({error})") from error
+    except RecursionError:
+        raise InvalidInput(f"{path}: nested too deeply to be an export") from None
     if not isinstance(metadata, dict):
         raise InvalidInput(f"{path}: $ must be an object")
     if metadata.get("format") != FORMAT:
         raise InvalidInput(f"{path}: $.format must be {FORMAT!r}, got {metadata.get('format')!r}")
-    files = metadata.get("files")
-    if not isinstance(files, dict) or not all(
-        isinstance(entry, dict) and isinstance(entry.get("sha256"), str) for entry in files.values()
-    ):
-        raise InvalidInput(f"{path}: $.files must map file names to {{'sha256': ...}}")
+    for key, (types, required) in _FIELDS.items():
+        if key not in metadata:
+            if required:
+                raise InvalidInput(f"{path}: $.{key} is missing")
+            continue
+        value = metadata[key]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            wanted = " or ".join(_TYPE_NAMES.get(t, "null") for t in types)
+            raise InvalidInput(f"{path}: $.{key} must be {wanted}, got {_json_type(value)}")
+    for key in ("inference_spec", "metrics", "custom_metadata"):
+        check_json_value(metadata.get(key), f"{path}: $.{key}")
+    _check_file_list(path, metadata["files"])
     return metadata
 
 
+def _check_file_list(path: Path, files: dict[str, Any]) -> None:
+    if MODEL_FILE not in files:
+        raise InvalidInput(f"{path}: $.files has no {MODEL_FILE}")
+    for name, entry in files.items():
+        where = f"{path}: $.files[{name!r}]"
+        if name not in FILE_FIELDS:
+            raise InvalidInput(f"{where}: not a file of a model version ({', '.join(FILE_FIELDS)})")
+        if not isinstance(entry, dict) or not SHA256.fullmatch(str(entry.get("sha256"))):
+            raise InvalidInput(f"{where} must be {{'sha256': <64 hex digits>, 'bytes': ...}}")
+        size = entry.get("bytes")
+        if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+            raise InvalidInput(f"{where}.bytes must be a whole number of bytes, got {size!r}")
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return _TYPE_NAMES.get(type(value), "a number" if isinstance(value, float) else repr(value))
+
+
 def _verify(folder: Path, name: str, entry: dict[str, Any]) -> None:
-    if Path(name).name != name:
-        raise InvalidInput(f"{folder / METADATA}: $.files[{name!r}] is not a plain file name")
     path = folder / name
-    if not path.is_file():
+    if path.is_symlink():
+        raise InvalidInput(f"{path}: is a symbolic link; an export holds plain files only")
+    if not path.exists():
         raise NotFound(f"{path} is missing from the exported folder")
-    actual = _sha256(path)
+    if not path.is_file():
+        raise InvalidInput(f"{path}: not a regular file")
+    actual, size = artifacts.file_digest(path)
     if actual != entry["sha256"]:
         raise InvalidInput(
             f"{path}: checksum mismatch (sha256 {actual}, metadata.json says {entry['sha256']}); "
             "the file was changed or damaged after export"
         )
+    if entry.get("bytes") is not None and entry["bytes"] != size:
+        raise InvalidInput(f"{path}: {size} bytes, metadata.json says {entry['bytes']}")
 
 
 def _file_entry(path: Path) -> dict[str, Any]:
-    return {"sha256": _sha256(path), "bytes": path.stat().st_size}
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+    sha256, size = artifacts.file_digest(path)
+    return {"sha256": sha256, "bytes": size}

@@ -7,6 +7,7 @@ description change.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -15,9 +16,17 @@ from sqlalchemy.orm import Session
 from batchops.errors import InvalidInput, NotFound
 from batchops.registry.groups import ensure_group, group_row, status_counts
 from batchops.registry.records import ModelVersion
+from batchops.registry.refs import check_group_name
 from batchops.registry.status import APPROVED, PENDING, REJECTED, check_status, status_summary
+from batchops.registry.version_files import (
+    CONSTRAINTS_FILE,
+    EVALUATION_FILE,
+    MODEL_FILE,
+    STATISTICS_FILE,
+    staged_files,
+)
 from batchops.settings import current_user
-from batchops.store import events
+from batchops.store import artifacts, events
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.registry import ApprovalChangeRow, ModelVersionRow
@@ -39,52 +48,172 @@ def register_version(
     status: str = PENDING,
     user: str | None = None,
 ) -> ModelVersion:
-    """Register the next version of `group` (created when missing)."""
+    """Register the next version of `group` (created when missing).
+
+    The model, evaluation and baseline files are copied into the version's own folder and
+    their digests recorded; the version's URIs name those copies, so the version no longer
+    depends on where the files came from.
+    """
+    fields = VersionFields.checked(
+        inference_spec=inference_spec,
+        metrics=metrics,
+        custom_metadata=custom_metadata,
+        execution_id=execution_id,
+        step_name=step_name,
+        description=description,
+        status=status,
+        user=user,
+    )
     if not model_data_uri:
         raise InvalidInput("a model version needs a model data URI")
-    status = check_status(status)
-    user = user or current_user()
-    with session_scope() as session:
-        row = ensure_group(session, group, user)
-        row.latest_version += 1
-        version = ModelVersionRow(
-            group_name=group,
-            version=row.latest_version,
-            status=status,
-            description=description,
-            model_data_uri=model_data_uri,
-            inference_spec=inference_spec or {},
-            metrics=metrics or {},
-            metrics_uri=metrics_uri,
-            statistics_uri=statistics_uri,
-            constraints_uri=constraints_uri,
-            custom_metadata=custom_metadata or {},
+    sources = {
+        MODEL_FILE: model_data_uri,
+        EVALUATION_FILE: metrics_uri,
+        STATISTICS_FILE: statistics_uri,
+        CONSTRAINTS_FILE: constraints_uri,
+    }
+    return register_files(check_group_name(group), sources, fields)
+
+
+@dataclass(frozen=True)
+class VersionFields:
+    """A new version's fields besides its files, checked before anything is written."""
+
+    inference_spec: dict[str, Any]
+    metrics: dict[str, Any]
+    custom_metadata: dict[str, Any]
+    execution_id: str | None
+    step_name: str | None
+    description: str
+    status: str
+    user: str
+
+    @classmethod
+    def checked(
+        cls,
+        *,
+        inference_spec: dict[str, Any] | None,
+        metrics: dict[str, Any] | None,
+        custom_metadata: dict[str, Any] | None,
+        execution_id: str | None,
+        step_name: str | None,
+        description: str,
+        status: str,
+        user: str | None,
+    ) -> VersionFields:
+        objects = {
+            "inference_spec": inference_spec or {},
+            "metrics": metrics or {},
+            "custom_metadata": custom_metadata or {},
+        }
+        for name, value in objects.items():
+            if not isinstance(value, dict):
+                raise InvalidInput(f"{name} must be an object, got {type(value).__name__}")
+            check_json_value(value, name)
+        for name, text in (("execution_id", execution_id), ("step_name", step_name)):
+            if text is not None and not isinstance(text, str):
+                raise InvalidInput(f"{name} must be text, got {type(text).__name__}")
+        if not isinstance(description, str):
+            raise InvalidInput(f"description must be text, got {type(description).__name__}")
+        return cls(
+            **objects,
             execution_id=execution_id,
             step_name=step_name,
-            created_by=user,
-            created_at=utcnow(),
+            description=description,
+            status=check_status(status),
+            user=user or current_user(),
         )
-        session.add(version)
-        session.flush()
-        session.add(
-            ApprovalChangeRow(
-                version_id=version.id,
-                from_status=None,
-                to_status=status,
-                user=user,
-                reason="registered",
-                at=version.created_at,
-            )
-        )
-        events.append_event(
-            session,
-            events.EventType.VERSION_REGISTERED,
-            group,
-            version=version.version,
-            new_status=status,
-            user=user,
-        )
-        return _detached(session, version)
+
+
+def register_files(
+    group: str,
+    sources: dict[str, str | None],
+    fields: VersionFields,
+    *,
+    expected_sha256: dict[str, str] | None = None,
+    follow_symlinks: bool = True,
+) -> ModelVersion:
+    """Copy the files, then number the version, publish its folder and insert its row at once.
+
+    The folder is renamed into place inside the transaction that holds the group's lock (so
+    its number is ours) and removed again if the transaction does not commit: a failed
+    registration leaves neither a folder nor a row.
+    """
+    with staged_files(
+        group, sources, expected_sha256=expected_sha256, follow_symlinks=follow_symlinks
+    ) as staged:
+        published: str | None = None
+        try:
+            with session_scope() as session:
+                row = ensure_group(session, group, fields.user)
+                row.latest_version += 1
+                number = row.latest_version
+                folder = artifacts.registry_version_uri(group, number)
+                uris = {name: artifacts.join(folder, name) for name in staged.entries}
+                version = ModelVersionRow(
+                    group_name=group,
+                    version=number,
+                    status=fields.status,
+                    description=fields.description,
+                    model_data_uri=uris[MODEL_FILE],
+                    inference_spec=fields.inference_spec,
+                    metrics=fields.metrics,
+                    metrics_uri=uris.get(EVALUATION_FILE),
+                    statistics_uri=uris.get(STATISTICS_FILE),
+                    constraints_uri=uris.get(CONSTRAINTS_FILE),
+                    custom_metadata=fields.custom_metadata,
+                    files=staged.entries,
+                    execution_id=fields.execution_id,
+                    step_name=fields.step_name,
+                    created_by=fields.user,
+                    created_at=utcnow(),
+                )
+                session.add(version)
+                session.flush()
+                session.add(
+                    ApprovalChangeRow(
+                        version_id=version.id,
+                        from_status=None,
+                        to_status=fields.status,
+                        user=fields.user,
+                        reason="registered",
+                        at=version.created_at,
+                    )
+                )
+                events.append_event(
+                    session,
+                    events.EventType.VERSION_REGISTERED,
+                    group,
+                    version=number,
+                    new_status=fields.status,
+                    user=fields.user,
+                )
+                registered = _detached(session, version)
+                published = folder
+                artifacts.publish_staged(staged.folder, folder)
+            return registered
+        except BaseException:
+            if published is not None:
+                artifacts.remove_directory(published)
+            raise
+
+
+def check_json_value(value: Any, where: str, limit: int = 64) -> None:
+    """Refuse values JSON cannot hold, or nested deeper than `limit` (checked without recursion)."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > limit:
+            raise InvalidInput(f"{where}: nested more than {limit} levels deep")
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                if not isinstance(key, str):
+                    raise InvalidInput(f"{where}: keys must be text, got {key!r}")
+                pending.append((inner, depth + 1))
+        elif isinstance(item, list | tuple):
+            pending.extend((inner, depth + 1) for inner in item)
+        elif not (item is None or isinstance(item, str | int | float | bool)):
+            raise InvalidInput(f"{where}: {type(item).__name__} is not a JSON value")
 
 
 def get_version(group: str, version: int) -> ModelVersion:

@@ -8,8 +8,10 @@ copy, which is still all-or-nothing per object. Layout of pipeline outputs:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import stat
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -187,3 +189,102 @@ def execution_output_uri(pipeline: str, execution_id: str) -> str:
 
 def step_output_uri(pipeline: str, execution_id: str, step: str, output: str) -> str:
     return join(execution_output_uri(pipeline, execution_id), step, output)
+
+
+# --- files written once: staged next to their home, then published whole -----------------------
+
+
+def registry_version_uri(group: str, version: int) -> str:
+    """The folder holding one registered version's own files; nothing else writes there."""
+    return join(artifacts_root(), "registry", group, str(version))
+
+
+def file_digest(uri: str | Path) -> tuple[str, int]:
+    """The sha256 (hex) and size in bytes of the file at `uri`, read in chunks."""
+    if is_local(uri):
+        with local_path(uri).open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256")
+            return digest.hexdigest(), handle.tell()
+    fs, path = filesystem(str(uri))
+    with fs.open(path, "rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256")
+        return digest.hexdigest(), int(handle.tell())
+
+
+def copy_file(uri: str | Path, target: Path, *, follow_symlinks: bool = True) -> None:
+    """Copy the file at `uri` to the local `target`; a directory or (if asked) a link is refused."""
+    if is_local(uri):
+        flags = os.O_RDONLY | (0 if follow_symlinks else os.O_NOFOLLOW)
+        fd = os.open(local_path(uri), flags)
+        with os.fdopen(fd, "rb") as source:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise IsADirectoryError(f"{uri} is not a regular file")
+            with target.open("wb") as sink:
+                shutil.copyfileobj(source, sink, 1 << 20)
+        return
+    fs, path = filesystem(str(uri))
+    with fs.open(path, "rb") as source, target.open("wb") as sink:
+        shutil.copyfileobj(source, sink, 1 << 20)
+
+
+@contextmanager
+def staging_directory(uri: str) -> Iterator[Path]:
+    """A local folder to assemble what will be published at `uri`, gone afterwards either way.
+
+    For a local `uri` it is a hidden sibling (same filesystem, so publishing is one rename);
+    folders made for it are removed again when nothing was published, so a failed write leaves
+    no trace. For a remote `uri` it is a temporary local folder.
+    """
+    if not is_local(uri):
+        with tempfile.TemporaryDirectory(prefix="batchops-stage-") as name:
+            yield Path(name)
+        return
+    target = local_path(uri)
+    made = _missing_parents(target.parent)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(_temp_sibling(str(target)))
+    try:
+        staging.mkdir()
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:  # innermost first; only while still empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+
+def _missing_parents(folder: Path) -> list[Path]:
+    missing: list[Path] = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def publish_staged(staging: Path, uri: str) -> str:
+    """Move a finished staging folder to `uri` in one step; a leftover folder there is replaced.
+
+    Only the writer that owns `uri` may call this (the registry holds the version number's
+    lock), so a folder already there is debris of a crashed attempt, never someone's data.
+    """
+    if not is_local(uri):
+        return publish_directory(staging, uri)
+    target = local_path(uri)
+    if target.exists():
+        retired = Path(_temp_sibling(str(target)))
+        os.replace(target, retired)
+        shutil.rmtree(retired, ignore_errors=True)
+    os.replace(staging, target)
+    return str(target)
+
+
+def remove_directory(uri: str) -> None:
+    """Remove the folder at `uri` if it is there (undoing a publish whose record failed)."""
+    if is_local(uri):
+        shutil.rmtree(local_path(uri), ignore_errors=True)
+        return
+    fs, path = filesystem(uri)
+    if fs.exists(path):
+        fs.rm(path, recursive=True)

@@ -13,7 +13,7 @@ def get_approved_model(
     The original's Lambda sorted approved packages by creation time ascending and took the
     first, i.e. the oldest; this takes the highest version number with status Approved.
     """
-    version = registry.latest_version(model_package_group, status="Approved")
+    version = registry.approved_version(model_package_group)  # its files checked
     if execution_id:
         registry.record_usage(execution_id, version.group, version.version, "GetApprovedModel")
     return {

@@ -37,6 +37,8 @@ class ModelVersionRow(Base):
     statistics_uri: Mapped[str | None] = mapped_column(Text, default=None)
     constraints_uri: Mapped[str | None] = mapped_column(Text, default=None)
     custom_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # name -> {"sha256", "bytes", "source_uri"} of each file in the version's own folder
+    files: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     execution_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     step_name: Mapped[str | None] = mapped_column(String(256), default=None)
     created_by: Mapped[str] = mapped_column(String(256), default="")
