@@ -66,7 +66,5 @@ def _positive_int(name: str, default: int) -> int:
     if not text:
         return default
     if not text.isdigit() or int(text) < 1:
-        from batchops.errors import InvalidInput
-
-        raise InvalidInput(f"{name} must be a positive whole number, got {text!r}")
+        raise ValueError(f"{name} must be a positive whole number, got {text[:40]!r}")
     return int(text)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from batchops.errors import InvalidInput, NotFound
-from batchops.models.manifest import MANIFEST_FILE, MODEL_FILE, ModelManifest
-from batchops.settings import ModelLimits, model_limits
+from batchops.models.manifest import MANIFEST_FILE, MODEL_FILE, ModelManifest, limits
+from batchops.settings import ModelLimits
 from batchops.store.artifacts import filesystem
 
 ARCHIVE_NAME = "model.tar.gz"
@@ -42,23 +42,23 @@ def read_model_files(uri: str | Path) -> ModelFiles:
     fs, path = filesystem(str(uri))
     if not fs.exists(path):
         raise NotFound(f"model not found: {uri}")
-    limits = model_limits()
+    bounds = limits()
     if fs.isdir(path):
         archive = f"{path.rstrip('/')}/{ARCHIVE_NAME}"
         if fs.exists(archive):
             source = f"{uri}/{ARCHIVE_NAME}"
             _refuse_link(fs, archive, source)
-            return _read_archive(fs, archive, source, limits)
-        return _read_folder(fs, path, str(uri), limits)
-    return _read_archive(fs, path, str(uri), limits)
+            return _read_archive(fs, archive, source, bounds)
+        return _read_folder(fs, path, str(uri), bounds)
+    return _read_archive(fs, path, str(uri), bounds)
 
 
 # --- a folder of files ---------------------------------------------------------------------
 
 
-def _read_folder(fs: Any, path: str, source: str, limits: ModelLimits) -> ModelFiles:
+def _read_folder(fs: Any, path: str, source: str, bounds: ModelLimits) -> ModelFiles:
     base = path.rstrip("/")
-    budget = _Budget(limits.max_bytes, source)
+    budget = _Budget(bounds.max_bytes, source)
     manifest = None
     if fs.exists(f"{base}/{MANIFEST_FILE}"):
         where = f"{source}/{MANIFEST_FILE}"
@@ -129,13 +129,13 @@ class _CountingReader(io.RawIOBase):
         return data
 
 
-def _read_archive(fs: Any, path: str, source: str, limits: ModelLimits) -> ModelFiles:
-    budget = _Budget(limits.max_bytes, source)
+def _read_archive(fs: Any, path: str, source: str, bounds: ModelLimits) -> ModelFiles:
+    budget = _Budget(bounds.max_bytes, source)
     try:
         with fs.open(path, "rb") as raw:
             stream = _CountingReader(_decompressed(raw), budget)
             with tarfile.open(fileobj=stream, mode="r|") as archive:
-                files = _archive_files(archive, source, limits.max_members, budget)
+                files = _archive_files(archive, source, bounds.max_members, budget)
     except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
         raise InvalidInput(f"{source}: not a readable tar archive ({_short(str(exc))})") from exc
     return _model_in(files, source)

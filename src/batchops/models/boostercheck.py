@@ -17,9 +17,8 @@ from typing import Any
 import numpy as np
 
 from batchops.errors import InvalidInput
-from batchops.models.manifest import MAX_NAME_CHARS, check_feature_count
+from batchops.models.manifest import MAX_NAME_CHARS, check_feature_count, limits
 from batchops.models.ubjson import parse_ubjson
-from batchops.settings import model_limits
 from batchops.store.jsonfiles import parse_json
 
 _MAX_TREES = 10_000_000
@@ -38,14 +37,15 @@ class _Bad(Exception):
 
 def check_booster_document(data: bytes, model_format: str, where: str) -> int:
     """Refuse a JSON or UBJSON booster XGBoost could not safely use; return its feature count."""
+    refused = f"{where}: not an XGBoost model"
     if model_format == "json":
-        document = parse_json(data, where, max_bytes=model_limits().max_bytes, unique_keys=True)
+        document = parse_json(data, refused, max_bytes=limits().max_bytes, unique_keys=True)
     else:
-        document = parse_ubjson(data, where)
+        document = parse_ubjson(data, refused)
     try:
         return _document(document, where)
     except _Bad as exc:
-        raise InvalidInput(f"{where}: not a valid XGBoost model ({exc})") from None
+        raise InvalidInput(f"{refused} ({exc})") from None
 
 
 def _document(document: Any, where: str) -> int:

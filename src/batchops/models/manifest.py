@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from batchops.errors import InvalidInput
-from batchops.settings import model_limits
+from batchops.settings import ModelLimits, model_limits
 from batchops.store.jsonfiles import parse_json
 
 MANIFEST_FILE = "batchops-model.json"
@@ -100,9 +100,17 @@ def default_feature_names(count: int) -> list[str]:
     return [f"f{i}" for i in range(count)]
 
 
+def limits() -> ModelLimits:
+    """The bounds on models from the environment; a malformed setting is bad input."""
+    try:
+        return model_limits()
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
 def check_feature_count(count: int, source: str) -> None:
     """Refuse a feature count past BATCHOPS_MAX_MODEL_FEATURES before anything is sized by it."""
-    limit = model_limits().max_features
+    limit = limits().max_features
     if count > limit:
         raise InvalidInput(
             f"{source}: {count} features, more than the {limit} allowed "

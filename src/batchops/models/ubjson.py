@@ -40,7 +40,7 @@ def parse_ubjson(data: bytes, source: str) -> Any:
         if reader.pos != len(data):
             raise UBJSONError(f"{len(data) - reader.pos} bytes after the document")
     except UBJSONError as exc:
-        raise InvalidInput(f"{source}: not a valid UBJSON model ({exc})") from None
+        raise InvalidInput(f"{source}: not valid UBJSON ({exc})") from None
     return value
 
 
