@@ -48,3 +48,30 @@ def get_settings() -> Settings:
         dask_address=os.environ.get("BATCHOPS_DASK_ADDRESS") or None,
         user=current_user(),
     )
+
+
+@dataclass(frozen=True)
+class ModelLimits:
+    """Bounds on a model read from anywhere, so a hostile archive fails fast instead of
+    exhausting memory: batch ML models are a few hundred MB at most."""
+
+    max_bytes: int  # uncompressed bytes read from one archive, or one folder's files
+    max_members: int  # members of one model.tar.gz
+    max_features: int  # features a manifest or booster may declare
+
+
+def model_limits() -> ModelLimits:
+    return ModelLimits(
+        max_bytes=_positive_int("BATCHOPS_MAX_MODEL_BYTES", 1 << 30),
+        max_members=_positive_int("BATCHOPS_MAX_MODEL_MEMBERS", 1000),
+        max_features=_positive_int("BATCHOPS_MAX_MODEL_FEATURES", 1 << 21),
+    )
+
+
+def _positive_int(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a positive whole number, got {text[:40]!r}")
+    return int(text)

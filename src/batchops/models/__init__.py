@@ -3,7 +3,9 @@
 `load_model(uri)` opens a model.tar.gz (ours, or SageMaker's XGBoost one), a folder holding
 it or its files, locally or under any fsspec URL. Training lives in `batchops.models.xgboost`
 and is run as `python -m batchops.models.train`. Importing this package does not import
-XGBoost; loading a model does.
+XGBoost; loading a model does. A model is untrusted input: `validate_model` (run by every
+load) turns any bad one into InvalidInput naming the file, within the bounds of
+`batchops.settings.model_limits`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "load_model",
     "pack_model",
     "read_model_files",
+    "validate_model",
 ]
 
 _LOADER_PACKAGE = "batchops.models."
@@ -46,6 +49,18 @@ def load_files(files: ModelFiles) -> LoadedModel:
         files.model_bytes, files.manifest, files.source
     )
     return model
+
+
+def validate_model(model: str | Path | ModelFiles) -> ModelManifest:
+    """Check a model from anywhere as scoring it would, and return its manifest (described
+    from the booster when the archive has none).
+
+    Every bad model (a hostile archive, a corrupt or crafted booster) is InvalidInput naming
+    the file; none can crash or exhaust this process. A registry calls it before a model
+    becomes a version.
+    """
+    files = model if isinstance(model, ModelFiles) else read_model_files(model)
+    return load_files(files).manifest
 
 
 def flavor(loader: str, source: str) -> ModuleType:

@@ -1,23 +1,32 @@
 """Finding and reading a packaged model: model.tar.gz, or a folder with it or its contents.
 
-The archive is read in memory member by member (nothing is extracted to disk), so a hostile
-archive cannot write outside a folder, and only the two files we know are ever looked at.
+A model can come from anywhere (a registry import, a download), so reading one is bounded:
+the archive is decompressed as a stream with a running total (BATCHOPS_MAX_MODEL_BYTES) and
+a member count (BATCHOPS_MAX_MODEL_MEMBERS), so a gzip bomb stops early; nothing is
+extracted to disk; links are refused, and only plain file names are looked up, so nothing
+outside the archive or folder is ever read.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
+import lzma
 import tarfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from batchops.errors import InvalidInput, NotFound
-from batchops.models.manifest import MANIFEST_FILE, MODEL_FILE, ModelManifest
+from batchops.models.manifest import MANIFEST_FILE, MODEL_FILE, ModelManifest, limits
+from batchops.settings import ModelLimits
 from batchops.store.artifacts import filesystem
 
 ARCHIVE_NAME = "model.tar.gz"
-_MAX_MEMBER_BYTES = 2 << 30
+_NAMES_SHOWN = 5
+_NAME_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -33,20 +42,28 @@ def read_model_files(uri: str | Path) -> ModelFiles:
     fs, path = filesystem(str(uri))
     if not fs.exists(path):
         raise NotFound(f"model not found: {uri}")
+    bounds = limits()
     if fs.isdir(path):
         archive = f"{path.rstrip('/')}/{ARCHIVE_NAME}"
         if fs.exists(archive):
-            return _read_archive(fs, archive, f"{uri}/{ARCHIVE_NAME}")
-        return _read_folder(fs, path, str(uri))
-    return _read_archive(fs, path, str(uri))
+            source = f"{uri}/{ARCHIVE_NAME}"
+            _refuse_link(fs, archive, source)
+            return _read_archive(fs, archive, source, bounds)
+        return _read_folder(fs, path, str(uri), bounds)
+    return _read_archive(fs, path, str(uri), bounds)
 
 
-def _read_folder(fs: Any, path: str, source: str) -> ModelFiles:
+# --- a folder of files ---------------------------------------------------------------------
+
+
+def _read_folder(fs: Any, path: str, source: str, bounds: ModelLimits) -> ModelFiles:
     base = path.rstrip("/")
+    budget = _Budget(bounds.max_bytes, source)
     manifest = None
     if fs.exists(f"{base}/{MANIFEST_FILE}"):
+        where = f"{source}/{MANIFEST_FILE}"
         manifest = ModelManifest.from_json(
-            fs.cat_file(f"{base}/{MANIFEST_FILE}"), f"{source}/{MANIFEST_FILE}"
+            _folder_file(fs, f"{base}/{MANIFEST_FILE}", where, budget), where
         )
     model_file = manifest.model_file if manifest else MODEL_FILE
     if not fs.exists(f"{base}/{model_file}"):
@@ -54,33 +71,125 @@ def _read_folder(fs: Any, path: str, source: str) -> ModelFiles:
             f"{source} holds neither {ARCHIVE_NAME} nor {model_file}; point --model at a "
             f"model.tar.gz or a folder containing one"
         )
-    return ModelFiles(source, bytes(fs.cat_file(f"{base}/{model_file}")), manifest)
-
-
-def _read_archive(fs: Any, path: str, source: str) -> ModelFiles:
-    with fs.open(path, "rb") as raw:
-        data = raw.read()
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
-            return _archive_files(archive, source)
-    except (tarfile.TarError, EOFError) as exc:
-        raise InvalidInput(f"{source}: not a readable tar archive ({exc})") from exc
-
-
-def _archive_files(archive: tarfile.TarFile, source: str) -> ModelFiles:
-    members = {_member_name(m.name): m for m in archive.getmembers() if m.isfile()}
-    manifest = None
-    if MANIFEST_FILE in members:
-        manifest = ModelManifest.from_json(
-            _member_bytes(archive, members[MANIFEST_FILE], source),
-            f"{source}:{MANIFEST_FILE}",
-        )
-    model_file = manifest.model_file if manifest else MODEL_FILE
-    if model_file not in members:
-        found = ", ".join(sorted(members)) or "no files"
-        raise InvalidInput(f"{source}: the archive has no {model_file} (it holds {found})")
-    model_bytes = _member_bytes(archive, members[model_file], source)
+    model_bytes = _folder_file(fs, f"{base}/{model_file}", f"{source}/{model_file}", budget)
     return ModelFiles(source, model_bytes, manifest)
+
+
+def _folder_file(fs: Any, path: str, where: str, budget: _Budget) -> bytes:
+    _refuse_link(fs, path, where)
+    budget.spend(int(fs.size(path) or 0))
+    return bytes(fs.cat_file(path))
+
+
+def _refuse_link(fs: Any, path: str, where: str) -> None:
+    """A link in a model's folder could point anywhere on this machine: refuse it."""
+    is_link = getattr(fs, "islink", None)
+    if is_link is not None and is_link(path):
+        raise InvalidInput(f"{where} is a symbolic link; a model's files must be plain files")
+
+
+# --- an archive ----------------------------------------------------------------------------
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Budget:
+    """The bytes a model may still take; spending past it is bad input naming the source."""
+
+    def __init__(self, limit: int, source: str) -> None:
+        self.limit = limit
+        self.spent = 0
+        self.source = source
+
+    def spend(self, size: int) -> None:
+        self.spent += size
+        if self.spent > self.limit:
+            raise InvalidInput(
+                f"{self.source}: more than {self.limit} bytes once uncompressed "
+                "(BATCHOPS_MAX_MODEL_BYTES)"
+            )
+
+
+class _CountingReader(io.RawIOBase):
+    """Decompressed bytes as tarfile reads them, charged to a budget as they come."""
+
+    def __init__(self, inner: io.BufferedIOBase | IO[bytes], budget: _Budget) -> None:
+        self.inner = inner
+        self.budget = budget
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        room = self.budget.limit - self.budget.spent + 1
+        data = self.inner.read(room if size < 0 else min(size, room))
+        self.budget.spend(len(data))
+        return data
+
+
+def _read_archive(fs: Any, path: str, source: str, bounds: ModelLimits) -> ModelFiles:
+    budget = _Budget(bounds.max_bytes, source)
+    try:
+        with fs.open(path, "rb") as raw:
+            stream = _CountingReader(_decompressed(raw), budget)
+            with tarfile.open(fileobj=stream, mode="r|") as archive:
+                files = _archive_files(archive, source, bounds.max_members, budget)
+    except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
+        raise InvalidInput(f"{source}: not a readable tar archive ({_short(str(exc))})") from exc
+    return _model_in(files, source)
+
+
+def _decompressed(raw: IO[bytes]) -> io.BufferedIOBase | IO[bytes]:
+    """The archive's tar stream, decompressed lazily whichever compression it uses."""
+    head = raw.read(6)
+    raw.seek(0)
+    if head[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if head[:3] == b"BZh":
+        return bz2.BZ2File(raw, mode="rb")
+    if head == b"\xfd7zXZ\x00":
+        return lzma.LZMAFile(raw, mode="rb")
+    return raw
+
+
+def _archive_files(
+    archive: tarfile.TarFile, source: str, max_members: int, budget: _Budget
+) -> dict[str, bytes]:
+    """The top-level plain files of the archive, read as the stream passes them."""
+    files: dict[str, bytes] = {}
+    for count, member in enumerate(archive, start=1):
+        if count > max_members:
+            raise InvalidInput(
+                f"{source}: more than {max_members} members (BATCHOPS_MAX_MODEL_MEMBERS)"
+            )
+        name = _member_name(member.name)
+        if member.issym() or member.islnk():
+            raise InvalidInput(
+                f"{source}: {_short(name)} is a link; a model archive holds plain files only"
+            )
+        if not member.isfile() or "/" in name:
+            continue
+        if name in files:
+            raise InvalidInput(f"{source}: {_short(name)} appears twice in the archive")
+        if member.size > budget.limit - budget.spent:
+            budget.spend(member.size)  # its header claims more than may be read: fail now
+        handle = archive.extractfile(member)
+        if handle is None:
+            raise InvalidInput(f"{source}: cannot read {_short(name)}")
+        files[name] = handle.read()
+    return files
+
+
+def _model_in(files: dict[str, bytes], source: str) -> ModelFiles:
+    manifest = None
+    if MANIFEST_FILE in files:
+        manifest = ModelManifest.from_json(files[MANIFEST_FILE], f"{source}:{MANIFEST_FILE}")
+    model_file = manifest.model_file if manifest else MODEL_FILE
+    if model_file not in files:
+        raise InvalidInput(f"{source}: the archive has no {model_file} (it holds {_names(files)})")
+    return ModelFiles(source, files[model_file], manifest)
 
 
 def _member_name(name: str) -> str:
@@ -89,19 +198,22 @@ def _member_name(name: str) -> str:
     return name
 
 
-def _member_bytes(archive: tarfile.TarFile, member: tarfile.TarInfo, source: str) -> bytes:
-    if member.size > _MAX_MEMBER_BYTES:
-        raise InvalidInput(f"{source}: {member.name} is larger than 2 GiB")
-    handle = archive.extractfile(member)
-    if handle is None:
-        raise InvalidInput(f"{source}: cannot read {member.name}")
-    return handle.read()
+def _names(files: dict[str, bytes]) -> str:
+    """The archive's files as a message lists them: the first few, then how many more."""
+    names = sorted(files)
+    if not names:
+        return "no files at the top level"
+    shown = ", ".join(_short(n) for n in names[:_NAMES_SHOWN])
+    rest = len(names) - _NAMES_SHOWN
+    return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _NAME_CHARS else text[:_NAME_CHARS] + "..."
 
 
 def pack_model(files: dict[str, bytes]) -> bytes:
     """A gzipped tar of `files`, byte-identical for identical contents (fixed times, owners)."""
-    import gzip
-
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for name in sorted(files):

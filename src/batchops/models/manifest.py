@@ -11,11 +11,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from batchops.errors import InvalidInput
+from batchops.settings import ModelLimits, model_limits
+from batchops.store.jsonfiles import parse_json
 
 MANIFEST_FILE = "batchops-model.json"
 MODEL_FILE = "xgboost-model"
 FORMAT_VERSION = 1
 _KEY_ORDER = ("flavor", "format_version", "loader", "model_file", "feature_names", "n_features")
+MAX_MANIFEST_BYTES = 64 << 20
+MAX_NAME_CHARS = 1024
+_TEXT_FIELDS = ("flavor", "loader", "model_file", "content_type", "objective", "xgboost_version")
 
 
 @dataclass(frozen=True)
@@ -45,32 +50,40 @@ class ModelManifest:
 
     @classmethod
     def from_json(cls, text: str | bytes, source: str = MANIFEST_FILE) -> ModelManifest:
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise InvalidInput(f"{source}: not valid JSON ({exc})") from exc
+        data = parse_json(text, source, max_bytes=MAX_MANIFEST_BYTES)
         if not isinstance(data, dict):
             raise InvalidInput(f"{source}: expected a JSON object")
         return cls.from_dict(data, source)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = MANIFEST_FILE) -> ModelManifest:
+        """A manifest checked as one from anywhere: bounded counts and names, plain file name."""
         version = data.get("format_version", FORMAT_VERSION)
-        if not isinstance(version, int) or version > FORMAT_VERSION:
+        if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
             raise InvalidInput(
-                f"{source}: format_version {version!r} is newer than this batchops reads "
-                f"(up to {FORMAT_VERSION}); upgrade batchops"
+                f"{source}: format_version {_preview(version)} is newer than this batchops "
+                f"reads (up to {FORMAT_VERSION}); upgrade batchops"
             )
         names = data.get("feature_names")
         count = data.get("n_features", len(names) if isinstance(names, list) else None)
-        if not isinstance(count, int) or count < 1:
-            raise InvalidInput(f"{source}: n_features must be a positive integer, got {count!r}")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise InvalidInput(
+                f"{source}: n_features must be a positive integer, got {_preview(count)}"
+            )
+        check_feature_count(count, source)
         if names is None:
             names = default_feature_names(count)
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise InvalidInput(f"{source}: feature_names must be a list of strings")
         if len(names) != count:
             raise InvalidInput(f"{source}: {len(names)} feature_names but n_features is {count}")
+        long_name = next((n for n in names if len(n) > MAX_NAME_CHARS), None)
+        if long_name is not None:
+            raise InvalidInput(
+                f"{source}: feature name {_preview(long_name)} is longer than "
+                f"{MAX_NAME_CHARS} characters"
+            )
+        _check_fields(data, source)
         known = {f for f in cls.__dataclass_fields__ if f != "extra"}
         kwargs = {k: v for k, v in data.items() if k in known}
         kwargs.update(feature_names=names, n_features=count, format_version=version)
@@ -85,3 +98,55 @@ class ModelManifest:
 
 def default_feature_names(count: int) -> list[str]:
     return [f"f{i}" for i in range(count)]
+
+
+def limits() -> ModelLimits:
+    """The bounds on models from the environment; a malformed setting is bad input."""
+    try:
+        return model_limits()
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def check_feature_count(count: int, source: str) -> None:
+    """Refuse a feature count past BATCHOPS_MAX_MODEL_FEATURES before anything is sized by it."""
+    limit = limits().max_features
+    if count > limit:
+        raise InvalidInput(
+            f"{source}: {count} features, more than the {limit} allowed "
+            "(BATCHOPS_MAX_MODEL_FEATURES)"
+        )
+
+
+def check_file_name(name: object, source: str) -> str:
+    """A manifest names a file beside itself: a plain name, never a path that leaves its folder."""
+    if (
+        not isinstance(name, str)
+        or not name
+        or len(name) > 255
+        or name in (".", "..")
+        or any(c in name for c in "/\\\0")
+    ):
+        raise InvalidInput(f"{source}: model_file must be a plain file name, got {_preview(name)}")
+    return name
+
+
+def _check_fields(data: dict[str, Any], source: str) -> None:
+    for key in _TEXT_FIELDS:
+        value = data.get(key)
+        if value is None and key in ("objective", "xgboost_version"):
+            continue
+        if key in data and (not isinstance(value, str) or len(value) > 256):
+            raise InvalidInput(f"{source}: {key} must be a short text, got {_preview(value)}")
+    if "header" in data and not isinstance(data["header"], bool):
+        raise InvalidInput(
+            f"{source}: header must be true or false, got {_preview(data['header'])}"
+        )
+    if "model_file" in data:
+        check_file_name(data["model_file"], source)
+
+
+def _preview(value: object, limit: int = 60) -> str:
+    """A value as messages quote it: short, whatever its size."""
+    text = repr(value) if not isinstance(value, (list, dict)) else type(value).__name__
+    return text if len(text) <= limit else text[:limit] + "..."

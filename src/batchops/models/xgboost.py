@@ -8,6 +8,7 @@ unpickles: a pickle can run arbitrary code when read.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from batchops.errors import InvalidInput, at_line
 from batchops.models.artifact import ARCHIVE_NAME, pack_model
+from batchops.models.boostercheck import check_booster_document
 from batchops.models.csvtable import read_numeric_block, table_to_matrix
 from batchops.models.hyperparameters import parse_hyperparameters
 from batchops.models.loaded import LoadedModel
@@ -69,10 +71,35 @@ _PICKLE_HELP = (
 )
 
 
+_NOT_XGBOOST_HELP = (
+    "Models must be in XGBoost's JSON or UBJSON format; convert an old binary one with the "
+    "XGBoost version that wrote it: save_model('xgboost-model.json')"
+)
+_checked: set[bytes] = set()  # digests of model files that passed `check` in this process
+
+
 def check(model_bytes: bytes, manifest: ModelManifest | None, source: str) -> None:
-    """The checks that need no XGBoost: refuse a pickle before anything else is done."""
-    if model_format(model_bytes) == "pickle":
-        raise InvalidInput(f"{_model_path(manifest, source)}: {_PICKLE_HELP}")
+    """Everything that can be checked without XGBoost, so a file that would crash it (empty,
+    truncated, indices outside a tree) is refused as bad input; a pickle is refused first.
+    """
+    where = _model_path(manifest, source)
+    digest = hashlib.blake2b(model_bytes, digest_size=20).digest()
+    if digest in _checked:
+        return
+    found = model_format(model_bytes)
+    if found == "pickle":
+        raise InvalidInput(f"{where}: {_PICKLE_HELP}")
+    if not model_bytes.strip():
+        raise InvalidInput(f"{where}: empty file, not an XGBoost model")
+    if found not in ("json", "ubj"):
+        raise InvalidInput(f"{where}: not an XGBoost model. {_NOT_XGBOOST_HELP}")
+    features = check_booster_document(model_bytes, found, where)
+    if manifest is not None and features != manifest.n_features:
+        raise InvalidInput(
+            f"{where}: the booster reads {features} features but the manifest says "
+            f"{manifest.n_features}"
+        )
+    _checked.add(digest)
 
 
 def load(model_bytes: bytes, manifest: ModelManifest | None, source: str) -> XGBoostModel:
@@ -86,9 +113,8 @@ def load(model_bytes: bytes, manifest: ModelManifest | None, source: str) -> XGB
         booster.load_model(bytearray(model_bytes))
     except xgboost.core.XGBoostError as exc:
         raise InvalidInput(
-            f"{where}: not an XGBoost model this version reads ({_first_line(exc)}). Models "
-            "must be in XGBoost's JSON or UBJSON format; convert an old binary one with the "
-            "XGBoost version that wrote it: save_model('xgboost-model.json')"
+            f"{where}: not an XGBoost model this version reads ({_first_line(exc)}). "
+            f"{_NOT_XGBOOST_HELP}"
         ) from exc
     if manifest is None:
         manifest = _describe_booster(booster)
@@ -137,7 +163,8 @@ def _objective(booster: xgboost.Booster) -> str | None:
 
 
 def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return line if len(line) <= 200 else line[:200] + "..."
 
 
 # --- training ------------------------------------------------------------------------------

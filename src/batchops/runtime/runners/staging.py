@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import os
+import signal
 import subprocess
 import threading
 from pathlib import Path
@@ -69,8 +70,22 @@ def run_process(
         thread.join()
     if code != 0:
         detail = "\n".join(tail) or "(no output on stderr)"
-        program = Path(command[1]).name if len(command) > 1 else command[0]
-        raise StepFailed(f"{program} exited with code {code}:\n{detail}")
+        raise StepFailed(f"{_ending(context.step_name, command, code)}:\n{detail}")
+
+
+def _ending(step: str, command: list[str], code: int) -> str:
+    """How the step's process ended, as a person reads it: a signal by its name."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"{step} was killed by {name}"
+    if len(command) > 2 and command[1] == "-m":
+        program = command[2]
+    else:
+        program = Path(command[1] if len(command) > 1 else command[0]).name
+    return f"{step} ({program}) exited with code {code}"
 
 
 def child_environment(extra: dict[str, str]) -> dict[str, str]:
