@@ -382,3 +382,21 @@ def test_a_file_changed_on_disk_is_named_by_verify_and_refused_by_lookups(
         refused = run_batchops("registry", "verify", bad)
         assert refused.returncode == 2, (bad, refused.stderr)
         assert refused.stderr.count("\n") == 1, refused.stderr
+
+
+def test_a_corrupt_model_never_becomes_a_version(tmp_path: Path) -> None:
+    """Registration loads the model as scoring would: a broken booster is refused by name."""
+    import io
+    import tarfile
+
+    from batchops import registry
+
+    archive = tmp_path / "model.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo("xgboost-model")
+        payload = b'{"learner": {"gradient_booster": '
+        info.size = len(payload)
+        tar.addfile(info, io.BytesIO(payload))
+    with pytest.raises(InvalidInput, match=str(archive)):
+        registry.register_version("corrupt", model_data_uri=str(archive))
+    assert registry.list_groups() == []

@@ -84,8 +84,21 @@ def staged_files(
                     f"{uri}: checksum mismatch (sha256 {sha256}, expected {wanted}); "
                     "the file was changed or damaged"
                 )
+            if name == MODEL_FILE:
+                _validate_model(target, str(uri))
             entries[name] = {"sha256": sha256, "bytes": size, "source_uri": str(uri)}
         yield StagedFiles(folder, entries)
+
+
+def _validate_model(copy: Path, source: str) -> None:
+    """Load the copy as scoring would, so a bad model never becomes a version; the error
+    names the file the user gave, not the staging copy."""
+    from batchops.models import validate_model
+
+    try:
+        validate_model(copy)
+    except InvalidInput as error:
+        raise InvalidInput(str(error).replace(str(copy), source)) from None
 
 
 def _require_file(name: str, uri: str) -> None:
