@@ -273,13 +273,18 @@ def test_start_in_background_and_wait(tmp_path: Path) -> None:
 def test_register_model_reads_the_manifest_of_an_archive_packed_with_dot_paths(
     tmp_path: Path,
 ) -> None:
+    import numpy as np
+    import xgboost as xgb
+
     from batchops import registry
     from batchops.models.manifest import MANIFEST_FILE, MODEL_FILE, ModelManifest
     from batchops.pipeline import RegisterModel
 
     folder = tmp_path / "model"
     folder.mkdir()
-    (folder / MODEL_FILE).write_bytes(b"{}")
+    rows = np.random.default_rng(0).random((20, 2))
+    booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(rows, label=rows[:, 0] > 0.5))
+    (folder / MODEL_FILE).write_bytes(bytes(booster.save_raw("json")))
     manifest = ModelManifest(feature_names=["tenure", "calls"], n_features=2)
     (folder / MANIFEST_FILE).write_text(manifest.to_json())
     archive = tmp_path / "model.tar.gz"

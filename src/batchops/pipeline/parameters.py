@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from batchops.errors import InvalidInput
-from batchops.pipeline.references import Reference
+from batchops.pipeline.reference import Reference
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,19 +11,18 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from batchops.errors import InvalidInput
+from batchops.pipeline.parameters import Parameter, ParameterString
+from batchops.pipeline.reference import Reference
 
-if TYPE_CHECKING:
-    from batchops.pipeline.steps.base import Step
 
+class _Named(Protocol):
+    """A step, as far as a reference to it needs one."""
 
-class Reference:
-    """Base of everything that resolves at run time."""
-
-    def to_json(self) -> dict[str, Any]:
-        raise NotImplementedError
+    @property
+    def name(self) -> str: ...
 
 
 class Properties(Reference):
@@ -99,7 +98,7 @@ class JsonGet(Reference):
     property_file: PropertyFile | str
     json_path: str
 
-    def __init__(self, step_name: Step | str, property_file: PropertyFile | str, json_path: str):
+    def __init__(self, step_name: _Named | str, property_file: PropertyFile | str, json_path: str):
         name = step_name if isinstance(step_name, str) else step_name.name
         object.__setattr__(self, "step_name", name)
         object.__setattr__(self, "property_file", property_file)
@@ -168,8 +167,6 @@ def decode(value: Any) -> Any:
 def _decode_get(path: str) -> Reference:
     head, _, rest = path.partition(".")
     if head == "Parameters" and rest:
-        from batchops.pipeline.parameters import ParameterString
-
         return ParameterString(rest)  # a placeholder: resolved by name, typed by the declaration
     if head == "Execution" and rest:
         return ExecutionVariable(rest)
@@ -190,8 +187,6 @@ class ResolutionContext:
 
 
 def resolve(value: Any, context: ResolutionContext) -> Any:
-    from batchops.pipeline.parameters import Parameter
-
     if isinstance(value, Parameter):
         return context.parameters[value.name]
     if isinstance(value, ExecutionVariable):
