@@ -86,11 +86,12 @@ class CheckResult:
         """The metrics under flat names, as in metrics.json."""
         return named_metrics(self.row_count, self.metrics)
 
-    def raise_for_violations(self) -> None:
+    def raise_for_violations(self, violations_uri: str | None = None) -> None:
         """The one place where violations become a failed job (CLI, steps and API alike):
-        `JobFailed` after everything was written, naming the checks and the features."""
+        `JobFailed` after everything was written, naming the checks and the features, and
+        the report where it was published (`violations_uri`, default where it was written)."""
         if self.violations:
-            raise JobFailed(violation_summary(self))
+            raise JobFailed(violation_summary(self, violations_uri))
 
     def to_dict(self) -> dict[str, Any]:
         """The summary `batchops monitor --json` prints and the API returns."""
@@ -289,7 +290,7 @@ def _watched_values(
     return frozenset(values)
 
 
-def violation_summary(result: CheckResult) -> str:
+def violation_summary(result: CheckResult, violations_uri: str | None = None) -> str:
     """One line per violation type, for messages and the CLI."""
     counts = result.violations_by_type()
     found = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items()))
@@ -299,7 +300,7 @@ def violation_summary(result: CheckResult) -> str:
     )
     return (
         f"{len(result.violations)} violation(s) in {counted(result.row_count, 'row')} ({found}) "
-        f"on {shown}; see {result.violations_uri}"
+        f"on {shown}; see {violations_uri or result.violations_uri}"
     )
 
 

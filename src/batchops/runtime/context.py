@@ -46,3 +46,10 @@ class StepContext:
     def publish(self, local_dir: Path, output_name: str) -> str:
         """Make a finished local folder the step's output `output_name`, atomically."""
         return artifacts.publish_directory(local_dir, self.output_uri(output_name))
+
+
+def flag(value: Any) -> bool:
+    """A boolean argument as resolved: a Boolean parameter, or text such as "true" or "1"."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)

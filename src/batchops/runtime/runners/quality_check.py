@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from batchops.errors import InvalidInput
 from batchops.pipeline.graph import StepNode
 from batchops.pipeline.steps.quality_check import QualityCheckArguments
-from batchops.runtime.context import StepContext, StepFailed, StepOutcome
+from batchops.runtime.context import StepContext, StepOutcome, flag
 from batchops.runtime.monitoring_records import record_check
+
+if TYPE_CHECKING:
+    from batchops.monitor.jobs import CheckResult
 
 
 def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
@@ -20,7 +23,7 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
     header = args.dataset_format.csv_header
     ignore = list(args.ignore_columns)
     out_dir = context.work_dir / "result"
-    if _truthy(args.skip_check):
+    if flag(args.skip_check):
         monitor.baseline(dataset, out_dir, header=header, ignore_columns=ignore)
         published = context.publish(out_dir, "baseline")
         statistics = f"{published}/{STATISTICS_FILE}"
@@ -52,7 +55,7 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
     )
     properties["ViolationReport"] = f"{published}/{VIOLATIONS_FILE}"
     properties["Violations"] = len(check.violations)
-    fail_if_violations(check.violations, _truthy(args.fail_on_violation), context)
+    fail_if_violations(check, flag(args.fail_on_violation), context, properties["ViolationReport"])
     return StepOutcome(properties=properties, outputs={"check": published})
 
 
@@ -60,7 +63,7 @@ def _baseline_properties(
     args: QualityCheckArguments, statistics: str, constraints: str
 ) -> dict[str, Any]:
     """SageMaker's property names: what was computed, and what to check the model against."""
-    use_new = _truthy(args.register_new_baseline) or not args.supplied_baseline_statistics
+    use_new = flag(args.register_new_baseline) or not args.supplied_baseline_statistics
     return {
         "CalculatedBaselineStatistics": statistics,
         "CalculatedBaselineConstraints": constraints,
@@ -73,21 +76,15 @@ def _baseline_properties(
     }
 
 
-def describe_violation(violation: Any) -> str:
-    get = violation.get if isinstance(violation, dict) else lambda k: getattr(violation, k, "")
-    return f"{get('feature_name')}: {get('constraint_check_type')}: {get('description')}"
-
-
-def fail_if_violations(violations: list[Any], fail: bool, context: StepContext) -> None:
-    for violation in violations:
-        context.log("violation: " + describe_violation(violation))
-    if violations and fail:
-        shown = "; ".join(describe_violation(v) for v in violations[:5])
-        more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
-        raise StepFailed(f"{len(violations)} data-quality violation(s): {shown}{more}")
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "yes")
-    return bool(value)
+def fail_if_violations(
+    check: CheckResult, fail: bool, context: StepContext, violations_uri: str
+) -> None:
+    """Log each violation in the step's log; whether they fail the step is the monitor's
+    decision (`CheckResult.raise_for_violations`), as for the CLI."""
+    for violation in check.violations:
+        context.log(
+            f"violation: {violation.feature_name}: {violation.constraint_check_type}: "
+            f"{violation.description}"
+        )
+    if fail:
+        check.raise_for_violations(violations_uri)

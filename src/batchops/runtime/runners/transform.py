@@ -17,9 +17,9 @@ from batchops.pipeline.steps.transform import (
     Transformer,
     TransformInput,
 )
-from batchops.runtime.context import StepContext, StepOutcome
+from batchops.runtime.context import StepContext, StepOutcome, flag
 from batchops.runtime.monitoring_records import record_check
-from batchops.runtime.runners.quality_check import _truthy, fail_if_violations
+from batchops.runtime.runners.quality_check import fail_if_violations
 from batchops.store import artifacts
 
 
@@ -42,21 +42,16 @@ def _monitor(spec: BatchMonitor, source: TransformInput, context: StepContext) -
     context.log(
         f"data-quality check of {dataset}: {len(check.violations)} violation(s), {published}"
     )
-    fail_if_violations(check.violations, _truthy(spec.fail_on_violation), context)
+    violations_uri = f"{published}/{VIOLATIONS_FILE}"
+    fail_if_violations(check, flag(spec.fail_on_violation), context, violations_uri)
     return {
         "Uri": published,
-        "ViolationReport": f"{published}/{VIOLATIONS_FILE}",
+        "ViolationReport": violations_uri,
         "Statistics": f"{published}/{STATISTICS_FILE}",
         "Report": f"{published}/{REPORT_FILE}",
         "Violations": len(check.violations),
-        "ViolationTypes": sorted({_check_type(v) for v in check.violations}),
+        "ViolationTypes": sorted(check.violations_by_type()),
     }
-
-
-def _check_type(violation: Any) -> str:
-    if isinstance(violation, dict):
-        return str(violation.get("constraint_check_type"))
-    return str(getattr(violation, "constraint_check_type", ""))
 
 
 def _score(
@@ -92,7 +87,7 @@ def run_transform(node: StepNode, context: StepContext) -> StepOutcome:
 
 def run_monitor_batch_transform(node: StepNode, context: StepContext) -> StepOutcome:
     args = MonitorBatchTransformArguments.from_json(context.resolve(node.arguments))
-    before = _truthy(args.monitor.monitor_before_transform)
+    before = flag(args.monitor.monitor_before_transform)
     quality = _monitor(args.monitor, args.transform_input, context) if before else None
     published, output = _score(args.transformer, args.transform_input, context)
     if not before:
