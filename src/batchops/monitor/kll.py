@@ -85,20 +85,27 @@ class KllSketch:
         self._retained += len(values)
         self._compress()
 
-    def merge(self, other: KllSketch) -> None:
-        """Add what `other` stands for (it is left as it was)."""
+    def merge(self, other: KllSketch, shift: int = 0) -> None:
+        """Add what `other` stands for (it is left as it was); with a `shift`, each of its
+        items stands for 2**shift times as many values here (a sketch of a sample of one value
+        in 2**shift)."""
         if other.is_empty():
             return
-        while len(self.levels) < len(other.levels):
+        while len(self.levels) < len(other.levels) + shift:
             self._grow()
-        for h, items in enumerate(other.levels):
+        for h, items in enumerate(other.levels, start=shift):
             if len(items):
                 mine = self.levels[h]
                 self.levels[h] = np.concatenate([mine, items]) if len(mine) else items.copy()
-            self.compactions[h] += other.compactions[h]
-        self.n += other.n
+            self.compactions[h] += other.compactions[h - shift]
+        self.n += other.n << shift
         self._retained += other._retained
         self._compress()
+
+    def copy(self) -> KllSketch:
+        copied = KllSketch(self.k, self.c, self.seed)
+        copied.merge(self)
+        return copied
 
     def _grow(self) -> None:
         self.levels.append(_EMPTY)

@@ -131,11 +131,14 @@ class StreamSketch:
         return self.whole.n + THINNING * self.thinned.n
 
     def quantile_sketch(self) -> QuantileSketch:
+        """Both sketches as one: the thinned one's items `_THINNING_LEVELS` levels up, compacted
+        into the capacity of one sketch (what `statistics.json` holds stays Deequ's size)."""
         if self._levels is None:
-            levels = QuantileSketch.from_kll(self.whole)
+            combined = self.whole
             if not self.thinned.is_empty():
-                levels = levels.joined(QuantileSketch.from_kll(self.thinned), _THINNING_LEVELS)
-            self._levels = levels
+                combined = self.whole.copy()
+                combined.merge(self.thinned, shift=_THINNING_LEVELS)
+            self._levels = QuantileSketch.from_kll(combined)
         return self._levels
 
 
@@ -156,18 +159,6 @@ class QuantileSketch:
             levels.pop()
         return cls(c=sketch.c, k=float(sketch.k), levels=tuple(levels))
 
-    def joined(self, other: QuantileSketch, shift: int) -> QuantileSketch:
-        """One sketch holding both: `other`'s level i items weigh 2**(i + shift) here."""
-        depth = max(len(self.levels), len(other.levels) + shift)
-        empty = np.empty(0, dtype=np.float64)
-        levels = []
-        for i in range(depth):
-            mine = self.levels[i] if i < len(self.levels) else empty
-            j = i - shift
-            theirs = other.levels[j] if 0 <= j < len(other.levels) else empty
-            levels.append(np.concatenate([mine, theirs]) if len(theirs) else mine)
-        return QuantileSketch(c=self.c, k=self.k, levels=tuple(levels))
-
     @classmethod
     def from_node(cls, node: Node) -> QuantileSketch:
         parameters = node.key("parameters")
@@ -176,9 +167,7 @@ class QuantileSketch:
         levels = []
         for level in node.key("data").items():
             items = level.value
-            if not isinstance(items, list) or not all(
-                type(item) is float or type(item) is int for item in items
-            ):
+            if not isinstance(items, list) or not set(map(type, items)) <= {float, int}:
                 for item in level.items():  # find the culprit, to name it
                     item.number()
             levels.append(np.asarray(items, dtype=np.float64))
