@@ -11,7 +11,8 @@ import pytest
 from batchops.errors import JobFailed
 from batchops.monitor import baseline, check
 from batchops.monitor.drift import numeric_distance, sample_noise
-from batchops.monitor.sketches import QuantileSketch, new_kll_sketch
+from batchops.monitor.kll import KllSketch
+from batchops.monitor.sketches import QuantileSketch
 
 from .conftest import write_csv
 
@@ -236,9 +237,9 @@ def test_robust_distance_subtracts_the_noise_of_two_samples() -> None:
     rng = np.random.default_rng(16)
     sketches = []
     for values in (rng.normal(size=2000), rng.normal(0.3, 1, size=3000)):
-        sketch = new_kll_sketch()
+        sketch = KllSketch()
         sketch.update(values)
-        sketches.append(QuantileSketch.from_datasketches(sketch))
+        sketches.append(QuantileSketch.from_kll(sketch))
     simple = numeric_distance(sketches[0], sketches[1], "Simple")
     robust = numeric_distance(sketches[0], sketches[1], "Robust")
     assert simple.value == simple.simple == robust.simple

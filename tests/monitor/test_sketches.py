@@ -1,4 +1,4 @@
-"""KLL sketches in Model Monitor's shape: SageMaker's (Deequ) and ours (DataSketches)."""
+"""KLL sketches in Model Monitor's shape: SageMaker's (Deequ) and ours (`kll.KllSketch`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from batchops.monitor.formats import Node
-from batchops.monitor.sketches import QuantileSketch, new_kll_sketch
+from batchops.monitor.kll import KllSketch
+from batchops.monitor.sketches import QuantileSketch
 
 
 def _deequ(data: list[list[float]]) -> QuantileSketch:
@@ -37,20 +38,20 @@ def test_round_trip_through_json_keeps_the_sketch() -> None:
     )
 
 
-def test_datasketches_sketches_convert_without_losing_weight() -> None:
+def test_our_sketches_convert_without_losing_weight() -> None:
     rng = np.random.default_rng(0)
     values = rng.exponential(size=200_000)
-    kll = new_kll_sketch()
+    kll = KllSketch()
     for chunk in np.array_split(values, 7):
         kll.update(chunk)
-    sketch = QuantileSketch.from_datasketches(kll)
+    sketch = QuantileSketch.from_kll(kll)
     assert sketch.count == kll.n == len(values)
-    assert sketch.k == 200 and sketch.c == pytest.approx(2 / 3)
-    assert sum(len(level) for level in sketch.levels) == kll.num_retained
+    assert (sketch.c, sketch.k) == (0.64, 2048.0)  # Deequ's parameters, as SageMaker writes
+    assert sum(len(level) for level in sketch.levels) == kll.retained
+    assert all((np.diff(level) >= 0).all() for level in sketch.levels)
     probes = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95])
-    assert np.allclose(sketch.cdf(probes), kll.get_cdf(list(probes), inclusive=True)[:-1])
     exact = np.searchsorted(np.sort(values), probes, side="right") / len(values)
-    assert np.max(np.abs(sketch.cdf(probes) - exact)) < kll.normalized_rank_error(False)
+    assert np.max(np.abs(sketch.cdf(probes) - exact)) < 0.0014
 
 
 def test_a_bad_sketch_level_is_named_by_its_path() -> None:
@@ -61,19 +62,16 @@ def test_a_bad_sketch_level_is_named_by_its_path() -> None:
 
 
 def test_merged_sketches_keep_their_weight() -> None:
-    """DataSketches' iterator misreports weights after some merges; our levels must not."""
     rng = np.random.default_rng(1)
     values = rng.normal(size=30_000)
-    merged = new_kll_sketch()
-    for part in np.array_split(values, 4):
-        sketch = new_kll_sketch()
+    merged = KllSketch()
+    for index, part in enumerate(np.array_split(values, 4)):
+        sketch = KllSketch(seed=index)
         for batch in np.array_split(part, 12):
             sketch.update(batch)
         merged.merge(sketch)
-    converted = QuantileSketch.from_datasketches(merged)
+    converted = QuantileSketch.from_kll(merged)
     assert converted.count == merged.n == len(values)
-    probes = np.quantile(values, np.linspace(0.02, 0.98, 40))
-    assert np.allclose(converted.cdf(probes), merged.get_cdf(list(probes), inclusive=True)[:-1])
     buckets = converted.buckets(values.min(), values.max())
     assert sum(count for _, _, count in buckets) == len(values)
 

@@ -29,7 +29,13 @@ def hash_numbers(values: np.ndarray) -> np.ndarray:
     """A 64-bit hash of each float64 value (-0.0 and 0.0 hash alike): SplitMix64's mixer over
     the value's bits, a bijection whose outputs pass as uniform. Plain numpy, so no call
     overhead per batch and no GIL held while it runs."""
-    mixed = (values + 0.0).view(np.uint64) + _GOLDEN_GAMMA
+    return mix64((values + 0.0).view(np.uint64))
+
+
+def mix64(keys: np.ndarray) -> np.ndarray:
+    """SplitMix64 of each uint64 key: distinct keys give distinct outputs that pass as uniform
+    random bits (the quantile sketch thins with them, in place of a random generator)."""
+    mixed = keys + _GOLDEN_GAMMA
     mixed ^= mixed >> np.uint64(30)
     mixed *= _MIX_1
     mixed ^= mixed >> np.uint64(27)

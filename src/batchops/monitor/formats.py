@@ -67,7 +67,7 @@ def _dump(value: Any, level: int, pieces: list[str]) -> None:
     elif isinstance(value, list | tuple):
         if not value:
             pieces.append("[ ]")
-        elif any(isinstance(item, dict | list | tuple) for item in value):
+        elif not set(map(type, value)) <= _SCALAR_TYPES:  # map: no Python step per item
             pieces.append("[ ")
             for index, item in enumerate(value):
                 if index:
@@ -79,6 +79,8 @@ def _dump(value: Any, level: int, pieces: list[str]) -> None:
     else:
         pieces.append(_scalars(value))
 
+
+_SCALAR_TYPES = {str, int, float, bool, type(None)}
 
 _SCALARS = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ":"))
 """One encoder for every scalar and list of scalars (`json.dumps` with these options builds

@@ -24,7 +24,12 @@ from batchops.monitor.constraints import (
 )
 from batchops.monitor.dataset import MonitoredInput, probe_input, resolve_input
 from batchops.monitor.formats import write_json, write_text
-from batchops.monitor.profiling import ColumnOptions, DatasetProfile, profile_dataset
+from batchops.monitor.profiling import (
+    MAX_PARTS_PER_FILE,
+    ColumnOptions,
+    DatasetProfile,
+    profile_dataset,
+)
 from batchops.monitor.reading import NUMBER, TEXT, ReadPlan
 from batchops.monitor.statistics import DatasetStatistics, read_statistics
 from batchops.monitor.types import INTEGRAL, NUMERIC, STRING
@@ -163,10 +168,8 @@ def _profile(
     workers: int | None,
     data: str | Path,
 ) -> DatasetProfile:
-    from batchops.monitor.profiling import default_workers
-
-    pieces = default_workers() if workers is None else max(1, workers)
-    parts = reading.split_parts(source.files, pieces)
+    # Parts by the files' sizes alone, not by `workers`: the same figures with any workers.
+    parts = reading.split_parts(source.files, MAX_PARTS_PER_FILE)
     profile = profile_dataset(parts, plan, options, workers)
     if profile.item_count == 0:
         raise InvalidInput(f"{data}: the data has no rows")

@@ -10,6 +10,13 @@ A batch is added in two steps: `summarize` works out what it adds (columnar nump
 kernels, safe in any thread), `fold` adds that to the profile (one thread at a time). The only
 Python loops run over a batch's distinct categories, of which there are at most
 `CATEGORY_LIMIT`.
+
+The profile is a pure function of the data: the same input gives the same `statistics.json`,
+byte for byte, with any number of workers. Files are cut into parts by their size alone
+(`MAX_PARTS_PER_FILE`); each part's batches are summarized by one thread and folded into the
+part's own profile in the part's order, and the parts' profiles merge in part order. Nothing
+random is left: the quantile sketch compacts and thins with hashes (`kll`, `sketches`), and
+what a summary adds never depends on how far the fold has got (`summaries`).
 """
 
 from __future__ import annotations
@@ -40,12 +47,24 @@ from batchops.monitor.summaries import (
     Hint,
     NumberSummary,
     TextSummary,
+    count_categories,
     summarize_numbers,
     summarize_text,
 )
 from batchops.monitor.types import NUMERIC, STRING, UNKNOWN, TypeCounts
 
-__all__ = ["CATEGORY_LIMIT", "ColumnOptions", "ColumnProfile", "DatasetProfile", "profile_dataset"]
+__all__ = [
+    "CATEGORY_LIMIT",
+    "MAX_PARTS_PER_FILE",
+    "ColumnOptions",
+    "ColumnProfile",
+    "DatasetProfile",
+    "profile_dataset",
+]
+
+MAX_PARTS_PER_FILE = 8
+"""A large file is cut into up to this many parts (of at least `reading.MIN_PART_BYTES`),
+however many workers read them: the parts, and so every figure, do not depend on the workers."""
 
 
 class ColumnProfile:
@@ -56,6 +75,7 @@ class ColumnProfile:
         distinguish_whole: bool = True,
         watch: Iterable[str] = (),
         exact_values: int = EXACT_VALUES,
+        seed: int = 0,
     ) -> None:
         self.distinguish_whole = distinguish_whole
         """Count whole numbers as Integral (the column may be Integral)."""
@@ -63,7 +83,7 @@ class ColumnProfile:
         """Values always counted exactly, even past the category limit (a baseline's domain)."""
         self.types = TypeCounts()
         self.moments = Moments()
-        self.sketch = StreamSketch(exact_values=exact_values)
+        self.sketch = StreamSketch(exact_values=exact_values, seed=seed)
         self.distinct = DistinctCounter()
         self.categories: dict[str, int] = {}
         self.categories_complete = True
@@ -79,8 +99,7 @@ class ColumnProfile:
             categories=self._few_categories(),
             distinct_threshold=self.distinct.threshold,
             distinct_kept=self.distinct.kept,
-            sketch_room=self.sketch.room,
-            random=self.sketch.random,
+            split_for_sketch=self.sketch.split,
         )
 
     def _few_categories(self) -> tuple[str, ...]:
@@ -107,8 +126,7 @@ class ColumnProfile:
             self._fold_numbers(summary)
             return
         if self.categories_complete and not summary.counted:
-            assert summary.array is not None
-            summary = summarize_text(summary.array, self.hint)  # the hint was stale
+            summary = count_categories(summary, self.hint)  # the hint was stale
         self.types.add(summary.counts)
         if summary.numbers is not None:
             self._fold_numbers(summary.numbers)
@@ -221,12 +239,16 @@ class DatasetProfile:
         columns: Sequence[str],
         options: Mapping[str, ColumnOptions],
         exact_values: int = EXACT_VALUES,
+        seed: int = 0,
     ) -> None:
+        """`seed`: tells apart the sketches of parts profiled apart (the part's index)."""
         self.item_count = 0
         self.columns: dict[str, ColumnProfile] = {}
-        for name in columns:
+        for index, name in enumerate(columns):
             option = options.get(name, ColumnOptions())
-            self.columns[name] = ColumnProfile(option.distinguish_whole, option.watch, exact_values)
+            self.columns[name] = ColumnProfile(
+                option.distinguish_whole, option.watch, exact_values, seed=(seed << 16) + index
+            )
 
     def add(self, batch: pa.RecordBatch) -> None:
         self.fold(self.summarize(batch))
@@ -267,14 +289,16 @@ def profile_part(
     plan: ReadPlan,
     options: Mapping[str, ColumnOptions],
     exact_values: int = EXACT_VALUES,
+    seed: int = 0,
 ) -> DatasetProfile:
     """Profile one part, reading and profiling in the caller's thread.
 
     `exact_values`: this part's share of the values each quantile sketch takes before it
-    thins (parts profiled apart share out `EXACT_VALUES`, so splitting costs no extra work).
+    thins (parts profiled apart share out `EXACT_VALUES`, so splitting costs no extra work);
+    `seed`: the part's index.
     """
     columns = plan.include or list(plan.layout.physical_names)
-    profile = DatasetProfile(columns, options, exact_values)
+    profile = DatasetProfile(columns, options, exact_values, seed)
     for batch in read_batches(part, plan):
         profile.add(batch)
     return profile
@@ -311,19 +335,27 @@ def _profile_parts(
     options: Mapping[str, ColumnOptions],
     workers: int | None,
 ) -> DatasetProfile:
-    """Each part has its own profile; they merge at the end, as profiles coming back from
-    Dask workers would."""
+    """Each part has its own profile; they merge at the end in part order, as profiles coming
+    back from Dask workers would.
+
+    With several workers, each part's batches are still summarized by one reader thread and
+    folded in their order (`read_ahead` keeps each source's order), so a part's profile is the
+    one a single worker makes: only the interleaving of parts varies, and no part sees another.
+    """
     workers = default_workers() if workers is None else max(1, workers)
     share = EXACT_VALUES // max(1, len(parts))
     if workers == 1:
-        profiles = [profile_part(part, plan, options, share) for part in parts]
+        profiles = [
+            profile_part(part, plan, options, share, seed=index) for index, part in enumerate(parts)
+        ]
     else:
         columns = plan.include or list(plan.layout.physical_names)
-        profiles = [DatasetProfile(columns, options, share) for _ in parts]
+        profiles = [DatasetProfile(columns, options, share, seed=i) for i in range(len(parts))]
 
         def summaries(index: int) -> Iterator[BatchSummary]:
             for batch in read_batches(parts[index], plan):
-                # Hints read while the caller folds may be stale, never wrong.
+                # Hints read while the caller folds may be stale: that costs work, and never
+                # changes a figure.
                 yield profiles[index].summarize(batch)
 
         sources = [partial(summaries, index) for index in range(len(parts))]

@@ -1,12 +1,17 @@
 """Several iterators drained in background threads, their items handed to the caller's thread.
 
 The profiling of a dataset splits this way: parsing (Arrow's CSV reader, which runs outside
-the GIL) scales across threads, while folding batches into a profile is many short numpy,
-Arrow and DataSketches calls that hold the GIL between them. Run from several threads at
+the GIL) scales across threads, while folding batches into a profile is many short numpy
+and Arrow calls that hold the GIL between them. Run from several threads at
 once, that folding went no faster than from one (1.1x on 2 cores, the threads queueing for
 the GIL), so readers run ahead in threads and one consumer folds.
 
 Memory stays bounded: each reader waits while `depth` items are queued and not yet taken.
+
+Order: a source is drained by one reader at a time, front to back, through one FIFO queue, so
+the items of each source reach the caller in the source's own order; only how the sources
+interleave depends on thread timing. Profiling relies on it: each part's summaries fold into
+the part's own profile, so the profile does not depend on the timing.
 """
 
 from __future__ import annotations

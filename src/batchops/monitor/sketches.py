@@ -1,24 +1,26 @@
-"""KLL quantile sketches: built with Apache DataSketches, stored the way Model Monitor stores them.
+"""KLL quantile sketches: built with our own deterministic KLL, stored the way Model Monitor
+stores them.
 
 Model Monitor (through Deequ) writes a KLL sketch as `{"parameters": {"c", "k"}, "data": [...]}`,
 where `data[i]` holds the items of compactor level i and each of them stands for 2**i values.
-DataSketches' KLL keeps the same structure (levels of weight 2**i), so one representation,
-`QuantileSketch`, serves both: sketches SageMaker wrote, and ours converted from DataSketches.
-Ranks, CDFs and histogram buckets are computed from it the way Deequ does.
+`kll.KllSketch` keeps the same structure with Deequ's parameters, so one representation,
+`QuantileSketch`, serves both: sketches SageMaker wrote, and ours. Ranks, CDFs and histogram
+buckets are computed from it the way Deequ does.
 
-Building: `kll_doubles_sketch.update(array)` per column and batch; the DataSketches 5.x
-binding takes a whole float64 numpy array in that call (about 35 ns per value). That is the
-largest cost of profiling, so `StreamSketch` feeds the sketch every value only for the first
-`EXACT_VALUES` of a column, and beyond them one value drawn at random from each run of
-`THINNING` consecutive values, kept in a second sketch whose items weigh `THINNING` times
-more. Each value is then counted with its exact probability, whatever the order of the data,
-so ranks stay unbiased; the extra rank error has a standard deviation of at most
-sqrt(THINNING / n) / 2 (a run of THINNING values adds a variance of at most THINNING**2 / 4),
-0.2% at a million values, inside KLL's own 1.3%. It also holds for parts profiled apart
-that share out `EXACT_VALUES`, since merging adds the variances of independent parts.
+Sketch updates are a large cost of profiling (about 15 ns a value), so `StreamSketch` feeds
+the sketch every value only for the first `EXACT_VALUES` of a column, and beyond them one value
+of each run of `THINNING` consecutive values, kept in a second sketch whose items weigh
+`THINNING` times more. Which value of a run is picked comes from a hash of the run's position
+in the column (SplitMix64, `distinct.mix64`), so the same data is thinned alike every time;
+the picks still pass as uniform, so each value is counted with its exact probability whatever
+the order of the data, and ranks stay unbiased. The extra rank error has a standard deviation
+of at most sqrt(THINNING / n) / 2 (a run of THINNING values adds a variance of at most
+THINNING**2 / 4), 0.2% at a million values. It also holds for parts profiled apart that share
+out `EXACT_VALUES`, since merging adds the variances of independent parts.
 
-The binding holds the GIL while it updates, so sketch updates happen in the one thread that
-folds batch summaries; what they take is split off beforehand (`split_for_sketch`).
+Thinning is decided where a batch is summarized (`split_for_sketch`, in a reader thread), from
+how many values of the column that part's earlier batches offered: a count kept by the one
+thread that summarizes the part, in the part's order, so it never depends on thread timing.
 """
 
 from __future__ import annotations
@@ -28,13 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from batchops.monitor.distinct import mix64
 from batchops.monitor.formats import Node
-
-SKETCH_K = 200
-"""DataSketches' default size: normalized rank error about 1.3%, a few hundred items kept."""
-
-DATASKETCHES_SHRINKING_FACTOR = 2.0 / 3.0
-"""DataSketches shrinks level capacities by 2/3 per level; Deequ's `c` is the same knob."""
+from batchops.monitor.kll import KllSketch
 
 BUCKET_COUNT = 10
 """Model Monitor always materializes 10 equal-width buckets from min to max."""
@@ -47,81 +45,81 @@ THINNING = 16
 """Beyond `EXACT_VALUES`, one value of each run of this many (a power of two) is sketched."""
 
 _THINNING_LEVELS = THINNING.bit_length() - 1
-
-
-def new_kll_sketch(k: int = SKETCH_K) -> Any:
-    from datasketches import kll_doubles_sketch
-
-    return kll_doubles_sketch(k)
+_PICK_SHIFT = np.uint64(64 - _THINNING_LEVELS)
+_SEED_STRIDE = 0xD1B54A32D192ED03
+"""Spreads seeds apart in the space of hash keys (odd, so distinct seeds stay distinct)."""
 
 
 @dataclass(frozen=True)
 class SketchInput:
     """A batch of numbers as a `StreamSketch` takes it: values of weight 1, and thinned picks
-    of weight `THINNING` (fresh writable arrays, as the DataSketches binding wants)."""
+    of weight `THINNING`."""
 
     exact: np.ndarray
     thinned: np.ndarray
 
 
-def split_for_sketch(values: np.ndarray, room: int, random: np.random.Generator) -> SketchInput:
-    """Split `values` for a sketch with `room` values left to take at weight 1.
+def split_for_sketch(values: np.ndarray, offered: int, exact_values: int, seed: int) -> SketchInput:
+    """Split `values` for a sketch that was offered `offered` values of its column before them.
 
-    A figure older than the sketch's (larger) sends more values at weight 1: more work, the
-    same unbiased ranks.
+    The first `exact_values` of the column, and the values after the last whole run of
+    `THINNING`, go at weight 1; of each run of `THINNING` the value at a position hashed from
+    (`seed`, where the run starts) goes at weight `THINNING`.
     """
+    room = max(0, exact_values - offered)
     head, values = values[:room], values[room:]
     runs = len(values) // THINNING
-    picks = random.integers(0, THINNING, runs)
+    starts = np.arange(offered + room, offered + room + runs * THINNING, THINNING, dtype=np.uint64)
+    starts += np.uint64((seed * _SEED_STRIDE) & 0xFFFF_FFFF_FFFF_FFFF)  # wraps around
+    picks = (mix64(starts) >> _PICK_SHIFT).astype(np.intp)
     picks += np.arange(0, runs * THINNING, THINNING)
     exact = np.concatenate([head, values[runs * THINNING :]])
     return SketchInput(exact, values[picks])
 
 
 class StreamSketch:
-    """A mergeable quantile sketch of a column's numbers, fed a numpy batch at a time."""
+    """A mergeable quantile sketch of a column's numbers, fed a numpy batch at a time.
 
-    def __init__(self, k: int = SKETCH_K, exact_values: int = EXACT_VALUES) -> None:
+    `seed` tells the sketches of different parts or columns apart: their thinning picks and
+    compaction coins are then independent, and each is still a pure function of its data.
+    """
+
+    def __init__(self, exact_values: int = EXACT_VALUES, seed: int = 0) -> None:
         self.exact_values = exact_values
-        self.whole = new_kll_sketch(k)
+        self.seed = seed
+        self.whole = KllSketch(seed=2 * seed)
         """Every value up to `exact_values`, and the leftovers of runs; weight 1."""
-        self.thinned = new_kll_sketch(k)
+        self.thinned = KllSketch(seed=2 * seed + 1)
         """One value of each run of `THINNING`; each stands for `THINNING` values."""
-        self.random = np.random.default_rng()
+        self.offered = 0
+        """Values split for this sketch so far (`split`), whether added yet or not."""
         self._levels: QuantileSketch | None = None
         """`quantile_sketch()` as last computed; dropped when values arrive."""
 
     def __getstate__(self) -> dict[str, Any]:
-        return {
-            "exact_values": self.exact_values,
-            "whole": self.whole.serialize(),
-            "thinned": self.thinned.serialize(),
-        }
+        state = {name: getattr(self, name) for name in ("exact_values", "seed", "offered")}
+        return state | {"whole": self.whole, "thinned": self.thinned}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        from datasketches import kll_doubles_sketch
-
-        self.exact_values = state["exact_values"]
-        self.whole = kll_doubles_sketch.deserialize(state["whole"])
-        self.thinned = kll_doubles_sketch.deserialize(state["thinned"])
-        self.random = np.random.default_rng()
+        for name, value in state.items():
+            setattr(self, name, value)
         self._levels = None
 
-    def update(self, values: np.ndarray) -> None:
-        """Add a float64 array (read-only ones too: what is sketched is copied first)."""
-        self.add(split_for_sketch(values, self.room, self.random))
+    def split(self, values: np.ndarray) -> SketchInput:
+        """`values` split as this sketch takes them next (from the thread that summarizes the
+        column's batches, in their order; `add` may come later, from another thread)."""
+        split = split_for_sketch(values, self.offered, self.exact_values, self.seed)
+        self.offered += len(values)
+        return split
 
-    @property
-    def room(self) -> int:
-        """Values still taken at weight 1 before thinning starts."""
-        return max(0, self.exact_values - int(self.whole.n))
+    def update(self, values: np.ndarray) -> None:
+        """Add a float64 array."""
+        self.add(self.split(values))
 
     def add(self, batch: SketchInput) -> None:
         self._levels = None
-        if len(batch.exact):
-            self.whole.update(batch.exact)
-        if len(batch.thinned):
-            self.thinned.update(batch.thinned)
+        self.whole.update(batch.exact)
+        self.thinned.update(batch.thinned)
 
     def merge(self, other: StreamSketch) -> None:
         self._levels = None
@@ -130,15 +128,17 @@ class StreamSketch:
 
     @property
     def count(self) -> int:
-        return int(self.whole.n + THINNING * self.thinned.n)
+        return self.whole.n + THINNING * self.thinned.n
 
     def quantile_sketch(self) -> QuantileSketch:
+        """Both sketches as one: the thinned one's items `_THINNING_LEVELS` levels up, compacted
+        into the capacity of one sketch (what `statistics.json` holds stays Deequ's size)."""
         if self._levels is None:
-            levels = QuantileSketch.from_datasketches(self.whole)
+            combined = self.whole
             if not self.thinned.is_empty():
-                thinned = QuantileSketch.from_datasketches(self.thinned)
-                levels = levels.joined(thinned, _THINNING_LEVELS)
-            self._levels = levels
+                combined = self.whole.copy()
+                combined.merge(self.thinned, shift=_THINNING_LEVELS)
+            self._levels = QuantileSketch.from_kll(combined)
         return self._levels
 
 
@@ -152,38 +152,12 @@ class QuantileSketch:
     _sorted: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def from_datasketches(cls, sketch: Any) -> QuantileSketch:
-        """The weighted items of a DataSketches KLL sketch, regrouped into levels.
-
-        The weights come from the sketch's CDF at its retained items, not from iterating it:
-        the Python binding (5.2) reports weight 1 for every item once merges have emptied the
-        low levels. Each distinct item's weight is written in binary, one level per bit, so
-        the levels carry exactly the sketch's distribution.
-        """
-        if sketch.is_empty():
-            return cls(c=DATASKETCHES_SHRINKING_FACTOR, k=float(sketch.k), levels=())
-        retained = np.fromiter((item for item, _ in sketch), dtype=np.float64)
-        items = np.unique(retained)
-        ranks = np.asarray(sketch.get_cdf(items.tolist(), inclusive=True), dtype=np.float64)
-        cumulative = np.rint(ranks[:-1] * sketch.n).astype(np.int64)
-        weights = np.diff(cumulative, prepend=0)
-        if cumulative[-1] != sketch.n or (weights < 0).any():
-            raise RuntimeError("a KLL sketch's CDF does not add up to its count")
-        depth = int(weights.max()).bit_length()
-        levels = tuple(items[(weights >> i) & 1 == 1] for i in range(depth))
-        return cls(c=DATASKETCHES_SHRINKING_FACTOR, k=float(sketch.k), levels=levels)
-
-    def joined(self, other: QuantileSketch, shift: int) -> QuantileSketch:
-        """One sketch holding both: `other`'s level i items weigh 2**(i + shift) here."""
-        depth = max(len(self.levels), len(other.levels) + shift)
-        empty = np.empty(0, dtype=np.float64)
-        levels = []
-        for i in range(depth):
-            mine = self.levels[i] if i < len(self.levels) else empty
-            j = i - shift
-            theirs = other.levels[j] if 0 <= j < len(other.levels) else empty
-            levels.append(np.concatenate([mine, theirs]) if len(theirs) else mine)
-        return QuantileSketch(c=self.c, k=self.k, levels=tuple(levels))
+    def from_kll(cls, sketch: KllSketch) -> QuantileSketch:
+        """A copy of the sketch's levels, each in ascending order, without empty top levels."""
+        levels = sketch.sorted_levels() if not sketch.is_empty() else []
+        while levels and not len(levels[-1]):
+            levels.pop()
+        return cls(c=sketch.c, k=float(sketch.k), levels=tuple(levels))
 
     @classmethod
     def from_node(cls, node: Node) -> QuantileSketch:
@@ -193,9 +167,7 @@ class QuantileSketch:
         levels = []
         for level in node.key("data").items():
             items = level.value
-            if not isinstance(items, list) or not all(
-                type(item) is float or type(item) is int for item in items
-            ):
+            if not isinstance(items, list) or not set(map(type, items)) <= {float, int}:
                 for item in level.items():  # find the culprit, to name it
                     item.number()
             levels.append(np.asarray(items, dtype=np.float64))

@@ -4,13 +4,18 @@ A summary holds the batch's own figures only (type counts, moments, values to sk
 for the distinct count, category counts), so reader threads make summaries while one thread
 folds them into the profiles (`profiling.ColumnProfile.fold`); the Arrow and numpy kernels
 they run release the GIL. What a summary needs to know of its column's profile so far comes
-as a `Hint`, read without a lock: a stale hint costs work, never a wrong figure, because the
-fold finishes what a summary left undone.
+as a `Hint`, read without a lock: a stale hint costs work, never a different figure, because
+the fold finishes what a summary left undone. So that every figure is a pure function of the
+data (the same bytes in `statistics.json` every run), nothing a summary adds depends on the
+hint: the numbers of a text batch come in ascending order whether or not its categories were
+counted, and what goes into the quantile sketch is split by the column's own splitter, called
+in the order of the column's batches.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +23,7 @@ import pyarrow.compute as pc
 
 from batchops.monitor.distinct import candidates, distinct_values, hash_numbers, hash_strings
 from batchops.monitor.moments import Moments
-from batchops.monitor.sketches import SketchInput, split_for_sketch
+from batchops.monitor.sketches import SketchInput, StreamSketch
 from batchops.monitor.types import TypeCounts, split_numbers, split_text
 
 CATEGORY_LIMIT = 1000
@@ -47,10 +52,11 @@ class Hint:
     distinct_kept: int = 0
     """Hashes the distinct counter holds. While it holds some and keeps them all, the column
     has repeated its values so far, and repeats are dropped before hashing."""
-    sketch_room: int = 0
-    """Values the column's quantile sketch still takes at weight 1 (see `split_for_sketch`)."""
-    random: np.random.Generator = field(default_factory=np.random.default_rng)
-    """Draws the thinned values; the column's own generator."""
+    split_for_sketch: Callable[[np.ndarray], SketchInput] = field(
+        default_factory=lambda: StreamSketch().split
+    )
+    """Splits a batch's numbers for the column's quantile sketch (`StreamSketch.split`): called
+    once per batch, by the thread that summarizes the column's batches, in their order."""
 
 
 @dataclass
@@ -117,7 +123,7 @@ def _numbers(
     return NumberSummary(
         counts,
         Moments.of(values),
-        split_for_sketch(values, hint.sketch_room, hint.random),
+        hint.split_for_sketch(values),
         hashes,
     )
 
@@ -132,16 +138,35 @@ def summarize_text(array: pa.Array, hint: Hint) -> TextSummary:
     if hint.counting_categories:
         values, weights = _counted_among(array, hint.categories) or _counted(array)
         summary = _typed(values, weights, hint, counted=True)
-        if len(values) <= CATEGORY_LIMIT:
-            summary.categories = dict(zip(values.to_pylist(), weights.tolist(), strict=True))
-        else:
-            summary.watched = _watched(array, hint.watch)
+        _list_categories(summary, array, values, weights, hint)
     else:
         summary = _typed(array, None, hint, counted=False)
         summary.watched = _watched(array, hint.watch)
     summary.counts.missing = missing
     summary.array = batch
     return summary
+
+
+def count_categories(summary: TextSummary, hint: Hint) -> TextSummary:
+    """`summary` with its batch's categories counted after all: its hint had said the column
+    no longer lists them, and the profile it is folded into still does. All else is kept as
+    summarized (the sketch has had this batch's numbers already)."""
+    assert summary.array is not None
+    array = summary.array.drop_null() if summary.array.null_count else summary.array
+    values, weights = _counted_among(array, hint.categories) or _counted(array)
+    counted = replace(summary, counted=True, categories=None, watched={})
+    _list_categories(counted, array, values, weights, hint)
+    return counted
+
+
+def _list_categories(
+    summary: TextSummary, array: pa.Array, values: pa.Array, weights: np.ndarray, hint: Hint
+) -> None:
+    """Every distinct value and its count, when few enough; else the watched ones."""
+    if len(values) <= CATEGORY_LIMIT:
+        summary.categories = dict(zip(values.to_pylist(), weights.tolist(), strict=True))
+    else:
+        summary.watched = _watched(array, hint.watch)
 
 
 def _counted(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -165,18 +190,24 @@ def _counted_among(array: pa.Array, known: tuple[str, ...]) -> tuple[pa.Array, n
 
 def _typed(values: pa.Array, weights: np.ndarray | None, hint: Hint, counted: bool) -> TextSummary:
     """Type counts, numbers and text hashes of `values`, each standing for `weights` values
-    (one each without weights)."""
+    (one each without weights).
+
+    The numbers come out sorted (zeros all positive), so that they, their moments and their
+    sketch are the same whether the values came counted (with weights) or as they were.
+    """
     split = split_text(values)
     if weights is None:
         integral = int(np.count_nonzero(split.is_integer))
         numeric = int(np.count_nonzero(split.is_number))
         total = len(values)
-        numbers = split.numbers
+        numbers = np.sort(split.numbers)
     else:
         integral = int(weights[split.is_integer].sum())
         numeric = int(weights[split.is_number].sum())
         total = int(weights.sum())
-        numbers = np.repeat(split.numbers, weights[split.is_number])
+        order = np.argsort(split.numbers)
+        numbers = np.repeat(split.numbers[order], weights[split.is_number][order])
+    numbers += 0.0  # -0.0 and 0.0 sort as equals: which came first must not show
     counts = TypeCounts(integral=integral, fractional=numeric - integral, text=total - numeric)
     number_summary = _numbers(TypeCounts(), numbers, _NOT_HASHED, hint) if numeric else None
     text_hashes = candidates(hash_strings(values), hint.distinct_threshold)
