@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from batchops.monitor import baseline, check, reading
-from batchops.monitor.jobs import _probe, _resolve_input
+from batchops.monitor.dataset import probe_input, resolve_input
 from batchops.monitor.profiling import CATEGORY_LIMIT, ColumnOptions, ColumnProfile, profile_dataset
 from batchops.monitor.reading import ReadPlan
 
@@ -125,8 +125,8 @@ def test_a_folder_of_files_baselines_to_the_same_bytes(
 
 
 def test_a_file_cut_into_parts_profiles_alike_with_one_or_two_workers(data: Path) -> None:
-    source = _resolve_input(data, True, (), None, None)
-    kinds, integers = _probe(source)
+    source = resolve_input(data, True, (), None, None)
+    kinds, integers = probe_input(source)
     plan = ReadPlan(source.layout, kinds, include=source.included, block_size=BLOCK)
     options = {name: ColumnOptions(name in integers) for name in source.included}
     parts = reading.split_parts(source.files, 4, min_part_bytes=1)

@@ -14,11 +14,12 @@ import pytest
 from batchops import registry
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.store.db import dispose_engines
+from support.models import tiny_model_archive
 
 
-def _model_file(folder: Path, content: bytes = b"model bytes") -> str:
+def _model_file(folder: Path, content: bytes | None = None) -> str:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "model.tar.gz").write_bytes(content)
+    (folder / "model.tar.gz").write_bytes(content or tiny_model_archive())
     (folder / "evaluation.json").write_text('{"binary_classification_metrics": {}}')
     (folder / "statistics.json").write_text('{"version": 0.0, "features": []}')
     (folder / "constraints.json").write_text('{"version": 0.0, "features": []}')
@@ -27,7 +28,7 @@ def _model_file(folder: Path, content: bytes = b"model bytes") -> str:
 
 def _register(tmp_path: Path, group: str = "customer-churn", **fields: object):
     folder = tmp_path / f"model-{time.monotonic_ns()}"
-    uri = _model_file(folder, os.urandom(64))
+    uri = _model_file(folder, tiny_model_archive(int.from_bytes(os.urandom(2), "big")))
     return registry.register_version(
         group,
         model_data_uri=uri,

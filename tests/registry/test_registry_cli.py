@@ -8,6 +8,7 @@ from pathlib import Path
 
 from batchops import registry
 from support.cli import run_batchops
+from support.models import tiny_model_archive
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -16,7 +17,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _registered(tmp_path: Path, count: int = 1) -> None:
     model = tmp_path / "model.tar.gz"
-    model.write_bytes(b"x" * 100)
+    model.write_bytes(tiny_model_archive())
     for _ in range(count):
         registry.register_version("customer-churn", model_data_uri=str(model), metrics={"auc": 1})
 
@@ -99,7 +100,7 @@ def test_lineage_for_people_names_what_made_the_version(tmp_path: Path) -> None:
 def test_text_is_printed_as_given(tmp_path: Path) -> None:
     """Brackets in a reason are not taken for styling; a metric that is not a number lists."""
     model = tmp_path / "model.tar.gz"
-    model.write_bytes(b"x" * 100)
+    model.write_bytes(tiny_model_archive())
     registry.register_version(
         "customer-churn", model_data_uri=str(model), metrics={"auc": 0.98765, "split": "by [date]"}
     )
