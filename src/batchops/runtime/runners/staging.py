@@ -35,7 +35,12 @@ def stage(uri: str, destination: Path) -> Path:
 def run_process(
     command: list[str], context: StepContext, *, env: dict[str, str], cwd: Path
 ) -> None:
-    """Run `command`, streaming its output into the step log; fail with the stderr tail."""
+    """Run `command`, streaming its output into the step log; fail with the stderr tail.
+
+    The child gets its own session, so Ctrl-C on a terminal reaches the runner only, and a
+    stop terminates the child's whole process group.
+    """
+    context.check_stopped()
     context.log("$ " + " ".join(command))
     tail: collections.deque[str] = collections.deque(maxlen=15)
     process = subprocess.Popen(
@@ -47,6 +52,7 @@ def run_process(
         stderr=subprocess.PIPE,
         text=True,
         errors="replace",
+        start_new_session=True,
     )
     lock = threading.Lock()
 
@@ -64,9 +70,12 @@ def run_process(
     ]
     for thread in threads:
         thread.start()
-    code = process.wait()
+    with context.stop.watching(process):
+        context.log(f"(pid {process.pid})")
+        code = process.wait()
     for thread in threads:
         thread.join()
+    context.check_stopped()
     if code != 0:
         detail = "\n".join(tail) or "(no output on stderr)"
         program = Path(command[1]).name if len(command) > 1 else command[0]
