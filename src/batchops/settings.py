@@ -17,6 +17,7 @@ class Settings:
     artifacts: str
     dask_address: str | None
     user: str
+    heartbeat_timeout: float = 60.0
 
 
 def current_user() -> str:
@@ -47,6 +48,7 @@ def get_settings() -> Settings:
         artifacts=artifacts,
         dask_address=os.environ.get("BATCHOPS_DASK_ADDRESS") or None,
         user=current_user(),
+        heartbeat_timeout=_seconds("BATCHOPS_HEARTBEAT_TIMEOUT", 60.0),
     )
 
 
@@ -75,3 +77,17 @@ def _positive_int(name: str, default: int) -> int:
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"{name} must be a positive whole number, got {text[:40]!r}")
     return int(text)
+
+
+def _seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment variable `name`."""
+    text = os.environ.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise EnvironmentProblem(f"{name}={text!r} must be a positive number of seconds")
+    return value

@@ -18,18 +18,31 @@ _DRIFT_HELP = "Change the data in one documented way, for a monitor to catch: " 
 
 @app.command()
 def churn(
-    out: Annotated[Path, typer.Option("--out", help="CSV file to write (with a header).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="CSV file to write (with a header unless --prepared).")
+    ],
     rows: Annotated[int, typer.Option(help=f"Rows to write (1 to {MAX_ROWS:,}).")] = DEFAULT_ROWS,
     seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 0,
     drift: Annotated[str | None, typer.Option(help=_DRIFT_HELP)] = None,
+    prepared: Annotated[
+        bool,
+        typer.Option(
+            "--prepared",
+            help="Write the model's layout, as PrepareData does: no header, the label (0/1) "
+            "first, then the one-hot encoded features; ready for batch-inference, transform "
+            "and baseline --no-header.",
+        ),
+    ] = False,
 ) -> None:
     """Customer-churn rows shaped like the AWS walkthrough's churn.txt (21 columns)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from batchops.cli.output import stderr, stdout
     from batchops.examples.churn.data import CHUNK_ROWS, check_drift_kind, write_churn_csv
+    from batchops.examples.churn.prepared import write_prepared_csv
 
     check_drift_kind(drift)
+    write = write_prepared_csv if prepared else write_churn_csv
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -40,7 +53,7 @@ def churn(
         disable=rows <= CHUNK_ROWS,
     ) as progress:
         task = progress.add_task(f"writing {out.name}", total=rows)
-        path = write_churn_csv(
+        path = write(
             out,
             rows,
             seed=seed,
@@ -48,4 +61,5 @@ def churn(
             progress=lambda done: progress.update(task, completed=done),
         )
     described = f", drift {drift}" if drift else ""
+    described += ", prepared for the model" if prepared else ""
     stdout.print(f"wrote {rows:,} rows to {path} (seed {seed}{described})")

@@ -1,7 +1,14 @@
-"""`batchops execution list | describe ID | logs ID [STEP] | retry ID`."""
+"""`batchops execution list | describe ID | logs ID [STEP] | retry ID | stop ID | delete ID`.
+
+Ctrl-C while a command runs an execution here (`pipeline start --wait`, `retry --wait`)
+stops it cleanly: it ends Stopped, the command prints its id and the retry command, and
+exits 130 (the shell's code for an interrupted command).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,29 +19,52 @@ from batchops.store.statuses import ExecutionStatus, StepStatus
 if TYPE_CHECKING:
     from batchops.runtime.execution import Execution
 
-app = typer.Typer(help="Executions: status, logs, retry.", no_args_is_help=True)
+app = typer.Typer(help="Executions: status, logs, stop, retry, delete.", no_args_is_help=True)
 _COLOURS: dict[str, str] = {
     StepStatus.SUCCEEDED: "green",
     StepStatus.FAILED: "red",
     StepStatus.EXECUTING: "cyan",
 }
+INTERRUPTED_EXIT_CODE = 130
 
 
 @app.command("list")
 def list_(
     pipeline: Annotated[str | None, typer.Option(help="Only this pipeline's.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="Only this status: Executing, Succeeded, Failed, Stopped.")
+    ] = None,
     limit: int = 50,
+    quiet: Annotated[
+        bool, typer.Option("-q", "--quiet", help="Only the ids, one per line, newest first.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Recent executions, newest first."""
+    """Recent executions, newest first, with their end time and duration."""
     from batchops.store.executions import list_executions
 
-    rows = list_executions(pipeline, limit)
+    rows = list_executions(pipeline, limit, status)
+    if quiet:
+        for r in rows:
+            stdout.out(r["id"])
+        return
     if as_json:
         print_json(rows)
         return
     for r in rows:
-        stdout.print(f"{r['id']}  {r['pipeline']:<22} {r['status']:<10} {r['started_at']}")
+        ended = (r["ended_at"] or "-")[:19]
+        stdout.print(
+            f"{r['id']}  {r['pipeline']:<22} {r['status']:<10} {r['started_at'][:19]}  "
+            f"{ended:<19}  {_duration(r['duration_seconds']):>8}"
+        )
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 @app.command()
@@ -75,10 +105,72 @@ def retry(
     """Run again from the failed steps, reusing the outputs of the steps that succeeded."""
     from batchops.runtime.execution import retry_execution
 
-    execution = retry_execution(
-        execution_id, wait=wait, on_event=print_step_event if wait else None
-    )
+    with stop_on_interrupt():
+        execution = retry_execution(
+            execution_id, wait=wait, on_event=print_step_event if wait else None
+        )
     report_execution(execution, as_json, waited=wait)
+
+
+@app.command()
+def stop(
+    execution_id: str,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until it has stopped.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait at most, with --wait.")] = 120,
+) -> None:
+    """Stop a running execution, wherever it runs; `retry` resumes it later.
+
+    Running processing and training jobs are terminated, in-process steps stop at their next
+    checkpoint, steps not started end NotExecuted. An execution that already ended
+    otherwise is refused (exit 2); stopping a Stopped one does nothing.
+    """
+    from batchops.runtime.execution import Execution, stop_execution
+
+    if not stop_execution(execution_id):
+        stdout.print(f"execution {execution_id} is already Stopped")
+        return
+    if not wait:
+        stdout.print(f"stop requested for execution {execution_id}")
+        return
+    described = Execution(execution_id).wait(poll_seconds=0.25, timeout=timeout)
+    stdout.print(f"execution {execution_id}: {described['status']}")
+
+
+@app.command()
+def delete(execution_id: str) -> None:
+    """Delete an execution's record and files; refused while it runs.
+
+    Files a registered model version points at are kept.
+    """
+    from batchops.runtime.cleanup import delete_execution
+    from batchops.wording import counted
+
+    removal = delete_execution(execution_id)
+    kept = (
+        f"; kept {counted(len(removal.kept), 'file')} a model version uses" if removal.kept else ""
+    )
+    stdout.print(
+        f"deleted execution {execution_id} and {counted(len(removal.files), 'file')} "
+        f"({removal.bytes:,} bytes){kept}"
+    )
+
+
+@contextmanager
+def stop_on_interrupt() -> Iterator[None]:
+    """Around a run in this process: after Ctrl-C (stopped cleanly by the runtime) say how
+    to resume it, and exit 130."""
+    from batchops.runtime.control import ExecutionInterrupted
+
+    try:
+        yield
+    except ExecutionInterrupted as interrupted:
+        stdout.print(f"execution {interrupted.execution_id}: {ExecutionStatus.STOPPED}")
+        stderr.print(
+            f"interrupted: execution {interrupted.execution_id} stopped; resume it with: "
+            f"batchops execution retry {interrupted.execution_id}",
+            soft_wrap=True,
+        )
+        raise typer.Exit(INTERRUPTED_EXIT_CODE) from None
 
 
 def print_step_event(step: str, status: str, message: str) -> None:
@@ -97,5 +189,8 @@ def report_execution(execution: Execution, as_json: bool, *, waited: bool) -> No
         print_json(described)
     else:
         stdout.print(f"execution {execution.id}: {described['status']}")
+    if waited and described["status"] == ExecutionStatus.STOPPED:
+        resume = f"resume it with: batchops execution retry {execution.id}"
+        raise JobFailed(f"{described['failure_reason']}; {resume}")
     if waited and described["status"] != ExecutionStatus.SUCCEEDED:
         raise JobFailed(described["failure_reason"] or "the execution failed")

@@ -1,6 +1,7 @@
 """`batchops`: wires the command groups together and turns failures into exit codes.
 
-Exit codes: 0 done, 1 the job ran and failed, 2 bad usage or bad input. Command modules
+Exit codes: 0 done, 1 the job ran and failed, 2 bad usage or bad input, 130 an execution
+run here was stopped by Ctrl-C (it ends Stopped; `execution retry` resumes it). Command modules
 import their heavy libraries inside the commands, so `batchops --help` stays fast.
 """
 
@@ -10,7 +11,17 @@ import sys
 
 import typer
 
-from batchops.cli import baseline, data, demo, execution, monitor, pipeline, registry, transform
+from batchops.cli import (
+    baseline,
+    data,
+    demo,
+    execution,
+    gc,
+    monitor,
+    pipeline,
+    registry,
+    transform,
+)
 from batchops.errors import BatchopsError, JobFailed
 
 app = typer.Typer(
@@ -28,6 +39,7 @@ baseline.register(app)
 monitor.register(app)
 transform.register(app)
 demo.register(app)
+gc.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

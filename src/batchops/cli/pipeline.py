@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.execution import print_step_event, report_execution
+from batchops.cli.execution import print_step_event, report_execution, stop_on_interrupt
 from batchops.cli.output import JsonFlag, parse_assignments, print_json, stdout, styled
 
 app = typer.Typer(
@@ -78,12 +78,13 @@ def start(
     """Start an execution of the latest definition version."""
     from batchops.examples.builtin import start_pipeline
 
-    execution = start_pipeline(
-        name,
-        parse_assignments(parameter),
-        wait=wait,
-        on_event=print_step_event if wait else None,
-    )
+    with stop_on_interrupt():
+        execution = start_pipeline(
+            name,
+            parse_assignments(parameter),
+            wait=wait,
+            on_event=print_step_event if wait else None,
+        )
     if wait:
         report_execution(execution, as_json, waited=True)
     elif as_json:

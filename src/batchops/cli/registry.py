@@ -56,6 +56,21 @@ def delete_group(name: str) -> None:
     stdout.print(f"deleted group {name}")
 
 
+@app.command("delete-version")
+def delete_version(
+    ref: VersionRef,
+    force: Annotated[
+        bool, typer.Option("--force", help="Delete it even if it is Approved.")
+    ] = False,
+) -> None:
+    """Delete a version's record; an Approved one is refused unless --force. Files stay."""
+    from batchops import registry
+    from batchops.registry.versions import delete_version as delete
+
+    deleted = delete(*registry.parse_version_ref(ref), force=force)
+    stdout.print(f"deleted {deleted.ref} ({deleted.status})")
+
+
 @app.command()
 def versions(
     group: str,

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from batchops.errors import InvalidInput, NotFound
+from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.registry.groups import ensure_group, group_row, status_counts
 from batchops.registry.records import ModelVersion
 from batchops.registry.refs import check_group_name
@@ -29,7 +29,7 @@ from batchops.settings import current_user
 from batchops.store import artifacts, events
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
-from batchops.store.schema.registry import ApprovalChangeRow, ModelVersionRow
+from batchops.store.schema.registry import ApprovalChangeRow, ModelUsageRow, ModelVersionRow
 
 
 def register_version(
@@ -291,6 +291,43 @@ def update_description(group: str, version: int, description: str) -> ModelVersi
         row = version_row(session, group, version, lock=True)
         row.description = description
         return _detached(session, row)
+
+
+def delete_version(
+    group: str, version: int, *, force: bool = False, user: str | None = None
+) -> ModelVersion:
+    """Delete a version's record (its approval trail and usages with it); the deleted version.
+
+    An Approved version may be serving: refused unless `force`. Its number is not reused.
+    Its files are left where they are.
+    """
+    with session_scope() as session:
+        row = version_row(session, group, version, lock=True)
+        if row.status == APPROVED and not force:
+            raise Conflict(
+                f"model version {group}/{version} is Approved; reject it first or use --force"
+            )
+        deleted = _detached(session, row)
+        for change in session.scalars(
+            select(ApprovalChangeRow).where(ApprovalChangeRow.version_id == row.id)
+        ):
+            session.delete(change)
+        for usage in session.scalars(
+            select(ModelUsageRow).where(
+                ModelUsageRow.group_name == group, ModelUsageRow.version == version
+            )
+        ):
+            session.delete(usage)
+        session.delete(row)
+        events.append_event(
+            session,
+            events.EventType.VERSION_DELETED,
+            group,
+            version=version,
+            old_status=deleted.status,
+            user=user or current_user(),
+        )
+        return deleted
 
 
 def versions_registered_by(execution_id: str) -> list[ModelVersion]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from batchops.pipeline.references import ResolutionContext, decode, resolve
+from batchops.runtime.control import StopSignal
 from batchops.store import artifacts
 
 
@@ -29,6 +30,11 @@ class StepContext:
     work_dir: Path
     log_file: IO[str]
     resolution: ResolutionContext
+    stop: StopSignal = field(default_factory=StopSignal)
+
+    def check_stopped(self) -> None:
+        """A checkpoint: raise StepStopped if the execution is being stopped (no database read)."""
+        self.stop.check()
 
     def resolve(self, value: Any) -> Any:
         """Plain values for a definition fragment (references in their JSON form included)."""

@@ -1,4 +1,4 @@
-"""The handle a user holds on an execution: start, describe, wait, retry."""
+"""The handle a user holds on an execution: start, describe, wait, stop, retry."""
 
 from __future__ import annotations
 
@@ -88,6 +88,16 @@ def retry_execution(
     return Execution(execution_id)
 
 
+def stop_execution(execution_id: str, user: str | None = None) -> bool:
+    """Ask the execution's runner to stop, wherever it runs; False if it is already Stopped.
+
+    The runner polls for the request every second or so: its running child processes are
+    terminated, its in-process steps stop at their next checkpoint, and it ends Stopped. An
+    execution that ended otherwise is a Conflict. `Execution.wait()` waits for the end.
+    """
+    return executions.request_stop(execution_id, user or get_settings().user)
+
+
 def get_execution(execution_id: str) -> Execution:
     executions.get_execution_row(execution_id)  # raises NotFound
     return Execution(execution_id)
@@ -130,4 +140,5 @@ __all__ = [
     "get_execution",
     "retry_execution",
     "start_execution",
+    "stop_execution",
 ]

@@ -3,12 +3,18 @@
 A step runs when everything it depends on succeeded. A failed step skips what depends on
 it; a condition's untaken branch is NotExecuted. Steps already Succeeded (a retry) are not
 run again: their recorded properties feed the steps after them.
+
+A stop (`execution stop`, or Ctrl-C reaching this process) lets the running steps end (child
+processes terminated, in-process steps at their next checkpoint) as Stopped, settles the
+steps not started as NotExecuted, and ends the execution Stopped: a retry resumes it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -23,6 +29,7 @@ from batchops.pipeline.steps.types import StepType
 from batchops.runtime import cache
 from batchops.runtime.catalog import get_definition
 from batchops.runtime.context import StepContext, StepFailed, StepOutcome
+from batchops.runtime.control import ExecutionInterrupted, StopSignal, Supervisor
 from batchops.runtime.runners import runner_for
 from batchops.settings import get_settings
 from batchops.store import artifacts, executions
@@ -59,27 +66,59 @@ class Executor:
         self.attempts = {r.name: r.attempt for r in rows}
         self.properties = {r.name: r.properties for r in rows if r.status == StepStatus.SUCCEEDED}
         self.failures: dict[str, str] = {}
+        self.stop = StopSignal()
         home = get_settings().home
         self.work_root = home / "work" / execution_id
         self.log_root = home / "logs" / execution_id
 
     def run(self) -> ExecutionStatus:
+        """Run to the end; on Ctrl-C stop cleanly, end Stopped, raise ExecutionInterrupted."""
+        settings = get_settings()
+        executions.claim_runner(self.execution_id, os.getpid(), socket.gethostname())
+        interrupted = False
         running: dict[Future[StepOutcome | None], str] = {}
-        with ThreadPoolExecutor(MAX_PARALLEL_STEPS, thread_name_prefix="step") as pool:
+        with (
+            Supervisor(self.execution_id, self.stop, settings.heartbeat_timeout),
+            ThreadPoolExecutor(MAX_PARALLEL_STEPS, thread_name_prefix="step") as pool,
+        ):
             while True:
-                for name in self.graph.order():
-                    if self.status[name] is StepStatus.PENDING and name not in running.values():
-                        verdict = self._readiness(self.graph.steps[name])
-                        if verdict is _READY:
-                            running[pool.submit(self._run_step, self.graph.steps[name])] = name
-                        elif isinstance(verdict, StepStatus):
-                            self._settle_unrun(name, verdict)
-                if not running:
-                    break
-                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                for future in done:
-                    running.pop(future)
-        return self._finish()
+                try:
+                    self._schedule(pool, running)
+                    if not running:
+                        break
+                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    for future in done:
+                        running.pop(future, None)
+                except KeyboardInterrupt:
+                    interrupted = True
+                    self._stop_here(settings.user)
+        status = self._finish()
+        if interrupted:
+            raise ExecutionInterrupted(self.execution_id)
+        return status
+
+    def _schedule(
+        self, pool: ThreadPoolExecutor, running: dict[Future[StepOutcome | None], str]
+    ) -> None:
+        """Start every ready step, settle those that will not run; none start once stopped."""
+        for name in self.graph.order():
+            if self.status[name] is not StepStatus.PENDING or name in running.values():
+                continue
+            if self.stop.is_set:
+                self._settle_unrun(name, StepStatus.NOT_EXECUTED)
+                continue
+            verdict = self._readiness(self.graph.steps[name])
+            if verdict is _READY:
+                running[pool.submit(self._run_step, self.graph.steps[name])] = name
+            elif isinstance(verdict, StepStatus):
+                self._settle_unrun(name, verdict)
+
+    def _stop_here(self, user: str) -> None:
+        """Ctrl-C: leave the request in the database too, so every reader sees who stopped it."""
+        self.stop.stop(user)
+        executions.update_execution(
+            self.execution_id, stop_requested_at=executions.now(), stop_requested_by=user
+        )
 
     def _readiness(self, node: StepNode) -> _Verdict:
         """Run it now, wait for what it depends on, or settle it unrun with that status."""
@@ -101,6 +140,8 @@ class Executor:
         reason = (
             f"not run because {', '.join(failed)} did not succeed"
             if status is StepStatus.SKIPPED
+            else self.stop.reason
+            if self.stop.is_set
             else None
         )
         self.status[name] = status
@@ -133,6 +174,9 @@ class Executor:
             ) from error
 
     def _run_step(self, node: StepNode) -> StepOutcome | None:
+        if self.stop.is_set:  # stopped between being scheduled and starting
+            self._settle_unrun(node.name, StepStatus.NOT_EXECUTED)
+            return None
         attempt = self.attempts.get(node.name, 0) + 1
         self.attempts[node.name] = attempt
         work_dir = self.work_root / node.name
@@ -162,17 +206,18 @@ class Executor:
                 work_dir=work_dir,
                 log_file=log_file,
                 resolution=self._resolution(),
+                stop=self.stop,
             )
             try:
                 outcome = self._run_or_reuse(node, context)
-            except (StepFailed, BatchopsError, JobFailed) as error:
-                self._fail(node, context, str(error))
-                return None
-            except (
-                Exception
-            ) as error:  # a runner bug must still end the step, with its trace logged
-                context.log(traceback.format_exc())
-                self._fail(node, context, f"{type(error).__name__}: {error}")
+            except Exception as error:
+                if self.stop.is_set:
+                    self._fail(node, context, self.stop.reason, StepStatus.STOPPED)
+                elif isinstance(error, (StepFailed, BatchopsError, JobFailed)):
+                    self._fail(node, context, str(error))
+                else:  # a runner bug must still end the step, with its trace logged
+                    context.log(traceback.format_exc())
+                    self._fail(node, context, f"{type(error).__name__}: {error}")
                 return None
         shutil.rmtree(work_dir, ignore_errors=True)
         self.properties[node.name] = outcome.properties
@@ -212,21 +257,36 @@ class Executor:
         executions.update_step(self.execution_id, node.name, cache_key=key, cached_from=None)
         return outcome
 
-    def _fail(self, node: StepNode, context: StepContext, message: str) -> None:
-        context.log(f"FAILED: {message}")
-        self.status[node.name] = StepStatus.FAILED
+    def _fail(
+        self,
+        node: StepNode,
+        context: StepContext,
+        message: str,
+        status: StepStatus = StepStatus.FAILED,
+    ) -> None:
+        context.log(f"{status.upper()}: {message}")
+        self.status[node.name] = status
         self.failures[node.name] = message
         executions.update_step(
             self.execution_id,
             node.name,
-            status=StepStatus.FAILED,
+            status=status,
             ended_at=executions.now(),
             failure_reason=message,
         )
-        self.on_event(node.name, StepStatus.FAILED, message)
+        self.on_event(node.name, status, message)
         return None
 
     def _finish(self) -> ExecutionStatus:
+        unfinished = {StepStatus.STOPPED, StepStatus.NOT_EXECUTED, StepStatus.PENDING}
+        if self.stop.is_set and any(s in unfinished for s in self.status.values()):
+            executions.update_execution(
+                self.execution_id,
+                status=ExecutionStatus.STOPPED,
+                ended_at=executions.now(),
+                failure_reason=self.stop.reason,
+            )
+            return ExecutionStatus.STOPPED
         failed = [n for n in self.graph.order() if self.status[n] is StepStatus.FAILED]
         if failed:
             first = failed[0]

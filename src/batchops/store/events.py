@@ -33,6 +33,7 @@ class EventType(StrEnum):
     GROUP_DELETED = "ModelGroupDeleted"
     VERSION_REGISTERED = "ModelVersionRegistered"
     STATUS_CHANGED = "ModelVersionStatusChanged"
+    VERSION_DELETED = "ModelVersionDeleted"
 
 
 @dataclass(frozen=True)

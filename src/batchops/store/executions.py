@@ -7,12 +7,14 @@ both, so reading an execution never imports the runtime that runs it.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from batchops.errors import NotFound
+from batchops.errors import Conflict, InvalidInput, NotFound
+from batchops.settings import get_settings
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
@@ -40,6 +42,7 @@ def create_execution(
                 status=ExecutionStatus.EXECUTING,
                 parameters=parameters,
                 created_by=user,
+                heartbeat_at=utcnow(),  # the runner has the heartbeat timeout to start
             )
         )
         session.flush()
@@ -57,6 +60,7 @@ def create_execution(
 
 def get_execution_row(execution_id: str) -> ExecutionRow:
     with session_scope() as session:
+        fail_unresponsive(session, execution_id)
         row = session.get(ExecutionRow, execution_id)
         if row is None:
             raise NotFound(f"unknown execution {execution_id!r}")
@@ -108,6 +112,9 @@ def reset_for_retry(execution_id: str) -> int:
         row.status = ExecutionStatus.EXECUTING
         row.ended_at = None
         row.failure_reason = None
+        row.heartbeat_at = utcnow()
+        row.runner_pid = row.runner_host = None
+        row.stop_requested_at = row.stop_requested_by = None
         for step in session.scalars(
             select(StepRunRow).where(StepRunRow.execution_id == execution_id)
         ):
@@ -171,15 +178,37 @@ def execution_json(execution_id: str) -> dict[str, Any]:
         "failure_reason": row.failure_reason,
         "attempt": row.attempt,
         "created_by": row.created_by,
+        "runner": _runner_json(row),
+        "stop_requested_at": _iso(row.stop_requested_at),
+        "stop_requested_by": row.stop_requested_by,
         "steps": [step_json(s) for s in step_rows(execution_id)],
     }
 
 
-def list_executions(pipeline: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def _runner_json(row: ExecutionRow) -> dict[str, Any] | None:
+    if row.runner_pid is None:
+        return None
+    return {"pid": row.runner_pid, "host": row.runner_host, "heartbeat_at": _iso(row.heartbeat_at)}
+
+
+def duration_seconds(row: ExecutionRow) -> float:
+    """Start to end, or to now while it runs."""
+    return ((row.ended_at or utcnow()) - row.started_at).total_seconds()
+
+
+def list_executions(
+    pipeline: str | None = None, limit: int = 50, status: str | None = None
+) -> list[dict[str, Any]]:
+    """Executions newest first, optionally of one pipeline and one status."""
+    if status is not None:
+        status = _check_status(status)
     with session_scope() as session:
+        fail_unresponsive(session)
         query = select(ExecutionRow).order_by(ExecutionRow.started_at.desc()).limit(limit)
         if pipeline:
             query = query.where(ExecutionRow.pipeline_name == pipeline)
+        if status:
+            query = query.where(ExecutionRow.status == status)
         rows = session.scalars(query).all()
         return [
             {
@@ -190,10 +219,133 @@ def list_executions(pipeline: str | None = None, limit: int = 50) -> list[dict[s
                 "parameters": r.parameters,
                 "started_at": _iso(r.started_at),
                 "ended_at": _iso(r.ended_at),
+                "duration_seconds": round(duration_seconds(r), 3),
                 "failure_reason": r.failure_reason,
             }
             for r in rows
         ]
+
+
+def _check_status(status: str) -> ExecutionStatus:
+    for member in ExecutionStatus:
+        if member.lower() == status.lower():
+            return member
+    known = ", ".join(ExecutionStatus)
+    raise InvalidInput(f"unknown execution status {status!r}; one of: {known}")
+
+
+# --- execution control: runner heartbeats, stop requests, dead runners ----------------------
+
+
+def claim_runner(execution_id: str, pid: int, host: str) -> None:
+    """Record which process runs the execution now, and its first heartbeat."""
+    update_execution(execution_id, runner_pid=pid, runner_host=host, heartbeat_at=utcnow())
+
+
+def poll_runner(execution_id: str, *, beat: bool) -> str | None:
+    """Who asked the execution to stop (None: nobody); with `beat`, record the runner alive."""
+    with session_scope() as session:
+        row = session.get(ExecutionRow, execution_id)
+        if row is None:
+            raise NotFound(f"unknown execution {execution_id!r}")
+        if beat and row.status == ExecutionStatus.EXECUTING:
+            row.heartbeat_at = utcnow()
+        return row.stop_requested_by
+
+
+def request_stop(execution_id: str, user: str) -> bool:
+    """Leave a stop request for the runner; False when it is already Stopped (nothing to do).
+
+    An execution that ended otherwise is a Conflict: there is nothing left to stop.
+    """
+    with session_scope() as session:
+        fail_unresponsive(session, execution_id)
+        row = session.get(ExecutionRow, execution_id)
+        if row is None:
+            raise NotFound(f"unknown execution {execution_id!r}")
+        if row.status == ExecutionStatus.STOPPED:
+            return False
+        if row.status != ExecutionStatus.EXECUTING:
+            raise Conflict(
+                f"execution {execution_id} already ended {row.status}; there is nothing to stop"
+            )
+        if row.stop_requested_at is None:
+            row.stop_requested_at = utcnow()
+            row.stop_requested_by = user
+        return True
+
+
+def fail_unresponsive(session: Session, execution_id: str | None = None) -> list[str]:
+    """Mark Failed each Executing execution whose runner stopped beating; their ids.
+
+    Called by every read of executions, so a runner killed by kill -9 or a reboot shows as
+    Failed (and can be retried) to the next person who looks, on the CLI or the server.
+    """
+    timeout = timedelta(seconds=get_settings().heartbeat_timeout)
+    query = select(ExecutionRow).where(ExecutionRow.status == ExecutionStatus.EXECUTING)
+    if execution_id is not None:
+        query = query.where(ExecutionRow.id == execution_id)
+    now = utcnow()
+    expired = []
+    for row in session.scalars(query):
+        last = row.heartbeat_at or row.started_at
+        if now - last <= timeout:
+            continue
+        reason = f"the runner stopped responding: no heartbeat since {last.isoformat()}"
+        if row.runner_pid is not None:
+            reason += f" (pid {row.runner_pid} on {row.runner_host})"
+        row.status = ExecutionStatus.FAILED
+        row.ended_at = now
+        row.failure_reason = reason
+        for step in session.scalars(
+            select(StepRunRow).where(
+                StepRunRow.execution_id == row.id, StepRunRow.status == StepStatus.EXECUTING
+            )
+        ):
+            step.status = StepStatus.FAILED
+            step.ended_at = now
+            step.failure_reason = reason
+        expired.append(row.id)
+    if expired:
+        session.flush()
+    return expired
+
+
+def delete_execution_rows(execution_id: str) -> ExecutionRow:
+    """Delete an execution and its step runs; an Executing one is refused. The row deleted."""
+    with session_scope() as session:
+        fail_unresponsive(session, execution_id)
+        row = session.get(ExecutionRow, execution_id)
+        if row is None:
+            raise NotFound(f"unknown execution {execution_id!r}")
+        if row.status == ExecutionStatus.EXECUTING:
+            raise Conflict(
+                f"execution {execution_id} is Executing; stop it first "
+                f"(batchops execution stop {execution_id})"
+            )
+        for step in session.scalars(
+            select(StepRunRow).where(StepRunRow.execution_id == execution_id)
+        ):
+            session.delete(step)
+        session.delete(row)
+        session.flush()
+        session.expunge(row)
+        return row
+
+
+def ended_before(cutoff: datetime) -> list[ExecutionRow]:
+    """Executions that ended (any final status) before `cutoff`, oldest first."""
+    with session_scope() as session:
+        fail_unresponsive(session)
+        rows = session.scalars(
+            select(ExecutionRow)
+            .where(ExecutionRow.status != ExecutionStatus.EXECUTING)
+            .where(ExecutionRow.ended_at < cutoff)
+            .order_by(ExecutionRow.ended_at)
+        ).all()
+        for row in rows:
+            session.expunge(row)
+        return list(rows)
 
 
 def now() -> datetime:

@@ -28,6 +28,7 @@ class StepStatus(StrEnum):
     SUCCEEDED = "Succeeded"
     FAILED = "Failed"
     SKIPPED = "Skipped"  # something it depends on failed or was skipped
+    STOPPED = "Stopped"  # running when the execution was stopped
     NOT_EXECUTED = "NotExecuted"  # on a condition's branch that was not taken
 
 

@@ -36,7 +36,12 @@ def stage(uri: str, destination: Path) -> Path:
 def run_process(
     command: list[str], context: StepContext, *, env: dict[str, str], cwd: Path
 ) -> None:
-    """Run `command`, streaming its output into the step log; fail with the stderr tail."""
+    """Run `command`, streaming its output into the step log; fail with the stderr tail.
+
+    The child gets its own session, so Ctrl-C on a terminal reaches the runner only, and a
+    stop terminates the child's whole process group.
+    """
+    context.check_stopped()
     context.log("$ " + " ".join(command))
     tail: collections.deque[str] = collections.deque(maxlen=15)
     process = subprocess.Popen(
@@ -48,6 +53,7 @@ def run_process(
         stderr=subprocess.PIPE,
         text=True,
         errors="replace",
+        start_new_session=True,
     )
     lock = threading.Lock()
 
@@ -65,9 +71,12 @@ def run_process(
     ]
     for thread in threads:
         thread.start()
-    code = process.wait()
+    with context.stop.watching(process):
+        context.log(f"(pid {process.pid})")
+        code = process.wait()
     for thread in threads:
         thread.join()
+    context.check_stopped()
     if code != 0:
         detail = "\n".join(tail) or "(no output on stderr)"
         raise StepFailed(f"{_ending(context.step_name, command, code)}:\n{detail}")

@@ -72,6 +72,7 @@ def _score(
         input_filter=source.input_filter or None,
         output_filter=source.output_filter or None,
         join_source=(source.join_source or "").lower() == "input",
+        progress=lambda _rows: context.check_stopped(),  # a stop ends it between batches
     )
     target = str(spec.output_path or context.output_uri("predictions"))
     published = artifacts.publish_directory(local_out, target)

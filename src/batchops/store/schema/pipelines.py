@@ -46,6 +46,12 @@ class ExecutionRow(Base):
     failure_reason: Mapped[str | None] = mapped_column(Text, default=None)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(256), default="")
+    # Execution control: the process running it beats here; a stop request is left here.
+    runner_pid: Mapped[int | None] = mapped_column(Integer, default=None)
+    runner_host: Mapped[str | None] = mapped_column(String(256), default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+    stop_requested_at: Mapped[datetime | None] = mapped_column(default=None)
+    stop_requested_by: Mapped[str | None] = mapped_column(String(256), default=None)
 
 
 class StepRunRow(Base):
