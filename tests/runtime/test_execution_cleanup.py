@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from support.cli import run_batchops
+from support.models import tiny_model_archive
 from support.napper import Napper, steps
 
 
@@ -23,9 +24,37 @@ def _run_napper(napper: Napper) -> tuple[str, Path]:
 
 
 def _register(model_file: Path) -> None:
-    from batchops import registry
+    """A version that still names a file inside an execution, as one registered before
+    versions had folders of their own does when migration 0004 could not copy its files.
+    (A version registered now owns a copy; `_assert_own_copy_intact` checks those.)"""
+    from sqlalchemy import update
 
-    registry.register_version("naps", model_data_uri=str(model_file))
+    from batchops import registry
+    from batchops.store.db import session_scope
+    from batchops.store.schema.registry import ModelVersionRow
+
+    archive = model_file.parent / "own-model.tar.gz"
+    archive.write_bytes(tiny_model_archive())
+    registry.register_version("naps", model_data_uri=str(archive))
+    archive.unlink()
+    with session_scope() as session:
+        session.execute(
+            update(ModelVersionRow)
+            .where(ModelVersionRow.group_name == "naps")
+            .values(model_data_uri=str(model_file), files=None)
+        )
+    registry.register_version("copies", model_data_uri=_tiny_model(model_file.parent))
+
+
+def _tiny_model(folder: Path) -> str:
+    path = folder / "copied-model.tar.gz"
+    path.write_bytes(tiny_model_archive(1))
+    return str(path)
+
+
+def _assert_own_copy_intact() -> None:
+    verified = run_batchops("registry", "verify", "copies")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_list_filters_by_status_and_pipeline_and_prints_ids_with_q(napper: Napper) -> None:
@@ -66,6 +95,7 @@ def test_delete_removes_an_execution_but_keeps_a_registered_versions_file(
     assert again.returncode == 0, again.stderr
     assert "kept 1 file a model version uses" in again.stdout
     assert model_file.read_text() == "rested\n"
+    _assert_own_copy_intact()
 
 
 def test_delete_of_a_running_execution_is_refused(napper: Napper) -> None:
@@ -100,6 +130,7 @@ def test_gc_shows_then_removes_old_files_but_never_a_registered_versions(
     assert "keeps 1 file a model version uses" in applied.stdout
     assert not other_file.exists()
     assert model_file.read_text() == "rested\n"
+    _assert_own_copy_intact()
     assert len(json.loads(run_batchops("execution", "list", "--json").stdout)) == 2
 
     bad = run_batchops("gc", "--older-than", "a month")
@@ -107,18 +138,24 @@ def test_gc_shows_then_removes_old_files_but_never_a_registered_versions(
     assert "expected a number and a unit" in bad.stderr
 
 
-def test_delete_version_refuses_an_approved_one_unless_forced_so_a_group_can_go() -> None:
+def test_delete_version_refuses_an_approved_one_unless_forced_so_a_group_can_go(
+    tmp_path: Path,
+) -> None:
     from batchops import registry
 
-    registry.register_version("naps", model_data_uri="/nowhere/model.tar.gz")
-    registry.register_version("naps", model_data_uri="/nowhere/model.tar.gz")
+    model = Path(_tiny_model(tmp_path))
+    registry.register_version("naps", model_data_uri=str(model))
+    registry.register_version("naps", model_data_uri=str(model))
     registry.approve("naps", 1)
 
     refused = run_batchops("registry", "delete-version", "naps/1")
     assert refused.returncode == 2
     assert "naps/1 is Approved; reject it first or use --force" in refused.stderr
+    folder = Path(registry.get_version("naps", 2).model_data_uri).parent
     pending = run_batchops("registry", "delete-version", "naps/2")
     assert pending.returncode == 0, pending.stderr
+    assert not folder.exists()  # a deleted version's own files go with it
+    assert model.exists()  # the file it was registered from is the user's
     assert pending.stdout.strip() == "deleted naps/2 (PendingManualApproval)"
     assert run_batchops("registry", "delete-group", "naps").returncode == 2  # not empty yet
 

@@ -299,7 +299,8 @@ def delete_version(
     """Delete a version's record (its approval trail and usages with it); the deleted version.
 
     An Approved version may be serving: refused unless `force`. Its number is not reused.
-    Its files are left where they are.
+    Its own folder (registry/<group>/<version>/, which nothing else references) goes once
+    the record is gone; files it names elsewhere (a version from before folders) stay.
     """
     with session_scope() as session:
         row = version_row(session, group, version, lock=True)
@@ -327,7 +328,8 @@ def delete_version(
             old_status=deleted.status,
             user=user or current_user(),
         )
-        return deleted
+    artifacts.remove_directory(artifacts.registry_version_uri(group, version))
+    return deleted
 
 
 def versions_registered_by(execution_id: str) -> list[ModelVersion]:
