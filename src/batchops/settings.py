@@ -15,7 +15,6 @@ class Settings:
     home: Path
     db_url: str
     artifacts: str
-    dask_address: str | None
     user: str
     heartbeat_timeout: float = 60.0
 
@@ -46,7 +45,6 @@ def get_settings() -> Settings:
         home=home,
         db_url=db_url,
         artifacts=artifacts,
-        dask_address=os.environ.get("BATCHOPS_DASK_ADDRESS") or None,
         user=current_user(),
         heartbeat_timeout=_seconds("BATCHOPS_HEARTBEAT_TIMEOUT", 60.0),
     )

@@ -13,7 +13,7 @@ from batchops.pipeline.steps.quality_check import (
     DatasetFormat,
     QualityCheckStep,
 )
-from batchops.runtime.monitoring_records import metric_history
+from batchops.store.metrics import metric_history
 
 
 def _baseline(tmp_path: Path) -> tuple[str, str]:

@@ -194,3 +194,17 @@ def _f_beta(precision: float, recall: float, beta: float) -> float:
 
 def _json_number(value: float) -> float | str:
     return NAN if value != value else value
+
+
+def evaluation_values(evaluation: dict[str, Any]) -> dict[str, float]:
+    """`{"binary_classification_metrics": {"accuracy": {"value": 0.9}}}` -> `{"accuracy": 0.9}`:
+    the headline figures a registered version carries, from any metrics document of this shape."""
+    metrics: dict[str, float] = {}
+    for group in evaluation.values():
+        if not isinstance(group, dict):
+            continue
+        for name, entry in group.items():
+            value = entry.get("value") if isinstance(entry, dict) else None
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                metrics[name] = float(value)
+    return metrics

@@ -15,10 +15,10 @@ from batchops.registry.lookup import (
     verified_version,
     verify_versions,
 )
-from batchops.registry.records import ApprovalChange, ModelGroup, ModelVersion
 from batchops.registry.refs import parse_version_ref
 from batchops.registry.status import APPROVED, PENDING, REJECTED, STATUSES
 from batchops.registry.transfer import export_version, import_version
+from batchops.registry.values import ApprovalChange, ModelGroup, ModelVersion
 from batchops.registry.version_files import VersionFilesChanged
 from batchops.registry.versions import (
     approve,

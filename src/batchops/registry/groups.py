@@ -7,9 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, NotFound
-from batchops.registry.records import ModelGroup
 from batchops.registry.refs import check_group_name
 from batchops.registry.status import status_summary
+from batchops.registry.values import ModelGroup
 from batchops.settings import current_user
 from batchops.store import events
 from batchops.store.db import session_scope

@@ -7,9 +7,9 @@ was registered, so scoring and monitoring never use a file changed behind an app
 from __future__ import annotations
 
 from batchops.errors import InvalidInput, NotFound
-from batchops.registry.records import ModelVersion
 from batchops.registry.refs import is_registry_ref, parse_version_ref
 from batchops.registry.status import APPROVED
+from batchops.registry.values import ModelVersion
 from batchops.registry.version_files import file_problems, verified
 from batchops.registry.versions import get_version, latest_version, list_versions
 from batchops.store import artifacts

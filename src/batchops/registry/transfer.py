@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from batchops.errors import Conflict, InvalidInput, NotFound
-from batchops.registry.records import ModelVersion
 from batchops.registry.refs import check_group_name
 from batchops.registry.status import PENDING, check_status
+from batchops.registry.values import ModelVersion
 from batchops.registry.version_files import FILE_FIELDS, MODEL_FILE, SHA256, verified
 from batchops.registry.versions import VersionFields, check_json_value, get_version, register_files
 from batchops.store import artifacts

@@ -21,7 +21,7 @@ from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.store import artifacts
 
 if TYPE_CHECKING:
-    from batchops.registry.records import ModelVersion
+    from batchops.registry.values import ModelVersion
 
 MODEL_FILE = "model.tar.gz"
 EVALUATION_FILE = "evaluation.json"

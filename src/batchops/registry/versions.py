@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.registry.groups import ensure_group, group_row, status_counts
-from batchops.registry.records import ModelVersion
 from batchops.registry.refs import check_group_name
 from batchops.registry.status import APPROVED, PENDING, REJECTED, check_status, status_summary
+from batchops.registry.values import ModelVersion
 from batchops.registry.version_files import (
     CONSTRAINTS_FILE,
     EVALUATION_FILE,

@@ -16,13 +16,9 @@ from sqlalchemy.orm import Session
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
-from batchops.store.schema import utcnow
+from batchops.store.schema import iso, utcnow
 from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
 from batchops.store.statuses import ExecutionStatus, StepStatus
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def new_execution_id() -> str:
@@ -153,8 +149,8 @@ def step_json(row: StepRunRow) -> dict[str, Any]:
         "name": row.name,
         "type": row.step_type,
         "status": row.status,
-        "started_at": _iso(row.started_at),
-        "ended_at": _iso(row.ended_at),
+        "started_at": iso(row.started_at),
+        "ended_at": iso(row.ended_at),
         "attempt": row.attempt,
         "inputs": row.inputs,
         "outputs": row.outputs,
@@ -173,13 +169,13 @@ def execution_json(execution_id: str) -> dict[str, Any]:
         "pipeline_version": row.pipeline_version,
         "status": row.status,
         "parameters": row.parameters,
-        "started_at": _iso(row.started_at),
-        "ended_at": _iso(row.ended_at),
+        "started_at": iso(row.started_at),
+        "ended_at": iso(row.ended_at),
         "failure_reason": row.failure_reason,
         "attempt": row.attempt,
         "created_by": row.created_by,
         "runner": _runner_json(row),
-        "stop_requested_at": _iso(row.stop_requested_at),
+        "stop_requested_at": iso(row.stop_requested_at),
         "stop_requested_by": row.stop_requested_by,
         "steps": [step_json(s) for s in step_rows(execution_id)],
     }
@@ -188,7 +184,7 @@ def execution_json(execution_id: str) -> dict[str, Any]:
 def _runner_json(row: ExecutionRow) -> dict[str, Any] | None:
     if row.runner_pid is None:
         return None
-    return {"pid": row.runner_pid, "host": row.runner_host, "heartbeat_at": _iso(row.heartbeat_at)}
+    return {"pid": row.runner_pid, "host": row.runner_host, "heartbeat_at": iso(row.heartbeat_at)}
 
 
 def duration_seconds(row: ExecutionRow) -> float:
@@ -217,8 +213,8 @@ def list_executions(
                 "pipeline_version": r.pipeline_version,
                 "status": r.status,
                 "parameters": r.parameters,
-                "started_at": _iso(r.started_at),
-                "ended_at": _iso(r.ended_at),
+                "started_at": iso(r.started_at),
+                "ended_at": iso(r.ended_at),
                 "duration_seconds": round(duration_seconds(r), 3),
                 "failure_reason": r.failure_reason,
             }

@@ -263,7 +263,7 @@ class _Assembler:
 
 
 def _score_here(job: JobSpec, model: LoadedModel, tasks: Iterator[Task], out: _Assembler) -> int:
-    from batchops.transform.records import RecordError
+    from batchops.transform.frames import RecordError
     from batchops.transform.scoring import Scorer
 
     model.set_threads(os.cpu_count() or 1)

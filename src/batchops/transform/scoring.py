@@ -20,9 +20,7 @@ from batchops.models.csvtable import read_numeric_block
 from batchops.models.loaded import LoadedModel
 from batchops.store.artifacts import filesystem
 from batchops.transform import formats
-from batchops.transform.jsonpath import JsonPath, parse
-from batchops.transform.plan import FileSpec, Task, csv_positions
-from batchops.transform.records import (
+from batchops.transform.frames import (
     INPUT_KEY,
     OUTPUT_KEY,
     Frame,
@@ -34,6 +32,8 @@ from batchops.transform.records import (
     write_csv,
     write_jsonl,
 )
+from batchops.transform.jsonpath import JsonPath, parse
+from batchops.transform.plan import FileSpec, Task, csv_positions
 
 if TYPE_CHECKING:
     import numpy as np

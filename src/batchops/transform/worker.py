@@ -17,6 +17,7 @@ from typing import IO
 
 from batchops.errors import BatchopsError
 from batchops.transform import wire
+from batchops.transform.frames import RecordError
 from batchops.transform.plan import Task
 from batchops.transform.protocol import (
     LOADING_MODEL,
@@ -26,7 +27,6 @@ from batchops.transform.protocol import (
     WorkerError,
     WorkerInit,
 )
-from batchops.transform.records import RecordError
 from batchops.transform.scoring import Scored, Scorer
 
 

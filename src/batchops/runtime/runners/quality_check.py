@@ -8,7 +8,7 @@ from batchops.errors import InvalidInput
 from batchops.pipeline.graph import StepNode
 from batchops.pipeline.steps.quality_check import QualityCheckArguments
 from batchops.runtime.context import StepContext, StepOutcome, flag
-from batchops.runtime.monitoring_records import record_check
+from batchops.store.metrics import record_metrics
 
 if TYPE_CHECKING:
     from batchops.monitor.jobs import CheckResult
@@ -88,3 +88,10 @@ def fail_if_violations(
         )
     if fail:
         check.raise_for_violations(violations_uri)
+
+
+def record_check(run_uri: str, check: CheckResult, context: StepContext) -> None:
+    """Store the run's figures under the names metrics.json gives them."""
+    record_metrics(
+        run_uri, check.metric_values, execution_id=context.execution_id, step_name=context.step_name
+    )

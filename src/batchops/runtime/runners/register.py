@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from batchops.models.artifact import read_model_files
+from batchops.models.metrics import evaluation_values
 from batchops.pipeline.graph import StepNode
 from batchops.pipeline.steps.register import (
     PENDING_MANUAL_APPROVAL,
@@ -20,19 +21,6 @@ def _uri(source: MetricsSource | None) -> Any:
     return source.s3_uri if source else None
 
 
-def flat_metrics(evaluation: dict[str, Any]) -> dict[str, float]:
-    """`{"binary_classification_metrics": {"accuracy": {"value": 0.9}}}` -> `{"accuracy": 0.9}`."""
-    metrics: dict[str, float] = {}
-    for group in evaluation.values():
-        if not isinstance(group, dict):
-            continue
-        for name, entry in group.items():
-            value = entry.get("value") if isinstance(entry, dict) else None
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                metrics[name] = float(value)
-    return metrics
-
-
 def run_register_model(node: StepNode, context: StepContext) -> StepOutcome:
     from batchops import registry
 
@@ -41,7 +29,7 @@ def run_register_model(node: StepNode, context: StepContext) -> StepOutcome:
     files = read_model_files(model_uri)  # checks the archive holds a model, as scoring will
     manifest = files.manifest.to_dict() if files.manifest else {}
     metrics_uri = _uri(args.model_metrics.model_statistics)
-    metrics = flat_metrics(json.loads(artifacts.read_text(metrics_uri))) if metrics_uri else {}
+    metrics = evaluation_values(json.loads(artifacts.read_text(metrics_uri))) if metrics_uri else {}
     statistics_uri = _uri(args.drift_check_baselines.model_data_statistics)
     constraints_uri = _uri(args.drift_check_baselines.model_data_constraints)
     metadata = {str(k): str(v) for k, v in args.customer_metadata_properties.items()}

@@ -18,8 +18,7 @@ from batchops.pipeline.steps.transform import (
     TransformInput,
 )
 from batchops.runtime.context import StepContext, StepOutcome, flag
-from batchops.runtime.monitoring_records import record_check
-from batchops.runtime.runners.quality_check import fail_if_violations
+from batchops.runtime.runners.quality_check import fail_if_violations, record_check
 from batchops.store import artifacts
 
 

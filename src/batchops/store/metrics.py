@@ -1,19 +1,18 @@
-"""Keeps each monitoring run's per-feature figures in the metadata store, for alarms and trends."""
+"""Each monitoring run's figures in the metadata store, as series for alarms and trends.
+
+Below the runtime (which records them) and the registry, events and server (which read them).
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
 from batchops.store.db import session_scope
 from batchops.store.schema.monitoring import MonitoringMetricRow
-
-if TYPE_CHECKING:
-    from batchops.monitor.jobs import CheckResult
-    from batchops.runtime.context import StepContext
 
 
 def record_metrics(
@@ -37,16 +36,6 @@ def record_metrics(
                 )
             )
     return len(values)
-
-
-def record_check(run_uri: str, check: CheckResult, context: StepContext) -> None:
-    """Store the run's figures under the names metrics.json gives them."""
-    record_metrics(
-        run_uri,
-        check.metric_values,
-        execution_id=context.execution_id,
-        step_name=context.step_name,
-    )
 
 
 def metric_history(metric: str, limit: int = 100) -> list[dict[str, Any]]:

@@ -6,15 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from batchops.store.schema import iso
 from batchops.store.schema.registry import (
     ApprovalChangeRow,
     ModelGroupRow,
     ModelVersionRow,
 )
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 @dataclass(frozen=True)
@@ -35,7 +32,7 @@ class ApprovalChange:
             "to": self.to_status,
             "user": self.user,
             "reason": self.reason,
-            "at": _iso(self.at),
+            "at": iso(self.at),
         }
 
 
@@ -104,7 +101,7 @@ class ModelVersion:
             "execution_id": self.execution_id,
             "step_name": self.step_name,
             "created_by": self.created_by,
-            "created_at": _iso(self.created_at),
+            "created_at": iso(self.created_at),
             "approval_history": [change.to_json() for change in self.approval_history],
             "files": self.files,
         }
@@ -135,7 +132,7 @@ class ModelGroup:
             "name": self.name,
             "description": self.description,
             "created_by": self.created_by,
-            "created_at": _iso(self.created_at),
+            "created_at": iso(self.created_at),
             "version_count": self.version_count,
             "status_counts": self.status_counts,
         }
