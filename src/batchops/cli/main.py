@@ -10,7 +10,17 @@ import sys
 
 import typer
 
-from batchops.cli import baseline, data, demo, execution, monitor, pipeline, registry, transform
+from batchops.cli import (
+    baseline,
+    data,
+    demo,
+    execution,
+    monitor,
+    outputs,
+    pipeline,
+    registry,
+    transform,
+)
 from batchops.errors import BatchopsError, JobFailed
 
 app = typer.Typer(
@@ -24,6 +34,7 @@ app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(execution.app, name="execution")
 app.add_typer(registry.app, name="registry")
 app.add_typer(data.app, name="data")
+app.add_typer(outputs.app, name="outputs")
 baseline.register(app)
 monitor.register(app)
 transform.register(app)

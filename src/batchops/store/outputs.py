@@ -437,7 +437,7 @@ def verify_output(
     wanted = set(only) if only is not None else None
     problems: list[FileProblem] = []
     if not manifest.complete:
-        problems = _unfinished_problems(manifest, on_disk)
+        problems = _unfinished_problems(manifest, on_disk, _local_mtime(manifest_uri(uri)))
     else:
         for entry in manifest.files:
             if wanted is not None and entry.name not in wanted:
@@ -458,10 +458,12 @@ def verify_output(
     return OutputState(uri, status, manifest, tuple(problems))
 
 
-def _unfinished_problems(manifest: Manifest, on_disk: dict[str, _Found]) -> list[FileProblem]:
-    """Each planned file: missing, or (locally, by its time) written by the unfinished run or
-    left from an earlier one; and the earlier set's files still waiting to be removed."""
-    started = _timestamp(manifest.written_at)
+def _unfinished_problems(
+    manifest: Manifest, on_disk: dict[str, _Found], started: float | None
+) -> list[FileProblem]:
+    """Each planned file: missing, or (locally: modified since the unfinished manifest was
+    written, by the same file-system clock) written by the unfinished run or left from an
+    earlier one; and the earlier set's files still waiting to be removed."""
     problems = []
     for name in [*manifest.names, *manifest.replaces]:
         found = on_disk.get(name)
@@ -474,14 +476,18 @@ def _unfinished_problems(manifest: Manifest, on_disk: dict[str, _Found]) -> list
         elif found.mtime is None or started is None:
             problems.append(FileProblem(name, Problem.UNCONFIRMED))
         else:
-            problems.append(FileProblem(name, Problem.NEW if found.mtime >= started else Problem.OLD))
+            problems.append(
+                FileProblem(name, Problem.NEW if found.mtime >= started else Problem.OLD)
+            )
     return problems
 
 
-def _timestamp(text: str) -> float | None:
+def _local_mtime(uri: str) -> float | None:
+    if not artifacts.is_local(uri):
+        return None
     try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
+        return artifacts.local_path(uri).stat().st_mtime
+    except OSError:
         return None
 
 
@@ -499,12 +505,12 @@ def require_complete(
     return state
 
 
-def require_complete_file(file: str | Path, what: str) -> None:
-    """Refuse one file of an output set whose manifest does not vouch for it (digest checked:
-    such files are small, like a baseline's statistics); a file in a folder without a
-    manifest passes."""
+def require_complete_file(file: str | Path, what: str, *, digests: bool = True) -> None:
+    """Refuse one file of an output set whose manifest does not vouch for it (by default
+    with its digest: such files are small, like a baseline's statistics); a file in a folder
+    without a manifest, or not named by it, passes."""
     text = str(file)
     if "/" not in text.rstrip("/"):
         text = f"./{text}"
     folder, _, name = text.rstrip("/").rpartition("/")
-    require_complete(folder or "/", what, digests=True, only=[name])
+    require_complete(folder or "/", what, digests=digests, only=[name])
