@@ -28,6 +28,8 @@ def stage(uri: str, destination: Path) -> Path:
         raise InvalidInput(f"input {uri} does not exist")
     if source.is_dir():
         for child in sorted(source.iterdir()):
+            if child.name == outputs.MANIFEST_NAME:
+                continue  # checked above; the step's process gets the data
             os.symlink(child.resolve(), destination / child.name)
     else:
         os.symlink(source.resolve(), destination / source.name)
