@@ -236,7 +236,10 @@ def test_fsspec_urls_for_model_input_and_output(dataset, tmp_path):
         local = tmp_path / "copy.out"
         local.write_bytes(memory.cat("/bt-test/out/day-1.csv.out"))
         np.testing.assert_array_equal(read_predictions(local), dataset.expected())
-        assert [p["name"] for p in memory.ls("/bt-test/out")] == ["/bt-test/out/day-1.csv.out"]
+        assert sorted(p["name"] for p in memory.ls("/bt-test/out")) == [
+            "/bt-test/out/_batchops_manifest.json",  # the set's manifest, written last
+            "/bt-test/out/day-1.csv.out",
+        ]
     finally:
         memory.rm("/bt-test", recursive=True)
 

@@ -87,7 +87,7 @@ def test_killed_worker_fails_the_job_then_a_rerun_is_identical(dataset, tmp_path
     rerun = _run(dataset.model, source, out, pause=0)
     _, stderr = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, stderr
-    assert sorted(p.name for p in out.iterdir()) == ["big.csv.out"]
+    assert sorted(p.name for p in out.iterdir()) == ["_batchops_manifest.json", "big.csv.out"]
     assert (out / "big.csv.out").read_bytes() == expected
 
 
@@ -111,7 +111,7 @@ def test_failed_run_keeps_earlier_output_and_leaves_no_temporary_file(dataset, t
     source.write_text("\n".join(lines) + "\n")
     with pytest.raises(InvalidInput, match="line 2901"):
         score(dataset, source, out, workers=2, max_bytes_per_batch=2048)
-    assert sorted(p.name for p in out.iterdir()) == ["data.csv.out"]
+    assert sorted(p.name for p in out.iterdir()) == ["_batchops_manifest.json", "data.csv.out"]
     assert (out / "data.csv.out").read_bytes() == good
 
 
@@ -121,7 +121,11 @@ def test_leftovers_of_a_killed_run_are_removed(dataset, tmp_path):
     (out / ".plain.csv.out.tmp-0123456789ab").write_text("half a file")
     (out / "unrelated.txt").write_text("keep me")
     score(dataset, "plain.csv", out)
-    assert sorted(p.name for p in out.iterdir()) == ["plain.csv.out", "unrelated.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "_batchops_manifest.json",
+        "plain.csv.out",
+        "unrelated.txt",
+    ]
 
 
 @pytest.mark.parametrize("workers", [0, 1])

@@ -18,6 +18,7 @@ from batchops.cli import (
     execution,
     gc,
     monitor,
+    outputs,
     pipeline,
     registry,
     transform,
@@ -35,6 +36,7 @@ app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(execution.app, name="execution")
 app.add_typer(registry.app, name="registry")
 app.add_typer(data.app, name="data")
+app.add_typer(outputs.app, name="outputs")
 baseline.register(app)
 monitor.register(app)
 transform.register(app)

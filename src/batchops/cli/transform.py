@@ -102,6 +102,7 @@ def transform_command(
             output_filter=output_filter,
             join_source=join_source,
             progress=advance,
+            model_reference=model if model != model_uri else None,
             **{name: value for name, value in limits.items() if value is not None},
         )
     if as_json:

@@ -6,6 +6,10 @@ what is not data is skipped as Spark and Hadoop write it: names starting with `_
 (`_SUCCESS`, `_committed_*`, `.part-0.crc`, folders such as `_temporary`), checksums (`.crc`),
 and metadata or documents beside the data (`.json`, `.md`, `.html`, ...). A `.json` file given
 by itself is data (JSON Lines); inside a folder it is metadata.
+
+A folder batchops wrote carries `_batchops_manifest.json` (`batchops.store.outputs`): it is
+read only when its files match the manifest by name and size, so a re-run that died halfway
+is refused instead of read as a mix of new and old files. A folder without one is read as is.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from batchops.data.formats import (
 )
 from batchops.errors import InvalidInput, NotFound
 from batchops.store.artifacts import filesystem
+from batchops.store.outputs import require_complete
 
 NOT_DATA_SUFFIXES = (
     ".json", ".crc", ".md", ".html", ".htm", ".yaml", ".yml", ".log", ".tmp", ".pkl",
@@ -116,6 +121,7 @@ def _local_files(uri: str, exclude: str | Path | None) -> _Found:
         return [(uri, os.path.basename(path), os.path.getsize(path))]
     skip = _under(os.path.abspath(local_path(str(exclude)))) if exclude is not None else None
     if os.path.isdir(path):
+        require_complete(uri, f"the dataset {uri}")
         root, stem = path.rstrip("/") or "/", ""
     else:
         root, _, stem = path.rstrip("/").rpartition("/")
@@ -153,6 +159,7 @@ def _remote_files(uri: str, exclude: str | Path | None) -> _Found:
         if type(other) is type(fs):
             skip = _under(folder)
     if fs.isdir(path):
+        require_complete(uri, f"the dataset {uri}")
         root, stem = path.rstrip("/"), ""
     else:
         root, _, stem = path.rstrip("/").rpartition("/")

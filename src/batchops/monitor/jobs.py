@@ -1,7 +1,9 @@
 """The two monitoring jobs: baseline a dataset, and check a batch against a baseline.
 
 Both read their input once, streaming, and write their outputs only when everything was
-computed, each file atomically: a failed run leaves earlier results as they were.
+computed, each file atomically, as one output set with a manifest written last
+(`batchops.store.outputs`). A baseline made by batchops is used only when its manifest
+vouches for the files; statistics and constraints brought from elsewhere are read as they are.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from batchops.monitor.constraints import (
     suggest_constraints,
 )
 from batchops.monitor.dataset import MonitoredInput, probe_input, resolve_input
-from batchops.monitor.formats import write_json, write_text
+from batchops.monitor.formats import dump_json
 from batchops.monitor.profiling import (
     MAX_PARTS_PER_FILE,
     ColumnOptions,
@@ -33,7 +35,7 @@ from batchops.monitor.profiling import (
 from batchops.monitor.reading import NUMBER, TEXT, ReadPlan
 from batchops.monitor.statistics import DatasetStatistics, read_statistics
 from batchops.monitor.types import INTEGRAL, NUMERIC, STRING
-from batchops.store import artifacts
+from batchops.store import artifacts, outputs
 from batchops.wording import counted
 
 STATISTICS_FILE = "statistics.json"
@@ -155,10 +157,34 @@ def baseline(
     profile = _profile(source, plan, options, workers, data)
     statistics = profile.statistics(source.names)
     constraints = suggest_constraints(statistics)
-    folder = str(out_dir)
-    statistics_uri = write_json(artifacts.join(folder, STATISTICS_FILE), statistics.to_dict())
-    constraints_uri = write_json(artifacts.join(folder, CONSTRAINTS_FILE), constraints.to_dict())
+    written = _write_output_set(
+        out_dir,
+        "baseline",
+        {
+            STATISTICS_FILE: dump_json(statistics.to_dict()),
+            CONSTRAINTS_FILE: dump_json(constraints.to_dict()),
+        },
+    )
+    statistics_uri, constraints_uri = written[STATISTICS_FILE], written[CONSTRAINTS_FILE]
     return BaselineResult(statistics_uri, constraints_uri, statistics, constraints)
+
+
+def _write_output_set(out_dir: str | Path, kind: str, texts: dict[str, str]) -> dict[str, str]:
+    """Write a job's files into `out_dir` as one set (see `batchops.store.outputs`); each
+    file's URI by name."""
+    folder = str(out_dir)
+    writing = outputs.begin_output(folder, kind, texts)
+    entries, uris = [], {}
+    try:
+        for name, text in texts.items():
+            data = text.encode("utf-8")
+            uris[name] = artifacts.write_bytes(artifacts.join(folder, name), data)
+            entries.append(outputs.entry_for_bytes(name, data))
+    except BaseException:
+        writing.abandon(touched=bool(entries))
+        raise
+    writing.finish(entries)
+    return uris
 
 
 def _profile(
@@ -196,6 +222,8 @@ def check(
     named features mean a header unless the first row names none of them and looks like data.
     With `fail_on_violation`, raise `JobFailed` after writing everything if anything was found.
     """
+    outputs.require_complete_file(statistics, "the baseline statistics")
+    outputs.require_complete_file(constraints, "the baseline constraints")
     baseline_statistics = read_statistics(statistics)
     baseline_constraints = read_constraints(constraints)
     require_features(baseline_constraints, str(constraints))
@@ -234,17 +262,18 @@ def check(
         data=str(data),
         baseline_uri=str(statistics),
     )
-    folder = str(out_dir)
-    statistics_uri = write_json(artifacts.join(folder, STATISTICS_FILE), batch_statistics.to_dict())
-    metrics_uri = write_json(
-        artifacts.join(folder, METRICS_FILE),
-        named_metrics(batch_statistics.item_count, metrics),
+    written = _write_output_set(
+        out_dir,
+        "check",
+        {
+            STATISTICS_FILE: dump_json(batch_statistics.to_dict()),
+            METRICS_FILE: dump_json(named_metrics(batch_statistics.item_count, metrics)),
+            REPORT_FILE: report,
+            VIOLATIONS_FILE: dump_json({"violations": [v.to_dict() for v in outcome.violations]}),
+        },
     )
-    report_uri = write_text(artifacts.join(folder, REPORT_FILE), report)
-    violations_uri = write_json(
-        artifacts.join(folder, VIOLATIONS_FILE),
-        {"violations": [v.to_dict() for v in outcome.violations]},
-    )
+    statistics_uri, metrics_uri = written[STATISTICS_FILE], written[METRICS_FILE]
+    report_uri, violations_uri = written[REPORT_FILE], written[VIOLATIONS_FILE]
     result = CheckResult(
         violations=outcome.violations,
         violations_uri=violations_uri,

@@ -1,5 +1,6 @@
 """Lineage both ways: a version to the execution (and data) that made it and the executions that
-used it; an execution to the versions it registered and used."""
+used it; an execution to the versions it registered and used, and the outputs its steps
+published, each with whether its files still match their manifest (`store.outputs`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from batchops.errors import NotFound
+from batchops.errors import InvalidInput, NotFound
 from batchops.registry.versions import get_version, version_row, versions_registered_by
-from batchops.store import artifacts
+from batchops.store import artifacts, outputs
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.registry import ModelUsageRow
@@ -107,7 +108,13 @@ def _execution_summary(row: ExecutionRow) -> dict[str, Any]:
     # Data made inside the execution is visible there; lineage lists what came from outside.
     own_outputs = artifacts.execution_output_uri(row.pipeline_name, row.id)
     inputs: list[dict[str, str]] = []
+    published: list[dict[str, str]] = []
     for step in step_rows(row.id):
+        for name, uri in sorted((step.outputs or {}).items()):
+            if uri:
+                published.append(
+                    {"step": step.name, "name": name, "uri": uri, "state": _output_state(uri)}
+                )
         for uri in _input_uris(step.inputs or {}):
             entry = {"step": step.name, "uri": uri}
             inside = uri == own_outputs or uri.startswith(own_outputs.rstrip("/") + "/")
@@ -122,7 +129,17 @@ def _execution_summary(row: ExecutionRow) -> dict[str, Any]:
         "parameters": row.parameters,
         "started_at": row.started_at.isoformat(),
         "input_data": inputs,
+        "outputs": published,
     }
+
+
+def _output_state(uri: str) -> str:
+    """`complete`, `partial` or `absent` (no manifest: written before manifests, or removed);
+    names and sizes only, so a lineage query never reads the data."""
+    try:
+        return str(outputs.verify_output(uri, digests=False).status)
+    except InvalidInput:  # a damaged manifest vouches for nothing
+        return str(outputs.OutputStatus.PARTIAL)
 
 
 def _input_uris(arguments: dict[str, Any]) -> list[str]:

@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from batchops.pipeline.references import ResolutionContext, decode, resolve
 from batchops.runtime.control import StopSignal
-from batchops.store import artifacts
+from batchops.store import artifacts, outputs
 
 
 class StepFailed(Exception):
@@ -49,9 +49,26 @@ class StepContext:
             self.pipeline, self.execution_id, self.step_name, output_name
         )
 
-    def publish(self, local_dir: Path, output_name: str) -> str:
-        """Make a finished local folder the step's output `output_name`, atomically."""
-        return artifacts.publish_directory(local_dir, self.output_uri(output_name))
+    def publish(self, local_dir: Path, output_name: str, target: str | None = None) -> str:
+        """Make a finished local folder the step's output `output_name` (at `target`, or
+        under the execution's folder), atomically, with a manifest naming this execution
+        and step written last: readers downstream trust the folder only when it matches.
+
+        A manifest the job wrote into `local_dir` (a transform's, a monitor's) lends its
+        kind, model and digests, so big outputs are not hashed twice.
+        """
+        known = outputs.read_manifest(local_dir)
+        manifest = outputs.describe_folder(
+            local_dir,
+            self.step_type,
+            known=known,
+            execution_id=self.execution_id,
+            step=self.step_name,
+        )
+        (local_dir / outputs.MANIFEST_NAME).unlink(missing_ok=True)
+        published = artifacts.publish_directory(local_dir, target or self.output_uri(output_name))
+        outputs.write_manifest(published, manifest)
+        return published
 
 
 def flag(value: Any) -> bool:

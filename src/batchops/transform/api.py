@@ -22,6 +22,7 @@ from batchops.data.files import DataFile, list_data_files, read_range
 from batchops.errors import BatchopsError, InvalidInput, JobFailed, at_line
 from batchops.models.loaded import LoadedModel
 from batchops.models.manifest import ModelManifest
+from batchops.store.outputs import FileEntry, begin_output
 from batchops.transform import formats
 from batchops.transform.jsonpath import JsonPath, parse
 from batchops.transform.output import (
@@ -91,6 +92,7 @@ def transform(
     max_rows_per_batch: int = DEFAULT_MAX_ROWS,
     max_bytes_per_batch: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
+    model_reference: str | None = None,
 ) -> TransformResult:
     """Write `<input file>.out` under `output` for each input file: one line per record.
 
@@ -99,6 +101,9 @@ def transform(
     otherwise); `accept` to the input's type (CSV for Parquet). `header=None` detects a
     CSV header. Filters and `join_source` follow SageMaker batch transform's
     DataProcessing. `progress` is called with the number of rows of each finished batch.
+    The output folder gets a manifest (`batchops.store.outputs`) naming `model_reference`
+    (the registry version the model came from) when given: unfinished from the first output
+    written, complete after the last, so a re-run that fails halfway is visibly partial.
     Workers are fresh interpreters, so a calling script needs no `__main__` guard.
     """
     started = time.perf_counter()
@@ -116,11 +121,16 @@ def transform(
         _check_outputs(specs, accept, join_source, out_path)
         root = str(output)
         prepare_output_root(root)
-        targets = [output_uri(root, output_name(spec.input)) for spec in specs]
+        names = [output_name(spec.input) for spec in specs]
+        targets = [output_uri(root, name) for name in names]
         for target in targets:
             remove_leftovers(target)
         job = JobSpec(accept, input_filter, output_filter, join_source, max_rows_per_batch)
-        assembler = _Assembler(specs, targets, progress)
+        model_used = {"uri": source.origin}
+        if model_reference:
+            model_used["reference"] = model_reference
+        writing = begin_output(root, "transform", names, model=model_used)
+        assembler = _Assembler(specs, targets, names, progress)
         tasks = batches(specs, max_bytes_per_batch)
         try:
             if pool is None:
@@ -131,7 +141,9 @@ def transform(
             assembler.finish()
         except BaseException:
             assembler.abort()
+            writing.abandon(touched=bool(assembler.entries))
             raise
+        writing.finish(assembler.entries)
     finally:
         if pool is not None:
             pool.terminate()
@@ -208,11 +220,20 @@ def _start_workers(workers: int) -> WorkerPool | None:
 class _Assembler:
     """Appends batch outputs in order; an output file is published once complete."""
 
-    def __init__(self, specs: list[FileSpec], targets: list[str], progress: Progress | None):
+    def __init__(
+        self,
+        specs: list[FileSpec],
+        targets: list[str],
+        names: list[str],
+        progress: Progress | None,
+    ):
         self.specs = specs
         self.targets = targets
+        self.names = names
         self.progress = progress
         self.rows = 0
+        self.entries: list[FileEntry] = []
+        """The manifest entries of the files published so far."""
         self._index = -1
         self._file: OutputFile | None = None
         self._line = 0
@@ -220,17 +241,18 @@ class _Assembler:
     def _switch(self, index: int) -> None:
         while self._index < index:
             if self._file is not None:
-                self._file.commit()
+                self.entries.append(self._file.commit())
                 self._file = None
             self._index += 1
             if self._index < len(self.specs):
-                self._file = OutputFile(self.targets[self._index])
+                self._file = OutputFile(self.targets[self._index], self.names[self._index])
                 self._line = self.specs[self._index].first_line
 
     def add(self, task: Task, rows: int, lines: int, payload: bytes) -> None:
         self._switch(task.file_index)
         assert self._file is not None
         self._file.write(payload)
+        self._file.rows += rows
         self._line += lines
         self.rows += rows
         if self.progress is not None:

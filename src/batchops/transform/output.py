@@ -2,7 +2,8 @@
 
 Each output is written under a hidden temporary sibling (`.<name>.tmp-<id>`) and renamed
 when its last batch is in; a failed run removes its temporary file, and the next run
-removes any left by a run that was killed outright.
+removes any left by a run that was killed outright. Each file is hashed as it is written,
+for the output folder's manifest (`batchops.store.outputs`), which makes the set whole.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import IO
 from batchops.data.files import DataFile
 from batchops.errors import InvalidInput
 from batchops.store.artifacts import filesystem, is_local, join, local_path
+from batchops.store.outputs import Digest, FileEntry
 
 _TEMP_MARK = ".tmp-"
 OUTPUT_SUFFIX = ".out"
@@ -27,8 +29,11 @@ def output_name(input: DataFile) -> str:
 
 
 class OutputFile:
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, name: str) -> None:
         self.uri = uri
+        self.name = name
+        self.rows = 0
+        self._digest = Digest()
         self._remote: tuple[object, str] | None = None
         if is_local(uri):
             target = local_path(uri)
@@ -47,16 +52,19 @@ class OutputFile:
     def write(self, data: bytes) -> None:
         assert self._handle is not None
         self._handle.write(data)
+        self._digest.update(data)
 
-    def commit(self) -> None:
+    def commit(self) -> FileEntry:
+        """Publish the file under its name; its manifest entry."""
         assert self._handle is not None
         self._handle.flush()
         os.fsync(self._handle.fileno())
         self._handle.close()
         self._handle = None
+        entry = self._digest.entry(self.name, self.rows)
         if self._remote is None:
             os.replace(self._temp, self._final)
-            return
+            return entry
         fs, path = self._remote
         folder, _, name = path.rpartition("/")
         staging = f"{folder}/.{name}{_TEMP_MARK}{uuid.uuid4().hex[:12]}"
@@ -65,6 +73,7 @@ class OutputFile:
             fs.mv(staging, path)  # type: ignore[attr-defined]
         finally:
             self._temp.unlink(missing_ok=True)
+        return entry
 
     def discard(self) -> None:
         if self._handle is not None:

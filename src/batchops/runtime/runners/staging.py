@@ -11,15 +11,17 @@ from pathlib import Path
 
 from batchops.errors import InvalidInput
 from batchops.runtime.context import StepContext, StepFailed
-from batchops.store import artifacts
+from batchops.store import artifacts, outputs
 
 
 def stage(uri: str, destination: Path) -> Path:
     """Make the file or folder at `uri` visible inside `destination` (a folder).
 
-    Local inputs are linked, not copied, so a large input costs nothing to stage.
+    Local inputs are linked, not copied, so a large input costs nothing to stage. An output
+    batchops wrote (a folder with a manifest) is staged only when its files match it.
     """
     destination.mkdir(parents=True, exist_ok=True)
+    _require_complete(uri)
     if not artifacts.is_local(uri):
         return artifacts.fetch(uri, destination)
     source = artifacts.local_path(uri)
@@ -27,10 +29,20 @@ def stage(uri: str, destination: Path) -> Path:
         raise InvalidInput(f"input {uri} does not exist")
     if source.is_dir():
         for child in sorted(source.iterdir()):
+            if child.name == outputs.MANIFEST_NAME:
+                continue  # checked above; the step's process gets the data
             os.symlink(child.resolve(), destination / child.name)
     else:
         os.symlink(source.resolve(), destination / source.name)
     return destination
+
+
+def _require_complete(uri: str) -> None:
+    what = f"the input {uri}"
+    if outputs.has_manifest(uri):
+        outputs.require_complete(uri, what)
+    else:
+        outputs.require_complete_file(uri, what, digests=False)
 
 
 def run_process(

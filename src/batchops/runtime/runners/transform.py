@@ -19,7 +19,6 @@ from batchops.pipeline.steps.transform import (
 )
 from batchops.runtime.context import StepContext, StepOutcome, flag
 from batchops.runtime.runners.quality_check import fail_if_violations, record_check
-from batchops.store import artifacts
 
 
 def _monitor(spec: BatchMonitor, source: TransformInput, context: StepContext) -> dict[str, Any]:
@@ -60,8 +59,10 @@ def _score(
     from batchops.transform import transform
 
     local_out = context.work_dir / "predictions"
+    reference = str(spec.model_data)
+    model_uri = model_data_uri(reference)
     result = transform(
-        model_data_uri(str(spec.model_data)),
+        model_uri,
         str(source.data),
         local_out,
         workers=int(spec.workers or 1),
@@ -72,9 +73,10 @@ def _score(
         output_filter=source.output_filter or None,
         join_source=(source.join_source or "").lower() == "input",
         progress=lambda _rows: context.check_stopped(),  # a stop ends it between batches
+        model_reference=reference if reference != model_uri else None,
     )
     target = str(spec.output_path or context.output_uri("predictions"))
-    published = artifacts.publish_directory(local_out, target)
+    published = context.publish(local_out, "predictions", target)
     context.log(f"scored {result.rows} record(s) into {published}")
     return published, {"S3OutputPath": published, "Rows": result.rows}
 
