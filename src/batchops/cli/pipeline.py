@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from batchops.cli.execution import print_step_event, report_execution
-from batchops.cli.output import JsonFlag, parse_assignments, print_json, stdout, styled
+from batchops.cli.output import (
+    JsonFlag,
+    parse_assignments,
+    print_json,
+    print_none_found,
+    stdout,
+    styled,
+)
 
 app = typer.Typer(
     help="Pipelines: stored definitions and starting executions.", no_args_is_help=True
@@ -23,6 +30,8 @@ def list_(as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(pipelines)
         return
+    if not pipelines:
+        print_none_found("pipelines")
     for p in pipelines:
         stdout.print(f"{p['name']}  (version {p['latest_version']})  {p['description']}")
 
