@@ -54,7 +54,10 @@ def show(
     graph = PipelineGraph.from_definition(definition)
     stdout.print(styled((name, "bold"), f" version {described['version']}"))
     for p in definition.get("Parameters", []):
-        stdout.print(f"  parameter {p['Name']} ({p['Type']}) = {p.get('DefaultValue')!r}")
+        low, high = p.get("MinValue"), p.get("MaxValue")
+        bounds = f" in [{'' if low is None else low}, {'' if high is None else high}]"
+        shown = bounds if low is not None or high is not None else ""
+        stdout.print(f"  parameter {p['Name']} ({p['Type']}{shown}) = {p.get('DefaultValue')!r}")
     for step in graph.order():
         node = graph.steps[step]
         after = f" after {', '.join(sorted(node.depends_on))}" if node.depends_on else ""
