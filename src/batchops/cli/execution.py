@@ -128,14 +128,14 @@ def print_summary(summary: ExecutionSummary, indent: str = "  ") -> None:
         stdout.print(f"{indent}scored {counted(scoring.rows, 'row')} in {scoring.step}")
         stdout.print(f"{indent}predictions: {scoring.predictions}")
     for check in summary.checks:
-        kinds = f" ({', '.join(check.violation_types)})" if check.violation_types else ""
+        kinds = ", ".join(check.violation_types) or "none"
         stdout.print(
-            f"{indent}{counted(check.violations, 'data-quality violation')}{kinds} in {check.step}"
+            f"{indent}data-quality violations: {check.violations} ({kinds}) in {check.step}"
         )
         for violation in check.found:
             column = f" ({violation.column})" if violation.column else ""
             stdout.print(f"{indent}  - {violation.feature}{column}: {violation.description}")
-        stdout.print(f"{indent}violations: {check.violation_report}")
+        stdout.print(f"{indent}violation report: {check.violation_report}")
         if check.report:
             stdout.print(f"{indent}report: {check.report}")
     if summary.metrics:
