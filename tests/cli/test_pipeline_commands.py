@@ -100,9 +100,10 @@ def test_a_run_reading_the_default_data_makes_it_first(batchops_home: Path) -> N
     ]
     assert not Path(default).exists()
 
-    # An impossible threshold: the run reads and trains on the data, then fails at the check.
+    # A threshold no model reaches here: the run reads and trains on the data, then fails at
+    # the check.
     result = run_batchops(
-        "pipeline", "start", "train-and-baseline", "-p", "MinAccuracy=2", "--wait", "--json"
+        "pipeline", "start", "train-and-baseline", "-p", "MinAccuracy=1", "--wait", "--json"
     )
     assert result.returncode == 1, result.stderr
     execution = json.loads(result.stdout)

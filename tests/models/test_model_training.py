@@ -109,7 +109,7 @@ def test_logs_every_round_with_train_and_validation_metrics(channels):
         if line.startswith("[")
     ]
     assert len(rounds) == 12
-    assert rounds[0].startswith("[0]#011train-logloss:")
+    assert rounds[0].startswith("[0]\ttrain-logloss:")
     assert "validation-auc:" in rounds[-1] and rounds[-1].startswith("[11]")
 
 
@@ -188,7 +188,7 @@ def test_entry_point_exit_codes(channels):
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
-    assert "[11]#011train-logloss" in ok.stdout
+    assert "[11]\ttrain-logloss" in ok.stdout
     assert (channels["root"] / "cli" / "model.tar.gz").exists()
 
     bad = subprocess.run(

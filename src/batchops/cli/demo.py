@@ -8,12 +8,15 @@ show a violation report. Everything lands under BATCHOPS_HOME.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from batchops.cli.output import stdout, styled
 from batchops.store.statuses import ExecutionStatus
+
+if TYPE_CHECKING:
+    from batchops.runtime.summary import ExecutionSummary
 
 
 def register(app: typer.Typer) -> None:
@@ -51,50 +54,53 @@ def demo(
     )
 
     stdout.print(styled("\n", ("2. train-and-baseline", "bold")))
-    training = _run(train_and_baseline_pipeline(raw), {"InputData": str(raw)})
+    training, summary = _run(train_and_baseline_pipeline(raw), {"InputData": str(raw)})
     steps = {s["name"]: s for s in training["steps"]}
-    registered = steps["RegisterModel"]["properties"]["ModelPackageArn"]
-    group, version = registered.split("/")
+    registered = summary.registered[0]
 
     from batchops import registry
 
-    model = registry.update_status(
-        group, int(version), "Approved", reason="approved by batchops demo", user=settings.user
+    registry.update_status(
+        registered.group,
+        registered.version,
+        "Approved",
+        reason="approved by batchops demo",
+        user=settings.user,
     )
-    metrics = ", ".join(
-        f"{k} {v:.3f}" for k, v in sorted(model.metrics.items()) if k in ("accuracy", "auc", "f1")
-    )
-    columns = str(model.custom_metadata.get("input_columns", "")).split(",")
-    stdout.print(styled("\n", ("3. approve", "bold"), f": {registered} -> Approved ({metrics})"))
+    stdout.print(styled("\n", ("3. approve", "bold"), f": {registered.ref} -> Approved"))
 
     vocabulary = Path(_output(steps["PrepareData"], "vocabulary")) / "vocabulary.json"
     fresh = _prepared_batch(folder, "fresh", batch_rows, seed=1, drift=None, vocabulary=vocabulary)
     stdout.print(styled("\n", ("4. batch-inference", "bold"), f" on a fresh batch: {fresh}"))
-    scoring = _run(batch_inference_pipeline(fresh), {"InputData": str(fresh)})
-    _summarise(scoring, columns)
+    _show_sample(*_run(batch_inference_pipeline(fresh), {"InputData": str(fresh)}))
 
     drifted = _prepared_batch(
         folder, "drifted", batch_rows, seed=2, drift="shift", vocabulary=vocabulary
     )
     stdout.print(styled("\n", ("5. batch-inference", "bold"), f" on a drifted batch: {drifted}"))
-    scoring = _run(batch_inference_pipeline(drifted), {"InputData": str(drifted)})
-    _summarise(scoring, columns)
+    _show_sample(*_run(batch_inference_pipeline(drifted), {"InputData": str(drifted)}))
     stdout.rule(styled(("done", "bold")))
     stdout.print("Try: batchops execution list | batchops registry versions customer-churn")
 
 
-def _run(pipeline: Any, parameters: dict[str, Any]) -> dict[str, Any]:
+def _run(pipeline: Any, parameters: dict[str, Any]) -> tuple[dict[str, Any], ExecutionSummary]:
+    """Run to the end, printing each step and then what the execution produced (as
+    `pipeline start --wait` does)."""
+    from batchops.cli.execution import print_summary
     from batchops.errors import JobFailed
+    from batchops.runtime.summary import summarize_execution
 
     def show(step: str, status: str, message: str) -> None:
         first = message.splitlines()[0] if message else ""
         stdout.print(f"   {step:<34} {status} {first}")
 
     described = pipeline.start(parameters, wait=True, on_event=show).describe()
-    stdout.print(f"   execution {described['id']}: {described['status']}")
+    summary = summarize_execution(described)
+    stdout.print(f"   execution {described['id']}: {summary.headline}")
+    print_summary(summary, indent="   ")
     if described["status"] != ExecutionStatus.SUCCEEDED:
         raise JobFailed(described["failure_reason"] or "the execution failed")
-    return described
+    return described, summary
 
 
 def _output(step: dict[str, Any], name: str) -> str:
@@ -112,28 +118,12 @@ def _prepared_batch(
     return Path(prepare_batch_file(raw, vocabulary, folder / f"{name}-batch.csv", with_label=True))
 
 
-def _summarise(execution: dict[str, Any], input_columns: list[str]) -> None:
-    import json
-
+def _show_sample(_: dict[str, Any], summary: ExecutionSummary) -> None:
+    """The first predictions of a local output, to see what scoring wrote."""
     from batchops.store import artifacts
 
-    step = next(s for s in execution["steps"] if s["name"] == "MonitorCustomerChurnDataQuality")
-    predictions = step["properties"]["TransformOutput"]["S3OutputPath"]
-    quality = step["properties"]["DataQuality"]
-    files = sorted(Path(predictions).glob("*.out")) if artifacts.is_local(predictions) else []
-    sample = files[0].read_text().splitlines()[:5] if files else []
-    stdout.print(
-        f"   predictions: {predictions} ({step['properties']['TransformOutput']['Rows']} rows)"
-    )
-    stdout.print(f"   sample: {', '.join(sample)}")
-    violations = json.loads(artifacts.read_text(quality["ViolationReport"])).get("violations", [])
-    stdout.print(
-        f"   violations: {len(violations)} ({', '.join(quality['ViolationTypes']) or 'none'})"
-    )
-    # Headerless batches name features _c0 (the label), _c1, ... as Model Monitor does.
-    names = {f"_c{i + 1}": name for i, name in enumerate(input_columns)}
-    for violation in violations[:5]:
-        feature = violation["feature_name"]
-        known = f" ({names[feature]})" if feature in names else ""
-        stdout.print(f"     - {feature}{known}: {violation['description']}")
-    stdout.print(f"   report: {quality['Report']}")
+    for scoring in summary.scoring:
+        if artifacts.is_local(scoring.predictions):
+            files = sorted(Path(scoring.predictions).glob("*.out"))
+            sample = files[0].read_text().splitlines()[:5] if files else []
+            stdout.print(f"   sample: {', '.join(sample)}")

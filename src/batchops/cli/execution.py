@@ -13,11 +13,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from batchops.cli.output import JsonFlag, print_json, stderr, stdout, styled
+from batchops.cli.output import (
+    JsonFlag,
+    print_json,
+    print_none_found,
+    stderr,
+    stdout,
+    styled,
+    write_text,
+)
 from batchops.store.statuses import ExecutionStatus, StepStatus
+from batchops.wording import counted
 
 if TYPE_CHECKING:
     from batchops.runtime.execution import Execution
+    from batchops.runtime.summary import ExecutionSummary
 
 app = typer.Typer(help="Executions: status, logs, stop, retry, delete.", no_args_is_help=True)
 _COLOURS: dict[str, str] = {
@@ -51,6 +61,8 @@ def list_(
     if as_json:
         print_json(rows)
         return
+    if not rows:
+        print_none_found(f"executions of {pipeline}" if pipeline else "executions")
     for r in rows:
         ended = (r["ended_at"] or "-")[:19]
         stdout.print(
@@ -69,21 +81,22 @@ def _duration(seconds: float) -> str:
 
 @app.command()
 def describe(execution_id: str, as_json: JsonFlag = False) -> None:
-    """An execution with each step's status, properties and failure."""
+    """An execution with each step's status, properties and failure, and what it produced."""
+    from batchops.runtime.summary import summarize_execution
     from batchops.store.executions import execution_json
 
     described = execution_json(execution_id)
+    summary = summarize_execution(described)
     if as_json:
-        print_json(described)
+        print_json({**described, "summary": summary.to_json()})
         return
-    stdout.print(
-        styled((described["id"], "bold"), f" {described['pipeline']}: {described['status']}")
-    )
+    stdout.print(styled((described["id"], "bold"), f" {described['pipeline']}: {summary.headline}"))
     if described["failure_reason"]:
         stdout.print(f"  failure: {described['failure_reason']}")
     for step in described["steps"]:
         cached = f" (cached from {step['cached_from']})" if step.get("cached_from") else ""
         stdout.print(f"  {step['name']:<34} {step['status']}{cached}")
+    print_summary(summary)
 
 
 @app.command()
@@ -92,8 +105,8 @@ def logs(execution_id: str, step: Annotated[str | None, typer.Argument()] = None
     from batchops.runtime.execution import execution_logs
 
     for name, text in execution_logs(execution_id, step).items():
-        stdout.print(styled((f"== {name}", "bold")), soft_wrap=True)
-        stdout.out(text, end="")
+        stdout.print(styled((f"== {name}", "bold")))
+        write_text(text if text.endswith("\n") or not text else text + "\n")
 
 
 @app.command()
@@ -181,16 +194,54 @@ def print_step_event(step: str, status: str, message: str) -> None:
 
 
 def report_execution(execution: Execution, as_json: bool, *, waited: bool) -> None:
-    """Print the execution (JSON, or its status); once waited for, exit 1 unless it succeeded."""
+    """Print the execution (JSON, or what it produced); once waited for, exit 1 unless it
+    succeeded."""
     from batchops.errors import JobFailed
+    from batchops.runtime.summary import summarize_execution
 
     described = execution.describe()
+    summary = summarize_execution(described)
     if as_json:
-        print_json(described)
+        print_json({**described, "summary": summary.to_json()})
     else:
-        stdout.print(f"execution {execution.id}: {described['status']}")
+        stdout.print(f"execution {execution.id}: {summary.headline}")
+        print_summary(summary)
     if waited and described["status"] == ExecutionStatus.STOPPED:
         resume = f"resume it with: batchops execution retry {execution.id}"
         raise JobFailed(f"{described['failure_reason']}; {resume}")
     if waited and described["status"] != ExecutionStatus.SUCCEEDED:
         raise JobFailed(described["failure_reason"] or "the execution failed")
+
+
+#: Metrics shown first (the rest of evaluation.json stays in --json and the registry).
+_HEADLINE_METRICS = ("accuracy", "auc", "f1", "precision", "recall")
+
+
+def print_summary(summary: ExecutionSummary, indent: str = "  ") -> None:
+    """What an execution produced, for people: the lines under its status."""
+    for scoring in summary.scoring:
+        stdout.print(f"{indent}scored {counted(scoring.rows, 'row')} in {scoring.step}")
+        stdout.print(f"{indent}predictions: {scoring.predictions}")
+    for check in summary.checks:
+        kinds = ", ".join(check.violation_types) or "none"
+        stdout.print(
+            f"{indent}data-quality violations: {check.violations} ({kinds}) in {check.step}"
+        )
+        for violation in check.found:
+            column = f" ({violation.column})" if violation.column else ""
+            stdout.print(f"{indent}  - {violation.feature}{column}: {violation.description}")
+        stdout.print(f"{indent}violation report: {check.violation_report}")
+        if check.report:
+            stdout.print(f"{indent}report: {check.report}")
+    if summary.metrics:
+        shown = [name for name in _HEADLINE_METRICS if name in summary.metrics]
+        figures = ", ".join(f"{name} {summary.metrics[name]:.3f}" for name in shown)
+        stdout.print(f"{indent}metrics: {figures or 'see --json'}")
+    for baseline in summary.baselines:
+        stdout.print(f"{indent}baseline statistics: {baseline.statistics}")
+        stdout.print(f"{indent}baseline constraints: {baseline.constraints}")
+    for registered in summary.registered:
+        stdout.print(f"{indent}registered {registered.ref} ({registered.status})")
+        if registered.status == "PendingManualApproval":
+            stdout.print(f"{indent}approve it with:")
+            stdout.print(f'{indent}  batchops registry approve {registered.ref} --reason "…"')

@@ -8,9 +8,11 @@ import their heavy libraries inside the commands, so `batchops --help` stays fas
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
+from batchops import __version__
 from batchops.cli import (
     baseline,
     data,
@@ -23,6 +25,7 @@ from batchops.cli import (
     registry,
     transform,
 )
+from batchops.cli.output import printable
 from batchops.errors import BatchopsError, JobFailed
 
 app = typer.Typer(
@@ -30,8 +33,28 @@ app = typer.Typer(
     help="MLOps for batch use cases, local-first: pipelines, registry, monitoring, transform.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"batchops {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """MLOps for batch use cases, local-first: pipelines, registry, monitoring, transform."""
+
+
 app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(execution.app, name="execution")
 app.add_typer(registry.app, name="registry")
@@ -54,14 +77,19 @@ def run(argv: list[str] | None = None) -> None:
     try:
         command.main(args=argv, prog_name="batchops", standalone_mode=True)
     except BatchopsError as error:
-        sys.stderr.write(f"error: {error}\n")
+        _say("error", error)
         sys.exit(2)
     except OSError as error:  # the environment (disk, permissions) a library did not name
-        sys.stderr.write(f"error: {error}\n")
+        _say("error", error)
         sys.exit(2)
     except JobFailed as error:
-        sys.stderr.write(f"failed: {error}\n")
+        _say("failed", error)
         sys.exit(1)
+
+
+def _say(kind: str, error: BaseException) -> None:
+    """One message on stderr; what came from data (control characters) is shown escaped."""
+    sys.stderr.write(f"{kind}: {printable(str(error))}\n")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from batchops.cli.execution import print_step_event, report_execution, stop_on_interrupt
-from batchops.cli.output import JsonFlag, parse_assignments, print_json, stdout, styled
+from batchops.cli.output import (
+    JsonFlag,
+    parse_assignments,
+    print_json,
+    print_none_found,
+    stdout,
+    styled,
+)
 
 app = typer.Typer(
     help="Pipelines: stored definitions and starting executions.", no_args_is_help=True
@@ -23,6 +30,8 @@ def list_(as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(pipelines)
         return
+    if not pipelines:
+        print_none_found("pipelines")
     for p in pipelines:
         stdout.print(f"{p['name']}  (version {p['latest_version']})  {p['description']}")
 
@@ -45,7 +54,10 @@ def show(
     graph = PipelineGraph.from_definition(definition)
     stdout.print(styled((name, "bold"), f" version {described['version']}"))
     for p in definition.get("Parameters", []):
-        stdout.print(f"  parameter {p['Name']} ({p['Type']}) = {p.get('DefaultValue')!r}")
+        low, high = p.get("MinValue"), p.get("MaxValue")
+        bounds = f" in [{'' if low is None else low}, {'' if high is None else high}]"
+        shown = bounds if low is not None or high is not None else ""
+        stdout.print(f"  parameter {p['Name']} ({p['Type']}{shown}) = {p.get('DefaultValue')!r}")
     for step in graph.order():
         node = graph.steps[step]
         after = f" after {', '.join(sorted(node.depends_on))}" if node.depends_on else ""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from batchops.cli.output import JsonFlag, print_json, stdout, styled
+from batchops.cli.output import JsonFlag, print_json, print_none_found, stdout, styled
 
 if TYPE_CHECKING:
     from batchops.registry import ModelVersion
@@ -28,7 +28,7 @@ def groups(as_json: JsonFlag = False) -> None:
         print_json([group.to_json() for group in found])
         return
     if not found:
-        stdout.print("no model package groups yet")
+        print_none_found("model package groups")
     for group in found:
         counts = status_summary(group.status_counts) or "empty"
         stdout.print(f"{group.name:<32} {counts}")
@@ -84,6 +84,8 @@ def versions(
     if as_json:
         print_json([version.to_json() for version in found])
         return
+    if not found:
+        print_none_found(f"{status + ' ' if status else ''}versions of group {group}")
     for version in found:
         _print_line(version)
 
@@ -170,6 +172,12 @@ def events(
     found = registry.poll(consumer, limit) if consumer else registry.read_events(after, limit)
     if as_json:
         print_json([event.to_json() for event in found])
+    elif not found:
+        print_none_found(
+            f"registry events after position {after}"
+            if not consumer
+            else f"new registry events for consumer {consumer}"
+        )
     else:
         for event in found:
             where = f"{event.group}/{event.version}" if event.version else event.group

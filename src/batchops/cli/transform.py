@@ -86,6 +86,7 @@ def transform_command(
     from batchops.cli.output import print_json, stderr, stdout
     from batchops.registry.lookup import model_data_uri
     from batchops.transform import transform
+    from batchops.wording import counted
 
     model_uri = model_data_uri(model)
     limits = {"max_rows_per_batch": max_rows, "max_bytes_per_batch": max_bytes}
@@ -110,7 +111,8 @@ def transform_command(
         return
     stdout.print(
         f"scored {result.rows:,} rows from {len(result.input_files)} file(s) in "
-        f"{result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s) with {model_uri}"
+        f"{result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s) with {model_uri}, "
+        + (counted(result.workers, "worker process") if result.workers else "in this process")
     )
     for path in result.output_files:
         stdout.print(f"  {path}")

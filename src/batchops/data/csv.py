@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from batchops.data.errors import EMPTY
-from batchops.data.files import DataFile, read_range
+from batchops.data.files import MAX_FIRST_LINE_BYTES, DataFile, read_first_lines, read_range
 from batchops.data.formats import CSV
 from batchops.errors import InvalidInput, at_line
 
@@ -73,9 +73,17 @@ def looks_like_header(rows: Sequence[Sequence[str]], known_names: Sequence[str] 
     )
 
 
+def allow_long_fields() -> None:
+    """Let Python's csv module read a field as long as a first line may be (its default
+    limit, 128 KiB, is below a value Arrow reads without complaint)."""
+    if stdlib_csv.field_size_limit() < MAX_FIRST_LINE_BYTES:
+        stdlib_csv.field_size_limit(MAX_FIRST_LINE_BYTES)
+
+
 def parse_rows(head: bytes, count: int = SNIFF_ROWS, complete: bool = False) -> list[list[str]]:
     """The first `count` rows of a file's first (decompressed) bytes; a last line without its
     line break is left out unless `complete` says `head` is the whole file (it may be cut)."""
+    allow_long_fields()
     lines = head.decode("utf-8-sig", errors="replace").splitlines()
     if not complete and lines and not head.endswith(b"\n"):
         lines = lines[:-1]
@@ -83,10 +91,10 @@ def parse_rows(head: bytes, count: int = SNIFF_ROWS, complete: bool = False) -> 
 
 
 def first_rows(file: DataFile, count: int = SNIFF_ROWS) -> list[list[str]]:
-    """A file's first rows, decompressed whatever the compression."""
-    size = 1 << 16
-    head = read_range(file.uri, 0, size)
-    return parse_rows(head, count, complete=len(head) < size)
+    """A file's first rows, decompressed whatever the compression: as many of `count` as the
+    first 64 KiB hold, and at least the first two however wide (a header and a record)."""
+    head, whole = read_first_lines(file.uri, min(count, 2))
+    return parse_rows(head, count, complete=whole)
 
 
 def sniff_header(file: DataFile, known_names: Sequence[str] = ()) -> bool:

@@ -251,6 +251,35 @@ def _read_decompressed(uri: str, start: int, end: int) -> bytes:
         return b"".join(chunks)
 
 
+MAX_FIRST_LINE_BYTES = 256 << 20
+"""The most bytes read to find a file's first line: a header of 4,000 columns is about
+100 KB, one of a 150 MB line still fits; beyond it the file is refused by name."""
+
+_PROBE_BYTES = 1 << 16
+
+
+def read_first_lines(
+    uri: str, lines: int = 1, limit: int = MAX_FIRST_LINE_BYTES
+) -> tuple[bytes, bool]:
+    """The file's (decompressed) start, holding its first `lines` line breaks if it has
+    them, and whether that is the whole file. Reads grow from 64 KiB, so a wide header costs
+    what it weighs; a first line longer than `limit` is refused with the limit named."""
+    size = _PROBE_BYTES
+    while True:
+        head = read_range(uri, 0, size)
+        if len(head) < size:
+            return head, True
+        found = head.count(b"\n")
+        if found >= lines or (found and size >= limit):
+            return head, False
+        if size >= limit:
+            raise InvalidInput(
+                f"{uri}: no line break in the first {limit >> 20} MiB; the first line (a header "
+                "or a record) must be shorter than that"
+            )
+        size = min(size * 4, limit)
+
+
 def read_head(uri: str, size: int) -> bytes:
     """The first `size` bytes of a file, decompressed."""
     return read_range(uri, 0, size)

@@ -24,7 +24,7 @@ import pyarrow as pa
 from batchops.data import csv as data_csv
 from batchops.data.csv import BLOCK_SIZE, Part, split_parts
 from batchops.data.errors import csv_error, invalid_row, json_error, parquet_error
-from batchops.data.files import DataFile
+from batchops.data.files import DataFile, read_first_lines
 from batchops.data.formats import JSON_LINES, PARQUET
 from batchops.errors import InvalidInput
 
@@ -97,6 +97,8 @@ def _first_block_schema(file: DataFile, layout: Layout) -> dict[str, pa.DataType
             return {f.name: f.type for f in reader.schema}
     from pyarrow import csv
 
+    # Arrow's first block must hold the header and a record whole, however wide they are.
+    first_lines = len(read_first_lines(file.uri, 2)[0])
     with data_csv.open_csv_input(file) as source:
         try:
             reader = csv.open_csv(
@@ -104,7 +106,7 @@ def _first_block_schema(file: DataFile, layout: Layout) -> dict[str, pa.DataType
                 read_options=data_csv.read_options(
                     layout.physical_names,
                     skip_rows=1 if layout.header else 0,
-                    block_size=PROBE_BYTES,
+                    block_size=max(PROBE_BYTES, first_lines + 1),
                 ),
                 convert_options=csv.ConvertOptions(null_values=[""], strings_can_be_null=True),
             )
@@ -162,7 +164,7 @@ def _csv_batches(part: Part, plan: ReadPlan) -> Iterator[pa.RecordBatch]:
             return "error"
 
         try:
-            table = csv.read_csv(
+            table = _read_block(
                 block.data,
                 read_options=data_csv.read_options(
                     plan.layout.physical_names, header_rows, _PARSE_CHUNK
@@ -183,6 +185,22 @@ def _csv_batches(part: Part, plan: ReadPlan) -> Iterator[pa.RecordBatch]:
                 raise _placed(file, error, block, invalid) from None
             raise ColumnTurnedText(column) from None
         yield from table.combine_chunks().to_batches()
+
+
+def _read_block(data: pa.Buffer, read_options: Any, **options: Any) -> pa.Table:
+    """Arrow's CSV read of a block; a line longer than a parse chunk (Arrow: "straddles two
+    block boundaries", or a header "larger than block size") is read again with the whole
+    block as one chunk."""
+    from pyarrow import csv
+
+    try:
+        return csv.read_csv(data, read_options=read_options, **options)
+    except pa.ArrowInvalid as error:
+        too_long = "straddl" in str(error) or "larger than block size" in str(error)
+        if not too_long or read_options.block_size >= data.size:
+            raise
+    read_options.block_size = data.size
+    return csv.read_csv(data, read_options=read_options, **options)
 
 
 def _placed(

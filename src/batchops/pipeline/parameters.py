@@ -1,11 +1,14 @@
 """Pipeline parameters: typed values with defaults, overridable per execution.
 
 Values arriving from the command line are text, so each type knows how to parse text and
-refuses what it cannot parse with the parameter's name in the message.
+refuses what it cannot parse with the parameter's name in the message. A number parameter may
+declare the range it accepts (`min_value`, `max_value`, both inclusive); a value outside it
+is refused when an execution binds its parameters, before anything runs.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -26,6 +29,10 @@ class Parameter(Reference):
 
     def parse(self, value: Any) -> Any:
         raise NotImplementedError
+
+    def check(self, value: Any) -> Any:
+        """The parsed value if the parameter accepts it (a number outside its range is not)."""
+        return value
 
     def to_json(self) -> dict[str, Any]:
         return {"Get": f"Parameters.{self.name}"}
@@ -51,7 +58,52 @@ class ParameterString(Parameter):
         raise self._refuse(value)
 
 
-class ParameterInteger(Parameter):
+@dataclass(frozen=True, eq=False)
+class _Number(Parameter):
+    """A number parameter with an optional inclusive range, kept in its declaration as
+    `MinValue`/`MaxValue` (only when set: a declaration without them is unchanged)."""
+
+    min_value: float | None = None
+    max_value: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("min_value", "max_value"):
+            bound = getattr(self, name)
+            if bound is not None:
+                object.__setattr__(self, name, self.parse(bound))
+        low, high = self.min_value, self.max_value
+        if low is not None and high is not None and low > high:
+            raise InvalidInput(
+                f"parameter {self.name!r}: min_value {low!r} is above max_value {high!r}"
+            )
+        super().__post_init__()
+        if self.default_value is not None:
+            self.check(self.default_value)
+
+    def check(self, value: Any) -> Any:
+        low, high = self.min_value, self.max_value
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise InvalidInput(
+                f"parameter {self.name!r} must be {self.range_text()}, got {value!r}"
+            )
+        return value
+
+    def range_text(self) -> str:
+        low, high = self.min_value, self.max_value
+        if low is not None and high is not None:
+            return f"between {low!r} and {high!r}"
+        return f"at least {low!r}" if low is not None else f"at most {high!r}"
+
+    def declaration(self) -> dict[str, Any]:
+        entry = super().declaration()
+        if self.min_value is not None:
+            entry["MinValue"] = self.min_value
+        if self.max_value is not None:
+            entry["MaxValue"] = self.max_value
+        return entry
+
+
+class ParameterInteger(_Number):
     type_name = "Integer"
 
     def parse(self, value: Any) -> int:
@@ -65,16 +117,19 @@ class ParameterInteger(Parameter):
             raise self._refuse(value) from None
 
 
-class ParameterFloat(Parameter):
+class ParameterFloat(_Number):
     type_name = "Float"
 
     def parse(self, value: Any) -> float:
         if isinstance(value, bool):
             raise self._refuse(value)
         try:
-            return float(value) if isinstance(value, int | float) else float(str(value).strip())
+            number = float(value) if isinstance(value, int | float) else float(str(value).strip())
         except ValueError:
             raise self._refuse(value) from None
+        if not math.isfinite(number):  # nothing compares sensibly with NaN; JSON holds neither
+            raise InvalidInput(f"parameter {self.name!r} expects a finite number, got {value!r}")
+        return number
 
 
 class ParameterBoolean(Parameter):
@@ -109,6 +164,13 @@ def parameter_from_declaration(entry: dict[str, Any]) -> Parameter:
         raise InvalidInput(
             f"parameter {entry.get('Name')!r} has unknown type {entry.get('Type')!r}"
         )
+    if issubclass(kind, _Number):
+        return kind(
+            entry["Name"],
+            entry.get("DefaultValue"),
+            min_value=entry.get("MinValue"),
+            max_value=entry.get("MaxValue"),
+        )
     return kind(entry["Name"], entry.get("DefaultValue"))
 
 
@@ -126,5 +188,5 @@ def bind_parameters(declared: list[Parameter], given: dict[str, Any] | None) -> 
         raw = (given or {}).get(parameter.name, parameter.default_value)
         if raw is None:
             raise InvalidInput(f"parameter {parameter.name!r} has no default and was not given")
-        values[parameter.name] = parameter.parse(raw)
+        values[parameter.name] = parameter.check(parameter.parse(raw))
     return values

@@ -14,9 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from batchops.data.csv import is_splittable, line_end, looks_like_header, parse_rows
+from batchops.data.csv import (
+    allow_long_fields,
+    is_splittable,
+    line_end,
+    looks_like_header,
+    parse_rows,
+)
 from batchops.data.errors import EMPTY, parquet_error
-from batchops.data.files import TO_END, DataFile, check_format, read_range
+from batchops.data.files import TO_END, DataFile, check_format, read_first_lines, read_range
 from batchops.data.formats import check_content
 from batchops.errors import InvalidInput, at_line
 from batchops.models.manifest import ModelManifest
@@ -26,7 +32,6 @@ from batchops.transform.jsonpath import JsonPath, Names, Positions
 
 _PROBE = 1 << 16
 _BOM = b"\xef\xbb\xbf"
-_MAX_FIRST_LINES = 1 << 26
 
 
 @dataclass(frozen=True)
@@ -91,12 +96,7 @@ def plan_file(
 
 def _first_lines(item: DataFile) -> bytes:
     """The file's (decompressed) start, long enough to hold its first two lines (or all of it)."""
-    size = _PROBE
-    while True:
-        head = read_range(item.uri, 0, size)
-        if head.count(b"\n") >= 2 or len(head) < size or size >= _MAX_FIRST_LINES:
-            return head
-        size *= 4
+    return read_first_lines(item.uri, 2)[0]
 
 
 def _plan_csv(
@@ -149,6 +149,7 @@ def _fields(line: bytes, uri: str, number: int) -> list[str]:
     """The fields of one CSV line (RFC 4180 quoting), read once per file."""
     import csv
 
+    allow_long_fields()
     try:
         text = line.rstrip(b"\r").decode("utf-8")
         return next(csv.reader([text], strict=True))

@@ -98,7 +98,7 @@ def _output(step: ProcessingStep, name: str) -> object:
 
 def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipeline:
     data = ParameterString("InputData", str(input_data or default_input_data()))
-    min_accuracy = ParameterFloat("MinAccuracy", 0.7)
+    min_accuracy = ParameterFloat("MinAccuracy", 0.7, min_value=0.0, max_value=1.0)
     group = ParameterString("ModelPackageGroup", GROUP)
     cache = CacheConfig(enable_caching=True, expire_after="PT12H")
 

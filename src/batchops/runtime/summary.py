@@ -1,0 +1,236 @@
+"""What an execution produced, in the terms a user came for: rows scored and where the
+predictions are, data-quality violations with their features, metrics, registered versions.
+
+Built from the steps' recorded properties only (and the small files they point to: a
+violation report, an evaluation report), so it works for any pipeline whose steps are of
+these types, whether the execution ran here, in the background or on another machine. The
+CLI prints it after `pipeline start --wait`; `--json` and the server carry `to_json()`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from batchops.errors import BatchopsError
+from batchops.models.metrics import evaluation_values
+from batchops.pipeline.steps.types import StepType
+from batchops.store import artifacts
+from batchops.store.statuses import ExecutionStatus
+from batchops.wording import counted
+
+
+@dataclass(frozen=True)
+class Violation:
+    feature: str
+    check_type: str
+    description: str
+    column: str | None = None
+    """The model's name for the feature, when the check named it by position (`_c3`)."""
+
+
+@dataclass(frozen=True)
+class QualityCheck:
+    step: str
+    violations: int
+    violation_types: list[str]
+    violation_report: str
+    report: str | None
+    found: list[Violation] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Scoring:
+    step: str
+    rows: int
+    predictions: str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    step: str
+    statistics: str
+    constraints: str
+
+
+@dataclass(frozen=True)
+class Registration:
+    step: str
+    group: str
+    version: int
+    status: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.group}/{self.version}"
+
+
+@dataclass(frozen=True)
+class ExecutionSummary:
+    execution_id: str
+    pipeline: str
+    status: str
+    failure_reason: str | None
+    scoring: list[Scoring] = field(default_factory=list)
+    checks: list[QualityCheck] = field(default_factory=list)
+    baselines: list[Baseline] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+    registered: list[Registration] = field(default_factory=list)
+
+    @property
+    def violations(self) -> int:
+        return sum(check.violations for check in self.checks)
+
+    @property
+    def rows_scored(self) -> int | None:
+        return sum(s.rows for s in self.scoring) if self.scoring else None
+
+    @property
+    def headline(self) -> str:
+        """`Succeeded`, or `Succeeded with 3 data-quality violations`: a drifted batch that
+        was scored anyway says so where the status is read."""
+        if self.violations and self.status == ExecutionStatus.SUCCEEDED:
+            return f"{self.status} with {counted(self.violations, 'data-quality violation')}"
+        return str(self.status)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "headline": self.headline,
+            "rows_scored": self.rows_scored,
+            "violations": self.violations,
+            "scoring": [asdict(s) for s in self.scoring],
+            "data_quality": [asdict(c) for c in self.checks],
+            "baselines": [asdict(b) for b in self.baselines],
+            "metrics": dict(self.metrics),
+            "registered": [{**asdict(r), "ref": r.ref} for r in self.registered],
+        }
+
+
+def summarize_execution(execution: dict[str, Any]) -> ExecutionSummary:
+    """The summary of an execution's JSON object (`store.executions.execution_json`).
+
+    Only steps that succeeded recorded properties, so only they contribute; a step that
+    failed on its violations says so in the execution's failure reason.
+    """
+    summary = ExecutionSummary(
+        execution_id=execution["id"],
+        pipeline=execution["pipeline"],
+        status=execution["status"],
+        failure_reason=execution.get("failure_reason"),
+    )
+    for step in execution["steps"]:
+        properties = step.get("properties") or {}
+        if not properties:
+            continue
+        kind = step.get("type")
+        if kind in (StepType.TRANSFORM, StepType.MONITOR_BATCH_TRANSFORM):
+            _add_scoring(summary, step, properties)
+        if kind == StepType.MONITOR_BATCH_TRANSFORM and properties.get("DataQuality"):
+            quality = properties["DataQuality"]
+            labels = _column_labels(step, quality)
+            summary.checks.append(_check(step["name"], quality, quality.get("Report"), labels))
+        if kind == StepType.QUALITY_CHECK:
+            _add_quality_check(summary, step["name"], properties)
+        if kind == StepType.REGISTER_MODEL and "ModelPackageVersion" in properties:
+            summary.registered.append(_registration(step["name"], properties))
+        for uri in (properties.get("PropertyFiles") or {}).values():
+            summary.metrics.update(evaluation_values(_read_json(uri) or {}))
+    return summary
+
+
+def _registration(step: str, properties: dict[str, Any]) -> Registration:
+    """The version the step registered, with its status now (it may be approved since)."""
+    from batchops import registry
+
+    group, number = str(properties["ModelPackageGroupName"]), int(properties["ModelPackageVersion"])
+    try:
+        status = str(registry.get_version(group, number).status)
+    except BatchopsError:  # deleted since
+        status = str(properties.get("ModelApprovalStatus", ""))
+    return Registration(step, group, number, status)
+
+
+def _add_scoring(summary: ExecutionSummary, step: dict[str, Any], properties: Any) -> None:
+    output = properties.get("TransformOutput") or {}
+    if "S3OutputPath" in output:
+        summary.scoring.append(
+            Scoring(step["name"], int(output.get("Rows") or 0), str(output["S3OutputPath"]))
+        )
+
+
+def _add_quality_check(summary: ExecutionSummary, name: str, properties: Any) -> None:
+    if "ViolationReport" in properties:
+        from batchops.monitor.jobs import REPORT_FILE
+
+        report = artifacts.join(str(properties["ViolationReport"]).rsplit("/", 1)[0], REPORT_FILE)
+        summary.checks.append(
+            _check(name, properties, report if artifacts.exists(report) else None, {})
+        )
+    else:
+        summary.baselines.append(
+            Baseline(
+                name,
+                str(properties.get("CalculatedBaselineStatistics")),
+                str(properties.get("CalculatedBaselineConstraints")),
+            )
+        )
+
+
+def _check(
+    step: str, properties: dict[str, Any], report: str | None, labels: dict[str, str]
+) -> QualityCheck:
+    uri = str(properties["ViolationReport"])
+    found = [
+        Violation(
+            feature=str(v.get("feature_name", "")),
+            check_type=str(v.get("constraint_check_type", "")),
+            description=str(v.get("description", "")),
+            column=labels.get(str(v.get("feature_name", ""))),
+        )
+        for v in (_read_json(uri) or {}).get("violations", [])
+    ]
+    types = properties.get("ViolationTypes") or sorted({v.check_type for v in found})
+    return QualityCheck(
+        step=step,
+        violations=int(properties.get("Violations", len(found))),
+        violation_types=list(types),
+        violation_report=uri,
+        report=str(report) if report else None,
+        found=found,
+    )
+
+
+def _column_labels(step: dict[str, Any], quality: dict[str, Any]) -> dict[str, str]:
+    """`_c3` -> the model's name for that column, for a headerless batch scored through an
+    index filter: the filter says which columns the model reads, the model their names."""
+    from batchops.models.artifact import read_model_files
+    from batchops.transform.jsonpath import parse
+    from batchops.transform.plan import csv_positions
+
+    inputs = step.get("inputs") or {}
+    model_uri = (inputs.get("Transformer") or {}).get("ModelData")
+    statistics = _read_json(str(quality.get("Statistics", "")))
+    if not model_uri or not statistics:
+        return {}
+    ignored = len((inputs.get("Monitor") or {}).get("IgnoreColumns") or [])
+    width = len(statistics.get("features", [])) + ignored
+    try:
+        manifest = read_model_files(str(model_uri)).manifest
+        path = parse((inputs.get("TransformInput") or {}).get("InputFilter"))
+        positions = csv_positions(path, width) if path.index_only else []
+    except (BatchopsError, OSError, ValueError):
+        return {}
+    if manifest is None or manifest.has_generic_names or len(positions) != manifest.n_features:
+        return {}
+    return {f"_c{p}": name for p, name in zip(positions, manifest.feature_names, strict=True)}
+
+
+def _read_json(uri: str) -> Any:
+    """A small JSON file a step wrote; None when it is gone (an artifact store cleaned up)."""
+    if not uri:
+        return None
+    try:
+        return json.loads(artifacts.read_text(uri))
+    except (OSError, ValueError, BatchopsError):
+        return None
