@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from support.cli import run_batchops
+from support.models import tiny_model_archive
 
 SECRET_URL = "postgresql+psycopg://user:secret@127.0.0.1:1/db"
 
@@ -60,12 +61,14 @@ def test_a_range_is_declared_only_when_set_and_shown(batchops_home: Path) -> Non
     assert "parameter MinAccuracy (Float in [0.0, 1.0]) = 0.7" in shown.stdout
 
 
-def test_json_output_holds_no_nan_or_infinity(batchops_home: Path) -> None:
+def test_json_output_holds_no_nan_or_infinity(batchops_home: Path, tmp_path: Path) -> None:
     from batchops import registry
 
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(tiny_model_archive())
     registry.register_version(
         "nan-metrics",
-        model_data_uri="/models/model.tar.gz",
+        model_data_uri=str(model),
         metrics={"accuracy": float("nan"), "auc": float("inf"), "f1": 0.5},
     )
     result = run_batchops("registry", "describe", "nan-metrics/1", "--json")
