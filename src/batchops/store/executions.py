@@ -54,12 +54,18 @@ def create_execution(
     return execution_id
 
 
+def _current_row(session: Session, execution_id: str) -> ExecutionRow:
+    """The execution's row, after marking it Failed if its runner stopped beating."""
+    fail_unresponsive(session, execution_id)
+    row = session.get(ExecutionRow, execution_id)
+    if row is None:
+        raise NotFound(f"unknown execution {execution_id!r}")
+    return row
+
+
 def get_execution_row(execution_id: str) -> ExecutionRow:
     with session_scope() as session:
-        fail_unresponsive(session, execution_id)
-        row = session.get(ExecutionRow, execution_id)
-        if row is None:
-            raise NotFound(f"unknown execution {execution_id!r}")
+        row = _current_row(session, execution_id)
         session.expunge(row)
         return row
 
@@ -255,10 +261,7 @@ def request_stop(execution_id: str, user: str) -> bool:
     An execution that ended otherwise is a Conflict: there is nothing left to stop.
     """
     with session_scope() as session:
-        fail_unresponsive(session, execution_id)
-        row = session.get(ExecutionRow, execution_id)
-        if row is None:
-            raise NotFound(f"unknown execution {execution_id!r}")
+        row = _current_row(session, execution_id)
         if row.status == ExecutionStatus.STOPPED:
             return False
         if row.status != ExecutionStatus.EXECUTING:
@@ -310,10 +313,7 @@ def fail_unresponsive(session: Session, execution_id: str | None = None) -> list
 def delete_execution_rows(execution_id: str) -> ExecutionRow:
     """Delete an execution and its step runs; an Executing one is refused. The row deleted."""
     with session_scope() as session:
-        fail_unresponsive(session, execution_id)
-        row = session.get(ExecutionRow, execution_id)
-        if row is None:
-            raise NotFound(f"unknown execution {execution_id!r}")
+        row = _current_row(session, execution_id)
         if row.status == ExecutionStatus.EXECUTING:
             raise Conflict(
                 f"execution {execution_id} is Executing; stop it first "
