@@ -40,11 +40,20 @@ def main() -> None:
             print(f"batchops {' '.join(command):<40} {statistics.median(times):.3f} s")
 
 
+# Registration loads the model, so the version the listings show is a real (tiny) booster.
 _PREPARE = """
+import os, tempfile
+import numpy as np, xgboost as xgb
 from batchops import registry
 from batchops.examples.churn.pipelines import upsert_builtin_pipelines
+from batchops.models import pack_model
 upsert_builtin_pipelines()
-registry.register_version("customer-churn", model_data_uri="/nonexistent/model.tar.gz")
+rows = np.random.default_rng(0).random((32, 2))
+booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(rows, label=rows[:, 0] > 0.5))
+path = os.path.join(tempfile.mkdtemp(), "model.tar.gz")
+with open(path, "wb") as handle:
+    handle.write(pack_model({"xgboost-model": bytes(booster.save_raw("json"))}))
+registry.register_version("customer-churn", model_data_uri=path)
 """
 
 if __name__ == "__main__":
