@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from monitor.conftest import write_csv
 
 from batchops.data import csv as data_csv
 from batchops.monitor import baseline, check
+from monitor.conftest import write_csv
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ from typing import Any
 
 import distributed
 import pytest
-from transform.transform_data import Dataset, make_dataset
 
 from batchops.store.outputs import verify_output
 from batchops.transform import transform
+from transform.transform_data import Dataset, make_dataset
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,9 @@ def test_bad_records_are_named_by_file_and_line_as_locally(
     messages = []
     for place in ({"workers": 0}, {"dask": dask_address}):
         with pytest.raises(Exception) as caught:
-            transform(dataset.model, tmp_path / "in", tmp_path / "out", max_bytes_per_batch=4096, **place)
+            transform(
+                dataset.model, tmp_path / "in", tmp_path / "out", max_bytes_per_batch=4096, **place
+            )
         messages.append(str(caught.value))
     assert messages[1] == messages[0]
     assert "bad.csv, line 2501" in messages[0]
@@ -100,7 +102,9 @@ def test_a_worker_killed_mid_job_leaves_a_complete_output_identical_to_a_clean_r
 
         killer = threading.Thread(target=kill_a_busy_worker)
         killer.start()
-        transform(dataset.model, inputs, tmp_path / "killed", dask=dask_address, max_bytes_per_batch=2048)
+        transform(
+            dataset.model, inputs, tmp_path / "killed", dask=dask_address, max_bytes_per_batch=2048
+        )
         killer.join()
         assert killed, "no worker was busy to kill"
         client.wait_for_workers(2, timeout=60)  # the nanny restarts it, for the next tests

@@ -207,7 +207,9 @@ def _profile(
     else:
         from batchops.monitor.on_dask import profile_parts_on
 
-        with dask_client(address, purpose="profiling on Dask (--dask)") as client:
+        with dask_client(
+            address, purpose="profiling on Dask (--dask, BATCHOPS_DASK_ADDRESS)"
+        ) as client:
             require_visible(client, address, [file.uri for file in source.files])
             profile = profile_dataset(parts, plan, options, profile_parts=profile_parts_on(client))
     if profile.item_count == 0:

@@ -308,7 +308,9 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-PartProfiler = Callable[[Sequence[Part], ReadPlan, Mapping[str, ColumnOptions]], list[DatasetProfile]]
+PartProfiler = Callable[
+    [Sequence[Part], ReadPlan, Mapping[str, ColumnOptions]], list[DatasetProfile]
+]
 """Profiles each part apart, returning the parts' profiles in part order (threads here, or
 Dask workers: `monitor.on_dask`)."""
 

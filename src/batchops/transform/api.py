@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 from batchops.data.cluster import dask_address, dask_client, require_visible
 from batchops.data.files import DataFile, list_data_files, read_range
 from batchops.errors import BatchopsError, InvalidInput, JobFailed, at_line
+from batchops.extras import require_extra
 from batchops.models.loaded import LoadedModel
 from batchops.models.manifest import ModelManifest
 from batchops.store.outputs import FileEntry, begin_output
@@ -52,6 +53,7 @@ DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MAX_BYTES = 16 << 20
 
 Progress = Callable[[int], None]
+_ON_DASK = "scoring on Dask (--dask, BATCHOPS_DASK_ADDRESS)"
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ def transform(
     _check_limits(workers, max_rows_per_batch, max_bytes_per_batch)
     in_path, out_path = parse(input_filter), parse(output_filter)
     address = dask_address(dask)
+    if address is not None:
+        require_extra("dask", "dask", "distributed", purpose=_ON_DASK)
     # Workers start first: their imports overlap with listing, loading the model, planning.
     pool = _start_workers(workers) if address is None else None
     with contextlib.ExitStack() as stack:
@@ -133,7 +137,7 @@ def transform(
         prepare_output_root(root)
         client = None
         if address is not None:
-            client = stack.enter_context(dask_client(address, purpose="scoring on Dask (--dask)"))
+            client = stack.enter_context(dask_client(address, purpose=_ON_DASK))
             require_visible(client, address, [spec.uri for spec in specs] + [root])
         names = [output_name(spec.input) for spec in specs]
         targets = [output_uri(root, name) for name in names]

@@ -15,6 +15,7 @@ a rerun leaves no duplicate and the same bytes as a clean run.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -113,7 +114,7 @@ def score_on_dask(
             )
         )
     try:
-        results: dict[str, tuple[FileEntry, int]] = {}
+        results: dict[object, tuple[FileEntry, int]] = {}
         for future in as_completed(finals):
             entry, batches = _result(future)
             results[future.key] = (entry, batches)
@@ -132,7 +133,7 @@ def score_on_dask(
 def _result(future: object) -> tuple[FileEntry, int]:
     """A finished task's result; a failure the user can fix stays what it is."""
     try:
-        return future.result()  # type: ignore[attr-defined,no-any-return]
+        return future.result()  # type: ignore[attr-defined]
     except (BatchopsError, JobFailed):
         raise
     except Exception as error:
@@ -143,7 +144,7 @@ def _partitions(tasks: list[Task], count: int) -> list[list[Task]]:
     """Up to `count` runs of neighbouring tasks, of nearly equal numbers of tasks."""
     count = max(1, min(count, len(tasks)))
     bounds = [len(tasks) * i // count for i in range(count + 1)]
-    return [tasks[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [tasks[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def part_uri(target: str, number: int) -> str:
