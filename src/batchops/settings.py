@@ -17,6 +17,9 @@ class Settings:
     artifacts: str
     user: str
     heartbeat_timeout: float = 60.0
+    dask_address: str | None = None
+    """BATCHOPS_DASK_ADDRESS: the Dask scheduler data-heavy jobs run on (`local`: a cluster
+    started for the job); unset, they run in this process."""
 
 
 def current_user() -> str:
@@ -47,6 +50,7 @@ def get_settings() -> Settings:
         artifacts=artifacts,
         user=current_user(),
         heartbeat_timeout=_seconds("BATCHOPS_HEARTBEAT_TIMEOUT", 60.0),
+        dask_address=os.environ.get("BATCHOPS_DASK_ADDRESS", "").strip() or None,
     )
 
 

@@ -30,6 +30,15 @@ FormatOption = Annotated[
 WorkersOption = Annotated[
     int | None, typer.Option(help="Threads reading parts of large files (default: CPUs).")
 ]
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        metavar="ADDRESS|local",
+        help="Run partitioned on the Dask scheduler at ADDRESS (tcp://host:8786), or on a "
+        "cluster started for the command (local). Default: BATCHOPS_DASK_ADDRESS, else here.",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -43,6 +52,7 @@ def baseline_command(
     ignore_column: IgnoreColumns = None,
     data_format: FormatOption = None,
     workers: WorkersOption = None,
+    dask: DaskOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Profile a dataset into SageMaker Model Monitor's statistics.json and constraints.json."""
@@ -55,6 +65,7 @@ def baseline_command(
         ignore_columns=ignore_column or (),
         data_format=data_format,
         workers=workers,
+        dask=dask,
     )
     if as_json:
         print_json(result.to_dict())

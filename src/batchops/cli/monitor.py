@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.baseline import FormatOption, IgnoreColumns, WorkersOption
+from batchops.cli.baseline import DaskOption, FormatOption, IgnoreColumns, WorkersOption
 from batchops.cli.output import JsonFlag, print_json, stdout
 from batchops.wording import counted
 
@@ -41,6 +41,7 @@ def monitor_command(
     ignore_column: IgnoreColumns = None,
     data_format: FormatOption = None,
     workers: WorkersOption = None,
+    dask: DaskOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Check a batch against a baseline: violations, metrics and an HTML report."""
@@ -56,6 +57,7 @@ def monitor_command(
         ignore_columns=ignore_column or (),
         data_format=data_format,
         workers=workers,
+        dask=dask,
     )
     if as_json:
         print_json(result.to_dict())

@@ -72,6 +72,15 @@ def transform_command(
     max_bytes: Annotated[
         int | None, typer.Option("--max-bytes", help="Most bytes per mini-batch.")
     ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS|local",
+            help="Score on the Dask scheduler at ADDRESS (tcp://host:8786), or on a cluster "
+            "started for the command (local). Default: BATCHOPS_DASK_ADDRESS, else here.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as one JSON object.")
     ] = False,
@@ -84,6 +93,7 @@ def transform_command(
 ) -> None:
     """Score every record of the input with a model: one output line per record, in order."""
     from batchops.cli.output import print_json, stderr, stdout
+    from batchops.data.cluster import dask_address
     from batchops.registry.lookup import model_data_uri
     from batchops.transform import transform
     from batchops.wording import counted
@@ -104,6 +114,7 @@ def transform_command(
             join_source=join_source,
             progress=advance,
             model_reference=model if model != model_uri else None,
+            dask=dask,
             **{name: value for name, value in limits.items() if value is not None},
         )
     if as_json:
@@ -112,7 +123,13 @@ def transform_command(
     stdout.print(
         f"scored {result.rows:,} rows from {len(result.input_files)} file(s) in "
         f"{result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s) with {model_uri}, "
-        + (counted(result.workers, "worker process") if result.workers else "in this process")
+        + (
+            "on Dask"
+            if dask_address(dask)
+            else counted(result.workers, "worker process")
+            if result.workers
+            else "in this process"
+        )
     )
     for path in result.output_files:
         stdout.print(f"  {path}")

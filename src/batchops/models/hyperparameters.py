@@ -63,6 +63,7 @@ _SPECS: dict[str, _Spec] = {
     "updater": _Spec(_STR),
     "interaction_constraints": _Spec(_STR),
     "monotone_constraints": _Spec(_STR),
+    "distributed": _Spec(_STR),
 }
 
 
@@ -73,6 +74,8 @@ class TrainingPlan:
     params: dict[str, Any]
     num_boost_round: int
     early_stopping_rounds: int | None
+    distributed: str | None = None
+    """`dask`: train with xgboost.dask on the cluster of BATCHOPS_DASK_ADDRESS (else `local`)."""
 
 
 def parse_hyperparameters(raw: Mapping[str, Any]) -> TrainingPlan:
@@ -81,13 +84,16 @@ def parse_hyperparameters(raw: Mapping[str, Any]) -> TrainingPlan:
         raise InvalidInput("hyperparameter num_round is required (the number of boosting rounds)")
     rounds = values.pop("num_round")
     stopping = values.pop("early_stopping_rounds", None)
+    distributed = values.pop("distributed", None)
+    if distributed is not None and distributed != "dask":
+        raise InvalidInput(f"hyperparameter distributed={distributed!r}: the one choice is 'dask'")
     params: dict[str, Any] = {"objective": "binary:logistic", "verbosity": 0, **values}
     if "eval_metric" in values:
         metrics = [m.strip() for m in str(values["eval_metric"]).split(",") if m.strip()]
         if not metrics:
             raise InvalidInput("hyperparameter eval_metric: give one or more metric names")
         params["eval_metric"] = metrics
-    return TrainingPlan(params, rounds, stopping)
+    return TrainingPlan(params, rounds, stopping, distributed)
 
 
 def _parse_one(name: str, value: Any) -> Any:

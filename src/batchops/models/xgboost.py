@@ -188,11 +188,15 @@ def train(
     """
     import xgboost
 
-    from batchops.store.artifacts import write_bytes
-
     plan = parse_hyperparameters(hyperparameters)
     if plan.early_stopping_rounds is not None and validation is None:
         raise InvalidInput("hyperparameter early_stopping_rounds needs a validation channel")
+    if plan.distributed == "dask":
+        from batchops.models.on_dask import train_on_dask
+
+        booster, width = train_on_dask(plan, Path(train), validation, log)
+        names = _feature_names(feature_names, schema, width)
+        return _write_model(booster, names, plan.params, Path(model_dir), log)
     train_x, train_y = read_channel(Path(train), "train")
     names = _feature_names(feature_names, schema, train_x.shape[1])
     evals = [(xgboost.DMatrix(train_x, label=train_y, nthread=-1), "train")]
@@ -220,10 +224,20 @@ def train(
         )
     except xgboost.core.XGBoostError as exc:
         raise InvalidInput(f"XGBoost refused the hyperparameters: {_first_line(exc)}") from exc
+    return _write_model(booster, names, plan.params, Path(model_dir), log)
+
+
+def _write_model(
+    booster: xgboost.Booster, names: list[str], params: Mapping[str, Any], model_dir: Path, log: Log
+) -> Path:
+    import xgboost
+
+    from batchops.store.artifacts import write_bytes
+
     manifest = ModelManifest(
         feature_names=names,
         n_features=len(names),
-        objective=str(plan.params.get("objective")),
+        objective=str(params.get("objective")),
         xgboost_version=xgboost.__version__,
     )
     archive = Path(model_dir) / ARCHIVE_NAME

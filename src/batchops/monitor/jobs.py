@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from batchops.data.cluster import dask_address, dask_client, require_visible
 from batchops.errors import InvalidInput, JobFailed
 from batchops.monitor import reading
 from batchops.monitor.checks import CheckOutcome, Violation, run_checks
@@ -138,12 +139,14 @@ def baseline(
     data_format: str | None = None,
     workers: int | None = None,
     block_size: int = reading.BLOCK_SIZE,
+    dask: str | None = None,
 ) -> BaselineResult:
     """Profile `data` and write `statistics.json` and `constraints.json` into `out_dir`.
 
     `header=None` guesses from the first rows whether a CSV file starts with a header.
     `workers` threads read parts of large files (default: one per CPU); `block_size` is the
-    bytes of CSV parsed at a time (memory use follows it).
+    bytes of CSV parsed at a time (memory use follows it). `dask`: a Dask scheduler's address
+    (or `local`) to profile the parts on (default BATCHOPS_DASK_ADDRESS; unset: here).
     """
     source = resolve_input(data, header, ignore_columns, data_format, None)
     kinds, integers = probe_input(source)
@@ -154,7 +157,7 @@ def baseline(
         block_size=block_size,
     )
     options = {name: ColumnOptions(distinguish_whole=name in integers) for name in source.included}
-    profile = _profile(source, plan, options, workers, data)
+    profile = _profile(source, plan, options, workers, data, dask)
     statistics = profile.statistics(source.names)
     constraints = suggest_constraints(statistics)
     written = _write_output_set(
@@ -193,10 +196,22 @@ def _profile(
     options: dict[str, ColumnOptions],
     workers: int | None,
     data: str | Path,
+    dask: str | None,
 ) -> DatasetProfile:
-    # Parts by the files' sizes alone, not by `workers`: the same figures with any workers.
+    # Parts by the files' sizes alone, not by `workers`: the same figures with any workers,
+    # here or on Dask.
     parts = reading.split_parts(source.files, MAX_PARTS_PER_FILE)
-    profile = profile_dataset(parts, plan, options, workers)
+    address = dask_address(dask)
+    if address is None:
+        profile = profile_dataset(parts, plan, options, workers)
+    else:
+        from batchops.monitor.on_dask import profile_parts_on
+
+        with dask_client(
+            address, purpose="profiling on Dask (--dask, BATCHOPS_DASK_ADDRESS)"
+        ) as client:
+            require_visible(client, address, [file.uri for file in source.files])
+            profile = profile_dataset(parts, plan, options, profile_parts=profile_parts_on(client))
     if profile.item_count == 0:
         raise InvalidInput(f"{data}: the data has no rows")
     return profile
@@ -214,6 +229,7 @@ def check(
     data_format: str | None = None,
     workers: int | None = None,
     block_size: int = reading.BLOCK_SIZE,
+    dask: str | None = None,
 ) -> CheckResult:
     """Check a batch against a baseline; write the batch's statistics, the violations, the
     metrics and an HTML report into `out_dir`.
@@ -221,6 +237,7 @@ def check(
     `header=None` follows the baseline: features named `_c0`, `_c1`, ... mean headerless data;
     named features mean a header unless the first row names none of them and looks like data.
     With `fail_on_violation`, raise `JobFailed` after writing everything if anything was found.
+    `dask`: as for `baseline`.
     """
     outputs.require_complete_file(statistics, "the baseline statistics")
     outputs.require_complete_file(constraints, "the baseline constraints")
@@ -245,7 +262,7 @@ def check(
             watch=_watched_values(feature.name, baseline_constraints, baseline_statistics),
         )
     plan = ReadPlan(source.layout, plan_kinds, include=source.included, block_size=block_size)
-    profile = _profile(source, plan, options, workers, data)
+    profile = _profile(source, plan, options, workers, data, dask)
     batch_statistics = profile.statistics(source.names)
     columns = {source.names[p]: column for p, column in profile.columns.items()}
     outcome = run_checks(baseline_constraints, baseline_statistics, batch_statistics, columns)

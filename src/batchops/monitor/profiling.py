@@ -22,7 +22,7 @@ what a summary adds never depends on how far the fold has got (`summaries`).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -308,14 +308,26 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+PartProfiler = Callable[
+    [Sequence[Part], ReadPlan, Mapping[str, ColumnOptions]], list[DatasetProfile]
+]
+"""Profiles each part apart, returning the parts' profiles in part order (threads here, or
+Dask workers: `monitor.on_dask`)."""
+
+
 def profile_dataset(
     parts: Sequence[Part],
     plan: ReadPlan,
     options: Mapping[str, ColumnOptions],
     workers: int | None = None,
+    *,
+    profile_parts: PartProfiler | None = None,
 ) -> DatasetProfile:
-    """Profile all parts. With several workers, that many threads read parts and summarize
-    their batches while the caller's thread folds the summaries in (`readahead` says why).
+    """Profile all parts, each apart, and merge their profiles in part order.
+
+    By default `workers` threads read parts and summarize their batches while the caller's
+    thread folds the summaries in (`readahead` says why); `profile_parts` profiles them
+    elsewhere instead (on Dask workers), with the same figures.
 
     When a column read as numbers turns out to hold text, in any part, every part is read
     again with that column as text: a String column's categories must count the values of
@@ -324,9 +336,27 @@ def profile_dataset(
     kinds = dict(plan.kinds)
     while True:
         try:
-            return _profile_parts(parts, replace(plan, kinds=kinds), options, workers)
+            attempt = replace(plan, kinds=kinds)
+            if profile_parts is None:
+                profiles = _profile_parts(parts, attempt, options, workers)
+            else:
+                profiles = profile_parts(parts, attempt, options)
+            return merge_profiles(profiles)
         except ColumnTurnedText as turned:
             kinds[turned.column] = TEXT
+
+
+def part_exact_values(parts: int) -> int:
+    """Each part's share of the values a quantile sketch takes before it thins."""
+    return EXACT_VALUES // max(1, parts)
+
+
+def merge_profiles(profiles: Sequence[DatasetProfile]) -> DatasetProfile:
+    """The parts' profiles merged in part order (into the first)."""
+    combined = profiles[0]
+    for profile in profiles[1:]:
+        combined.merge(profile)
+    return combined
 
 
 def _profile_parts(
@@ -334,34 +364,30 @@ def _profile_parts(
     plan: ReadPlan,
     options: Mapping[str, ColumnOptions],
     workers: int | None,
-) -> DatasetProfile:
-    """Each part has its own profile; they merge at the end in part order, as profiles coming
-    back from Dask workers would.
+) -> list[DatasetProfile]:
+    """Each part has its own profile, merged afterwards in part order, as profiles coming
+    back from Dask workers are.
 
     With several workers, each part's batches are still summarized by one reader thread and
     folded in their order (`read_ahead` keeps each source's order), so a part's profile is the
     one a single worker makes: only the interleaving of parts varies, and no part sees another.
     """
     workers = default_workers() if workers is None else max(1, workers)
-    share = EXACT_VALUES // max(1, len(parts))
+    share = part_exact_values(len(parts))
     if workers == 1:
-        profiles = [
+        return [
             profile_part(part, plan, options, share, seed=index) for index, part in enumerate(parts)
         ]
-    else:
-        columns = plan.include or list(plan.layout.physical_names)
-        profiles = [DatasetProfile(columns, options, share, seed=i) for i in range(len(parts))]
+    columns = plan.include or list(plan.layout.physical_names)
+    profiles = [DatasetProfile(columns, options, share, seed=i) for i in range(len(parts))]
 
-        def summaries(index: int) -> Iterator[BatchSummary]:
-            for batch in read_batches(parts[index], plan):
-                # Hints read while the caller folds may be stale: that costs work, and never
-                # changes a figure.
-                yield profiles[index].summarize(batch)
+    def summaries(index: int) -> Iterator[BatchSummary]:
+        for batch in read_batches(parts[index], plan):
+            # Hints read while the caller folds may be stale: that costs work, and never
+            # changes a figure.
+            yield profiles[index].summarize(batch)
 
-        sources = [partial(summaries, index) for index in range(len(parts))]
-        for index, summary in read_ahead(sources, threads=workers):
-            profiles[index].fold(summary)
-    combined = profiles[0]
-    for profile in profiles[1:]:
-        combined.merge(profile)
-    return combined
+    sources = [partial(summaries, index) for index in range(len(parts))]
+    for index, summary in read_ahead(sources, threads=workers):
+        profiles[index].fold(summary)
+    return profiles

@@ -123,6 +123,10 @@ class ColumnTurnedText(Exception):
         super().__init__(f"column '{column}' holds text")
         self.column = column
 
+    def __reduce__(self) -> tuple[type[ColumnTurnedText], tuple[str]]:
+        # Raised on a Dask worker, it crosses to the client as a pickle.
+        return (ColumnTurnedText, (self.column,))
+
 
 @dataclass
 class ReadPlan:

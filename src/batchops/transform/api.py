@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_never
 
+from batchops.data.cluster import dask_address, dask_client, require_visible
 from batchops.data.files import DataFile, list_data_files, read_range
 from batchops.errors import BatchopsError, InvalidInput, JobFailed, at_line
+from batchops.extras import require_extra
 from batchops.models.loaded import LoadedModel
 from batchops.models.manifest import ModelManifest
 from batchops.store.outputs import FileEntry, begin_output
@@ -43,12 +45,15 @@ from batchops.transform.plan import (
 from batchops.transform.scoring import JobSpec
 
 if TYPE_CHECKING:
+    from distributed import Client
+
     from batchops.transform.pool import WorkerPool
 
 DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MAX_BYTES = 16 << 20
 
 Progress = Callable[[int], None]
+_ON_DASK = "scoring on Dask (--dask, BATCHOPS_DASK_ADDRESS)"
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ def transform(
     max_bytes_per_batch: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
     model_reference: str | None = None,
+    dask: str | None = None,
 ) -> TransformResult:
     """Write `<input file>.out` under `output` for each input file: one line per record.
 
@@ -105,15 +111,23 @@ def transform(
     (the registry version the model came from) when given: unfinished from the first output
     written, complete after the last, so a re-run that fails halfway is visibly partial.
     Workers are fresh interpreters, so a calling script needs no `__main__` guard.
+    `dask`: a Dask scheduler's address (or `local`) to score on instead of local worker
+    processes (default BATCHOPS_DASK_ADDRESS; unset: here), same outputs byte for byte
+    (`transform.on_dask`).
     """
     started = time.perf_counter()
     _check_limits(workers, max_rows_per_batch, max_bytes_per_batch)
     in_path, out_path = parse(input_filter), parse(output_filter)
+    address = dask_address(dask)
+    if address is not None:
+        require_extra("dask", "dask", "distributed", purpose=_ON_DASK)
     # Workers start first: their imports overlap with listing, loading the model, planning.
-    pool = _start_workers(workers)
-    try:
+    pool = _start_workers(workers) if address is None else None
+    with contextlib.ExitStack() as stack:
+        if pool is not None:
+            stack.callback(pool.terminate)
         files = list_data_files(input, content_type, exclude=output)
-        source = _model_source(model, load=pool is None)
+        source = _model_source(model, load=pool is None and address is None)
         specs = [
             plan_file(item, formats.of_file(item), header, source.manifest, in_path)
             for item in files
@@ -121,6 +135,10 @@ def transform(
         _check_outputs(specs, accept, join_source, out_path)
         root = str(output)
         prepare_output_root(root)
+        client = None
+        if address is not None:
+            client = stack.enter_context(dask_client(address, purpose=_ON_DASK))
+            require_visible(client, address, [spec.uri for spec in specs] + [root])
         names = [output_name(spec.input) for spec in specs]
         targets = [output_uri(root, name) for name in names]
         for target in targets:
@@ -133,7 +151,9 @@ def transform(
         assembler = _Assembler(specs, targets, names, progress)
         tasks = batches(specs, max_bytes_per_batch)
         try:
-            if pool is None:
+            if client is not None:
+                count = _score_on_dask(client, job, source, tasks, assembler)
+            elif pool is None:
                 assert source.loaded is not None
                 count = _score_here(job, source.loaded, tasks, assembler)
             else:
@@ -141,19 +161,16 @@ def transform(
             assembler.finish()
         except BaseException:
             assembler.abort()
-            writing.abandon(touched=bool(assembler.entries))
+            writing.abandon(touched=bool(assembler.entries) or client is not None)
             raise
         writing.finish(assembler.entries)
-    finally:
-        if pool is not None:
-            pool.terminate()
     return TransformResult(
         rows=assembler.rows,
         input_files=[spec.uri for spec in specs],
         output_files=targets,
         seconds=time.perf_counter() - started,
         batches=count,
-        workers=workers,
+        workers=0 if address is not None else workers,
     )
 
 
@@ -278,10 +295,26 @@ class _Assembler:
     def finish(self) -> None:
         self._switch(len(self.specs))
 
+    def published_elsewhere(self, entries: list[FileEntry], rows: int) -> None:
+        """Every output was written by others (Dask workers): take their entries."""
+        self.entries, self.rows, self._index = entries, rows, len(self.specs)
+
     def abort(self) -> None:
         if self._file is not None:
             self._file.discard()
             self._file = None
+
+
+def _score_on_dask(
+    client: Client, job: JobSpec, model: _ModelSource, tasks: Iterator[Task], out: _Assembler
+) -> int:
+    from batchops.transform.on_dask import score_on_dask
+    from batchops.transform.protocol import ModelPayload
+
+    payload = ModelPayload(model.manifest.to_json(), model.model_bytes, model.origin)
+    done = score_on_dask(client, job, payload, tasks, out.targets, out.names, out.progress)
+    out.published_elsewhere(done.entries, done.rows)
+    return done.batches
 
 
 def _score_here(job: JobSpec, model: LoadedModel, tasks: Iterator[Task], out: _Assembler) -> int:

@@ -62,9 +62,11 @@ class QualityCheckArguments:
     supplied_baseline_constraints: Any = None
     model_package_group_name: Any = None
     check_type: str = "DATA_QUALITY"
+    dask: str | None = None
+    """A Dask scheduler's address (or `local`) to profile on; stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "CheckType": self.check_type,
             "BaselineDataset": self.baseline_dataset,
             "DatasetFormat": self.dataset_format.to_json(),
@@ -76,6 +78,9 @@ class QualityCheckArguments:
             "SuppliedBaselineConstraints": self.supplied_baseline_constraints,
             "ModelPackageGroupName": self.model_package_group_name,
         }
+        if self.dask is not None:
+            data["Dask"] = self.dask
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> QualityCheckArguments:
@@ -90,6 +95,7 @@ class QualityCheckArguments:
             supplied_baseline_constraints=data.get("SuppliedBaselineConstraints"),
             model_package_group_name=data.get("ModelPackageGroupName"),
             check_type=data.get("CheckType", "DATA_QUALITY"),
+            dask=data.get("Dask"),
         )
 
 
@@ -107,6 +113,7 @@ class QualityCheckStep(Step):
         supplied_baseline_statistics: Any = None,
         supplied_baseline_constraints: Any = None,
         model_package_group_name: Any = None,
+        dask: str | None = None,
         **common: Any,
     ) -> None:
         super().__init__(name, **common)
@@ -117,6 +124,7 @@ class QualityCheckStep(Step):
         self.supplied_baseline_statistics = supplied_baseline_statistics
         self.supplied_baseline_constraints = supplied_baseline_constraints
         self.model_package_group_name = model_package_group_name
+        self.dask = dask
 
     def arguments(self) -> QualityCheckArguments:
         return QualityCheckArguments(
@@ -129,4 +137,5 @@ class QualityCheckStep(Step):
             supplied_baseline_statistics=self.supplied_baseline_statistics,
             supplied_baseline_constraints=self.supplied_baseline_constraints,
             model_package_group_name=self.model_package_group_name,
+            dask=self.dask,
         )

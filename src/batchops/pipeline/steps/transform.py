@@ -23,15 +23,20 @@ class Transformer:
     accept: str | None = None
     workers: Any = 1
     max_rows_per_batch: int | None = None
+    dask: str | None = None
+    """A Dask scheduler's address (or `local`) to score (and check) on; stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "ModelData": self.model_data,
             "OutputPath": self.output_path,
             "Accept": self.accept,
             "Workers": self.workers,
             "MaxRowsPerBatch": self.max_rows_per_batch,
         }
+        if self.dask is not None:
+            data["Dask"] = self.dask
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Transformer:
@@ -41,6 +46,7 @@ class Transformer:
             data.get("Accept"),
             data.get("Workers", 1),
             data.get("MaxRowsPerBatch"),
+            data.get("Dask"),
         )
 
 

@@ -24,7 +24,7 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
     ignore = list(args.ignore_columns)
     out_dir = context.work_dir / "result"
     if flag(args.skip_check):
-        monitor.baseline(dataset, out_dir, header=header, ignore_columns=ignore)
+        monitor.baseline(dataset, out_dir, header=header, ignore_columns=ignore, dask=args.dask)
         published = context.publish(out_dir, "baseline")
         statistics = f"{published}/{STATISTICS_FILE}"
         constraints = f"{published}/{CONSTRAINTS_FILE}"
@@ -47,6 +47,7 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
         out_dir=out_dir,
         header=header,
         ignore_columns=ignore,
+        dask=args.dask,
     )
     published = context.publish(out_dir, "check")
     record_check(published, check, context)

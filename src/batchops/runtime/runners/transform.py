@@ -21,7 +21,9 @@ from batchops.runtime.context import StepContext, StepOutcome, flag
 from batchops.runtime.runners.quality_check import fail_if_violations, record_check
 
 
-def _monitor(spec: BatchMonitor, source: TransformInput, context: StepContext) -> dict[str, Any]:
+def _monitor(
+    spec: BatchMonitor, source: TransformInput, context: StepContext, dask: str | None
+) -> dict[str, Any]:
     from batchops import monitor
     from batchops.monitor.jobs import REPORT_FILE, STATISTICS_FILE, VIOLATIONS_FILE
 
@@ -34,6 +36,7 @@ def _monitor(spec: BatchMonitor, source: TransformInput, context: StepContext) -
         out_dir=out_dir,
         header=spec.header,
         ignore_columns=list(spec.ignore_columns),
+        dask=dask,
     )
     published = context.publish(out_dir, "monitoring")
     record_check(published, check, context)
@@ -74,6 +77,7 @@ def _score(
         join_source=(source.join_source or "").lower() == "input",
         progress=lambda _rows: context.check_stopped(),  # a stop ends it between batches
         model_reference=reference if reference != model_uri else None,
+        dask=spec.dask,
     )
     target = str(spec.output_path or context.output_uri("predictions"))
     published = context.publish(local_out, "predictions", target)
@@ -90,10 +94,14 @@ def run_transform(node: StepNode, context: StepContext) -> StepOutcome:
 def run_monitor_batch_transform(node: StepNode, context: StepContext) -> StepOutcome:
     args = MonitorBatchTransformArguments.from_json(context.resolve(node.arguments))
     before = flag(args.monitor.monitor_before_transform)
-    quality = _monitor(args.monitor, args.transform_input, context) if before else None
+    quality = (
+        _monitor(args.monitor, args.transform_input, context, args.transformer.dask)
+        if before
+        else None
+    )
     published, output = _score(args.transformer, args.transform_input, context)
     if not before:
-        quality = _monitor(args.monitor, args.transform_input, context)
+        quality = _monitor(args.monitor, args.transform_input, context, args.transformer.dask)
     return StepOutcome(
         properties={"TransformOutput": output, "DataQuality": quality},
         outputs={"predictions": published, "monitoring": quality["Uri"] if quality else ""},
