@@ -54,11 +54,17 @@ def start_execution(
     wait: bool = False,
     on_event: EventCallback | None = None,
     prepare: Prepare | None = None,
+    trigger_key: str | None = None,
+    trigger: dict[str, Any] | None = None,
+    after_record: Callable[[str], None] | None = None,
 ) -> Execution:
     """Check the parameters, record the execution, and run it here (`wait`) or in the background.
 
     `prepare` gets the checked values (defaults filled in) before anything is recorded: the
     place to make an input the run reads, so it is made only for a run that needs it.
+    `trigger_key` makes the start idempotent (a second start with the key is a Conflict) and
+    `trigger` (what started it: schedule or rule, the chain of events) is kept on the record;
+    `after_record` is called with the id between recording and running.
     """
     version, definition = get_definition(pipeline, version)
     graph = PipelineGraph.from_definition(definition)
@@ -68,8 +74,16 @@ def start_execution(
         prepare(dict(values))
     steps = {name: node.type for name, node in graph.steps.items()}
     execution_id = executions.create_execution(
-        pipeline, version, values, steps, get_settings().user
+        pipeline,
+        version,
+        values,
+        steps,
+        get_settings().user,
+        trigger_key=trigger_key,
+        trigger=trigger,
     )
+    if after_record is not None:
+        after_record(execution_id)
     _run(execution_id, wait=wait, on_event=on_event)
     return Execution(execution_id)
 
