@@ -40,9 +40,8 @@ def create(
     if as_json:
         print_json(schedule.to_json())
         return
-    stdout.print(
-        f"schedule {name}: {pipeline} at '{cron}' ({timezone}), next {schedule.to_json()['next_tick_at']}"
-    )
+    next_tick = schedule.to_json()["next_tick_at"]
+    stdout.print(f"schedule {name}: {pipeline} at '{cron}' ({timezone}), next {next_tick}")
 
 
 @app.command("list")
