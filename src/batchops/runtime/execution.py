@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from batchops.errors import BatchopsError, NotFound
@@ -126,6 +127,29 @@ def execution_logs(execution_id: str, step: str | None = None) -> dict[str, str]
     if step and step not in names:
         raise NotFound(f"execution {execution_id} has no step {step!r}; steps: {', '.join(names)}")
     return logs_of(execution_id, step)
+
+
+def filter_log(text: str, grep: str | None = None, since: datetime | None = None) -> str:
+    """A step log's lines matching `grep` (a regex), of the attempts started at or after
+    `since` (each attempt opens with a `--- STEP (type), attempt N, ISO-moment` line)."""
+    import re
+
+    from batchops.errors import InvalidInput
+
+    try:
+        pattern = re.compile(grep) if grep else None
+    except re.error as error:
+        raise InvalidInput(f"--grep {grep!r} is not a regular expression: {error}") from error
+    kept, keep = [], since is None
+    for line in text.splitlines(keepends=True):
+        if since is not None and line.startswith("--- ") and ", attempt " in line:
+            try:
+                keep = datetime.fromisoformat(line.rsplit(", ", 1)[1].strip()) >= since
+            except ValueError:
+                keep = True
+        if keep and (pattern is None or pattern.search(line)):
+            kept.append(line)
+    return "".join(kept)
 
 
 def _run(execution_id: str, *, wait: bool, on_event: EventCallback | None) -> None:
