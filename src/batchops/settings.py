@@ -55,6 +55,30 @@ def get_settings() -> Settings:
 
 
 @dataclass(frozen=True)
+class AutomationSettings:
+    """The scheduler's knobs: how often it looks, how long its lease lasts, how far rules that
+    trigger each other may go, and how webhooks are tried."""
+
+    poll_seconds: float
+    lease_seconds: float
+    max_event_chain: int
+    webhook_tries: int
+    webhook_timeout: float
+    webhook_backoff: float
+
+
+def automation_settings() -> AutomationSettings:
+    return AutomationSettings(
+        poll_seconds=_seconds("BATCHOPS_SCHEDULER_POLL", 0.5),
+        lease_seconds=_seconds("BATCHOPS_SCHEDULER_LEASE", 30.0),
+        max_event_chain=_positive_int("BATCHOPS_MAX_EVENT_CHAIN", 3),
+        webhook_tries=_positive_int("BATCHOPS_WEBHOOK_TRIES", 4),
+        webhook_timeout=_seconds("BATCHOPS_WEBHOOK_TIMEOUT", 5.0),
+        webhook_backoff=_seconds("BATCHOPS_WEBHOOK_BACKOFF", 1.0),
+    )
+
+
+@dataclass(frozen=True)
 class ModelLimits:
     """Bounds on a model read from anywhere, so a hostile archive fails fast instead of
     exhausting memory: batch ML models are a few hundred MB at most."""

@@ -82,6 +82,7 @@ def test_new_work_lands_after_the_old(old_home: Path, tmp_path: Path) -> None:
     assert _json("registry", "latest", "customer-churn")["version"] == 1
     events = _json("registry", "events", "--after", "3")
     assert [(e["position"], e["type"], e["version"]) for e in events] == [
-        (4, "ModelVersionRegistered", 2)
+        (4, "ModelVersionRegistered", 2),
+        (5, "ExecutionStatusChanged", None),  # the run's end, appended by the runtime
     ]
     assert len(_json("execution", "list")) == 4

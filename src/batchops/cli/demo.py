@@ -7,6 +7,7 @@ show a violation report. Everything lands under BATCHOPS_HOME.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -77,10 +78,76 @@ def demo(
     drifted = _prepared_batch(
         folder, "drifted", batch_rows, seed=2, drift="shift", vocabulary=vocabulary
     )
+    since = _watch_drift(raw)
     stdout.print(styled("\n", ("5. batch-inference", "bold"), f" on a drifted batch: {drifted}"))
     _show_sample(*_run(batch_inference_pipeline(drifted), {"InputData": str(drifted)}))
+    _close_the_loop(since)
     stdout.rule(styled(("done", "bold")))
-    stdout.print("Try: batchops execution list | batchops registry versions customer-churn")
+    stdout.print(
+        "Try: batchops execution list | batchops registry versions customer-churn | "
+        f"batchops rule history {RETRAIN_RULE}"
+    )
+
+
+RETRAIN_RULE = "demo-retrain-on-drift"
+
+
+def _watch_drift(training_data: Path) -> int:
+    """The rule that closes the loop: violations in batch-inference retrain on the labelled
+    training file (the drifted batch itself has no labels); the log position before it."""
+    from batchops.errors import NotFound
+    from batchops.events.rules import create_rule, delete_rule
+    from batchops.store.events import last_position
+
+    with contextlib.suppress(NotFound):
+        delete_rule(RETRAIN_RULE)
+    create_rule(
+        RETRAIN_RULE,
+        "DataQualityViolations",
+        filters={"pipeline": "batch-inference"},
+        start="train-and-baseline",
+        parameters={"InputData": str(training_data)},
+    )
+    stdout.print(
+        styled(
+            "\n",
+            ("rule", "bold"),
+            f" {RETRAIN_RULE}: on DataQualityViolations in batch-inference -> start "
+            f"train-and-baseline -p InputData={training_data}",
+        )
+    )
+    return last_position()
+
+
+def _close_the_loop(since: int) -> None:
+    """One scheduler pass: the violations start retraining; then the trail of events."""
+    from batchops.events.scheduler import run_once
+    from batchops.store.events import read_events
+
+    stdout.print(styled("\n", ("6. scheduler --once", "bold"), ": rules act on what happened"))
+    report = run_once()
+    stdout.print(f"   started {', '.join(report.started) or 'nothing'}")
+    stdout.print(styled("\n", ("7. the trail", "bold"), ": what happened, in order, and why"))
+    for event in read_events(since, limit=1000):
+        stdout.print(f"   {event.position:>4}  {event.type:<26} {_why(event)}")
+
+
+def _why(event: Any) -> str:
+    detail = event.detail
+    if event.type == "DataQualityViolations":
+        return (
+            f"{detail['pipeline']} {detail['execution_id']}: "
+            f"{len(detail['features'])} feature(s) drifted ({', '.join(detail['features'][:3])}…)"
+        )
+    if event.type == "ExecutionStatusChanged":
+        chain = detail.get("chain") or []
+        cause = (
+            f", started by rule {chain[-1]['rule']} on event {chain[-1]['event']}" if chain else ""
+        )
+        return f"{detail['pipeline']} {detail['execution_id']} {detail['status']}{cause}"
+    if event.type == "ModelVersionRegistered":
+        return f"{event.group}/{event.version} {event.new_status}: waits for a person's approval"
+    return f"{event.group or ''} {event.new_status or ''}".strip()
 
 
 def _run(pipeline: Any, parameters: dict[str, Any]) -> tuple[dict[str, Any], ExecutionSummary]:

@@ -100,13 +100,48 @@ def describe(execution_id: str, as_json: JsonFlag = False) -> None:
 
 
 @app.command()
-def logs(execution_id: str, step: Annotated[str | None, typer.Argument()] = None) -> None:
+def logs(
+    execution_id: str,
+    step: Annotated[str | None, typer.Argument()] = None,
+    grep: Annotated[str | None, typer.Option(help="Only lines matching this regex.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only attempts started at or after this ISO moment.")
+    ] = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing until the execution ends.")
+    ] = False,
+) -> None:
     """The captured output of each step (or one step)."""
-    from batchops.runtime.execution import execution_logs
+    import time
 
-    for name, text in execution_logs(execution_id, step).items():
-        stdout.print(styled((f"== {name}", "bold")))
-        write_text(text if text.endswith("\n") or not text else text + "\n")
+    from batchops.runtime.execution import execution_logs, filter_log
+    from batchops.store.executions import get_execution_row
+
+    moment = None
+    if since:
+        from datetime import UTC, datetime
+
+        from batchops.errors import InvalidInput
+
+        try:
+            moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
+        except ValueError as error:
+            raise InvalidInput(f"--since {since!r} is not an ISO-8601 moment") from error
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    shown: dict[str, int] = {}
+    while True:
+        ended = ExecutionStatus(get_execution_row(execution_id).status).is_terminal
+        for name, text in execution_logs(execution_id, step).items():
+            new = text[shown.get(name, 0) :]
+            shown[name] = len(text)
+            new = filter_log(new, grep, moment)
+            if not new:
+                continue
+            stdout.print(styled((f"== {name}", "bold")))
+            write_text(new if new.endswith("\n") else new + "\n")
+        if not follow or ended:
+            return
+        time.sleep(0.5)
 
 
 @app.command()

@@ -14,6 +14,7 @@ import typer
 
 from batchops import __version__
 from batchops.cli import (
+    alarm,
     baseline,
     data,
     demo,
@@ -23,6 +24,9 @@ from batchops.cli import (
     outputs,
     pipeline,
     registry,
+    rule,
+    schedule,
+    scheduler,
     transform,
 )
 from batchops.cli.output import printable
@@ -60,6 +64,10 @@ app.add_typer(execution.app, name="execution")
 app.add_typer(registry.app, name="registry")
 app.add_typer(data.app, name="data")
 app.add_typer(outputs.app, name="outputs")
+app.add_typer(schedule.app, name="schedule")
+app.add_typer(rule.app, name="rule")
+app.add_typer(alarm.app, name="alarm")
+app.add_typer(scheduler.app, name="scheduler")
 baseline.register(app)
 monitor.register(app)
 transform.register(app)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from batchops.errors import BatchopsError, NotFound
@@ -54,11 +55,17 @@ def start_execution(
     wait: bool = False,
     on_event: EventCallback | None = None,
     prepare: Prepare | None = None,
+    trigger_key: str | None = None,
+    trigger: dict[str, Any] | None = None,
+    after_record: Callable[[str], None] | None = None,
 ) -> Execution:
     """Check the parameters, record the execution, and run it here (`wait`) or in the background.
 
     `prepare` gets the checked values (defaults filled in) before anything is recorded: the
     place to make an input the run reads, so it is made only for a run that needs it.
+    `trigger_key` makes the start idempotent (a second start with the key is a Conflict) and
+    `trigger` (what started it: schedule or rule, the chain of events) is kept on the record;
+    `after_record` is called with the id between recording and running.
     """
     version, definition = get_definition(pipeline, version)
     graph = PipelineGraph.from_definition(definition)
@@ -68,8 +75,16 @@ def start_execution(
         prepare(dict(values))
     steps = {name: node.type for name, node in graph.steps.items()}
     execution_id = executions.create_execution(
-        pipeline, version, values, steps, get_settings().user
+        pipeline,
+        version,
+        values,
+        steps,
+        get_settings().user,
+        trigger_key=trigger_key,
+        trigger=trigger,
     )
+    if after_record is not None:
+        after_record(execution_id)
     _run(execution_id, wait=wait, on_event=on_event)
     return Execution(execution_id)
 
@@ -112,6 +127,29 @@ def execution_logs(execution_id: str, step: str | None = None) -> dict[str, str]
     if step and step not in names:
         raise NotFound(f"execution {execution_id} has no step {step!r}; steps: {', '.join(names)}")
     return logs_of(execution_id, step)
+
+
+def filter_log(text: str, grep: str | None = None, since: datetime | None = None) -> str:
+    """A step log's lines matching `grep` (a regex), of the attempts started at or after
+    `since` (each attempt opens with a `--- STEP (type), attempt N, ISO-moment` line)."""
+    import re
+
+    from batchops.errors import InvalidInput
+
+    try:
+        pattern = re.compile(grep) if grep else None
+    except re.error as error:
+        raise InvalidInput(f"--grep {grep!r} is not a regular expression: {error}") from error
+    kept, keep = [], since is None
+    for line in text.splitlines(keepends=True):
+        if since is not None and line.startswith("--- ") and ", attempt " in line:
+            try:
+                keep = datetime.fromisoformat(line.rsplit(", ", 1)[1].strip()) >= since
+            except ValueError:
+                keep = True
+        if keep and (pattern is None or pattern.search(line)):
+            kept.append(line)
+    return "".join(kept)
 
 
 def _run(execution_id: str, *, wait: bool, on_event: EventCallback | None) -> None:

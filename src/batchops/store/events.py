@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from batchops.errors import InvalidInput
@@ -34,6 +34,9 @@ class EventType(StrEnum):
     VERSION_REGISTERED = "ModelVersionRegistered"
     STATUS_CHANGED = "ModelVersionStatusChanged"
     VERSION_DELETED = "ModelVersionDeleted"
+    EXECUTION_STATUS_CHANGED = "ExecutionStatusChanged"
+    DATA_QUALITY_VIOLATIONS = "DataQualityViolations"
+    ALARM_STATE_CHANGED = "AlarmStateChanged"
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,12 @@ def append_event(
             detail=detail or None,
         )
     )
+
+
+def last_position() -> int:
+    """The newest event's position (0 for an empty log): where a new rule starts reading."""
+    with session_scope() as session:
+        return session.scalar(select(func.max(EventRow.id))) or 0
 
 
 def read_events(after: int = 0, limit: int = 100) -> list[Event]:

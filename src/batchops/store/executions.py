@@ -11,11 +11,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
+from batchops.store.events import EventType, append_event
+from batchops.store.metrics import add_metrics
 from batchops.store.schema import iso, utcnow
 from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
 from batchops.store.statuses import ExecutionStatus, StepStatus
@@ -26,32 +29,83 @@ def new_execution_id() -> str:
 
 
 def create_execution(
-    pipeline: str, version: int, parameters: dict[str, Any], steps: dict[str, str], user: str
+    pipeline: str,
+    version: int,
+    parameters: dict[str, Any],
+    steps: dict[str, str],
+    user: str,
+    *,
+    trigger_key: str | None = None,
+    trigger: dict[str, Any] | None = None,
 ) -> str:
+    """Record a new execution. With `trigger_key` (a schedule's tick, a rule and its event)
+    a second execution for the same key is a Conflict: the key is the decision to start, kept
+    in the same transaction as the execution, so a scheduler that dies right after it cannot
+    start the run again."""
     execution_id = new_execution_id()
+    try:
+        with session_scope() as session:
+            _add_execution(
+                session,
+                execution_id,
+                pipeline,
+                version,
+                parameters,
+                steps,
+                user,
+                trigger_key,
+                trigger,
+            )
+    except IntegrityError as error:
+        existing = execution_for_trigger(trigger_key) if trigger_key else None
+        if existing is None:
+            raise
+        raise Conflict(f"{trigger_key} already started execution {existing}") from error
+    return execution_id
+
+
+def execution_for_trigger(trigger_key: str) -> str | None:
+    """The execution started for this idempotency key, if any."""
     with session_scope() as session:
+        return session.scalar(
+            select(ExecutionRow.id).where(ExecutionRow.trigger_key == trigger_key)
+        )
+
+
+def _add_execution(
+    session: Session,
+    execution_id: str,
+    pipeline: str,
+    version: int,
+    parameters: dict[str, Any],
+    steps: dict[str, str],
+    user: str,
+    trigger_key: str | None,
+    trigger: dict[str, Any] | None,
+) -> None:
+    session.add(
+        ExecutionRow(
+            id=execution_id,
+            pipeline_name=pipeline,
+            pipeline_version=version,
+            status=ExecutionStatus.EXECUTING,
+            parameters=parameters,
+            created_by=user,
+            heartbeat_at=utcnow(),  # the runner has the heartbeat timeout to start
+            trigger_key=trigger_key,
+            trigger=trigger,
+        )
+    )
+    session.flush()
+    for name, step_type in steps.items():
         session.add(
-            ExecutionRow(
-                id=execution_id,
-                pipeline_name=pipeline,
-                pipeline_version=version,
-                status=ExecutionStatus.EXECUTING,
-                parameters=parameters,
-                created_by=user,
-                heartbeat_at=utcnow(),  # the runner has the heartbeat timeout to start
+            StepRunRow(
+                execution_id=execution_id,
+                name=name,
+                step_type=step_type,
+                status=StepStatus.PENDING,
             )
         )
-        session.flush()
-        for name, step_type in steps.items():
-            session.add(
-                StepRunRow(
-                    execution_id=execution_id,
-                    name=name,
-                    step_type=step_type,
-                    status=StepStatus.PENDING,
-                )
-            )
-    return execution_id
 
 
 def _current_row(session: Session, execution_id: str) -> ExecutionRow:
@@ -100,8 +154,43 @@ def update_execution(execution_id: str, **fields: Any) -> None:
         row = session.get(ExecutionRow, execution_id)
         if row is None:
             raise NotFound(f"unknown execution {execution_id!r}")
+        before = row.status
         for key, value in fields.items():
             setattr(row, key, value)
+        if row.status != before:
+            _status_changed(session, row)
+
+
+def _status_changed(session: Session, row: ExecutionRow) -> None:
+    """The one place an execution's end is announced: ExecutionStatusChanged in the log and
+    its duration and outcome as metric datapoints, in the transaction that writes the status."""
+    status = ExecutionStatus(row.status)
+    if not status.is_terminal:
+        return
+    session.flush()
+    trigger = row.trigger or {}
+    append_event(
+        session,
+        EventType.EXECUTION_STATUS_CHANGED,
+        user=row.created_by,
+        new_status=status,
+        detail={
+            "pipeline": row.pipeline_name,
+            "status": str(status),
+            "execution_id": row.id,
+            "failure_reason": row.failure_reason,
+            "chain": list(trigger.get("chain", [])),
+        },
+    )
+    add_metrics(
+        session,
+        f"execution:{row.id}",
+        {
+            "execution_duration_seconds": duration_seconds(row),
+            "execution_failed": 1.0 if status is ExecutionStatus.FAILED else 0.0,
+        },
+        execution_id=row.id,
+    )
 
 
 def reset_for_retry(execution_id: str) -> int:
@@ -180,6 +269,7 @@ def execution_json(execution_id: str) -> dict[str, Any]:
         "failure_reason": row.failure_reason,
         "attempt": row.attempt,
         "created_by": row.created_by,
+        "trigger": row.trigger,
         "runner": _runner_json(row),
         "stop_requested_at": iso(row.stop_requested_at),
         "stop_requested_by": row.stop_requested_by,
@@ -296,6 +386,7 @@ def fail_unresponsive(session: Session, execution_id: str | None = None) -> list
         row.status = ExecutionStatus.FAILED
         row.ended_at = now
         row.failure_reason = reason
+        _status_changed(session, row)
         for step in session.scalars(
             select(StepRunRow).where(
                 StepRunRow.execution_id == row.id, StepRunRow.status == StepStatus.EXECUTING

@@ -10,8 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from batchops.store.db import session_scope
+from batchops.store.schema import utcnow
 from batchops.store.schema.monitoring import MonitoringMetricRow
 
 
@@ -23,18 +25,34 @@ def record_metrics(
     step_name: str | None = None,
 ) -> int:
     """Store one run's figures; a NaN or infinity (nothing to chart) is left out."""
-    values = {name: float(value) for name, value in metrics.items() if math.isfinite(value)}
     with session_scope() as session:
-        for name, value in values.items():
-            session.add(
-                MonitoringMetricRow(
-                    run_uri=run_uri,
-                    execution_id=execution_id,
-                    step_name=step_name,
-                    metric=name,
-                    value=value,
-                )
+        return add_metrics(
+            session, run_uri, metrics, execution_id=execution_id, step_name=step_name
+        )
+
+
+def add_metrics(
+    session: Session,
+    run_uri: str,
+    metrics: Mapping[str, float],
+    *,
+    execution_id: str | None = None,
+    step_name: str | None = None,
+) -> int:
+    """`record_metrics` in the caller's transaction: the one place datapoints are written, so
+    alarms (which read new datapoints in id order) see every figure batchops records."""
+    values = {name: float(value) for name, value in metrics.items() if math.isfinite(value)}
+    for name, value in values.items():
+        session.add(
+            MonitoringMetricRow(
+                run_uri=run_uri,
+                execution_id=execution_id,
+                step_name=step_name,
+                metric=name,
+                value=value,
+                recorded_at=utcnow(),
             )
+        )
     return len(values)
 
 

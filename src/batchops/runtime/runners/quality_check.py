@@ -8,7 +8,6 @@ from batchops.errors import InvalidInput
 from batchops.pipeline.graph import StepNode
 from batchops.pipeline.steps.quality_check import QualityCheckArguments
 from batchops.runtime.context import StepContext, StepOutcome, flag
-from batchops.store.metrics import record_metrics
 
 if TYPE_CHECKING:
     from batchops.monitor.jobs import CheckResult
@@ -50,7 +49,8 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
         dask=args.dask,
     )
     published = context.publish(out_dir, "check")
-    record_check(published, check, context)
+    group = str(args.model_package_group_name) if args.model_package_group_name else None
+    record_check(published, check, context, dataset, (group, None))
     properties = _baseline_properties(
         args, f"{published}/{STATISTICS_FILE}", str(supplied_constraints)
     )
@@ -91,8 +91,51 @@ def fail_if_violations(
         check.raise_for_violations(violations_uri)
 
 
-def record_check(run_uri: str, check: CheckResult, context: StepContext) -> None:
-    """Store the run's figures under the names metrics.json gives them."""
-    record_metrics(
-        run_uri, check.metric_values, execution_id=context.execution_id, step_name=context.step_name
-    )
+def record_check(
+    run_uri: str,
+    check: CheckResult,
+    context: StepContext,
+    dataset: str,
+    model: tuple[str | None, int | None] = (None, None),
+) -> None:
+    """Store the run's figures under the names metrics.json gives them, with the violation
+    count; violations are announced as a DataQualityViolations event for rules to act on.
+    `model` is the (group, version) the data was checked for, when known."""
+    from batchops.monitor.jobs import VIOLATIONS_FILE
+    from batchops.store.db import session_scope
+    from batchops.store.events import EventType, append_event
+    from batchops.store.executions import get_execution_row
+    from batchops.store.metrics import add_metrics
+
+    figures = {**check.metric_values, "violation_count": float(len(check.violations))}
+    row = get_execution_row(context.execution_id) if check.violations else None
+    with session_scope() as session:
+        add_metrics(
+            session,
+            run_uri,
+            figures,
+            execution_id=context.execution_id,
+            step_name=context.step_name,
+        )
+        if row is None:
+            return
+        group, version = model
+        append_event(
+            session,
+            EventType.DATA_QUALITY_VIOLATIONS,
+            group,
+            version=version,
+            user=row.created_by,
+            detail={
+                "pipeline": context.pipeline,
+                "execution_id": context.execution_id,
+                "step": context.step_name,
+                "group": group,
+                "version": version,
+                "input_data": dataset,
+                "features": sorted({v.feature_name for v in check.violations}),
+                "checks": check.violations_by_type(),
+                "violation_report": f"{run_uri}/{VIOLATIONS_FILE}",
+                "chain": list((row.trigger or {}).get("chain", [])),
+            },
+        )

@@ -39,7 +39,7 @@ def _monitor(
         dask=dask,
     )
     published = context.publish(out_dir, "monitoring")
-    record_check(published, check, context)
+    record_check(published, check, context, dataset, _model_used(context.execution_id))
     context.log(
         f"data-quality check of {dataset}: {len(check.violations)} violation(s), {published}"
     )
@@ -53,6 +53,23 @@ def _monitor(
         "Violations": len(check.violations),
         "ViolationTypes": sorted(check.violations_by_type()),
     }
+
+
+def _model_used(execution_id: str) -> tuple[str | None, int | None]:
+    """The model version this execution looked up (GetApprovedModel records its use)."""
+    from sqlalchemy import select
+
+    from batchops.store.db import session_scope
+    from batchops.store.schema.registry import ModelUsageRow
+
+    with session_scope() as session:
+        usage = session.scalars(
+            select(ModelUsageRow)
+            .where(ModelUsageRow.execution_id == execution_id)
+            .order_by(ModelUsageRow.id.desc())
+            .limit(1)
+        ).first()
+        return (usage.group_name, usage.version) if usage else (None, None)
 
 
 def _score(

@@ -52,6 +52,12 @@ class ExecutionRow(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
     stop_requested_at: Mapped[datetime | None] = mapped_column(default=None)
     stop_requested_by: Mapped[str | None] = mapped_column(String(256), default=None)
+    # Started by a schedule or rule: its idempotency key (unique: one start per tick or per
+    # rule and event) and the chain of events that led here.
+    trigger_key: Mapped[str | None] = mapped_column(
+        String(512), default=None, unique=True, index=True
+    )
+    trigger: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
 class StepRunRow(Base):

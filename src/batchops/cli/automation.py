@@ -1,0 +1,39 @@
+"""Shared pieces of the schedule, rule and alarm commands."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from batchops.cli.output import print_json, stdout
+
+Params = Annotated[
+    list[str] | None, typer.Option("-p", "--parameter", help="KEY=VALUE, repeatable.")
+]
+
+
+def register_examples() -> None:
+    """The example pipelines are stored on first look, as for `pipeline start`."""
+    from batchops.examples.builtin import register_examples as store
+
+    store()
+
+
+def prepare_hook() -> Any:
+    """The scheduler writes the churn example's default data when a run reads it."""
+    from batchops.examples.churn.pipelines import make_default_input_data
+
+    return make_default_input_data
+
+
+def print_history(entries: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        print_json(entries)
+        return
+    if not entries:
+        stdout.print("no history yet")
+    for entry in entries:
+        rest = {k: v for k, v in entry.items() if k not in ("at", "outcome")}
+        details = "  ".join(f"{k}={v}" for k, v in rest.items() if v is not None)
+        stdout.print(f"{entry['at'][:19]}  {entry['outcome']:<14} {details}")

@@ -1,0 +1,97 @@
+"""`batchops rule create | list | describe | history | delete`: act on events."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from batchops.cli.automation import Params, print_history, register_examples
+from batchops.cli.output import JsonFlag, print_json, print_none_found, stdout
+
+app = typer.Typer(
+    help="Event rules: start a pipeline, POST a webhook or log.", no_args_is_help=True
+)
+
+
+@app.command()
+def create(
+    name: str,
+    on: Annotated[str, typer.Option("--on", help="Event type, e.g. ModelVersionStatusChanged.")],
+    filter_: Annotated[
+        list[str] | None, typer.Option("--filter", help="KEY=VALUE on the event's fields.")
+    ] = None,
+    start: Annotated[str | None, typer.Option("--start", help="Start this pipeline.")] = None,
+    parameter: Params = None,
+    webhook: Annotated[str | None, typer.Option("--webhook", help="POST the event here.")] = None,
+    secret_env: Annotated[
+        str | None, typer.Option(help="Environment variable holding the HMAC secret.")
+    ] = None,
+    log: Annotated[bool, typer.Option("--log", help="Only record the match.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """A rule; -p values may use the event's fields: {group} {version} {time:%Y-%m-%d} …"""
+    from batchops.events.rules import create_rule
+    from batchops.events.templates import parse_assignments
+
+    register_examples()
+    rule = create_rule(
+        name,
+        on,
+        filters=parse_assignments(filter_ or [], "--filter"),
+        start=start,
+        parameters=parse_assignments(parameter or [], "-p"),
+        webhook=webhook,
+        secret_env=secret_env,
+        log=log,
+    )
+    if as_json:
+        print_json(rule.to_json())
+        return
+    stdout.print(f"rule {name}: on {rule.event_type} -> {rule.action}")
+
+
+@app.command("list")
+def list_(as_json: JsonFlag = False) -> None:
+    from batchops.events.rules import list_rules
+
+    found = [r.to_json() for r in list_rules()]
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        print_none_found("rules")
+    for r in found:
+        target = r["action"].get("pipeline") or r["action"].get("url") or ""
+        filters = ",".join(f"{k}={v}" for k, v in r["filters"].items())
+        stdout.print(f"{r['name']:<24} {r['on']:<26} {filters:<30} {r['action']['type']} {target}")
+
+
+@app.command()
+def describe(name: str, as_json: JsonFlag = False) -> None:
+    from batchops.events.rules import describe_rule
+
+    described = describe_rule(name)
+    if as_json:
+        print_json(described)
+        return
+    for key, value in described.items():
+        if key != "history":
+            stdout.print(f"{key}: {value}")
+    print_history(described["history"], False)
+
+
+@app.command()
+def history(name: str, limit: int = 100, as_json: JsonFlag = False) -> None:
+    """Every match: started (which execution), delivered, failed, chain-limit, logged."""
+    from batchops.events.rules import rule_history
+
+    print_history(rule_history(name, limit), as_json)
+
+
+@app.command()
+def delete(name: str) -> None:
+    from batchops.events.rules import delete_rule
+
+    delete_rule(name)
+    stdout.print(f"rule {name} deleted")

@@ -1,0 +1,60 @@
+"""What schedules, rules and alarms did, in order: `schedule|rule|alarm history NAME`.
+
+An entry with a `key` is written at most once, so an action repeated after a crash (events are
+handled at least once) leaves one entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from batchops.store.db import session_scope
+from batchops.store.schema import utcnow
+from batchops.store.schema.automation import AutomationHistoryRow
+
+
+def add_entry(
+    session: Session,
+    kind: str,
+    name: str,
+    outcome: str,
+    detail: dict[str, Any],
+    key: str | None = None,
+) -> None:
+    """Add in the caller's transaction (a repeated key fails it: use `record` outside one)."""
+    session.add(
+        AutomationHistoryRow(
+            kind=kind, name=name, outcome=outcome, detail=detail, key=key, at=utcnow()
+        )
+    )
+
+
+def record(
+    kind: str, name: str, outcome: str, detail: dict[str, Any], key: str | None = None
+) -> bool:
+    """Add an entry; False when one with this key exists already."""
+    try:
+        with session_scope() as session:
+            add_entry(session, kind, name, outcome, detail, key)
+    except IntegrityError:
+        return False
+    return True
+
+
+def entries(kind: str, name: str, limit: int = 100) -> list[dict[str, Any]]:
+    """The newest `limit` entries of one schedule, rule or alarm, oldest first."""
+    with session_scope() as session:
+        rows = session.scalars(
+            select(AutomationHistoryRow)
+            .where(AutomationHistoryRow.kind == kind, AutomationHistoryRow.name == name)
+            .order_by(AutomationHistoryRow.id.desc())
+            .limit(limit)
+        ).all()
+        return [
+            {"at": r.at.isoformat(), "outcome": r.outcome, **(r.detail or {})}
+            for r in reversed(rows)
+        ]

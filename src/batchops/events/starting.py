@@ -1,0 +1,26 @@
+"""What schedules and rules start: a stored pipeline with checked parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from batchops.errors import InvalidInput
+from batchops.pipeline.graph import PipelineGraph
+from batchops.runtime.catalog import get_definition
+
+PreparePipeline = Callable[[str, dict[str, Any]], None]
+"""Handed the pipeline's name and bound values before a start (the CLI passes the examples'
+default-data maker, so a scheduled run of the churn example finds its data made)."""
+
+
+def check_pipeline_parameters(pipeline: str, parameters: Mapping[str, str], what: str) -> None:
+    """The pipeline must exist (NotFound) and declare every parameter given."""
+    _, definition = get_definition(pipeline, None)
+    declared = {p["Name"] for p in PipelineGraph.from_definition(definition).parameters}
+    unknown = sorted(set(parameters) - declared)
+    if unknown:
+        raise InvalidInput(
+            f"{what}: pipeline {pipeline} has no parameter {', '.join(unknown)}; "
+            f"it declares: {', '.join(sorted(declared)) or 'none'}"
+        )
