@@ -81,6 +81,9 @@ def demo(
     _show_sample(*_run(batch_inference_pipeline(drifted), {"InputData": str(drifted)}))
     stdout.rule(styled(("done", "bold")))
     stdout.print("Try: batchops execution list | batchops registry versions customer-churn")
+    stdout.print(
+        "See it on the page: batchops server --no-auth   (then open http://127.0.0.1:8080/)"
+    )
 
 
 def _run(pipeline: Any, parameters: dict[str, Any]) -> tuple[dict[str, Any], ExecutionSummary]:

@@ -23,6 +23,8 @@ from batchops.cli import (
     outputs,
     pipeline,
     registry,
+    server,
+    token,
     transform,
 )
 from batchops.cli.output import printable
@@ -60,11 +62,13 @@ app.add_typer(execution.app, name="execution")
 app.add_typer(registry.app, name="registry")
 app.add_typer(data.app, name="data")
 app.add_typer(outputs.app, name="outputs")
+app.add_typer(token.app, name="token")
 baseline.register(app)
 monitor.register(app)
 transform.register(app)
 demo.register(app)
 gc.register(app)
+server.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:
