@@ -10,7 +10,6 @@ import typer
 from batchops.cli.output import stdout
 from batchops.errors import InvalidInput
 
-
 AUTH_ENV = "BATCHOPS_SERVER_AUTH"
 HOST_ENV = "BATCHOPS_SERVER_HOST"
 

@@ -63,8 +63,10 @@ def step_files(step: dict[str, Any]) -> dict[str, str]:
             found.setdefault(path.name, uri)
         elif path.is_dir():
             for child in sorted(path.iterdir())[:200]:
-                if child.suffix in VIEWABLE and child.name != MANIFEST_NAME and child.is_file():
-                    found.setdefault(child.name, artifacts.join(uri, child.name))
+                inner = artifacts.join(uri, child.name)
+                real = _inside_root(inner) if child.suffix in VIEWABLE else None
+                if real is not None and child.name != MANIFEST_NAME and real.is_file():
+                    found.setdefault(child.name, inner)
     return found
 
 
