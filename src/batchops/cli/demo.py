@@ -87,6 +87,9 @@ def demo(
         "Try: batchops execution list | batchops registry versions customer-churn | "
         f"batchops rule history {RETRAIN_RULE}"
     )
+    stdout.print(
+        "See it on the page: batchops server --no-auth   (then open http://127.0.0.1:8080/)"
+    )
 
 
 RETRAIN_RULE = "demo-retrain-on-drift"

@@ -27,6 +27,8 @@ from batchops.cli import (
     rule,
     schedule,
     scheduler,
+    server,
+    token,
     transform,
 )
 from batchops.cli.output import printable
@@ -68,11 +70,13 @@ app.add_typer(schedule.app, name="schedule")
 app.add_typer(rule.app, name="rule")
 app.add_typer(alarm.app, name="alarm")
 app.add_typer(scheduler.app, name="scheduler")
+app.add_typer(token.app, name="token")
 baseline.register(app)
 monitor.register(app)
 transform.register(app)
 demo.register(app)
 gc.register(app)
+server.register(app)
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -78,3 +78,20 @@ def list_pipelines() -> list[dict[str, Any]]:
             }
             for r in rows
         ]
+
+
+def definition_versions(name: str) -> list[dict[str, Any]]:
+    """A pipeline's stored definition versions, newest first: version, digest, created_at."""
+    get_definition(name)  # NotFound names the known pipelines
+    with session_scope() as session:
+        rows = session.execute(
+            select(
+                PipelineVersionRow.version, PipelineVersionRow.digest, PipelineVersionRow.created_at
+            )
+            .where(PipelineVersionRow.pipeline_name == name)
+            .order_by(PipelineVersionRow.version.desc())
+        ).all()
+        return [
+            {"version": v, "digest": d, "created_at": c.isoformat() if c else None}
+            for v, d, c in rows
+        ]

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -289,14 +289,19 @@ def duration_seconds(row: ExecutionRow) -> float:
 
 
 def list_executions(
-    pipeline: str | None = None, limit: int = 50, status: str | None = None
+    pipeline: str | None = None, limit: int = 50, status: str | None = None, offset: int = 0
 ) -> list[dict[str, Any]]:
-    """Executions newest first, optionally of one pipeline and one status."""
+    """Executions newest first, optionally of one pipeline and one status; `offset` pages."""
     if status is not None:
         status = _check_status(status)
     with session_scope() as session:
         fail_unresponsive(session)
-        query = select(ExecutionRow).order_by(ExecutionRow.started_at.desc()).limit(limit)
+        query = (
+            select(ExecutionRow)
+            .order_by(ExecutionRow.started_at.desc(), ExecutionRow.id)
+            .offset(offset)
+            .limit(limit)
+        )
         if pipeline:
             query = query.where(ExecutionRow.pipeline_name == pipeline)
         if status:
@@ -316,6 +321,37 @@ def list_executions(
             }
             for r in rows
         ]
+
+
+def count_executions(pipeline: str | None = None, status: str | None = None) -> int:
+    """How many executions `list_executions` pages through with the same filters."""
+    query = select(func.count()).select_from(ExecutionRow)
+    if pipeline:
+        query = query.where(ExecutionRow.pipeline_name == pipeline)
+    if status:
+        query = query.where(ExecutionRow.status == _check_status(status))
+    with session_scope() as session:
+        return int(session.scalar(query) or 0)
+
+
+def last_execution_by_pipeline() -> dict[str, dict[str, Any]]:
+    """Each pipeline's newest execution (id, status, started_at), in one query."""
+    newest = (
+        select(ExecutionRow.pipeline_name, func.max(ExecutionRow.started_at).label("at"))
+        .group_by(ExecutionRow.pipeline_name)
+        .subquery()
+    )
+    query = select(ExecutionRow).join(
+        newest,
+        (ExecutionRow.pipeline_name == newest.c.pipeline_name)
+        & (ExecutionRow.started_at == newest.c.at),
+    )
+    with session_scope() as session:
+        fail_unresponsive(session)
+        return {
+            r.pipeline_name: {"id": r.id, "status": r.status, "started_at": iso(r.started_at)}
+            for r in session.scalars(query)
+        }
 
 
 def _check_status(status: str) -> ExecutionStatus:

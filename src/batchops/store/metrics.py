@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from batchops.store.db import session_scope
@@ -73,3 +73,43 @@ def metric_history(metric: str, limit: int = 100) -> list[dict[str, Any]]:
             }
             for r in rows
         ]
+
+
+def latest_values(prefix: str) -> dict[str, float]:
+    """The newest value of every metric whose name starts with `prefix`, by metric name."""
+    newest = (
+        select(MonitoringMetricRow.metric, func.max(MonitoringMetricRow.id).label("id"))
+        .where(MonitoringMetricRow.metric.startswith(prefix, autoescape=True))
+        .group_by(MonitoringMetricRow.metric)
+        .subquery()
+    )
+    with session_scope() as session:
+        rows = session.execute(
+            select(MonitoringMetricRow.metric, MonitoringMetricRow.value).join(
+                newest, MonitoringMetricRow.id == newest.c.id
+            )
+        )
+        return {metric: value for metric, value in rows}
+
+
+def histories(prefix: str, runs: int = 20) -> dict[str, list[dict[str, Any]]]:
+    """The last `runs` values (oldest first) of every metric starting with `prefix`."""
+    with session_scope() as session:
+        recent = session.scalars(
+            select(MonitoringMetricRow)
+            .where(MonitoringMetricRow.metric.startswith(prefix, autoescape=True))
+            .order_by(MonitoringMetricRow.id.desc())
+            .limit(runs * 200)
+        ).all()
+    found: dict[str, list[dict[str, Any]]] = {}
+    for r in recent:
+        series = found.setdefault(r.metric, [])
+        if len(series) < runs:
+            series.append(
+                {
+                    "execution_id": r.execution_id,
+                    "value": r.value,
+                    "recorded_at": r.recorded_at.isoformat(),
+                }
+            )
+    return {name: series[::-1] for name, series in sorted(found.items())}

@@ -51,6 +51,7 @@ class Base(DeclarativeBase):
 def all_tables() -> DeclarativeBase:
     """Import every table module so `Base.metadata` is complete."""
     from batchops.store.schema import (  # noqa: F401
+        auth,
         automation,
         events,
         monitoring,

@@ -1,0 +1,78 @@
+"""`batchops server`: the REST API and the web page from one process."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+
+from batchops.cli.output import stdout
+from batchops.errors import InvalidInput
+
+AUTH_ENV = "BATCHOPS_SERVER_AUTH"
+HOST_ENV = "BATCHOPS_SERVER_HOST"
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(server)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def server(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
+    no_auth: Annotated[
+        bool,
+        typer.Option(
+            "--no-auth", help="No tokens; everything acts as the OS user (loopback only)."
+        ),
+    ] = False,
+    no_scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--no-scheduler",
+            help="Do not host the scheduler (it joins with the events package).",
+        ),
+    ] = False,
+) -> None:
+    """Serve the API (/docs) and the web page; stops cleanly on SIGTERM or Ctrl-C."""
+    import os
+
+    import uvicorn
+
+    from batchops.settings import get_settings
+    from batchops.store.db import display_url, get_engine
+
+    if no_auth and not is_loopback(host):
+        raise InvalidInput(f"--no-auth is allowed only on a loopback address, not {host!r}")
+    settings = get_settings()
+    get_engine()  # a database that does not open is one clear error before binding
+    stdout.print(f"batchops server on http://{host}:{port}/ (API docs at /docs)")
+    stdout.print(f"home: {settings.home}  database: {display_url(settings.db_url)}")
+    if no_auth:
+        stdout.print(f"auth: off (loopback); every action is recorded as {settings.user}")
+    else:
+        stdout.print("auth: on; make a token with `batchops token create --user NAME --role admin`")
+    if not no_scheduler:
+        stdout.print("scheduler: none yet (schedules and rules come with the events package)")
+    # The server sits beside the CLI, not below it: uvicorn loads it by its import string.
+    os.environ[AUTH_ENV] = "off" if no_auth else "on"
+    os.environ[HOST_ENV] = host
+    uvicorn.run(
+        "batchops.server.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=True,
+        timeout_graceful_shutdown=10,
+    )

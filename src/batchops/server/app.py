@@ -1,0 +1,48 @@
+"""The application: API routers, the page, one error mapping, static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from batchops import __version__
+
+STATIC = Path(__file__).with_name("static")
+
+
+def create_app(*, auth: bool = True) -> FastAPI:
+    """The server's app; `auth=False` (loopback only, checked by the CLI) acts as the OS user."""
+    from batchops.server import errors, pages, prometheus
+    from batchops.server.routes import ROUTERS
+
+    app = FastAPI(
+        title="batchops",
+        version=__version__,
+        description="Pipelines, executions, the model registry and monitoring results. "
+        "Send `Authorization: Bearer <token>` (`batchops token create`).",
+    )
+    app.state.auth = auth
+    app.state.collectors = prometheus.registry()
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app `batchops server` starts (through uvicorn's factory string): auth stays on
+    unless the command turned it off for a loopback bind."""
+    import ipaddress
+    import os
+
+    host = os.environ.get("BATCHOPS_SERVER_HOST", "")
+    off = os.environ.get("BATCHOPS_SERVER_AUTH") == "off"
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return create_app(auth=not (off and loopback))

@@ -1,0 +1,340 @@
+"""The web page: server-rendered screens over the same library calls as the API.
+
+Forms post here (with the session's CSRF token) and redirect back; the one script polls an
+execution's statuses while it runs. Jinja2 autoescapes everything a record holds.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from batchops import registry as models
+from batchops.errors import NotFound
+from batchops.examples.builtin import describe_pipeline, start_pipeline
+from batchops.pipeline.graph import PipelineGraph
+from batchops.runtime.catalog import definition_versions
+from batchops.runtime.execution import execution_logs, retry_execution, stop_execution
+from batchops.runtime.summary import summarize_execution
+from batchops.server.acting import acting_as
+from batchops.server.auth import (
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    Principal,
+    public,
+    requires,
+    session_value,
+)
+from batchops.server.charts import trend
+from batchops.server.dag import NODE_HEIGHT, NODE_WIDTH, layout
+from batchops.server.files import step_files, version_files
+from batchops.server.monitoring_runs import recent_runs
+from batchops.server.routes.pipelines import pipelines_with_last_execution
+from batchops.server.views import drift_series, drift_threshold, read_json, statistics_table
+from batchops.store.executions import count_executions, execution_json, list_executions
+from batchops.store.tokens import Role, authenticate
+
+router = APIRouter(include_in_schema=False)
+TRENDS_SHOWN = 12
+# The sections of the page, in the nav's order; a new section is one line here.
+NAV = [("/", "Overview"), ("/registry", "Registry"), ("/monitoring", "Monitoring")]
+
+_environment = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+_environment.filters["tojson_compact"] = lambda v: json.dumps(v, indent=1, default=str)
+templates = Jinja2Templates(env=_environment)
+
+
+def render(
+    request: Request, name: str, principal: Principal | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "nav": NAV,
+            "user": principal,
+            "csrf": principal.csrf_token if principal else "",
+            "node_width": NODE_WIDTH,
+            "node_height": NODE_HEIGHT,
+            **context,
+        },
+        status_code=status,
+    )
+
+
+def render_error(request: Request, status: int, detail: str) -> HTMLResponse:
+    return render(request, "error.html", None, status=status, status_code=status, detail=detail)
+
+
+def _see(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _quote(text: str) -> str:
+    return urllib.parse.quote(text, safe="")
+
+
+# --- signing in -----------------------------------------------------------------------------
+
+
+@router.get("/login", dependencies=[public()])
+def login_form(request: Request, next: Annotated[str, Query(max_length=512)] = "/") -> Response:
+    return render(request, "login.html", None, next=_local(next), failed=False)
+
+
+@router.post("/login", dependencies=[public()])
+def login(
+    request: Request,
+    token: Annotated[str, Form(max_length=512)],
+    next: Annotated[str, Form(max_length=512)] = "/",
+) -> Response:
+    """Exchange a token for a session cookie naming the token (by id), signed."""
+    info = authenticate(token.strip())
+    if info is None:
+        return render(request, "login.html", None, status=401, next=_local(next), failed=True)
+    response = _see(_local(next))
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_value(info.id),
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(_: Principal = requires(Role.VIEWER)) -> Response:
+    response = _see("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _local(target: str) -> str:
+    """Only a path on this server: never a redirect elsewhere."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+# --- screens --------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, principal: Principal = requires(Role.VIEWER)) -> Response:
+    pending = []
+    for group in models.list_groups():
+        if group.status_counts.get(models.PENDING):
+            pending += models.list_versions(group.name, models.PENDING)[:10]
+    return render(
+        request,
+        "overview.html",
+        principal,
+        pipelines=pipelines_with_last_execution(),
+        pending=pending,
+        runs=recent_runs(8),
+        executions=list_executions(limit=10),
+    )
+
+
+@router.get("/pipelines/{name}", response_class=HTMLResponse)
+def pipeline(
+    request: Request,
+    name: str,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    principal: Principal = requires(Role.VIEWER),
+) -> Response:
+    described = describe_pipeline(name)
+    graph = PipelineGraph.from_definition(described["definition"])
+    return render(
+        request,
+        "pipeline.html",
+        principal,
+        pipeline=described,
+        graph_layout=layout(described["definition"]),
+        statuses={},
+        parameters=graph.parameters,
+        versions=definition_versions(name),
+        executions=list_executions(name, limit=25, offset=offset),
+        total=count_executions(name),
+        offset=offset,
+    )
+
+
+@router.post("/pipelines/{name}/start")
+async def start(
+    request: Request, name: str, principal: Principal = requires(Role.APPROVER)
+) -> Response:
+    form = await request.form()
+    values = {
+        key[len("p_") :]: str(value).strip()
+        for key, value in form.items()
+        if key.startswith("p_") and str(value).strip()
+    }
+    from starlette.concurrency import run_in_threadpool
+
+    def run() -> str:
+        with acting_as(principal.user):
+            return start_pipeline(name, values).id
+
+    return _see(f"/executions/{_quote(await run_in_threadpool(run))}")
+
+
+@router.get("/executions/{execution_id}", response_class=HTMLResponse)
+def execution(
+    request: Request, execution_id: str, principal: Principal = requires(Role.VIEWER)
+) -> Response:
+    described = execution_json(execution_id)
+    definition = describe_pipeline(described["pipeline"], described["pipeline_version"])
+    from batchops.registry import execution_lineage
+
+    return render(
+        request,
+        "execution.html",
+        principal,
+        execution=described,
+        graph_layout=layout(definition["definition"]),
+        statuses={s["name"]: s["status"] for s in described["steps"]},
+        files={s["name"]: step_files(s) for s in described["steps"]},
+        logs=execution_logs(execution_id),
+        summary=summarize_execution(described),
+        lineage=execution_lineage(execution_id),
+    )
+
+
+@router.post("/executions/{execution_id}/retry")
+def retry(execution_id: str, principal: Principal = requires(Role.APPROVER)) -> Response:
+    with acting_as(principal.user):
+        retry_execution(execution_id)
+    return _see(f"/executions/{_quote(execution_id)}")
+
+
+@router.post("/executions/{execution_id}/stop")
+def stop(execution_id: str, principal: Principal = requires(Role.APPROVER)) -> Response:
+    stop_execution(execution_id, principal.user)
+    return _see(f"/executions/{_quote(execution_id)}")
+
+
+@router.get("/executions/{execution_id}/steps/{step}/statistics", response_class=HTMLResponse)
+def step_statistics(
+    request: Request, execution_id: str, step: str, principal: Principal = requires(Role.VIEWER)
+) -> Response:
+    described = execution_json(execution_id)
+    found = next((s for s in described["steps"] if s["name"] == step), None)
+    files = step_files(found) if found else {}
+    if "statistics.json" not in files:
+        raise NotFound(f"step {step!r} of execution {execution_id} recorded no statistics.json")
+    return render(
+        request,
+        "statistics.html",
+        principal,
+        title=f"{step} of execution {execution_id}",
+        back=f"/executions/{_quote(execution_id)}",
+        rows=statistics_table(read_json(files["statistics.json"])),
+    )
+
+
+@router.get("/registry", response_class=HTMLResponse)
+def registry(request: Request, principal: Principal = requires(Role.VIEWER)) -> Response:
+    return render(request, "registry.html", principal, groups=models.list_groups())
+
+
+@router.get("/registry/{group}", response_class=HTMLResponse)
+def group(
+    request: Request,
+    group: str,
+    compare: Annotated[list[int] | None, Query(max_length=2)] = None,
+    principal: Principal = requires(Role.VIEWER),
+) -> Response:
+    versions = models.list_versions(group)
+    chosen = [v for v in versions if compare and v.version in compare]
+    metric_names = sorted({k for v in (chosen or versions[:6]) for k in _flat(v.metrics)})
+    return render(
+        request,
+        "group.html",
+        principal,
+        group=models.get_group(group),
+        versions=versions[:100],
+        compared=chosen or versions[:6],
+        metric_names=metric_names,
+        flat=_flat,
+    )
+
+
+@router.get("/registry/{group}/{version}", response_class=HTMLResponse)
+def version(
+    request: Request, group: str, version: int, principal: Principal = requires(Role.VIEWER)
+) -> Response:
+    found = models.get_version(group, version)
+    as_json = found.to_json()
+    return render(
+        request,
+        "version.html",
+        principal,
+        version=found,
+        record=as_json,
+        files=version_files(as_json),
+        rows=statistics_table(read_json(found.statistics_uri)),
+        lineage=models.version_lineage(group, version),
+        can_approve=principal.role >= Role.APPROVER,
+    )
+
+
+@router.post("/registry/{group}/{version}/{decision}")
+def decide(
+    group: str,
+    version: int,
+    decision: str,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    principal: Principal = requires(Role.APPROVER),
+) -> Response:
+    if decision not in ("approve", "reject"):
+        raise NotFound(f"no action {decision!r}; approve or reject")
+    act = models.approve if decision == "approve" else models.reject
+    act(group, version, reason=reason, user=principal.user)
+    return _see(f"/registry/{_quote(group)}/{version}")
+
+
+@router.get("/monitoring", response_class=HTMLResponse)
+def monitoring(request: Request, principal: Principal = requires(Role.VIEWER)) -> Response:
+    threshold = drift_threshold(None)
+    for group in models.list_groups():
+        if group.status_counts.get(models.APPROVED):
+            approved = models.latest_version(group.name)
+            threshold = drift_threshold(read_json(approved.constraints_uri))
+            break
+    trends = [trend(f, s, threshold) for f, s in drift_series(20).items()]
+    trends.sort(key=lambda t: (not t.above, -t.last))
+    trends = trends[:TRENDS_SHOWN]  # the drifting features first; the API has them all
+    return render(
+        request,
+        "monitoring.html",
+        principal,
+        runs=recent_runs(30),
+        trends=trends,
+        threshold=threshold,
+    )
+
+
+def _flat(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`{"binary_classification_metrics": {"accuracy": {"value": 0.9}}}` -> `{"…accuracy": 0.9}`."""
+    found: dict[str, Any] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and set(value) >= {"value"}:
+            found[name] = value["value"]
+        elif isinstance(value, dict):
+            found.update(_flat(value, f"{name}."))
+        else:
+            found[name] = value
+    return found

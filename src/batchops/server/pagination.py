@@ -1,0 +1,36 @@
+"""Lists are pages: `limit` and `offset` in, `items`, `total` and a `next` link out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+
+Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
+
+
+def page(
+    request: Request, items: Sequence[Any], total: int, limit: int, offset: int
+) -> dict[str, Any]:
+    following = offset + len(items)
+    next_link = (
+        str(request.url.include_query_params(offset=following, limit=limit))
+        if following < total
+        else None
+    )
+    return {
+        "items": list(items),
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "next": next_link,
+    }
+
+
+def slice_page(
+    request: Request, everything: Sequence[Any], limit: int, offset: int
+) -> dict[str, Any]:
+    """A page of a list that is small enough to read whole (groups, pipelines, versions)."""
+    return page(request, everything[offset : offset + limit], len(everything), limit, offset)

@@ -1,0 +1,12 @@
+"""One router module per resource; `ROUTERS` is what the app includes (a new resource is one
+module and one line here)."""
+
+from batchops.server.routes import executions, health, monitoring, pipelines, registry
+
+ROUTERS = [
+    health.router,
+    pipelines.router,
+    executions.router,
+    registry.router,
+    monitoring.router,
+]

@@ -1,0 +1,145 @@
+"""Executions: list, describe, steps, logs, what they produced, files, retry, stop, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse
+
+from batchops.errors import NotFound
+from batchops.runtime.execution import execution_logs, retry_execution, stop_execution
+from batchops.runtime.summary import summarize_execution
+from batchops.server.auth import Principal, requires
+from batchops.server.files import open_recorded, step_files
+from batchops.server.pagination import Limit, Offset, page
+from batchops.server.views import read_json, statistics_table
+from batchops.store.executions import count_executions, execution_json, list_executions
+from batchops.store.tokens import Role
+
+router = APIRouter(prefix="/api/executions", tags=["executions"])
+Text = Annotated[str | None, Query(max_length=256)]
+
+
+@router.get("", dependencies=[requires(Role.VIEWER)])
+def executions(
+    request: Request,
+    pipeline: Text = None,
+    status: Text = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Executions newest first (the objects of `execution list --json`)."""
+    items = list_executions(pipeline, limit=limit, status=status, offset=offset)
+    return page(request, items, count_executions(pipeline, status), limit, offset)
+
+
+@router.get("/{execution_id}", dependencies=[requires(Role.VIEWER)])
+def execution(execution_id: str) -> dict[str, Any]:
+    """The execution's JSON object (`execution describe --json`)."""
+    return execution_json(execution_id)
+
+
+@router.get("/{execution_id}/live", dependencies=[requires(Role.VIEWER)])
+def live(execution_id: str) -> dict[str, Any]:
+    """Just the statuses, for a page that polls while the execution runs."""
+    found = execution_json(execution_id)
+    return {
+        "id": found["id"],
+        "status": found["status"],
+        "steps": {
+            s["name"]: {
+                "status": s["status"],
+                "started_at": s["started_at"],
+                "ended_at": s["ended_at"],
+            }
+            for s in found["steps"]
+        },
+    }
+
+
+@router.get("/{execution_id}/steps", dependencies=[requires(Role.VIEWER)])
+def steps(execution_id: str) -> list[dict[str, Any]]:
+    """Each step's record: status, timing, inputs, outputs, properties."""
+    return list(execution_json(execution_id)["steps"])
+
+
+@router.get("/{execution_id}/logs", dependencies=[requires(Role.VIEWER)])
+def logs(execution_id: str, step: Text = None) -> dict[str, str]:
+    """Each step's captured output (or one step's), by step name."""
+    return execution_logs(execution_id, step)
+
+
+@router.get("/{execution_id}/summary", dependencies=[requires(Role.VIEWER)])
+def summary(execution_id: str) -> dict[str, Any]:
+    """What it produced: rows scored, violations, baselines, metrics, versions registered."""
+    return summarize_execution(execution_json(execution_id)).to_json()
+
+
+@router.get("/{execution_id}/lineage", dependencies=[requires(Role.VIEWER)])
+def lineage(execution_id: str) -> dict[str, Any]:
+    """Versions it registered and used, its inputs and outputs."""
+    from batchops.registry import execution_lineage
+
+    return execution_lineage(execution_id)
+
+
+def _step(execution_id: str, name: str) -> dict[str, Any]:
+    found = execution_json(execution_id)
+    for step in found["steps"]:
+        if step["name"] == name:
+            return step
+    names = ", ".join(s["name"] for s in found["steps"])
+    raise NotFound(f"execution {execution_id} has no step {name!r}; steps: {names}")
+
+
+@router.get("/{execution_id}/steps/{step}/files", dependencies=[requires(Role.VIEWER)])
+def files(execution_id: str, step: str) -> dict[str, str]:
+    """The viewable files the step's record names, by name."""
+    return step_files(_step(execution_id, step))
+
+
+@router.get(
+    "/{execution_id}/steps/{step}/files/{name}",
+    dependencies=[requires(Role.VIEWER)],
+    response_class=FileResponse,
+)
+def file(execution_id: str, step: str, name: str) -> FileResponse:
+    """One of those files, opened by its recorded URI under the artifact root."""
+    found = step_files(_step(execution_id, step))
+    return open_recorded(found, name, f"step {step} of execution {execution_id}")
+
+
+@router.get("/{execution_id}/steps/{step}/statistics", dependencies=[requires(Role.VIEWER)])
+def statistics(execution_id: str, step: str) -> list[dict[str, Any]]:
+    """The step's statistics.json as rows: type, completeness, mean, std, min, max, distinct."""
+    found = step_files(_step(execution_id, step))
+    if "statistics.json" not in found:
+        raise NotFound(f"step {step} of execution {execution_id} recorded no statistics.json")
+    return statistics_table(read_json(found["statistics.json"]))
+
+
+@router.post("/{execution_id}/retry")
+def retry(execution_id: str, principal: Principal = requires(Role.APPROVER)) -> dict[str, Any]:
+    """Run again the steps that did not succeed (in the background)."""
+    from batchops.server.acting import acting_as
+
+    with acting_as(principal.user):
+        retry_execution(execution_id)
+    return execution_json(execution_id)
+
+
+@router.post("/{execution_id}/stop")
+def stop(execution_id: str, principal: Principal = requires(Role.APPROVER)) -> dict[str, Any]:
+    """Ask the runner to stop; idempotent for a Stopped execution, 409 for one that ended."""
+    stop_execution(execution_id, principal.user)
+    return execution_json(execution_id)
+
+
+@router.delete("/{execution_id}", dependencies=[requires(Role.ADMIN)])
+def delete(execution_id: str) -> dict[str, Any]:
+    """Delete an ended execution's record and the files no model version uses."""
+    from batchops.runtime.cleanup import delete_execution
+
+    removal = delete_execution(execution_id)
+    return {"deleted": execution_id, "files_removed": len(removal.files), "bytes": removal.bytes}

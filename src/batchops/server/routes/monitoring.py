@@ -1,0 +1,34 @@
+"""Monitoring results: the last runs with their violations, metric series, drift trends."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from batchops.server.auth import requires
+from batchops.server.monitoring_runs import recent_runs
+from batchops.server.views import drift_series
+from batchops.store.metrics import metric_history
+from batchops.store.tokens import Role
+
+router = APIRouter(prefix="/api/monitoring", tags=["monitoring"])
+Runs = Annotated[int, Query(ge=1, le=200)]
+
+
+@router.get("/runs", dependencies=[requires(Role.VIEWER)])
+def runs(limit: Runs = 20) -> list[dict[str, Any]]:
+    """The newest data-quality checks: execution, step, violations, report, model version."""
+    return recent_runs(limit)
+
+
+@router.get("/drift", dependencies=[requires(Role.VIEWER)])
+def drift(runs: Runs = 20) -> dict[str, Any]:
+    """Per feature, its baseline drift distance over the last runs (oldest first)."""
+    return drift_series(runs)
+
+
+@router.get("/metrics/{metric}", dependencies=[requires(Role.VIEWER)])
+def metric(metric: Annotated[str, Path(max_length=512)], limit: Runs = 100) -> list[dict[str, Any]]:
+    """One recorded metric's values, newest first."""
+    return metric_history(metric, limit)

@@ -1,0 +1,67 @@
+"""Pipelines, their definition versions and DAGs, and starting an execution."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from pydantic import BaseModel, Field
+
+from batchops.examples.builtin import describe_pipeline, list_pipelines, start_pipeline
+from batchops.runtime.catalog import definition_versions
+from batchops.server.auth import Principal, requires
+from batchops.server.dag import layout
+from batchops.server.pagination import Limit, Offset, slice_page
+from batchops.store.executions import execution_json, last_execution_by_pipeline
+from batchops.store.tokens import Role
+
+router = APIRouter(prefix="/api/pipelines", tags=["pipelines"])
+Version = Annotated[int | None, Query(ge=1, le=1_000_000, description="Default: the latest.")]
+
+
+class StartRequest(BaseModel):
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    version: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+def pipelines_with_last_execution() -> list[dict[str, Any]]:
+    last = last_execution_by_pipeline()
+    return [{**p, "last_execution": last.get(p["name"])} for p in list_pipelines()]
+
+
+@router.get("", dependencies=[requires(Role.VIEWER)])
+def pipelines(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    """Stored pipelines by name, each with its last execution."""
+    return slice_page(request, pipelines_with_last_execution(), limit, offset)
+
+
+@router.get("/{name}", dependencies=[requires(Role.VIEWER)])
+def pipeline(name: str, version: Version = None) -> dict[str, Any]:
+    """A definition version (default: the latest): name, version, definition."""
+    return describe_pipeline(name, version)
+
+
+@router.get("/{name}/versions", dependencies=[requires(Role.VIEWER)])
+def versions(request: Request, name: str, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    """The pipeline's stored definition versions, newest first."""
+    return slice_page(request, definition_versions(name), limit, offset)
+
+
+@router.get("/{name}/graph", dependencies=[requires(Role.VIEWER)])
+def graph(name: str, version: Version = None) -> dict[str, Any]:
+    """The DAG laid out: steps with positions, dependencies, the condition's branches."""
+    return layout(describe_pipeline(name, version)["definition"]).to_json()
+
+
+@router.post("/{name}/executions", status_code=201)
+def start(
+    name: str,
+    body: Annotated[StartRequest, Body()] = StartRequest(),
+    principal: Principal = requires(Role.APPROVER),
+) -> dict[str, Any]:
+    """Start an execution in the background; its JSON object (status Executing)."""
+    from batchops.server.acting import acting_as
+
+    with acting_as(principal.user):
+        execution = start_pipeline(name, body.parameters, version=body.version)
+    return execution_json(execution.id)

@@ -1,0 +1,117 @@
+"""The model registry: groups, versions (the objects of `registry describe --json`),
+approval with a reason, lineage, files, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from batchops import registry as library
+from batchops.server.auth import Principal, requires
+from batchops.server.files import open_recorded, version_files
+from batchops.server.pagination import Limit, Offset, slice_page
+from batchops.server.views import read_json, statistics_table
+from batchops.store.tokens import Role
+
+router = APIRouter(prefix="/api/registry", tags=["registry"])
+Number = Annotated[int, Path(ge=1, le=2_000_000_000)]
+
+
+class Decision(BaseModel):
+    reason: str = Field(default="", max_length=2000)
+
+
+@router.get("/groups", dependencies=[requires(Role.VIEWER)])
+def groups(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    """Model package groups with how many versions of each status they hold."""
+    return slice_page(request, [g.to_json() for g in library.list_groups()], limit, offset)
+
+
+@router.get("/groups/{group}", dependencies=[requires(Role.VIEWER)])
+def group(group: str) -> dict[str, Any]:
+    return library.get_group(group).to_json()
+
+
+@router.delete("/groups/{group}")
+def delete_group(group: str, principal: Principal = requires(Role.ADMIN)) -> dict[str, Any]:
+    """Delete an empty group (409 while it holds versions)."""
+    library.delete_group(group, user=principal.user)
+    return {"deleted": group}
+
+
+@router.get("/groups/{group}/versions", dependencies=[requires(Role.VIEWER)])
+def versions(
+    request: Request,
+    group: str,
+    status: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """The group's versions newest first, optionally of one status."""
+    found = [v.to_json() for v in library.list_versions(group, status)]
+    return slice_page(request, found, limit, offset)
+
+
+@router.get("/groups/{group}/versions/{version}", dependencies=[requires(Role.VIEWER)])
+def version(group: str, version: Number) -> dict[str, Any]:
+    return library.get_version(group, version).to_json()
+
+
+@router.post("/groups/{group}/versions/{version}/approve")
+def approve(
+    group: str,
+    version: Number,
+    body: Annotated[Decision, Body()] = Decision(),
+    principal: Principal = requires(Role.APPROVER),
+) -> dict[str, Any]:
+    """Approve, recording the caller and the reason; approving an Approved one changes nothing."""
+    return library.approve(group, version, reason=body.reason, user=principal.user).to_json()
+
+
+@router.post("/groups/{group}/versions/{version}/reject")
+def reject(
+    group: str,
+    version: Number,
+    body: Annotated[Decision, Body()] = Decision(),
+    principal: Principal = requires(Role.APPROVER),
+) -> dict[str, Any]:
+    return library.reject(group, version, reason=body.reason, user=principal.user).to_json()
+
+
+@router.delete("/groups/{group}/versions/{version}")
+def delete_version(
+    group: str,
+    version: Number,
+    force: bool = False,
+    principal: Principal = requires(Role.ADMIN),
+) -> dict[str, Any]:
+    """Delete a version's record and own folder; an Approved one only with force."""
+    from batchops.registry.versions import delete_version as delete
+
+    return delete(group, version, force=force, user=principal.user).to_json()
+
+
+@router.get("/groups/{group}/versions/{version}/lineage", dependencies=[requires(Role.VIEWER)])
+def lineage(group: str, version: Number) -> dict[str, Any]:
+    return library.version_lineage(group, version)
+
+
+@router.get("/groups/{group}/versions/{version}/statistics", dependencies=[requires(Role.VIEWER)])
+def statistics(group: str, version: Number) -> list[dict[str, Any]]:
+    """The version's baseline statistics as rows (type, completeness, mean, std, ...)."""
+    found = library.get_version(group, version)
+    return statistics_table(read_json(found.statistics_uri))
+
+
+@router.get(
+    "/groups/{group}/versions/{version}/files/{name}",
+    dependencies=[requires(Role.VIEWER)],
+    response_class=FileResponse,
+)
+def file(group: str, version: Number, name: str) -> FileResponse:
+    """One of the version's own files, by name (model.tar.gz, evaluation.json, ...)."""
+    found = version_files(library.get_version(group, version).to_json())
+    return open_recorded(found, name, f"model version {group}/{version}")

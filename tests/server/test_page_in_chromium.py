@@ -1,0 +1,123 @@
+"""The page as a person uses it, in real headless Chromium against a real `batchops server`:
+sign in, train, watch the DAG turn green, read the baseline, approve, score a drifted batch,
+see the violation and the drift trend. Screenshots of each stage are kept."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+SHOTS = Path("/work/screenshots")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _batchops(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "batchops.cli.main", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ.copy(),
+    )
+    return done.stdout
+
+
+def test_a_person_runs_approves_and_monitors_from_the_page(
+    tmp_path: Path, chromium_path: str
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the browser extra is missing")
+    from support.chromium import LAUNCH_ARGS
+
+    token = _batchops("token", "create", "--user", "alice", "--role", "approver").split()[0]
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "batchops.cli.main", "server", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=os.environ.copy(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    shots: list[Path] = []
+
+    def shot(page: object, name: str) -> None:
+        path = tmp_path / f"{len(shots) + 1:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        shots.append(path)
+
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium_path, args=LAUNCH_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(base + "/")
+            page.fill("input[name=token]", token)
+            page.click("button:has-text('Sign in')")
+            shot(page, "overview")
+            page.click("text=train-and-baseline")
+            shot(page, "pipeline")
+            page.click("#start")
+            page.wait_for_url("**/executions/*")
+            shot(page, "execution-running")
+            page.wait_for_selector("#execution-status .status.succeeded", timeout=240_000)
+            page.wait_for_selector("g.node.succeeded[data-step=RegisterModel]")
+            shot(page, "execution-green")
+            page.click("#step-DataQualityCheckStep >> text=as a table")
+            assert page.locator("table.statistics tr").count() > 5
+            shot(page, "baseline-statistics")
+            page.goto(f"{base}/registry/customer-churn/1")
+            page.fill("form[action$='/approve'] input[name=reason]", "accuracy beats the bar")
+            page.click("#approve")
+            page.wait_for_selector("#version-status .status.approved")
+            assert "accuracy beats the bar" in page.locator("#history").inner_text()
+            shot(page, "approved")
+
+            drifted = tmp_path / "drifted.csv"
+            _batchops(
+                "data", "churn", "--out", str(drifted), "--rows", "600", "--seed", "3",
+                "--drift", "shift", "--prepared",
+            )  # fmt: skip
+            page.goto(f"{base}/pipelines/batch-inference")
+            page.fill("input[name=p_InputData]", str(drifted))
+            page.click("#start")
+            page.wait_for_url("**/executions/*")
+            page.wait_for_selector("#execution-status .status.succeeded", timeout=240_000)
+            page.wait_for_selector("a:has-text('report.html')")  # the page reloads when done
+            assert "violation" in page.inner_text("main")
+            shot(page, "inference-drifted")
+            with page.expect_popup() as popup:
+                page.click("text=report.html")
+            report = popup.value
+            report.wait_for_load_state()
+            assert report.locator("section.card.alert").count() >= 1
+            shot(report, "report-violation")
+            page.goto(f"{base}/monitoring")
+            assert page.locator("figure.trend.alert").count() >= 1
+            shot(page, "drift-trend")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(15)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for path in shots:
+            shutil.copy(path, SHOTS / path.name)
+    assert server.returncode == 0 or server.returncode == -15
+    assert len(shots) == 9
