@@ -21,6 +21,11 @@ from batchops.models.boostercheck import check_booster_document
 from batchops.models.csvtable import read_numeric_block, table_to_matrix
 from batchops.models.hyperparameters import parse_hyperparameters
 from batchops.models.loaded import LoadedModel
+from batchops.models.preprocessing import (
+    PREPROCESSING_FILE,
+    Preprocessing,
+    preprocessing_from_schema,
+)
 from batchops.models.manifest import (
     MANIFEST_FILE,
     MODEL_FILE,
@@ -227,9 +232,18 @@ def train(
         xgboost_version=xgboost.__version__,
     )
     archive = Path(model_dir) / ARCHIVE_NAME
-    payload = pack_model(
-        {MODEL_FILE: bytes(booster.save_raw("json")), MANIFEST_FILE: manifest.to_json().encode()}
-    )
+    members = {
+        MODEL_FILE: bytes(booster.save_raw("json")),
+        MANIFEST_FILE: manifest.to_json().encode(),
+    }
+    preprocessing = _schema_preprocessing(schema)
+    if preprocessing is not None:
+        if preprocessing.feature_names != names:
+            raise InvalidInput(f"schema {schema}: its encoding's columns are not the feature names")
+        members[PREPROCESSING_FILE] = (
+            json.dumps(preprocessing.to_dict(), indent=2) + "\n"
+        ).encode()
+    payload = pack_model(members)
     write_bytes(archive, payload)
     log(f"Wrote {archive}")
     return archive
@@ -334,6 +348,18 @@ def _feature_names(given: Sequence[str] | None, schema: Path | None, count: int)
     if len(set(names)) != len(names):
         raise InvalidInput("feature names must be unique")
     return names
+
+
+def _schema_preprocessing(schema: Path | None) -> Preprocessing | None:
+    """The raw-data encoding the schema folder describes (PrepareData's vocabulary.json)."""
+    if schema is None:
+        return None
+    folder = Path(schema)
+    for path in [folder] if folder.is_file() else sorted(folder.glob("*.json")):
+        found = preprocessing_from_schema(json.loads(path.read_text()), str(path))
+        if found is not None:
+            return found
+    return None
 
 
 def _schema_names(schema: Path | None) -> list[str] | None:
