@@ -50,6 +50,12 @@ class Base(DeclarativeBase):
 
 def all_tables() -> DeclarativeBase:
     """Import every table module so `Base.metadata` is complete."""
-    from batchops.store.schema import events, monitoring, pipelines, registry  # noqa: F401
+    from batchops.store.schema import (  # noqa: F401
+        events,
+        monitoring,
+        pipelines,
+        quality,
+        registry,
+    )
 
     return Base()
