@@ -22,6 +22,7 @@ from batchops.cli import (
     monitor,
     outputs,
     pipeline,
+    quality,
     registry,
     transform,
 )
@@ -64,6 +65,7 @@ baseline.register(app)
 monitor.register(app)
 transform.register(app)
 demo.register(app)
+quality.register(app)
 gc.register(app)
 
 

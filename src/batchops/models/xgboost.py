@@ -21,16 +21,16 @@ from batchops.models.boostercheck import check_booster_document
 from batchops.models.csvtable import read_numeric_block, table_to_matrix
 from batchops.models.hyperparameters import parse_hyperparameters
 from batchops.models.loaded import LoadedModel
-from batchops.models.preprocessing import (
-    PREPROCESSING_FILE,
-    Preprocessing,
-    preprocessing_from_schema,
-)
 from batchops.models.manifest import (
     MANIFEST_FILE,
     MODEL_FILE,
     ModelManifest,
     default_feature_names,
+)
+from batchops.models.preprocessing import (
+    PREPROCESSING_FILE,
+    Preprocessing,
+    preprocessing_from_schema,
 )
 
 if TYPE_CHECKING:

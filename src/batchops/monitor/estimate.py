@@ -2,10 +2,11 @@
 
 Confidence-based performance estimation (the idea of NannyML's CBPE): a calibrated model's
 probability p says a row is positive with chance p, so the prediction `p > threshold` is right
-with chance max(p, 1 - p) and the expected accuracy is their mean. Accuracy's 95 % interval is
-analytic (a sum of independent Bernoulli variables); AUC's comes from simulation: labels drawn
-from the probabilities (of at most 20,000 rows), AUC realised on each draw, the middle 95 %. It holds as long as the model stays calibrated,
-which is exactly what breaks under concept drift; hence the realised figures beside it.
+with chance max(p, 1 - p) and the expected accuracy is their mean. Accuracy's 95 % interval
+is analytic (a sum of independent Bernoulli variables); AUC's comes from simulation: labels
+drawn from the probabilities (of at most 20,000 rows), AUC realised on each draw, the middle
+95 %. It holds as long as the model stays calibrated, which is exactly what concept drift
+breaks; hence the realised figures beside it once labels come.
 
 Prediction drift compares the batch's score distribution with the holdout's (saved with the
 evaluation as `score_distribution.json`) by the population stability index over fixed bins.

@@ -71,7 +71,9 @@ def read_labels(
         try:
             raw = pl.read_csv(io.BytesIO(data), infer_schema=False)
         except pl.exceptions.PolarsError as exc:
-            raise InvalidInput(f"{source}: not a readable CSV ({str(exc).splitlines()[0]})") from exc
+            raise InvalidInput(
+                f"{source}: not a readable CSV ({str(exc).splitlines()[0]})"
+            ) from exc
         for column in (id_column, label_column):
             if column not in raw.columns:
                 raise InvalidInput(
@@ -148,7 +150,9 @@ def add_ground_truth(
     labels = read_labels(path, id_column=id_column, label_column=label_column, positive=positive)
     moment = arrived_at or datetime.now(UTC)
     target = artifacts.join(
-        artifacts.artifacts_root(), "ground-truth", f"{moment:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
+        artifacts.artifacts_root(),
+        "ground-truth",
+        f"{moment:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.parquet",
     )
     buffer = io.BytesIO()
     labels.write_parquet(buffer)
