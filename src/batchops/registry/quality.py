@@ -34,17 +34,17 @@ def record_traced_predictions(
     *,
     execution_id: str | None,
     step_name: str | None,
-    model_package: str | None,
+    model_uri: str,
     input_uri: str | None,
-    baseline_uri: str | None,
     role: str = "champion",
 ) -> int:
-    """Index the inference-id files a traced transform wrote beside `output`."""
+    """Index the inference-id files a traced transform wrote beside `output`, naming the
+    registry version whose model file scored them (when it is one)."""
     from batchops.store.quality import add_prediction_set
 
-    group, version = (None, None)
-    if model_package:
-        group, version = parse_version_ref(model_package)
+    found = _version_of_model(model_uri)
+    group, version = (found.group, found.version) if found else (None, None)
+    baseline_uri = found.statistics_uri if found else None
     count = 0
     for uri, rows in _prediction_files(output):
         add_prediction_set(
@@ -60,6 +60,22 @@ def record_traced_predictions(
         )
         count += 1
     return count
+
+
+def _version_of_model(model_uri: str) -> Any:
+    from sqlalchemy import select
+
+    from batchops.registry.versions import get_version as version_of
+    from batchops.store.db import session_scope
+    from batchops.store.schema.registry import ModelVersionRow
+
+    with session_scope() as session:
+        row = session.execute(
+            select(ModelVersionRow.group_name, ModelVersionRow.version).where(
+                ModelVersionRow.model_data_uri == model_uri
+            )
+        ).first()
+    return version_of(row[0], row[1]) if row else None
 
 
 def _prediction_files(output: str) -> list[tuple[str, int]]:
