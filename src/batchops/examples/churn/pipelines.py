@@ -218,7 +218,7 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
     return Pipeline(
         TRAIN_AND_BASELINE,
         [data, min_accuracy, group, challenger_metric, challenger_margin],
-        [prepare, train, champion, evaluate, check],
+        [prepare, train, evaluate, champion, check],
         description="Prepare churn data, train XGBoost, evaluate, baseline, register for approval.",
     )
 
