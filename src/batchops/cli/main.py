@@ -23,6 +23,7 @@ from batchops.cli import (
     monitor,
     outputs,
     pipeline,
+    quality,
     registry,
     rule,
     schedule,
@@ -75,6 +76,7 @@ baseline.register(app)
 monitor.register(app)
 transform.register(app)
 demo.register(app)
+quality.register(app)
 gc.register(app)
 server.register(app)
 

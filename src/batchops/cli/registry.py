@@ -91,6 +91,27 @@ def versions(
 
 
 @app.command()
+def compare(first: VersionRef, second: VersionRef, as_json: JsonFlag = False) -> None:
+    """Two versions side by side: evaluation (and champion) figures, realised model quality."""
+    from batchops.registry.quality import compare_versions
+
+    table = compare_versions(first, second)
+    if as_json:
+        print_json(table)
+        return
+    refs = [v["ref"] for v in table["versions"]]
+    stdout.print(f"{'metric':<32} {refs[0]:>22} {refs[1]:>22}")
+    for name, values in table["metrics"].items():
+        cells = [f"{v:.4f}" if isinstance(v, float) else str(v) for v in values]
+        stdout.print(f"{name:<32} {cells[0]:>22} {cells[1]:>22}")
+    for name in ("accuracy", "auc", "label_coverage"):
+        cells = [v["realised"].get(name) for v in table["versions"]]
+        if any(c is not None for c in cells):
+            shown = [f"{c:.4f}" if c is not None else "-" for c in cells]
+            stdout.print(f"{'realised ' + name:<32} {shown[0]:>22} {shown[1]:>22}")
+
+
+@app.command()
 def describe(ref: VersionRef, as_json: JsonFlag = False) -> None:
     """One version: its model, metrics, baselines, metadata and approval history."""
     from batchops import registry

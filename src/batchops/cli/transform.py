@@ -81,6 +81,19 @@ def transform_command(
             "started for the command (local). Default: BATCHOPS_DASK_ADDRESS, else here.",
         ),
     ] = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--id-column",
+            help="Raw input: the column of inference ids, written first in the output.",
+        ),
+    ] = None,
+    trace_ids: Annotated[
+        bool,
+        typer.Option(
+            "--trace-ids", help="Keep generated inference ids beside a prepared-layout output."
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as one JSON object.")
     ] = False,
@@ -115,6 +128,8 @@ def transform_command(
             progress=advance,
             model_reference=model if model != model_uri else None,
             dask=dask,
+            id_column=id_column,
+            id_prefix=f"transform-{_stamp()}" if trace_ids else None,
             **{name: value for name, value in limits.items() if value is not None},
         )
     if as_json:
@@ -133,6 +148,16 @@ def transform_command(
     )
     for path in result.output_files:
         stdout.print(f"  {path}")
+    for column, count in result.unknown_categories.items():
+        stdout.print(
+            f"  {counted(count, 'row')} with a {column} unseen in training (scored as zeros)"
+        )
+
+
+def _stamp() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
 
 
 @contextmanager

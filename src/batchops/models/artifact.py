@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from batchops.errors import InvalidInput, NotFound
 from batchops.models.manifest import MANIFEST_FILE, MODEL_FILE, ModelManifest, limits
+from batchops.models.preprocessing import PREPROCESSING_FILE, Preprocessing
 from batchops.settings import ModelLimits
 from batchops.store.artifacts import filesystem
 
@@ -36,6 +37,8 @@ class ModelFiles:
     source: str
     model_bytes: bytes
     manifest: ModelManifest | None
+    preprocessing: Preprocessing | None = None
+    """The encoding of raw rows the model was trained behind (`preprocessing.json`), if any."""
 
 
 def read_model_files(uri: str | Path) -> ModelFiles:
@@ -72,7 +75,12 @@ def _read_folder(fs: Any, path: str, source: str, bounds: ModelLimits) -> ModelF
             f"model.tar.gz or a folder containing one"
         )
     model_bytes = _folder_file(fs, f"{base}/{model_file}", f"{source}/{model_file}", budget)
-    return ModelFiles(source, model_bytes, manifest)
+    preprocessing = None
+    if fs.exists(f"{base}/{PREPROCESSING_FILE}"):
+        where = f"{source}/{PREPROCESSING_FILE}"
+        text = _folder_file(fs, f"{base}/{PREPROCESSING_FILE}", where, budget)
+        preprocessing = Preprocessing.from_json(text, where)
+    return ModelFiles(source, model_bytes, manifest, preprocessing)
 
 
 def _folder_file(fs: Any, path: str, where: str, budget: _Budget) -> bytes:
@@ -189,7 +197,11 @@ def _model_in(files: dict[str, bytes], source: str) -> ModelFiles:
     model_file = manifest.model_file if manifest else MODEL_FILE
     if model_file not in files:
         raise InvalidInput(f"{source}: the archive has no {model_file} (it holds {_names(files)})")
-    return ModelFiles(source, files[model_file], manifest)
+    preprocessing = None
+    if PREPROCESSING_FILE in files:
+        where = f"{source}:{PREPROCESSING_FILE}"
+        preprocessing = Preprocessing.from_json(files[PREPROCESSING_FILE], where)
+    return ModelFiles(source, files[model_file], manifest, preprocessing)
 
 
 def _member_name(name: str) -> str:

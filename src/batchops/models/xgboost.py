@@ -27,6 +27,11 @@ from batchops.models.manifest import (
     ModelManifest,
     default_feature_names,
 )
+from batchops.models.preprocessing import (
+    PREPROCESSING_FILE,
+    Preprocessing,
+    preprocessing_from_schema,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -196,7 +201,7 @@ def train(
 
         booster, width = train_on_dask(plan, Path(train), validation, log)
         names = _feature_names(feature_names, schema, width)
-        return _write_model(booster, names, plan.params, Path(model_dir), log)
+        return _write_model(booster, names, plan.params, Path(model_dir), log, schema)
     train_x, train_y = read_channel(Path(train), "train")
     names = _feature_names(feature_names, schema, train_x.shape[1])
     evals = [(xgboost.DMatrix(train_x, label=train_y, nthread=-1), "train")]
@@ -224,11 +229,16 @@ def train(
         )
     except xgboost.core.XGBoostError as exc:
         raise InvalidInput(f"XGBoost refused the hyperparameters: {_first_line(exc)}") from exc
-    return _write_model(booster, names, plan.params, Path(model_dir), log)
+    return _write_model(booster, names, plan.params, Path(model_dir), log, schema)
 
 
 def _write_model(
-    booster: xgboost.Booster, names: list[str], params: Mapping[str, Any], model_dir: Path, log: Log
+    booster: xgboost.Booster,
+    names: list[str],
+    params: Mapping[str, Any],
+    model_dir: Path,
+    log: Log,
+    schema: Path | None,
 ) -> Path:
     import xgboost
 
@@ -241,9 +251,18 @@ def _write_model(
         xgboost_version=xgboost.__version__,
     )
     archive = Path(model_dir) / ARCHIVE_NAME
-    payload = pack_model(
-        {MODEL_FILE: bytes(booster.save_raw("json")), MANIFEST_FILE: manifest.to_json().encode()}
-    )
+    members = {
+        MODEL_FILE: bytes(booster.save_raw("json")),
+        MANIFEST_FILE: manifest.to_json().encode(),
+    }
+    preprocessing = _schema_preprocessing(schema)
+    if preprocessing is not None:
+        if preprocessing.feature_names != names:
+            raise InvalidInput(f"schema {schema}: its encoding's columns are not the feature names")
+        members[PREPROCESSING_FILE] = (
+            json.dumps(preprocessing.to_dict(), indent=2) + "\n"
+        ).encode()
+    payload = pack_model(members)
     write_bytes(archive, payload)
     log(f"Wrote {archive}")
     return archive
@@ -348,6 +367,18 @@ def _feature_names(given: Sequence[str] | None, schema: Path | None, count: int)
     if len(set(names)) != len(names):
         raise InvalidInput("feature names must be unique")
     return names
+
+
+def _schema_preprocessing(schema: Path | None) -> Preprocessing | None:
+    """The raw-data encoding the schema folder describes (PrepareData's vocabulary.json)."""
+    if schema is None:
+        return None
+    folder = Path(schema)
+    for path in [folder] if folder.is_file() else sorted(folder.glob("*.json")):
+        found = preprocessing_from_schema(json.loads(path.read_text()), str(path))
+        if found is not None:
+            return found
+    return None
 
 
 def _schema_names(schema: Path | None) -> list[str] | None:

@@ -61,6 +61,24 @@ class ModelVersion:
     def ref(self) -> str:
         return f"{self.group}/{self.version}"
 
+    def _own_file(self, name: str) -> str | None:
+        """The URI of one of the version's own files beside its model, if it has that file."""
+        if name not in self.files:
+            return None
+        return self.model_data_uri.rsplit("/", 1)[0] + "/" + name
+
+    @property
+    def raw_statistics_uri(self) -> str | None:
+        return self._own_file("raw-statistics.json")
+
+    @property
+    def raw_constraints_uri(self) -> str | None:
+        return self._own_file("raw-constraints.json")
+
+    @property
+    def score_distribution_uri(self) -> str | None:
+        return self._own_file("score-distribution.json")
+
     @classmethod
     def of(cls, row: ModelVersionRow, history: list[ApprovalChangeRow]) -> ModelVersion:
         return cls(
@@ -97,6 +115,16 @@ class ModelVersion:
                 "statistics_uri": self.statistics_uri,
                 "constraints_uri": self.constraints_uri,
             },
+            **(
+                {
+                    "baseline_raw": {
+                        "statistics_uri": self.raw_statistics_uri,
+                        "constraints_uri": self.raw_constraints_uri,
+                    }
+                }
+                if self.raw_statistics_uri
+                else {}
+            ),
             "custom_metadata": self.custom_metadata,
             "execution_id": self.execution_id,
             "step_name": self.step_name,

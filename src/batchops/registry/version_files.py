@@ -27,12 +27,20 @@ MODEL_FILE = "model.tar.gz"
 EVALUATION_FILE = "evaluation.json"
 STATISTICS_FILE = "statistics.json"
 CONSTRAINTS_FILE = "constraints.json"
+# The raw-layout baseline (named columns, as a daily extract arrives) and the holdout's score
+# distribution (the reference of prediction drift), kept when training recorded them.
+RAW_STATISTICS_FILE = "raw-statistics.json"
+RAW_CONSTRAINTS_FILE = "raw-constraints.json"
+SCORE_DISTRIBUTION_FILE = "score-distribution.json"
 # Each file of a version and the version field holding its URI.
 FILE_FIELDS = {
     MODEL_FILE: "model_data_uri",
     EVALUATION_FILE: "metrics_uri",
     STATISTICS_FILE: "statistics_uri",
     CONSTRAINTS_FILE: "constraints_uri",
+    RAW_STATISTICS_FILE: "raw_statistics_uri",
+    RAW_CONSTRAINTS_FILE: "raw_constraints_uri",
+    SCORE_DISTRIBUTION_FILE: "score_distribution_uri",
 }
 SHA256 = re.compile(r"[0-9a-f]{64}")
 

@@ -22,6 +22,9 @@ from batchops.registry.version_files import (
     CONSTRAINTS_FILE,
     EVALUATION_FILE,
     MODEL_FILE,
+    RAW_CONSTRAINTS_FILE,
+    RAW_STATISTICS_FILE,
+    SCORE_DISTRIBUTION_FILE,
     STATISTICS_FILE,
     staged_files,
 )
@@ -47,6 +50,9 @@ def register_version(
     description: str = "",
     status: str = PENDING,
     user: str | None = None,
+    raw_statistics_uri: str | None = None,
+    raw_constraints_uri: str | None = None,
+    score_distribution_uri: str | None = None,
 ) -> ModelVersion:
     """Register the next version of `group` (created when missing).
 
@@ -71,6 +77,9 @@ def register_version(
         EVALUATION_FILE: metrics_uri,
         STATISTICS_FILE: statistics_uri,
         CONSTRAINTS_FILE: constraints_uri,
+        RAW_STATISTICS_FILE: raw_statistics_uri,
+        RAW_CONSTRAINTS_FILE: raw_constraints_uri,
+        SCORE_DISTRIBUTION_FILE: score_distribution_uri,
     }
     return register_files(check_group_name(group), sources, fields)
 

@@ -56,6 +56,34 @@ def add_metrics(
     return len(values)
 
 
+def upsert_metrics(
+    run_uri: str,
+    metrics: Mapping[str, float],
+    *,
+    key: str,
+    execution_id: str | None = None,
+    step_name: str | None = None,
+) -> int:
+    """Store figures that replace earlier ones of the same `key` (e.g. `customer-churn/3|
+    2024-05-01`): a late label updates that prediction date's datapoint instead of adding one."""
+    values = {name: float(value) for name, value in metrics.items() if math.isfinite(value)}
+    with session_scope() as session:
+        for name, value in values.items():
+            series_key = f"{name}|{key}"
+            row = session.scalars(
+                select(MonitoringMetricRow).where(MonitoringMetricRow.series_key == series_key)
+            ).one_or_none()
+            if row is None:
+                row = MonitoringMetricRow(metric=name, series_key=series_key, run_uri=run_uri)
+                session.add(row)
+            row.run_uri = run_uri
+            row.execution_id = execution_id
+            row.step_name = step_name
+            row.value = value
+            row.recorded_at = utcnow()
+    return len(values)
+
+
 def metric_history(metric: str, limit: int = 100) -> list[dict[str, Any]]:
     with session_scope() as session:
         rows = session.scalars(
@@ -70,6 +98,7 @@ def metric_history(metric: str, limit: int = 100) -> list[dict[str, Any]]:
                 "execution_id": r.execution_id,
                 "value": r.value,
                 "recorded_at": r.recorded_at.isoformat(),
+                "series_key": r.series_key,
             }
             for r in rows
         ]

@@ -12,9 +12,10 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_never
 
@@ -64,6 +65,9 @@ class TransformResult:
     seconds: float
     batches: int
     workers: int
+    layout: str = "prepared"
+    unknown_categories: dict[str, int] = field(default_factory=dict)
+    """Raw input: per categorical column, the rows whose category training never saw."""
 
     @property
     def rows_per_second(self) -> float:
@@ -79,6 +83,11 @@ class TransformResult:
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(self.rows_per_second),
             "workers": self.workers,
+            **(
+                {"layout": self.layout, "unknown_categories": self.unknown_categories}
+                if self.layout != "prepared"
+                else {}
+            ),
         }
 
 
@@ -99,6 +108,8 @@ def transform(
     progress: Progress | None = None,
     model_reference: str | None = None,
     dask: str | None = None,
+    id_column: str | None = None,
+    id_prefix: str | None = None,
 ) -> TransformResult:
     """Write `<input file>.out` under `output` for each input file: one line per record.
 
@@ -114,6 +125,10 @@ def transform(
     `dask`: a Dask scheduler's address (or `local`) to score on instead of local worker
     processes (default BATCHOPS_DASK_ADDRESS; unset: here), same outputs byte for byte
     (`transform.on_dask`).
+    A raw extract (a header of raw column names, for a model carrying its preprocessing) is
+    scored through that encoding instead (`transform.traced`), its predictions' inference ids
+    (`id_column`'s value, or `<id_prefix>/<file>/<row>`) kept beside the output; the prepared
+    layout's are kept when `id_prefix` is given (a pipeline passes its execution id).
     """
     started = time.perf_counter()
     _check_limits(workers, max_rows_per_batch, max_bytes_per_batch)
@@ -127,6 +142,26 @@ def transform(
         if pool is not None:
             stack.callback(pool.terminate)
         files = list_data_files(input, content_type, exclude=output)
+        prefix = id_prefix or f"transform-{uuid.uuid4().hex[:12]}"
+        raw = _score_raw(
+            model,
+            files,
+            str(output),
+            id_column,
+            prefix,
+            input_filter,
+            join_source,
+            output_filter,
+            model_reference,
+            started,
+        )
+        if raw is not None:
+            return raw
+        if id_column:
+            raise InvalidInput(
+                f"id column {id_column!r}: only a raw file with a header names its columns; "
+                "the prepared, headerless layout gets generated inference ids"
+            )
         source = _model_source(model, load=pool is None and address is None)
         specs = [
             plan_file(item, formats.of_file(item), header, source.manifest, in_path)
@@ -164,6 +199,10 @@ def transform(
             writing.abandon(touched=bool(assembler.entries) or client is not None)
             raise
         writing.finish(assembler.entries)
+        if id_prefix and not join_source and out_path.is_root:
+            from batchops.transform.traced import trace_prepared_output
+
+            trace_prepared_output(root, [spec.input for spec in specs], prefix, targets)
     return TransformResult(
         rows=assembler.rows,
         input_files=[spec.uri for spec in specs],
@@ -171,6 +210,53 @@ def transform(
         seconds=time.perf_counter() - started,
         batches=count,
         workers=0 if address is not None else workers,
+    )
+
+
+def _score_raw(
+    model: str | Path | LoadedModel,
+    files: list[DataFile],
+    output: str,
+    id_column: str | None,
+    prefix: str,
+    input_filter: str | None,
+    join_source: bool,
+    output_filter: str | None,
+    model_reference: str | None,
+    started: float,
+) -> TransformResult | None:
+    """The raw-extract path (`transform.traced`), or None when the input is the prepared layout."""
+    from batchops.models import read_model_files
+    from batchops.transform.traced import is_raw_input, score_raw
+
+    if isinstance(model, LoadedModel):
+        return None
+    model_files = read_model_files(model)
+    if not is_raw_input(files, model_files):
+        return None
+    model_used = {"uri": model_files.source}
+    if model_reference:
+        model_used["reference"] = model_reference
+    scored = score_raw(
+        files,
+        output,
+        model_files,
+        id_column=id_column,
+        id_prefix=prefix,
+        input_filter=input_filter,
+        join_source=join_source,
+        output_filter=output_filter,
+        model_used=model_used,
+    )
+    return TransformResult(
+        rows=scored.rows,
+        input_files=scored.input_files,
+        output_files=scored.output_files,
+        seconds=time.perf_counter() - started,
+        batches=len(files),
+        workers=0,
+        layout="raw",
+        unknown_categories=scored.unknown_categories,
     )
 
 

@@ -23,3 +23,14 @@ def get_approved_model(
         "statistics_uri": version.statistics_uri,
         "constraints_uri": version.constraints_uri,
     }
+
+
+def get_champion_model(model_package_group: str) -> dict[str, object]:
+    """The approved model a new one must beat, or an empty URI when the group has none yet."""
+    from batchops.errors import NotFound
+
+    try:
+        version = registry.approved_version(model_package_group)
+    except NotFound:
+        return {"model_uri": "", "model_package": ""}
+    return {"model_uri": version.model_data_uri, "model_package": version.ref}

@@ -100,6 +100,8 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
     data = ParameterString("InputData", str(input_data or default_input_data()))
     min_accuracy = ParameterFloat("MinAccuracy", 0.7, min_value=0.0, max_value=1.0)
     group = ParameterString("ModelPackageGroup", GROUP)
+    challenger_metric = ParameterString("ChallengerMetric", "auc")
+    challenger_margin = ParameterFloat("ChallengerMargin", 0.0)
     cache = CacheConfig(enable_caching=True, expire_after="PT12H")
 
     prepare = ProcessingStep(
@@ -122,9 +124,23 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
         cache_config=cache,
     )
     report = PropertyFile("EvaluationReport", "evaluation", "evaluation.json")
+    champion = FunctionStep(
+        "GetChampionModel",
+        function="batchops.examples.churn.functions:get_champion_model",
+        inputs={"model_package_group": group},
+        outputs=["model_uri", "model_package"],
+    )
     evaluate = ProcessingStep(
         "EvaluateModel",
         code=SCRIPTS / "evaluate.py",
+        job_arguments=[
+            "--champion-model",
+            champion.properties.Outputs["model_uri"],
+            "--challenger-metric",
+            challenger_metric,
+            "--challenger-margin",
+            challenger_margin,
+        ],
         inputs=[
             ProcessingInput(
                 train.properties.ModelArtifacts.S3ModelArtifacts, "/opt/ml/processing/model"
@@ -136,6 +152,7 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
         cache_config=cache,
     )
     accuracy = JsonGet(evaluate, report, "binary_classification_metrics.accuracy.value")
+    challenger_gap = JsonGet(evaluate, report, "challenger.gap")
     baseline = QualityCheckStep(
         "DataQualityCheckStep",
         quality_check_config=DataQualityCheckConfig(
@@ -175,19 +192,33 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
     fail = FailStep(
         "AccuracyBelowThreshold",
         error_message=Join(
-            " ", ["Model accuracy", accuracy, "is below the MinAccuracy threshold", min_accuracy]
+            " ",
+            [
+                "Model accuracy",
+                accuracy,
+                "is below the MinAccuracy threshold",
+                min_accuracy,
+                "or it does not beat the approved model on",
+                challenger_metric,
+                "(gap after the margin:",
+                challenger_gap,
+                ")",
+            ],
         ),
     )
     check = ConditionStep(
         "PerformanceConditionalCheck",
-        conditions=[ConditionGreaterThanOrEqualTo(accuracy, min_accuracy)],
+        conditions=[
+            ConditionGreaterThanOrEqualTo(accuracy, min_accuracy),
+            ConditionGreaterThanOrEqualTo(challenger_gap, 0.0),
+        ],
         if_steps=[baseline, register],
         else_steps=[fail],
     )
     return Pipeline(
         TRAIN_AND_BASELINE,
-        [data, min_accuracy, group],
-        [prepare, train, evaluate, check],
+        [data, min_accuracy, group, challenger_metric, challenger_margin],
+        [prepare, train, evaluate, champion, check],
         description="Prepare churn data, train XGBoost, evaluate, baseline, register for approval.",
     )
 

@@ -95,11 +95,26 @@ def _score(
         progress=lambda _rows: context.check_stopped(),  # a stop ends it between batches
         model_reference=reference if reference != model_uri else None,
         dask=spec.dask,
+        id_prefix=context.execution_id,
     )
     target = str(spec.output_path or context.output_uri("predictions"))
     published = context.publish(local_out, "predictions", target)
     context.log(f"scored {result.rows} record(s) into {published}")
+    _index_predictions(published, model_uri, str(source.data), context)
     return published, {"S3OutputPath": published, "Rows": result.rows}
+
+
+def _index_predictions(published: str, model_uri: str, data: str, context: StepContext) -> None:
+    """Index the inference ids kept beside the output, so labels can be joined later."""
+    from batchops.registry.quality import record_traced_predictions
+
+    record_traced_predictions(
+        published,
+        execution_id=context.execution_id,
+        step_name=context.step_name,
+        model_uri=model_uri,
+        input_uri=data,
+    )
 
 
 def run_transform(node: StepNode, context: StepContext) -> StepOutcome:

@@ -56,6 +56,7 @@ def all_tables() -> DeclarativeBase:
         events,
         monitoring,
         pipelines,
+        quality,
         registry,
     )
 

@@ -20,3 +20,6 @@ class MonitoringMetricRow(Base):
     metric: Mapped[str] = mapped_column(String(512), index=True)
     value: Mapped[float] = mapped_column(Float)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    series_key: Mapped[str | None] = mapped_column(String(1024), default=None, unique=True)
+    """Set on figures that a later run replaces instead of adding a datapoint: model quality
+    by (metric, group/version, prediction date), updated when late labels arrive."""

@@ -20,19 +20,24 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from batchops.errors import BatchopsError, InvalidInput
 from batchops.models import load_model
-from batchops.models.metrics import binary_classification_metrics
+from batchops.models.metrics import binary_classification_metrics, evaluation_values
+from batchops.monitor.estimate import score_distribution
 from batchops.store.artifacts import atomic_open
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Evaluate the churn model on the test split.")
     parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--champion-model", default="", help="The approved model to beat.")
+    parser.add_argument("--challenger-metric", default="auc")
+    parser.add_argument("--challenger-margin", type=float, default=0.0)
     args = parser.parse_args(argv)
     base = Path(os.environ.get("BATCHOPS_PROCESSING_DIR", "/opt/ml/processing"))
 
@@ -46,14 +51,50 @@ def main(argv: list[str] | None = None) -> None:
         )
     probabilities = model.predict(features)
     report = binary_classification_metrics(labels, probabilities, threshold=args.threshold)
+    report["challenger"] = challenger_gate(
+        report,
+        labels,
+        features,
+        args.champion_model,
+        args.challenger_metric,
+        args.challenger_margin,
+        args.threshold,
+    )
 
     with atomic_open(base / "evaluation" / "evaluation.json", "w") as handle:
         json.dump(report, handle, indent=2)
+    with atomic_open(base / "evaluation" / "score_distribution.json", "w") as handle:
+        json.dump(score_distribution(probabilities), handle, indent=2)
     metrics = report["binary_classification_metrics"]
     print(
         f"Evaluated {labels.size} rows of {test_file.name}: "
         + ", ".join(f"{name} {metrics[name]['value']:.4f}" for name in ("accuracy", "auc", "f1"))
     )
+
+
+def challenger_gate(
+    report: dict[str, Any],
+    labels: np.ndarray,
+    features: np.ndarray,
+    champion_model: str,
+    metric: str,
+    margin: float,
+    threshold: float,
+) -> dict[str, Any]:
+    """The new model against the approved one on the same holdout: `gap` = new - champion -
+    margin, so the gate passes at gap >= 0; without a champion the gap is 0 (it passes)."""
+    new = evaluation_values(report).get(metric)
+    if new is None:
+        raise InvalidInput(f"--challenger-metric {metric!r} is not a binary classification metric")
+    gate: dict[str, Any] = {"metric": metric, "margin": margin, "new": new, "champion": None}
+    if not champion_model:
+        return {**gate, "champion_model": None, "gap": 0.0}
+    champion = load_model(champion_model)
+    if champion.manifest.n_features != features.shape[1]:
+        return {**gate, "champion_model": champion_model, "gap": 0.0, "note": "other layout"}
+    figures = binary_classification_metrics(labels, champion.predict(features), threshold)
+    old = evaluation_values(figures)[metric]
+    return {**gate, "champion": old, "champion_model": champion_model, "gap": new - old - margin}
 
 
 def model_location(folder: Path) -> Path:

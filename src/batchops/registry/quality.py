@@ -1,0 +1,245 @@
+"""Model quality as the registry sees it: per version, per prediction date, traced to rows.
+
+`measure_execution` runs the model-quality job over one execution's predictions (or a
+transform's output folder), against the version's holdout score distribution, and records the
+figures per (version, prediction date) so a late label updates that date's datapoint.
+`prediction_lineage` answers where one prediction came from; `compare_versions` puts two
+versions' evaluation and realised figures side by side.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from batchops.errors import InvalidInput, NotFound
+from batchops.monitor.ground_truth import latest_labels
+from batchops.monitor.model_quality import (
+    ModelQualityResult,
+    join_predictions,
+    model_quality,
+    read_json_file,
+)
+from batchops.registry.refs import parse_version_ref
+from batchops.registry.versions import get_version
+from batchops.store import artifacts
+from batchops.store.metrics import metric_history, upsert_metrics
+from batchops.store.quality import PredictionSet, prediction_sets
+from batchops.transform.traced import PREDICTIONS_FOLDER
+
+
+def record_traced_predictions(
+    output: str,
+    *,
+    execution_id: str | None,
+    step_name: str | None,
+    model_uri: str,
+    input_uri: str | None,
+    role: str = "champion",
+) -> int:
+    """Index the inference-id files a traced transform wrote beside `output`, naming the
+    registry version whose model file scored them (when it is one)."""
+    from batchops.store.quality import add_prediction_set
+
+    found = _version_of_model(model_uri)
+    group, version = (found.group, found.version) if found else (None, None)
+    baseline_uri = found.statistics_uri if found else None
+    count = 0
+    for uri, rows in _prediction_files(output):
+        add_prediction_set(
+            uri,
+            rows=rows,
+            execution_id=execution_id,
+            step_name=step_name,
+            group=group,
+            version=version,
+            role=role,
+            input_uri=input_uri,
+            baseline_uri=baseline_uri,
+        )
+        count += 1
+    return count
+
+
+def _version_of_model(model_uri: str) -> Any:
+    from sqlalchemy import select
+
+    from batchops.registry.versions import get_version as version_of
+    from batchops.store.db import session_scope
+    from batchops.store.schema.registry import ModelVersionRow
+
+    with session_scope() as session:
+        row = session.execute(
+            select(ModelVersionRow.group_name, ModelVersionRow.version).where(
+                ModelVersionRow.model_data_uri == model_uri
+            )
+        ).first()
+    return version_of(row[0], row[1]) if row else None
+
+
+def _prediction_files(output: str) -> list[tuple[str, int]]:
+    import polars as pl
+
+    folder = artifacts.join(str(output), PREDICTIONS_FOLDER)
+    if not artifacts.is_local(folder):
+        fs, path = artifacts.filesystem(folder)
+        names = (
+            sorted(p for p in fs.find(path) if p.endswith(".parquet")) if fs.exists(path) else []
+        )
+        uris = [f"{folder.split('://')[0]}://{n}" if "://" in folder else n for n in names]
+    else:
+        local = artifacts.local_path(folder)
+        uris = sorted(str(p) for p in local.rglob("*.parquet")) if local.is_dir() else []
+    return [(uri, pl.scan_parquet(uri).select(pl.len()).collect().item()) for uri in uris]
+
+
+def measure_execution(
+    execution_id: str | None = None,
+    *,
+    predictions_dir: str | None = None,
+    out_dir: str | Path | None = None,
+    threshold: float = 0.5,
+    constraints_uri: str | None = None,
+    score_reference_uri: str | None = None,
+    role: str | None = None,
+) -> dict[str, ModelQualityResult]:
+    """The model-quality job for each model version an execution (or folder) scored with.
+
+    One result per version (the approved one, and a shadow one when the run had it); with
+    `out_dir`, each version's files go to `out_dir` (the only one) or `out_dir/<role>`.
+    """
+    if (execution_id is None) == (predictions_dir is None):
+        raise InvalidInput("give an execution id or a predictions folder, not both")
+    if execution_id is not None:
+        sets = [s for s in prediction_sets(execution_id) if role is None or s.role == role]
+        if not sets:
+            raise NotFound(
+                f"execution {execution_id} recorded no predictions with inference ids "
+                "(batch-inference records them)"
+            )
+    else:
+        found = _prediction_files(str(predictions_dir))
+        if not found:
+            raise NotFound(
+                f"{predictions_dir} holds no {PREDICTIONS_FOLDER}/ files: transform it with "
+                "--id-column or --trace-ids"
+            )
+        sets = [
+            PredictionSet(uri, None, None, None, None, "champion", None, None, rows, _now())
+            for uri, rows in found
+        ]
+    by_role: dict[str, list[PredictionSet]] = defaultdict(list)
+    for item in sets:
+        by_role[item.role].append(item)
+    labels = latest_labels()
+    constraints = read_json_file(constraints_uri, "constraints") if constraints_uri else None
+    results: dict[str, ModelQualityResult] = {}
+    for name, group_sets in by_role.items():
+        reference = _score_reference(group_sets[0], score_reference_uri)
+        joined = join_predictions([s.uri for s in group_sets], labels)
+        target = None
+        if out_dir is not None:
+            target = str(out_dir) if len(by_role) == 1 else artifacts.join(str(out_dir), name)
+        results[name] = model_quality(
+            joined,
+            target,
+            threshold=threshold,
+            constraints=constraints,
+            score_reference=reference,
+        )
+        if execution_id is not None:
+            _record_by_date(group_sets, labels, threshold, execution_id)
+    return results
+
+
+def _score_reference(item: PredictionSet, given: str | None) -> dict[str, Any] | None:
+    if given:
+        return read_json_file(given, "score distribution")
+    if item.group is None or item.version is None:
+        return None
+    uri = get_version(item.group, item.version).score_distribution_uri
+    return read_json_file(uri, "score distribution") if uri else None
+
+
+def _record_by_date(sets: list[PredictionSet], labels: Any, threshold: float, run: str) -> None:
+    """Realised figures per (version, prediction date) over every prediction of that date:
+    a late label replaces that date's datapoint instead of adding one."""
+    item = sets[0]
+    if item.group is None:
+        return
+    date = item.predicted_at.date().isoformat()
+    same_day = [
+        s
+        for s in prediction_sets()
+        if s.group == item.group
+        and s.version == item.version
+        and s.predicted_at.date().isoformat() == date
+    ]
+    joined = join_predictions([s.uri for s in same_day], labels)
+    result = model_quality(joined, None, threshold=threshold)
+    upsert_metrics(
+        f"model-quality:{item.group}/{item.version}/{date}",
+        result.metrics,
+        key=f"{item.group}/{item.version}|{date}",
+        execution_id=run,
+        step_name="model-quality",
+    )
+
+
+def _now() -> Any:
+    from batchops.store.schema import utcnow
+
+    return utcnow()
+
+
+def prediction_lineage(inference_id: str) -> dict[str, Any]:
+    """Which version, execution, input file and row, and baseline made one prediction."""
+    import polars as pl
+
+    for item in reversed(prediction_sets()):
+        if not artifacts.exists(item.uri):
+            continue
+        hit = pl.scan_parquet(item.uri).filter(pl.col("inference_id") == inference_id).collect()
+        if hit.height:
+            row = hit.row(0, named=True)
+            return {
+                "inference_id": inference_id,
+                "probability": row["probability"],
+                "model_version": f"{item.group}/{item.version}" if item.group else None,
+                "role": item.role,
+                "execution_id": item.execution_id,
+                "step": item.step_name,
+                "input_file": row["input_file"],
+                "row": row["row"],
+                "baseline": item.baseline_uri,
+                "predicted_at": item.predicted_at.isoformat(),
+                "predictions_file": item.uri,
+            }
+    raise NotFound(f"no recorded prediction has inference id {inference_id!r}")
+
+
+def compare_versions(first: str, second: str) -> dict[str, Any]:
+    """Two versions side by side: evaluation metrics (with the champion figures the challenger
+    was gated on) and the latest realised model-quality figures."""
+    versions = [get_version(*parse_version_ref(ref)) for ref in (first, second)]
+    names = sorted(set().union(*(v.metrics for v in versions)))
+    realised = [_latest_realised(v.group, v.version) for v in versions]
+    return {
+        "versions": [
+            {"ref": v.ref, "status": v.status, "metrics": v.metrics, "realised": r}
+            for v, r in zip(versions, realised, strict=True)
+        ],
+        "metrics": {name: [v.metrics.get(name) for v in versions] for name in names},
+    }
+
+
+def _latest_realised(group: str, version: int) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for metric in ("model_quality.accuracy", "model_quality.auc", "model_quality.label_coverage"):
+        for point in metric_history(metric, limit=1000):
+            key = point.get("series_key") or ""
+            if key.startswith(f"{metric}|{group}/{version}|"):
+                found[metric.removeprefix("model_quality.")] = point["value"]
+                break
+    return found
