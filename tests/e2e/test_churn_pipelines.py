@@ -43,6 +43,7 @@ def test_train_and_baseline_registers_a_pending_version_with_metrics_and_baselin
         "EvaluateModel",
         "PerformanceConditionalCheck",
         "DataQualityCheckStep",
+        "RawDataQualityCheckStep",
         "RegisterModel",
         "AccuracyBelowThreshold",
     ]

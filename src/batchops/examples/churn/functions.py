@@ -8,7 +8,8 @@ from batchops import registry
 def get_approved_model(
     model_package_group: str, execution_id: str | None = None
 ) -> dict[str, object]:
-    """The newest Approved version of the group, and the baseline it was registered with.
+    """The newest Approved version of the group, and the baselines it was registered with:
+    the prepared layout's, and the raw training data's ("" when the version has none).
 
     The original's Lambda sorted approved packages by creation time ascending and took the
     first, i.e. the oldest; this takes the highest version number with status Approved.
@@ -22,6 +23,8 @@ def get_approved_model(
         "model_uri": version.model_data_uri,
         "statistics_uri": version.statistics_uri,
         "constraints_uri": version.constraints_uri,
+        "raw_statistics_uri": version.raw_statistics_uri or "",
+        "raw_constraints_uri": version.raw_constraints_uri or "",
     }
 
 

@@ -61,7 +61,7 @@ HYPERPARAMETERS = {
     "min_child_weight": 6,
     "subsample": 0.7,
 }
-SPLITS = ("train", "validation", "test", "batch", "vocabulary")
+SPLITS = ("train", "validation", "test", "batch", "vocabulary", "raw_train")
 
 
 def example_dir() -> Path:
@@ -164,6 +164,17 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
         model_package_group_name=group,
         cache_config=cache,
     )
+    raw_baseline = QualityCheckStep(
+        "RawDataQualityCheckStep",
+        quality_check_config=DataQualityCheckConfig(
+            baseline_dataset=_output(prepare, "raw_train"),
+            dataset_format=DatasetFormat.csv(header=True),
+        ),
+        skip_check=True,
+        register_new_baseline=True,
+        model_package_group_name=group,
+        cache_config=cache,
+    )
     register = RegisterModel(
         "RegisterModel",
         model_data=train.properties.ModelArtifacts.S3ModelArtifacts,
@@ -174,7 +185,10 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
         model_metrics=ModelMetrics(
             model_statistics=MetricsSource(
                 Join("/", [_output(evaluate, "evaluation"), "evaluation.json"])
-            )
+            ),
+            score_distribution=MetricsSource(
+                Join("/", [_output(evaluate, "evaluation"), "score_distribution.json"])
+            ),
         ),
         drift_check_baselines=DriftCheckBaselines(
             model_data_statistics=MetricsSource(
@@ -182,6 +196,12 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
             ),
             model_data_constraints=MetricsSource(
                 baseline.properties.BaselineUsedForDriftCheckConstraints
+            ),
+            raw_data_statistics=MetricsSource(
+                raw_baseline.properties.BaselineUsedForDriftCheckStatistics
+            ),
+            raw_data_constraints=MetricsSource(
+                raw_baseline.properties.BaselineUsedForDriftCheckConstraints
             ),
         ),
         customer_metadata_properties={
@@ -212,7 +232,7 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
             ConditionGreaterThanOrEqualTo(accuracy, min_accuracy),
             ConditionGreaterThanOrEqualTo(challenger_gap, 0.0),
         ],
-        if_steps=[baseline, register],
+        if_steps=[baseline, raw_baseline, register],
         else_steps=[fail],
     )
     return Pipeline(
@@ -228,6 +248,7 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
     group = ParameterString("ModelPackageGroup", GROUP)
     fail_on_violation = ParameterBoolean("FailOnViolation", False)
     input_filter = ParameterString("InputFilter", "$[1:]")
+    id_column = ParameterString("IdColumn", "")
 
     get_model = FunctionStep(
         "GetApprovedModel",
@@ -242,12 +263,16 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
             "model_uri",
             "statistics_uri",
             "constraints_uri",
+            "raw_statistics_uri",
+            "raw_constraints_uri",
         ],
     )
     monitor_and_score = MonitorBatchTransformStep(
         "MonitorCustomerChurnDataQuality",
         transformer=Transformer(
-            model_data=get_model.properties.Outputs["model_uri"], accept="text/csv"
+            model_data=get_model.properties.Outputs["model_uri"],
+            accept="text/csv",
+            id_column=id_column,
         ),
         inputs=TransformInput(
             data=data, content_type="text/csv", header=False, input_filter=input_filter
@@ -257,12 +282,14 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
         ),
         supplied_baseline_statistics=get_model.properties.Outputs["statistics_uri"],
         supplied_baseline_constraints=get_model.properties.Outputs["constraints_uri"],
+        supplied_raw_baseline_statistics=get_model.properties.Outputs["raw_statistics_uri"],
+        supplied_raw_baseline_constraints=get_model.properties.Outputs["raw_constraints_uri"],
         monitor_before_transform=True,
         fail_on_violation=fail_on_violation,
     )
     return Pipeline(
         BATCH_INFERENCE,
-        [data, group, fail_on_violation, input_filter],
+        [data, group, fail_on_violation, input_filter, id_column],
         [get_model, monitor_and_score],
         description="Latest approved churn model: check the batch against its baseline, score it.",
     )
