@@ -14,6 +14,7 @@ from typing import Any
 
 from batchops.pipeline import (
     CacheConfig,
+    ConditionEquals,
     ConditionGreaterThanOrEqualTo,
     ConditionStep,
     DataQualityCheckConfig,
@@ -41,6 +42,7 @@ from batchops.pipeline import (
     TrainingStep,
     Transformer,
     TransformInput,
+    TransformStep,
     XGBoost,
 )
 from batchops.settings import get_settings
@@ -249,6 +251,7 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
     fail_on_violation = ParameterBoolean("FailOnViolation", False)
     input_filter = ParameterString("InputFilter", "$[1:]")
     id_column = ParameterString("IdColumn", "")
+    shadow_pending = ParameterBoolean("ShadowPending", False)
 
     get_model = FunctionStep(
         "GetApprovedModel",
@@ -256,6 +259,7 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
         inputs={
             "model_package_group": group,
             "execution_id": ExecutionVariables.PIPELINE_EXECUTION_ID,
+            "shadow_pending": shadow_pending,
         },
         outputs=[
             "model_package",
@@ -265,6 +269,9 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
             "constraints_uri",
             "raw_statistics_uri",
             "raw_constraints_uri",
+            "shadow",
+            "shadow_model_package",
+            "shadow_model_uri",
         ],
     )
     monitor_and_score = MonitorBatchTransformStep(
@@ -287,10 +294,30 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
         monitor_before_transform=True,
         fail_on_violation=fail_on_violation,
     )
+    # The newest pending version scores the same rows beside the approved one (its predictions
+    # traced as the shadow's), so both get realised figures once the labels come.
+    shadow_score = TransformStep(
+        "ShadowScore",
+        transformer=Transformer(
+            model_data=get_model.properties.Outputs["shadow_model_uri"],
+            accept="text/csv",
+            id_column=id_column,
+            prediction_role="shadow",
+        ),
+        inputs=TransformInput(
+            data=data, content_type="text/csv", header=False, input_filter=input_filter
+        ),
+    )
+    shadow_check = ConditionStep(
+        "ShadowPendingCheck",
+        conditions=[ConditionEquals(get_model.properties.Outputs["shadow"], True)],
+        if_steps=[shadow_score],
+        else_steps=[],
+    )
     return Pipeline(
         BATCH_INFERENCE,
-        [data, group, fail_on_violation, input_filter, id_column],
-        [get_model, monitor_and_score],
+        [data, group, fail_on_violation, input_filter, id_column, shadow_pending],
+        [get_model, monitor_and_score, shadow_check],
         description="Latest approved churn model: check the batch against its baseline, score it.",
     )
 

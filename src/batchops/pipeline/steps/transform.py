@@ -28,6 +28,9 @@ class Transformer:
     id_column: Any = None
     """The raw input's column holding inference ids (written first in the output); empty or
     None: ids made from execution, file and row. Stored only when set."""
+    prediction_role: str | None = None
+    """What the traced predictions are to the model-quality job: `champion` (None, the model
+    in use) or `shadow` (a pending version scored beside it). Stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -41,6 +44,8 @@ class Transformer:
             data["Dask"] = self.dask
         if self.id_column is not None:
             data["IdColumn"] = self.id_column
+        if self.prediction_role is not None:
+            data["PredictionRole"] = self.prediction_role
         return data
 
     @classmethod
@@ -53,6 +58,7 @@ class Transformer:
             data.get("MaxRowsPerBatch"),
             data.get("Dask"),
             data.get("IdColumn"),
+            data.get("PredictionRole"),
         )
 
 

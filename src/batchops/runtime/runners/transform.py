@@ -151,7 +151,14 @@ def _score(
     target = str(spec.output_path or context.output_uri("predictions"))
     published = context.publish(local_out, "predictions", target)
     context.log(f"scored {result.rows} record(s) into {published}")
-    _index_predictions(published, model_uri, str(source.data), context)
+    _index_predictions(
+        published,
+        model_uri,
+        str(source.data),
+        context,
+        spec.prediction_role or "champion",
+        raw_input=result.layout == "raw",
+    )
     output: dict[str, Any] = {"S3OutputPath": published, "Rows": result.rows}
     if result.layout != "prepared":
         output["Layout"] = result.layout
@@ -161,7 +168,15 @@ def _score(
     return published, output
 
 
-def _index_predictions(published: str, model_uri: str, data: str, context: StepContext) -> None:
+def _index_predictions(
+    published: str,
+    model_uri: str,
+    data: str,
+    context: StepContext,
+    role: str,
+    *,
+    raw_input: bool,
+) -> None:
     """Index the inference ids kept beside the output, so labels can be joined later."""
     from batchops.registry.quality import record_traced_predictions
 
@@ -171,6 +186,8 @@ def _index_predictions(published: str, model_uri: str, data: str, context: StepC
         step_name=context.step_name,
         model_uri=model_uri,
         input_uri=data,
+        role=role,
+        raw_input=raw_input,
     )
 
 
