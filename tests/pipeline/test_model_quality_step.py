@@ -42,7 +42,9 @@ def _config(dataset: str) -> ModelQualityCheckConfig:
 
 
 def _pipeline(name: str, baseline_data: Path, batch_data: Path) -> Pipeline:
-    baseline = QualityCheckStep("ModelQualityBaseline", quality_check_config=_config(str(baseline_data)))
+    baseline = QualityCheckStep(
+        "ModelQualityBaseline", quality_check_config=_config(str(baseline_data))
+    )
     check = QualityCheckStep(
         "ModelQualityCheck",
         quality_check_config=_config(str(batch_data)),
