@@ -171,8 +171,9 @@ def _deviations(
         chosen = np.zeros(truth.size, dtype=bool)
         chosen[rng.choice(truth.size, size=size, replace=False)] = True
         in_order = chosen[order]
-        auc = _ranked_auc(ranked_truth[in_order], ranked_prob[in_order])
-        draws.append(_scalar_metrics(truth[chosen], prob[chosen], threshold, auc))
+        sub_truth, sub_prob = ranked_truth[in_order], ranked_prob[in_order]
+        auc = _ranked_auc(sub_truth, sub_prob)
+        draws.append(_scalar_metrics(sub_truth, sub_prob, threshold, auc))  # counts: any order
     spread: dict[str, float | str] = {}
     for name in names:
         values = np.array([draw[name] for draw in draws])
