@@ -41,6 +41,7 @@ def test_train_and_baseline_registers_a_pending_version_with_metrics_and_baselin
         "PrepareData",
         "TrainModel",
         "EvaluateModel",
+        "GetChampionModel",
         "PerformanceConditionalCheck",
         "DataQualityCheckStep",
         "RawDataQualityCheckStep",
