@@ -44,6 +44,7 @@ def test_train_and_baseline_registers_a_pending_version_with_metrics_and_baselin
         "GetChampionModel",  # the approved version, evaluated on the same holdout
         "PerformanceConditionalCheck",
         "DataQualityCheckStep",
+        "RawDataQualityCheckStep",
         "RegisterModel",
         "AccuracyBelowThreshold",
     ]

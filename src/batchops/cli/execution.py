@@ -257,6 +257,11 @@ def print_summary(summary: ExecutionSummary, indent: str = "  ") -> None:
     for scoring in summary.scoring:
         stdout.print(f"{indent}scored {counted(scoring.rows, 'row')} in {scoring.step}")
         stdout.print(f"{indent}predictions: {scoring.predictions}")
+        for column, count in sorted(scoring.unknown_categories.items()):
+            stdout.print(
+                f"{indent}  {counted(count, 'row')} with a {column} unseen in training "
+                "(scored as zeros)"
+            )
     for check in summary.checks:
         kinds = ", ".join(check.violation_types) or "none"
         stdout.print(

@@ -109,6 +109,12 @@ def compare(first: VersionRef, second: VersionRef, as_json: JsonFlag = False) ->
         if any(c is not None for c in cells):
             shown = [f"{c:.4f}" if c is not None else "-" for c in cells]
             stdout.print(f"{'realised ' + name:<32} {shown[0]:>22} {shown[1]:>22}")
+    for date, figures in table["realised_by_date"].items():
+        for name, values in figures.items():
+            if any(v is not None for v in values):
+                shown = [f"{v:.4f}" if v is not None else "-" for v in values]
+                label = f"{date} {name}"
+                stdout.print(f"{label:<32} {shown[0]:>22} {shown[1]:>22}")
 
 
 @app.command()

@@ -5,7 +5,9 @@ quality job writes (`{"binary_classification_metrics": {"accuracy": {"value": ..
 "standard_deviation": ...}, ...}}`), so evaluation files, registry metrics and conditions use
 the names its users know. Labels come from the probabilities with `threshold` (positive when
 the probability is above it, as rounding does); AUC and the curves use the probabilities
-themselves, never the rounded labels. Everything is vectorised numpy: one sort for AUC.
+themselves, never the rounded labels. Everything is vectorised numpy, with one sort of the
+probabilities for the whole document: AUC and the curves read the ranked order, and each
+subsample of the standard deviation is a boolean mask over it (a mask keeps the order).
 """
 
 from __future__ import annotations
@@ -38,12 +40,14 @@ def binary_classification_metrics(
     import numpy as np
 
     truth, prob = _validated(y_true, y_prob)
-    scalars = _scalar_metrics(truth, prob, threshold)
-    deviations = _deviations(truth, prob, threshold, seed)
+    order = np.argsort(prob, kind="stable")
+    scalars = _scalar_metrics(truth, prob, threshold, _ranked_auc(truth[order], prob[order]))
+    deviations = _deviations(truth, prob, order, threshold, seed)
     body: dict[str, Any] = {"confusion_matrix": _confusion_matrix(truth, prob > threshold)}
     for name, value in scalars.items():
         body[name] = {"value": _json_number(value), "standard_deviation": deviations[name]}
-    fpr, tpr, precision, recall = _curves(truth, prob)
+    descending = order[::-1]
+    fpr, tpr, precision, recall = _curves(truth[descending], prob[descending])
     body["receiver_operating_characteristic_curve"] = {
         "false_positive_rates": fpr,
         "true_positive_rates": tpr,
@@ -61,15 +65,40 @@ def roc_auc(y_true: Any, y_prob: Any) -> float:
     import numpy as np
 
     truth, prob = _validated(y_true, y_prob)
-    positives = int(truth.sum())
-    negatives = truth.size - positives
+    order = np.argsort(prob, kind="stable")
+    return _ranked_auc(truth[order], prob[order])
+
+
+def average_ranks(ranked_prob: np.ndarray) -> np.ndarray:
+    """The 1-based rank of each score of an ascending array, tied scores sharing their mean rank.
+
+    Ranks are whole or half numbers, so sums of them are exact in float64 whatever their order.
+    """
+    import numpy as np
+
+    size = ranked_prob.size
+    starts = np.r_[True, ranked_prob[1:] != ranked_prob[:-1]] if size else np.zeros(0, bool)
+    group_start = np.flatnonzero(starts)
+    group_end = np.r_[group_start[1:], size]  # 1-based rank of each tie group's last member
+    average_rank = group_end - (group_end - group_start - 1) / 2.0
+    return np.asarray(average_rank[np.cumsum(starts) - 1], dtype=np.float64)
+
+
+def auc_from_rank_sum(rank_sum: float, positives: int, negatives: int) -> float:
+    """Mann-Whitney U over positives x negatives; NaN when either class is absent."""
     if positives == 0 or negatives == 0:
         return float("nan")
-    _, inverse, counts = np.unique(prob, return_inverse=True, return_counts=True)
-    group_end = np.cumsum(counts)  # 1-based rank of each tie group's last member
-    average_rank = group_end - (counts - 1) / 2.0
-    rank_sum = float(average_rank[inverse][truth].sum())
     return (rank_sum - positives * (positives + 1) / 2.0) / (positives * negatives)
+
+
+def _ranked_auc(ranked_truth: np.ndarray, ranked_prob: np.ndarray) -> float:
+    """AUC of labels and scores already in ascending score order."""
+    positives = int(ranked_truth.sum())
+    negatives = ranked_truth.size - positives
+    if positives == 0 or negatives == 0:
+        return float("nan")
+    rank_sum = float(average_ranks(ranked_prob)[ranked_truth].sum())
+    return auc_from_rank_sum(rank_sum, positives, negatives)
 
 
 def _validated(y_true: Any, y_prob: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +118,9 @@ def _validated(y_true: Any, y_prob: Any) -> tuple[np.ndarray, np.ndarray]:
     return truth.astype(bool), prob
 
 
-def _scalar_metrics(truth: np.ndarray, prob: np.ndarray, threshold: float) -> dict[str, float]:
+def _scalar_metrics(
+    truth: np.ndarray, prob: np.ndarray, threshold: float, auc: float
+) -> dict[str, float]:
     predicted = prob > threshold
     tp = float((predicted & truth).sum())
     fp = float((predicted & ~truth).sum())
@@ -113,7 +144,7 @@ def _scalar_metrics(truth: np.ndarray, prob: np.ndarray, threshold: float) -> di
         "true_negative_rate": _ratio(tn, negatives),
         "false_positive_rate": _ratio(fp, negatives),
         "false_negative_rate": _ratio(fn, positives),
-        "auc": roc_auc(truth, prob),
+        "auc": auc,
         "f0_5": _f_beta(precision, recall, 0.5),
         "f0_5_best_constant_classifier": _f_beta(prevalence, constant_recall, 0.5),
         "f1": _f_beta(precision, recall, 1.0),
@@ -124,19 +155,25 @@ def _scalar_metrics(truth: np.ndarray, prob: np.ndarray, threshold: float) -> di
 
 
 def _deviations(
-    truth: np.ndarray, prob: np.ndarray, threshold: float, seed: int
+    truth: np.ndarray, prob: np.ndarray, order: np.ndarray, threshold: float, seed: int
 ) -> dict[str, float | str]:
+    """Spread over the subsamples; each one a mask over the single sorted order of `prob`."""
     import numpy as np
 
-    names = _scalar_metrics(truth[:1], prob[:1], threshold)
+    names = _scalar_metrics(truth[:1], prob[:1], threshold, float("nan"))
     if truth.size < MIN_ROWS_FOR_DEVIATION:
         return dict.fromkeys(names, NAN)
     rng = np.random.default_rng(seed)
     size = int(SUBSAMPLE_SHARE * truth.size)
+    ranked_truth, ranked_prob = truth[order], prob[order]
     draws = []
     for _ in range(SUBSAMPLES):
-        rows = rng.choice(truth.size, size=size, replace=False)
-        draws.append(_scalar_metrics(truth[rows], prob[rows], threshold))
+        chosen = np.zeros(truth.size, dtype=bool)
+        chosen[rng.choice(truth.size, size=size, replace=False)] = True
+        in_order = chosen[order]
+        sub_truth, sub_prob = ranked_truth[in_order], ranked_prob[in_order]
+        auc = _ranked_auc(sub_truth, sub_prob)
+        draws.append(_scalar_metrics(sub_truth, sub_prob, threshold, auc))  # counts: any order
     spread: dict[str, float | str] = {}
     for name in names:
         values = np.array([draw[name] for draw in draws])
@@ -156,14 +193,16 @@ def _confusion_matrix(truth: np.ndarray, predicted: np.ndarray) -> dict[str, dic
 
 
 def _curves(
-    truth: np.ndarray, prob: np.ndarray
+    ranked_truth: np.ndarray, ranked_prob: np.ndarray
 ) -> tuple[list[float], list[float], list[float], list[float]]:
-    """ROC and precision-recall points at each distinct threshold, thinned to CURVE_POINTS."""
+    """ROC and precision-recall points at each distinct threshold, thinned to CURVE_POINTS.
+
+    The rows come in descending score order; only each tie group's end is read, so the order
+    within a group does not matter.
+    """
     import numpy as np
 
-    order = np.argsort(-prob, kind="stable")
-    ranked_truth = truth[order]
-    ranked_prob = prob[order]
+    truth = ranked_truth
     last_of_group = np.r_[np.nonzero(np.diff(ranked_prob))[0], truth.size - 1]
     tps = np.cumsum(ranked_truth)[last_of_group].astype(np.float64)
     fps = (last_of_group + 1) - tps

@@ -7,8 +7,10 @@ Writes into the output folder, as SageMaker's model-quality job does:
   the evaluation uses);
 - `constraints.json`: `binary_classification_constraints`, each `{"threshold",
   "comparison_operator"}`, suggested from these statistics, or the ones given, checked:
-- `constraint_violations.json`: `violations[]` of `metric_name` (also as `feature_name`),
-  `constraint_check_type` (the comparison operator that failed) and `description`;
+- `constraint_violations.json`: `violations[]` of `metric_name`, `constraint_check_type` (the
+  comparison operator that failed) and `description` ("Metric auc with 0.81 was
+  LessThanThreshold 0.85"), field for field as Model Monitor's model-quality job writes them
+  (no `feature_name`: that is the data-quality file's);
 - `model_quality.json`: ours: how many predictions had labels (`label_coverage`, itself a
   metric), the CBPE estimate beside the realised figures, and the prediction drift.
 The join is columnar (polars, Parquet in), so a million predictions take a fraction of a second.
@@ -130,11 +132,10 @@ def model_quality(
             violations.append(
                 {
                     "metric_name": "prediction_drift",
-                    "feature_name": "prediction_drift",
-                    "constraint_check_type": "baseline_drift_check",
+                    "constraint_check_type": "GreaterThanThreshold",
                     "description": (
-                        f"Prediction drift (PSI of the scores against the holdout's) {drift:.4f} "
-                        f"is above the threshold {drift_threshold}"
+                        f"Metric prediction_drift with {drift} was GreaterThanThreshold "
+                        f"{drift_threshold} (PSI of the scores against the holdout's)"
                     ),
                 }
             )
@@ -206,7 +207,6 @@ def check_constraints(
             violations.append(
                 {
                     "metric_name": name,
-                    "feature_name": name,
                     "constraint_check_type": operator,
                     "description": f"Metric {name} with {value} was {operator} {threshold}",
                 }
@@ -234,3 +234,58 @@ def read_json_file(uri: str | Path, what: str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise InvalidInput(f"{what} {uri}: expected a JSON object")
     return document
+
+
+def read_labelled_dataset(
+    uri: str,
+    *,
+    probability_column: str,
+    label_column: str,
+    header: bool | None = True,
+) -> pl.DataFrame:
+    """Predictions that carry their labels (SageMaker's model-quality baseline dataset): CSV
+    or Parquet, a file or a folder, as `inference_id` (the row), `probability`, `label`."""
+    import polars as pl
+
+    from batchops.data.files import list_data_files
+
+    frames = []
+    for item in list_data_files(uri):
+        data = artifacts.read_bytes(item.uri)
+        try:
+            if item.uri.endswith(".parquet"):
+                frame = pl.read_parquet(data)
+            else:
+                frame = pl.read_csv(data, has_header=header is not False, infer_schema=False)
+                if header is False:
+                    frame = frame.rename({c: str(i) for i, c in enumerate(frame.columns)})
+        except pl.exceptions.PolarsError as exc:
+            first = str(exc).splitlines()[0]
+            raise InvalidInput(f"{item.uri}: not a readable CSV or Parquet file ({first})") from exc
+        for column in (probability_column, label_column):
+            if column not in frame.columns:
+                raise InvalidInput(
+                    f"{item.uri}: no column {column!r} (it has {', '.join(frame.columns)})"
+                )
+        probability = frame.get_column(probability_column).cast(pl.Float64, strict=False)
+        label = frame.get_column(label_column).cast(pl.Float64, strict=False)
+        bad = (probability.is_null() | label.is_null() | ~label.is_in([0.0, 1.0])).arg_true()
+        if bad.len():
+            row = int(bad[0])
+            raise InvalidInput(
+                f"{item.uri}, row {row + 1}: {probability_column!r} must be a number and "
+                f"{label_column!r} 0 or 1, found {frame.item(row, probability_column)!r} and "
+                f"{frame.item(row, label_column)!r}"
+            )
+        frames.append(
+            pl.DataFrame(
+                {
+                    "inference_id": pl.int_range(1, frame.height + 1, eager=True).cast(pl.String),
+                    "probability": probability,
+                    "label": label.cast(pl.Int8),
+                }
+            )
+        )
+    if not frames:
+        raise InvalidInput(f"{uri}: no data files")
+    return pl.concat(frames)

@@ -37,14 +37,18 @@ def record_traced_predictions(
     model_uri: str,
     input_uri: str | None,
     role: str = "champion",
+    raw_input: bool = False,
 ) -> int:
     """Index the inference-id files a traced transform wrote beside `output`, naming the
-    registry version whose model file scored them (when it is one)."""
+    registry version whose model file scored them (when it is one) and the baseline such
+    input is checked against (the raw training data's for a raw extract)."""
     from batchops.store.quality import add_prediction_set
 
     found = _version_of_model(model_uri)
     group, version = (found.group, found.version) if found else (None, None)
-    baseline_uri = found.statistics_uri if found else None
+    baseline_uri = None
+    if found is not None:
+        baseline_uri = (raw_input and found.raw_statistics_uri) or found.statistics_uri
     count = 0
     for uri, rows in _prediction_files(output):
         add_prediction_set(
@@ -197,49 +201,80 @@ def prediction_lineage(inference_id: str) -> dict[str, Any]:
     """Which version, execution, input file and row, and baseline made one prediction."""
     import polars as pl
 
+    found: list[dict[str, Any]] = []
     for item in reversed(prediction_sets()):
+        if found and item.execution_id != found[0]["execution_id"]:
+            break  # the newest execution that scored the id, with its shadow if it had one
         if not artifacts.exists(item.uri):
             continue
         hit = pl.scan_parquet(item.uri).filter(pl.col("inference_id") == inference_id).collect()
         if hit.height:
             row = hit.row(0, named=True)
-            return {
-                "inference_id": inference_id,
-                "probability": row["probability"],
-                "model_version": f"{item.group}/{item.version}" if item.group else None,
-                "role": item.role,
-                "execution_id": item.execution_id,
-                "step": item.step_name,
-                "input_file": row["input_file"],
-                "row": row["row"],
-                "baseline": item.baseline_uri,
-                "predicted_at": item.predicted_at.isoformat(),
-                "predictions_file": item.uri,
-            }
-    raise NotFound(f"no recorded prediction has inference id {inference_id!r}")
+            found.append(
+                {
+                    "inference_id": inference_id,
+                    "probability": row["probability"],
+                    "model_version": f"{item.group}/{item.version}" if item.group else None,
+                    "role": item.role,
+                    "execution_id": item.execution_id,
+                    "step": item.step_name,
+                    "input_file": row["input_file"],
+                    "row": row["row"],
+                    "baseline": item.baseline_uri,
+                    "predicted_at": item.predicted_at.isoformat(),
+                    "predictions_file": item.uri,
+                }
+            )
+    if not found:
+        raise NotFound(f"no recorded prediction has inference id {inference_id!r}")
+    found.sort(key=lambda entry: entry["role"] != "champion")  # the model in use first
+    answer = found[0]
+    shadows = [
+        {"model_version": e["model_version"], "role": e["role"], "probability": e["probability"]}
+        for e in found[1:]
+    ]
+    return {**answer, "also_scored_by": shadows} if shadows else answer
 
 
 def compare_versions(first: str, second: str) -> dict[str, Any]:
     """Two versions side by side: evaluation metrics (with the champion figures the challenger
-    was gated on) and the latest realised model-quality figures."""
+    was gated on), the latest realised model-quality figures, and the realised figures per
+    prediction date (`realised_by_date`: date -> metric -> one value per version)."""
     versions = [get_version(*parse_version_ref(ref)) for ref in (first, second)]
     names = sorted(set().union(*(v.metrics for v in versions)))
-    realised = [_latest_realised(v.group, v.version) for v in versions]
+    by_date = [_realised_by_date(v.group, v.version) for v in versions]
+    dates = sorted(set().union(*by_date))
     return {
         "versions": [
-            {"ref": v.ref, "status": v.status, "metrics": v.metrics, "realised": r}
-            for v, r in zip(versions, realised, strict=True)
+            {"ref": v.ref, "status": v.status, "metrics": v.metrics, "realised": _latest(r)}
+            for v, r in zip(versions, by_date, strict=True)
         ],
         "metrics": {name: [v.metrics.get(name) for v in versions] for name in names},
+        "realised_by_date": {
+            date: {
+                name: [figures.get(date, {}).get(name) for figures in by_date] for name in REALISED
+            }
+            for date in dates
+        },
     }
 
 
-def _latest_realised(group: str, version: int) -> dict[str, float]:
-    found: dict[str, float] = {}
-    for metric in ("model_quality.accuracy", "model_quality.auc", "model_quality.label_coverage"):
-        for point in metric_history(metric, limit=1000):
+#: The realised figures `compare_versions` shows, per prediction date.
+REALISED = ("accuracy", "auc", "label_coverage")
+
+
+def _realised_by_date(group: str, version: int) -> dict[str, dict[str, float]]:
+    """date -> {accuracy, auc, label_coverage}: each date's current (upserted) datapoint."""
+    found: dict[str, dict[str, float]] = defaultdict(dict)
+    for name in REALISED:
+        metric = f"model_quality.{name}"
+        prefix = f"{metric}|{group}/{version}|"
+        for point in metric_history(metric, limit=10_000):  # newest first
             key = point.get("series_key") or ""
-            if key.startswith(f"{metric}|{group}/{version}|"):
-                found[metric.removeprefix("model_quality.")] = point["value"]
-                break
-    return found
+            if key.startswith(prefix):
+                found[key.removeprefix(prefix)].setdefault(name, point["value"])
+    return dict(found)
+
+
+def _latest(by_date: dict[str, dict[str, float]]) -> dict[str, float]:
+    return by_date[max(by_date)] if by_date else {}

@@ -45,6 +45,8 @@ class Scoring:
     step: str
     rows: int
     predictions: str
+    unknown_categories: dict[str, int] = field(default_factory=dict)
+    """Raw input: per categorical column, the rows with a category training never saw."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,12 @@ def _add_scoring(summary: ExecutionSummary, step: dict[str, Any], properties: An
     output = properties.get("TransformOutput") or {}
     if "S3OutputPath" in output:
         summary.scoring.append(
-            Scoring(step["name"], int(output.get("Rows") or 0), str(output["S3OutputPath"]))
+            Scoring(
+                step["name"],
+                int(output.get("Rows") or 0),
+                str(output["S3OutputPath"]),
+                {str(k): int(v) for k, v in (output.get("UnknownCategories") or {}).items()},
+            )
         )
 
 

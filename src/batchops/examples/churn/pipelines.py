@@ -14,6 +14,7 @@ from typing import Any
 
 from batchops.pipeline import (
     CacheConfig,
+    ConditionEquals,
     ConditionGreaterThanOrEqualTo,
     ConditionStep,
     DataQualityCheckConfig,
@@ -41,6 +42,7 @@ from batchops.pipeline import (
     TrainingStep,
     Transformer,
     TransformInput,
+    TransformStep,
     XGBoost,
 )
 from batchops.settings import get_settings
@@ -61,7 +63,7 @@ HYPERPARAMETERS = {
     "min_child_weight": 6,
     "subsample": 0.7,
 }
-SPLITS = ("train", "validation", "test", "batch", "vocabulary")
+SPLITS = ("train", "validation", "test", "batch", "vocabulary", "raw_train")
 
 
 def example_dir() -> Path:
@@ -164,6 +166,17 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
         model_package_group_name=group,
         cache_config=cache,
     )
+    raw_baseline = QualityCheckStep(
+        "RawDataQualityCheckStep",
+        quality_check_config=DataQualityCheckConfig(
+            baseline_dataset=_output(prepare, "raw_train"),
+            dataset_format=DatasetFormat.csv(header=True),
+        ),
+        skip_check=True,
+        register_new_baseline=True,
+        model_package_group_name=group,
+        cache_config=cache,
+    )
     register = RegisterModel(
         "RegisterModel",
         model_data=train.properties.ModelArtifacts.S3ModelArtifacts,
@@ -174,7 +187,10 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
         model_metrics=ModelMetrics(
             model_statistics=MetricsSource(
                 Join("/", [_output(evaluate, "evaluation"), "evaluation.json"])
-            )
+            ),
+            score_distribution=MetricsSource(
+                Join("/", [_output(evaluate, "evaluation"), "score_distribution.json"])
+            ),
         ),
         drift_check_baselines=DriftCheckBaselines(
             model_data_statistics=MetricsSource(
@@ -182,6 +198,12 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
             ),
             model_data_constraints=MetricsSource(
                 baseline.properties.BaselineUsedForDriftCheckConstraints
+            ),
+            raw_data_statistics=MetricsSource(
+                raw_baseline.properties.BaselineUsedForDriftCheckStatistics
+            ),
+            raw_data_constraints=MetricsSource(
+                raw_baseline.properties.BaselineUsedForDriftCheckConstraints
             ),
         ),
         customer_metadata_properties={
@@ -212,7 +234,7 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
             ConditionGreaterThanOrEqualTo(accuracy, min_accuracy),
             ConditionGreaterThanOrEqualTo(challenger_gap, 0.0),
         ],
-        if_steps=[baseline, register],
+        if_steps=[baseline, raw_baseline, register],
         else_steps=[fail],
     )
     return Pipeline(
@@ -228,6 +250,8 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
     group = ParameterString("ModelPackageGroup", GROUP)
     fail_on_violation = ParameterBoolean("FailOnViolation", False)
     input_filter = ParameterString("InputFilter", "$[1:]")
+    id_column = ParameterString("IdColumn", "")
+    shadow_pending = ParameterBoolean("ShadowPending", False)
 
     get_model = FunctionStep(
         "GetApprovedModel",
@@ -235,6 +259,7 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
         inputs={
             "model_package_group": group,
             "execution_id": ExecutionVariables.PIPELINE_EXECUTION_ID,
+            "shadow_pending": shadow_pending,
         },
         outputs=[
             "model_package",
@@ -242,12 +267,19 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
             "model_uri",
             "statistics_uri",
             "constraints_uri",
+            "raw_statistics_uri",
+            "raw_constraints_uri",
+            "shadow",
+            "shadow_model_package",
+            "shadow_model_uri",
         ],
     )
     monitor_and_score = MonitorBatchTransformStep(
         "MonitorCustomerChurnDataQuality",
         transformer=Transformer(
-            model_data=get_model.properties.Outputs["model_uri"], accept="text/csv"
+            model_data=get_model.properties.Outputs["model_uri"],
+            accept="text/csv",
+            id_column=id_column,
         ),
         inputs=TransformInput(
             data=data, content_type="text/csv", header=False, input_filter=input_filter
@@ -257,13 +289,35 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
         ),
         supplied_baseline_statistics=get_model.properties.Outputs["statistics_uri"],
         supplied_baseline_constraints=get_model.properties.Outputs["constraints_uri"],
+        supplied_raw_baseline_statistics=get_model.properties.Outputs["raw_statistics_uri"],
+        supplied_raw_baseline_constraints=get_model.properties.Outputs["raw_constraints_uri"],
         monitor_before_transform=True,
         fail_on_violation=fail_on_violation,
     )
+    # The newest pending version scores the same rows beside the approved one (its predictions
+    # traced as the shadow's), so both get realised figures once the labels come.
+    shadow_score = TransformStep(
+        "ShadowScore",
+        transformer=Transformer(
+            model_data=get_model.properties.Outputs["shadow_model_uri"],
+            accept="text/csv",
+            id_column=id_column,
+            prediction_role="shadow",
+        ),
+        inputs=TransformInput(
+            data=data, content_type="text/csv", header=False, input_filter=input_filter
+        ),
+    )
+    shadow_check = ConditionStep(
+        "ShadowPendingCheck",
+        conditions=[ConditionEquals(get_model.properties.Outputs["shadow"], True)],
+        if_steps=[shadow_score],
+        else_steps=[],
+    )
     return Pipeline(
         BATCH_INFERENCE,
-        [data, group, fail_on_violation, input_filter],
-        [get_model, monitor_and_score],
+        [data, group, fail_on_violation, input_filter, id_column, shadow_pending],
+        [get_model, monitor_and_score, shadow_check],
         description="Latest approved churn model: check the batch against its baseline, score it.",
     )
 

@@ -28,6 +28,7 @@ from batchops.pipeline.steps.processing import (
 from batchops.pipeline.steps.quality_check import (
     DataQualityCheckConfig,
     DatasetFormat,
+    ModelQualityCheckConfig,
     QualityCheckArguments,
     QualityCheckStep,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "FunctionStep",
     "MetricsSource",
     "ModelMetrics",
+    "ModelQualityCheckConfig",
     "MonitorBatchTransformArguments",
     "MonitorBatchTransformStep",
     "ProcessingArguments",

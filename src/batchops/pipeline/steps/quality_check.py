@@ -1,6 +1,7 @@
 """QualityCheckStep: baseline a dataset, or check it against a supplied baseline.
 
-Mirrors SageMaker's `QualityCheckStep` with a `DataQualityCheckConfig`; the work is done by
+Mirrors SageMaker's `QualityCheckStep` with a `DataQualityCheckConfig` (data quality) or a
+`ModelQualityCheckConfig` (model quality: predictions with their labels); the work is done by
 `batchops.monitor`, which this step only wraps.
 """
 
@@ -48,6 +49,56 @@ class DataQualityCheckConfig:
     ignore_columns: tuple[str, ...] = ()
 
 
+BINARY_CLASSIFICATION = "BinaryClassification"
+DATA_QUALITY = "DATA_QUALITY"
+MODEL_QUALITY = "MODEL_QUALITY"
+
+
+@dataclass(frozen=True)
+class ModelQualityCheckConfig:
+    """SageMaker's names: the dataset holds predictions and, unless the labels came later
+    through `batchops ground-truth add`, their labels.
+
+    `baseline_dataset` is a CSV/Parquet file or folder with a probability column
+    (`probability_attribute`, else `inference_attribute`) and a 0/1 label column
+    (`ground_truth_attribute`); without `ground_truth_attribute` it is a traced transform's
+    output folder, joined by inference id with the labels recorded so far.
+    `probability_threshold_attribute` is the probability above which a row is positive.
+    """
+
+    baseline_dataset: Any
+    problem_type: str = BINARY_CLASSIFICATION
+    dataset_format: DatasetFormat = field(default_factory=lambda: DatasetFormat.csv(True))
+    inference_attribute: Any = None
+    probability_attribute: Any = None
+    ground_truth_attribute: Any = None
+    probability_threshold_attribute: Any = 0.5
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "ProblemType": self.problem_type,
+            "InferenceAttribute": self.inference_attribute,
+            "ProbabilityAttribute": self.probability_attribute,
+            "GroundTruthAttribute": self.ground_truth_attribute,
+            "ProbabilityThresholdAttribute": self.probability_threshold_attribute,
+        }
+        return {key: value for key, value in data.items() if value is not None}
+
+    @classmethod
+    def from_json(
+        cls, baseline_dataset: Any, dataset_format: DatasetFormat, data: Mapping[str, Any]
+    ) -> ModelQualityCheckConfig:
+        return cls(
+            baseline_dataset,
+            data.get("ProblemType", BINARY_CLASSIFICATION),
+            dataset_format,
+            data.get("InferenceAttribute"),
+            data.get("ProbabilityAttribute"),
+            data.get("GroundTruthAttribute"),
+            data.get("ProbabilityThresholdAttribute", 0.5),
+        )
+
+
 @dataclass(frozen=True)
 class QualityCheckArguments:
     """Baseline `baseline_dataset` (`skip_check`), or check it against the supplied baseline."""
@@ -61,9 +112,11 @@ class QualityCheckArguments:
     supplied_baseline_statistics: Any = None
     supplied_baseline_constraints: Any = None
     model_package_group_name: Any = None
-    check_type: str = "DATA_QUALITY"
+    check_type: str = DATA_QUALITY
     dask: str | None = None
     """A Dask scheduler's address (or `local`) to profile on; stored only when set."""
+    model_quality: ModelQualityCheckConfig | None = None
+    """The model-quality job's attributes (check type MODEL_QUALITY); stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -80,13 +133,23 @@ class QualityCheckArguments:
         }
         if self.dask is not None:
             data["Dask"] = self.dask
+        if self.model_quality is not None:
+            data["ModelQualityConfig"] = self.model_quality.to_json()
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> QualityCheckArguments:
+        dataset_format = DatasetFormat.from_json(data.get("DatasetFormat"))
+        model_quality = (
+            ModelQualityCheckConfig.from_json(
+                data["BaselineDataset"], dataset_format, data["ModelQualityConfig"]
+            )
+            if data.get("ModelQualityConfig") is not None
+            else None
+        )
         return cls(
             baseline_dataset=data["BaselineDataset"],
-            dataset_format=DatasetFormat.from_json(data.get("DatasetFormat")),
+            dataset_format=dataset_format,
             ignore_columns=tuple_of(data.get("IgnoreColumns")),
             skip_check=data.get("SkipCheck", True),
             register_new_baseline=data.get("RegisterNewBaseline", True),
@@ -94,8 +157,9 @@ class QualityCheckArguments:
             supplied_baseline_statistics=data.get("SuppliedBaselineStatistics"),
             supplied_baseline_constraints=data.get("SuppliedBaselineConstraints"),
             model_package_group_name=data.get("ModelPackageGroupName"),
-            check_type=data.get("CheckType", "DATA_QUALITY"),
+            check_type=data.get("CheckType", DATA_QUALITY),
             dask=data.get("Dask"),
+            model_quality=model_quality,
         )
 
 
@@ -106,7 +170,7 @@ class QualityCheckStep(Step):
         self,
         name: str,
         *,
-        quality_check_config: DataQualityCheckConfig,
+        quality_check_config: DataQualityCheckConfig | ModelQualityCheckConfig,
         skip_check: Any = True,
         register_new_baseline: Any = True,
         fail_on_violation: Any = True,
@@ -127,15 +191,20 @@ class QualityCheckStep(Step):
         self.dask = dask
 
     def arguments(self) -> QualityCheckArguments:
+        config = self.config
+        model_quality = config if isinstance(config, ModelQualityCheckConfig) else None
+        ignore = () if isinstance(config, ModelQualityCheckConfig) else config.ignore_columns
         return QualityCheckArguments(
-            baseline_dataset=self.config.baseline_dataset,
-            dataset_format=self.config.dataset_format,
-            ignore_columns=tuple(self.config.ignore_columns),
+            baseline_dataset=config.baseline_dataset,
+            dataset_format=config.dataset_format,
+            ignore_columns=tuple(ignore),
             skip_check=self.skip_check,
             register_new_baseline=self.register_new_baseline,
             fail_on_violation=self.fail_on_violation,
             supplied_baseline_statistics=self.supplied_baseline_statistics,
             supplied_baseline_constraints=self.supplied_baseline_constraints,
             model_package_group_name=self.model_package_group_name,
+            check_type=MODEL_QUALITY if model_quality else DATA_QUALITY,
             dask=self.dask,
+            model_quality=model_quality,
         )

@@ -30,30 +30,48 @@ class MetricsSource:
 @dataclass(frozen=True)
 class ModelMetrics:
     model_statistics: MetricsSource | None = None
+    score_distribution: MetricsSource | None = None
+    """The holdout's score distribution (evaluate.py's score_distribution.json), the reference
+    of prediction drift; a batchops addition, stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "ModelStatistics": self.model_statistics.to_json() if self.model_statistics else None
         }
+        if self.score_distribution is not None:
+            data["ScoreDistribution"] = self.score_distribution.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> ModelMetrics:
-        return cls(MetricsSource.from_json((data or {}).get("ModelStatistics")))
+        data = data or {}
+        return cls(
+            MetricsSource.from_json(data.get("ModelStatistics")),
+            MetricsSource.from_json(data.get("ScoreDistribution")),
+        )
 
 
 @dataclass(frozen=True)
 class DriftCheckBaselines:
     model_data_statistics: MetricsSource | None = None
     model_data_constraints: MetricsSource | None = None
+    raw_data_statistics: MetricsSource | None = None
+    raw_data_constraints: MetricsSource | None = None
+    """The baseline of the raw training data (named columns, before the model's encoding), which
+    raw extracts are checked against; a batchops addition, stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
         def entry(source: MetricsSource | None) -> dict[str, Any] | None:
             return source.to_json() if source else None
 
-        return {
+        data = {
             "ModelDataStatistics": entry(self.model_data_statistics),
             "ModelDataConstraints": entry(self.model_data_constraints),
         }
+        if self.raw_data_statistics is not None or self.raw_data_constraints is not None:
+            data["RawDataStatistics"] = entry(self.raw_data_statistics)
+            data["RawDataConstraints"] = entry(self.raw_data_constraints)
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> DriftCheckBaselines:
@@ -61,6 +79,8 @@ class DriftCheckBaselines:
         return cls(
             MetricsSource.from_json(data.get("ModelDataStatistics")),
             MetricsSource.from_json(data.get("ModelDataConstraints")),
+            MetricsSource.from_json(data.get("RawDataStatistics")),
+            MetricsSource.from_json(data.get("RawDataConstraints")),
         )
 
 

@@ -25,6 +25,12 @@ class Transformer:
     max_rows_per_batch: int | None = None
     dask: str | None = None
     """A Dask scheduler's address (or `local`) to score (and check) on; stored only when set."""
+    id_column: Any = None
+    """The raw input's column holding inference ids (written first in the output); empty or
+    None: ids made from execution, file and row. Stored only when set."""
+    prediction_role: str | None = None
+    """What the traced predictions are to the model-quality job: `champion` (None, the model
+    in use) or `shadow` (a pending version scored beside it). Stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -36,6 +42,10 @@ class Transformer:
         }
         if self.dask is not None:
             data["Dask"] = self.dask
+        if self.id_column is not None:
+            data["IdColumn"] = self.id_column
+        if self.prediction_role is not None:
+            data["PredictionRole"] = self.prediction_role
         return data
 
     @classmethod
@@ -47,6 +57,8 @@ class Transformer:
             data.get("Workers", 1),
             data.get("MaxRowsPerBatch"),
             data.get("Dask"),
+            data.get("IdColumn"),
+            data.get("PredictionRole"),
         )
 
 
@@ -114,9 +126,13 @@ class BatchMonitor:
     supplied_baseline_constraints: Any = None
     monitor_before_transform: Any = True
     fail_on_violation: Any = True
+    supplied_raw_baseline_statistics: Any = None
+    supplied_raw_baseline_constraints: Any = None
+    """The raw training data's baseline: a raw extract (a header naming the model's raw
+    columns) is checked against it under the real column names. Stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "Dataset": self.dataset,
             "Header": self.header,
             "IgnoreColumns": list(self.ignore_columns),
@@ -125,6 +141,10 @@ class BatchMonitor:
             "MonitorBeforeTransform": self.monitor_before_transform,
             "FailOnViolation": self.fail_on_violation,
         }
+        if self.supplied_raw_baseline_statistics is not None:
+            data["SuppliedRawBaselineStatistics"] = self.supplied_raw_baseline_statistics
+            data["SuppliedRawBaselineConstraints"] = self.supplied_raw_baseline_constraints
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> BatchMonitor:
@@ -136,6 +156,8 @@ class BatchMonitor:
             data["SuppliedBaselineConstraints"],
             data.get("MonitorBeforeTransform", True),
             data.get("FailOnViolation", True),
+            data.get("SuppliedRawBaselineStatistics"),
+            data.get("SuppliedRawBaselineConstraints"),
         )
 
 
@@ -189,12 +211,16 @@ class MonitorBatchTransformStep(TransformStep):
         supplied_baseline_constraints: Any,
         monitor_before_transform: bool = True,
         fail_on_violation: Any = True,
+        supplied_raw_baseline_statistics: Any = None,
+        supplied_raw_baseline_constraints: Any = None,
         **common: Any,
     ) -> None:
         super().__init__(name, transformer=transformer, inputs=inputs, **common)
         self.monitor_configuration = monitor_configuration
         self.supplied_baseline_statistics = supplied_baseline_statistics
         self.supplied_baseline_constraints = supplied_baseline_constraints
+        self.supplied_raw_baseline_statistics = supplied_raw_baseline_statistics
+        self.supplied_raw_baseline_constraints = supplied_raw_baseline_constraints
         self.monitor_before_transform = monitor_before_transform
         self.fail_on_violation = fail_on_violation
 
@@ -208,5 +234,7 @@ class MonitorBatchTransformStep(TransformStep):
             supplied_baseline_constraints=self.supplied_baseline_constraints,
             monitor_before_transform=self.monitor_before_transform,
             fail_on_violation=self.fail_on_violation,
+            supplied_raw_baseline_statistics=self.supplied_raw_baseline_statistics,
+            supplied_raw_baseline_constraints=self.supplied_raw_baseline_constraints,
         )
         return MonitorBatchTransformArguments(self.transformer, self.inputs, monitor)

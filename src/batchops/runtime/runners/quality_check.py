@@ -6,7 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from batchops.errors import InvalidInput
 from batchops.pipeline.graph import StepNode
-from batchops.pipeline.steps.quality_check import QualityCheckArguments
+from batchops.pipeline.steps.quality_check import (
+    BINARY_CLASSIFICATION,
+    QualityCheckArguments,
+)
 from batchops.runtime.context import StepContext, StepOutcome, flag
 
 if TYPE_CHECKING:
@@ -18,6 +21,8 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
     from batchops.monitor.jobs import CONSTRAINTS_FILE, STATISTICS_FILE, VIOLATIONS_FILE
 
     args = QualityCheckArguments.from_json(context.resolve(node.arguments))
+    if args.model_quality is not None:
+        return _run_model_quality(node, args, context)
     dataset = str(args.baseline_dataset)
     header = args.dataset_format.csv_header
     ignore = list(args.ignore_columns)
@@ -58,6 +63,96 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
     properties["Violations"] = len(check.violations)
     fail_if_violations(check, flag(args.fail_on_violation), context, properties["ViolationReport"])
     return StepOutcome(properties=properties, outputs={"check": published})
+
+
+def _run_model_quality(
+    node: StepNode, args: QualityCheckArguments, context: StepContext
+) -> StepOutcome:
+    """The model-quality job: baseline (suggested constraints) or check against the supplied
+    constraints, in Model Monitor's files; its figures recorded as metric datapoints."""
+    from batchops.errors import JobFailed
+    from batchops.monitor.model_quality import (
+        CONSTRAINTS,
+        STATISTICS,
+        VIOLATIONS,
+        ModelQualityResult,
+        model_quality,
+        read_json_file,
+        read_labelled_dataset,
+    )
+    from batchops.registry.quality import measure_execution
+    from batchops.store.db import session_scope
+    from batchops.store.metrics import add_metrics
+
+    config = args.model_quality
+    assert config is not None
+    if config.problem_type != BINARY_CLASSIFICATION:
+        raise InvalidInput(
+            f"step {node.name}: problem_type {config.problem_type!r} is not supported; "
+            f"the model-quality job measures {BINARY_CLASSIFICATION}"
+        )
+    dataset = str(args.baseline_dataset)
+    threshold = float(config.probability_threshold_attribute or 0.5)
+    check = not flag(args.skip_check)
+    if check and not args.supplied_baseline_constraints:
+        raise InvalidInput(
+            f"step {node.name}: skip_check=False needs supplied_baseline_constraints"
+        )
+    constraints_uri = str(args.supplied_baseline_constraints) if check else None
+    out_dir = context.work_dir / "result"
+    result: ModelQualityResult
+    if config.ground_truth_attribute:
+        probability = config.probability_attribute or config.inference_attribute
+        if not probability:
+            raise InvalidInput(
+                f"step {node.name}: name the probability_attribute (or inference_attribute)"
+            )
+        joined = read_labelled_dataset(
+            dataset,
+            probability_column=str(probability),
+            label_column=str(config.ground_truth_attribute),
+            header=args.dataset_format.csv_header,
+        )
+        constraints = read_json_file(constraints_uri, "constraints") if constraints_uri else None
+        result = model_quality(joined, out_dir, threshold=threshold, constraints=constraints)
+    else:  # a traced transform's output, joined with the labels recorded so far
+        (result,) = measure_execution(
+            predictions_dir=dataset,
+            out_dir=out_dir,
+            threshold=threshold,
+            constraints_uri=constraints_uri,
+        ).values()
+    published = context.publish(out_dir, "check" if check else "baseline")
+    with session_scope() as session:
+        add_metrics(
+            session,
+            published,
+            {**result.metrics, "model_quality.violation_count": float(len(result.violations))},
+            execution_id=context.execution_id,
+            step_name=context.step_name,
+        )
+    statistics = f"{published}/{STATISTICS}"
+    properties = _baseline_properties(args, statistics, f"{published}/{CONSTRAINTS}")
+    properties["ModelQuality"] = {
+        "Labelled": result.summary["labelled"],
+        "Predictions": result.summary["predictions"],
+        "LabelCoverage": result.summary["label_coverage"],
+        **{name.title(): value for name, value in result.summary.get("realised", {}).items()},
+    }
+    if check:
+        violations_uri = f"{published}/{VIOLATIONS}"
+        properties["ViolationReport"] = violations_uri
+        properties["Violations"] = len(result.violations)
+        for violation in result.violations:
+            context.log(f"violation: {violation['description']}")
+        if result.violations and flag(args.fail_on_violation):
+            names = ", ".join(v["metric_name"] for v in result.violations)
+            raise JobFailed(
+                f"step {node.name}: {len(result.violations)} model-quality violation(s) "
+                f"({names}); see {violations_uri}"
+            )
+    context.log(f"model quality of {dataset}: {statistics}")
+    return StepOutcome(properties=properties, outputs={"check" if check else "baseline": published})
 
 
 def _baseline_properties(

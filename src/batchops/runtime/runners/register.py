@@ -32,6 +32,9 @@ def run_register_model(node: StepNode, context: StepContext) -> StepOutcome:
     metrics = evaluation_values(json.loads(artifacts.read_text(metrics_uri))) if metrics_uri else {}
     statistics_uri = _uri(args.drift_check_baselines.model_data_statistics)
     constraints_uri = _uri(args.drift_check_baselines.model_data_constraints)
+    raw_statistics_uri = _uri(args.drift_check_baselines.raw_data_statistics)
+    raw_constraints_uri = _uri(args.drift_check_baselines.raw_data_constraints)
+    score_distribution_uri = _uri(args.model_metrics.score_distribution)
     metadata = {str(k): str(v) for k, v in args.customer_metadata_properties.items()}
     if manifest.get("feature_names") and "input_columns" not in metadata:
         metadata["input_columns"] = ",".join(manifest["feature_names"])
@@ -51,6 +54,9 @@ def run_register_model(node: StepNode, context: StepContext) -> StepOutcome:
         metrics_uri=metrics_uri,
         statistics_uri=statistics_uri,
         constraints_uri=constraints_uri,
+        raw_statistics_uri=raw_statistics_uri,
+        raw_constraints_uri=raw_constraints_uri,
+        score_distribution_uri=score_distribution_uri,
         custom_metadata=metadata,
         execution_id=context.execution_id,
         step_name=context.step_name,

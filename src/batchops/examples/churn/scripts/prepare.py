@@ -15,8 +15,10 @@ or SageMaker's /opt/ml/processing. It does what the original's preprocessing.py 
 
 Outputs (headerless CSV): train/train.csv, validation/validation.csv, test/test.csv, the test
 split again as batch/batch.csv (a batch file for the batch-inference pipeline, label first),
-and vocabulary/vocabulary.json (the categories and feature names, to encode later batches
-the same way). Bad input: a message on stderr and exit code 2.
+vocabulary/vocabulary.json (the categories and feature names, to encode later batches
+the same way), and raw_train/raw_train.csv: the training split's rows as they arrived (with
+a header, only the columns the model reads, the label left out), the data a raw daily extract
+is checked against. Bad input: a message on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -31,7 +33,13 @@ import numpy as np
 import polars as pl
 
 from batchops.errors import BatchopsError, InvalidInput
-from batchops.examples.churn.encoding import build_vocabulary, encode, read_raw
+from batchops.examples.churn.encoding import (
+    CATEGORICAL,
+    NUMERIC,
+    build_vocabulary,
+    encode,
+    read_raw,
+)
 from batchops.store.artifacts import atomic_open
 
 
@@ -41,14 +49,16 @@ def main(argv: list[str] | None = None) -> None:
 
     sources = input_files(base / "input")
     raw = {path: read_raw(path) for path in sources}
-    vocabulary = build_vocabulary(pl.concat(raw.values()))
+    arrived = pl.concat(raw.values())
+    vocabulary = build_vocabulary(arrived)
     model_data = pl.concat(
         encode(frame, vocabulary, source=str(path), first_line=2) for path, frame in raw.items()
     )
     rows = model_data.height
 
     # The original: np.split(df.sample(frac=1, random_state=1729), [int(0.7 * n), int(0.9 * n)]).
-    shuffled = model_data[np.random.RandomState(args.seed).permutation(rows)]
+    permutation = np.random.RandomState(args.seed).permutation(rows)
+    shuffled = model_data[permutation]
     train_end = int(args.train_ratio * rows)
     # Rounded so that 0.7 + 0.2 gives int(0.9 * n), as the original's literal 0.9 does.
     validation_end = int(round(args.train_ratio + args.validation_ratio, 10) * rows)
@@ -67,6 +77,10 @@ def main(argv: list[str] | None = None) -> None:
     for name, split in splits.items():
         write_csv(split, base / name / f"{name}.csv")
     write_csv(splits["test"], base / "batch" / "batch.csv")
+    model_reads = [c for c in arrived.columns if c in (*NUMERIC, *CATEGORICAL)]
+    raw_train = arrived.select(model_reads)[permutation[:train_end]]
+    with atomic_open(base / "raw_train" / "raw_train.csv", "wb") as handle:
+        raw_train.write_csv(handle, include_header=True)
     with atomic_open(base / "vocabulary" / "vocabulary.json", "w") as handle:
         json.dump(vocabulary.to_json(), handle, indent=2)
 
