@@ -92,3 +92,19 @@ def test_two_schedulers_at_once_run_each_tick_once(database: str) -> None:
     from batchops.store.executions import list_executions
 
     assert len(list_executions(pipeline="greet")) == 1
+
+
+def test_a_late_label_updates_its_dates_datapoint_and_the_alarm_follows() -> None:
+    """Realised quality arrives by prediction date: a late label replaces that date's figure
+    (one datapoint, not two), and an alarm on it is evaluated again."""
+    from batchops.store.metrics import metric_history, upsert_metrics
+
+    alarms.create_alarm("quality-drop", "model_quality.accuracy", below=0.8)
+    key = "customer-churn/1|2026-11-30"
+    upsert_metrics("run-a", {"model_quality.accuracy": 0.9}, key=key)
+    alarms.evaluate_alarms()
+    assert alarms.get_alarm("quality-drop").state == alarms.OK
+    upsert_metrics("run-b", {"model_quality.accuracy": 0.6}, key=key)
+    alarms.evaluate_alarms()
+    assert alarms.get_alarm("quality-drop").state == alarms.ALARM
+    assert [point["value"] for point in metric_history("model_quality.accuracy")] == [0.6]

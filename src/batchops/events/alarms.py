@@ -40,12 +40,15 @@ KNOWN_METRICS = {
     "feature_data_type_share_<feature>": "a feature's share of values of its type",
     "feature_domain_share_<feature>": "a feature's share of values in its domain",
     "model_<metric>": "a registered version's evaluation figure (model_accuracy, model_auc …)",
+    "model_quality.<metric>": "realised quality once labels arrive, by prediction date "
+    "(model_quality.accuracy, model_quality.auc …)",
     "execution_duration_seconds": "an execution's duration",
     "execution_failed": "1 for a failed execution, 0 for one that succeeded or was stopped",
 }
 _METRIC = re.compile(
     r"^(dataset_item_count|violation_count|execution_duration_seconds|execution_failed"
-    r"|feature_(baseline_drift|completeness|data_type_share|domain_share)_.+|model_\w+)$"
+    r"|feature_(baseline_drift|completeness|data_type_share|domain_share)_.+|model_\w+"
+    r"|model_quality\.\w+)$"
 )
 
 

@@ -70,17 +70,28 @@ def upsert_metrics(
     with session_scope() as session:
         for name, value in values.items():
             series_key = f"{name}|{key}"
-            row = session.scalars(
+            earlier = session.scalars(
                 select(MonitoringMetricRow).where(MonitoringMetricRow.series_key == series_key)
             ).one_or_none()
-            if row is None:
-                row = MonitoringMetricRow(metric=name, series_key=series_key, run_uri=run_uri)
-                session.add(row)
-            row.run_uri = run_uri
-            row.execution_id = execution_id
-            row.step_name = step_name
-            row.value = value
-            row.recorded_at = utcnow()
+            if earlier is not None:
+                earlier.series_key = None  # freed for the replacement, deleted after it
+                session.flush()
+            # Replaced, not edited: the new row is a new datapoint that alarms evaluate; it is
+            # inserted before the old one goes, so it never takes the old row's id.
+            session.add(
+                MonitoringMetricRow(
+                    metric=name,
+                    series_key=series_key,
+                    run_uri=run_uri,
+                    execution_id=execution_id,
+                    step_name=step_name,
+                    value=value,
+                    recorded_at=utcnow(),
+                )
+            )
+            session.flush()
+            if earlier is not None:
+                session.delete(earlier)
     return len(values)
 
 
