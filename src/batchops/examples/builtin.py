@@ -17,11 +17,19 @@ if TYPE_CHECKING:
     from batchops.runtime.executor import EventCallback
 
 
-def register_examples() -> dict[str, int]:
-    """Store the example pipelines; their versions by name."""
-    from batchops.examples.churn.pipelines import upsert_builtin_pipelines
+_registered: dict[str, dict[str, int]] = {}
 
-    return upsert_builtin_pipelines()
+
+def register_examples() -> dict[str, int]:
+    """Store the example pipelines; their versions by name. Once per database in a process:
+    a long-running server looks them up on every request, and their definitions are code."""
+    from batchops.examples.churn.pipelines import upsert_builtin_pipelines
+    from batchops.settings import get_settings
+
+    url = get_settings().db_url
+    if url not in _registered:
+        _registered[url] = upsert_builtin_pipelines()
+    return dict(_registered[url])
 
 
 def list_pipelines() -> list[dict[str, Any]]:
