@@ -51,6 +51,8 @@ def test_rules_and_alarms_with_their_history_and_the_event_log(
     viewer = bearer(tokens[Role.VIEWER])
     alarm = client.get("/api/alarms", headers=viewer).json()["items"][0]
     assert alarm["name"] == "drift" and alarm["state"] == "ALARM"
+    scraped = client.get("/metrics", headers=viewer).text
+    assert 'batchops_alarm_state{alarm="drift",metric="feature_baseline_drift_age"} 1.0' in scraped
     history = client.get("/api/alarms/drift/history", headers=viewer).json()
     assert [h["outcome"] for h in history] == ["ALARM"]
     assert client.get("/api/rules/seen/history", headers=viewer).json() == rules.rule_history(

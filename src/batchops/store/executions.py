@@ -7,8 +7,8 @@ both, so reading an execution never imports the runtime that runs it.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
