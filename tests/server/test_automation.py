@@ -87,3 +87,22 @@ def test_the_page_shows_states_and_pauses_with_a_csrf_protected_form(
     )
     assert done.status_code == 303 and schedules.get_schedule("nightly").paused
     assert "Resume" in client.get("/automation").text
+
+
+def test_a_start_through_the_api_is_recorded_as_the_tokens_user(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    import os
+
+    from batchops.runtime.execution import get_execution
+
+    store_pipeline("greet")
+    before = os.environ.get("BATCHOPS_USER")
+    started = client.post(
+        "/api/pipelines/greet/executions",
+        json={"parameters": {"Who": "team"}},
+        headers=bearer(tokens[Role.APPROVER]),
+    )
+    assert started.status_code == 201 and started.json()["created_by"] == "user-approver"
+    assert os.environ.get("BATCHOPS_USER") == before  # nothing process-wide was changed
+    get_execution(started.json()["id"]).wait(timeout=60)  # its runner ends before the home goes

@@ -56,8 +56,10 @@ def start_pipeline(
     version: int | None = None,
     wait: bool = False,
     on_event: EventCallback | None = None,
+    user: str | None = None,
 ) -> Execution:
-    """Start an execution; the example's default data is written first if this run reads it."""
+    """Start an execution as `user` (default: the settings' user); the example's default data
+    is written first if this run reads it."""
     from batchops.examples.churn.pipelines import make_default_input_data
 
     register_examples()
@@ -68,4 +70,5 @@ def start_pipeline(
         wait=wait,
         on_event=on_event,
         prepare=lambda values: make_default_input_data(name, values),
+        user=user,
     )

@@ -26,7 +26,6 @@ from batchops.pipeline.graph import PipelineGraph
 from batchops.runtime.catalog import definition_versions
 from batchops.runtime.execution import execution_logs, retry_execution, stop_execution
 from batchops.runtime.summary import summarize_execution
-from batchops.server.acting import acting_as
 from batchops.server.auth import (
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -196,8 +195,7 @@ async def start(
     from starlette.concurrency import run_in_threadpool
 
     def run() -> str:
-        with acting_as(principal.user):
-            return start_pipeline(name, values).id
+        return start_pipeline(name, values, user=principal.user).id
 
     return _see(f"/executions/{_quote(await run_in_threadpool(run))}")
 
@@ -226,8 +224,7 @@ def execution(
 
 @router.post("/executions/{execution_id}/retry")
 def retry(execution_id: str, principal: Principal = requires(Role.APPROVER)) -> Response:
-    with acting_as(principal.user):
-        retry_execution(execution_id)
+    retry_execution(execution_id, user=principal.user)
     return _see(f"/executions/{_quote(execution_id)}")
 
 
