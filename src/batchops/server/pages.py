@@ -25,7 +25,7 @@ from batchops.examples.builtin import describe_pipeline, start_pipeline
 from batchops.pipeline.graph import PipelineGraph
 from batchops.runtime.catalog import definition_versions
 from batchops.runtime.execution import execution_logs, retry_execution, stop_execution
-from batchops.runtime.summary import summarize_execution
+from batchops.runtime.summary import column_labels, summarize_execution
 from batchops.server.auth import (
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -322,14 +322,19 @@ def monitoring(request: Request, principal: Principal = requires(Role.VIEWER)) -
             approved = models.latest_version(group.name)
             threshold = drift_threshold(read_json(approved.constraints_uri))
             break
-    trends = [trend(f, s, threshold) for f, s in drift_series(20).items()]
+    runs = recent_runs(30)
+    labels = column_labels(execution_json(runs[0]["execution_id"])) if runs else {}
+    trends = [
+        trend(f"{labels[f]} ({f})" if f in labels else f, s, threshold)
+        for f, s in drift_series(20).items()
+    ]
     trends.sort(key=lambda t: (not t.above, -t.last))
     trends = trends[:TRENDS_SHOWN]  # the drifting features first; the API has them all
     return render(
         request,
         "monitoring.html",
         principal,
-        runs=recent_runs(30),
+        runs=runs,
         trends=trends,
         threshold=threshold,
     )
