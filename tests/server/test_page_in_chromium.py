@@ -111,6 +111,8 @@ def test_a_person_runs_approves_and_monitors_from_the_page(
             shot(report, "report-violation")
             page.goto(f"{base}/monitoring")
             assert page.locator("figure.trend.alert").count() >= 1
+            captions = page.locator("figure.trend figcaption").all_inner_texts()
+            assert any(" (_c" in c for c in captions), captions  # "Day Mins (_c3)"
             shot(page, "drift-trend")
             browser.close()
     finally:

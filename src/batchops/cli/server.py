@@ -12,6 +12,7 @@ from batchops.errors import InvalidInput
 
 AUTH_ENV = "BATCHOPS_SERVER_AUTH"
 HOST_ENV = "BATCHOPS_SERVER_HOST"
+SCHEDULER_ENV = "BATCHOPS_SERVER_SCHEDULER"
 
 
 def register(app: typer.Typer) -> None:
@@ -40,7 +41,7 @@ def server(
         bool,
         typer.Option(
             "--no-scheduler",
-            help="Do not host the scheduler (it joins with the events package).",
+            help="Do not host the scheduler (run `batchops scheduler` elsewhere).",
         ),
     ] = False,
 ) -> None:
@@ -62,11 +63,14 @@ def server(
         stdout.print(f"auth: off (loopback); every action is recorded as {settings.user}")
     else:
         stdout.print("auth: on; make a token with `batchops token create --user NAME --role admin`")
-    if not no_scheduler:
-        stdout.print("scheduler: none yet (schedules and rules come with the events package)")
+    if no_scheduler:
+        stdout.print("scheduler: not hosted (--no-scheduler)")
+    else:
+        stdout.print("scheduler: hosted (schedules, rules, alarms and webhooks)")
     # The server sits beside the CLI, not below it: uvicorn loads it by its import string.
     os.environ[AUTH_ENV] = "off" if no_auth else "on"
     os.environ[HOST_ENV] = host
+    os.environ[SCHEDULER_ENV] = "off" if no_scheduler else "on"
     uvicorn.run(
         "batchops.server.app:app_from_environment",
         factory=True,

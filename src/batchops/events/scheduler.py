@@ -309,8 +309,11 @@ class Scheduler:
         return self.report
 
     def run_forever(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: self.stop.set())
+        """Pass after pass until `stop` is set: by SIGTERM or Ctrl-C when this is the main
+        thread, else by whoever hosts it (the server, on its shutdown)."""
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: self.stop.set())
         log("scheduler", "scheduler started", poll_seconds=self.settings.poll_seconds)
         try:
             while not self.stop.is_set():

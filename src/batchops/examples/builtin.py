@@ -17,11 +17,19 @@ if TYPE_CHECKING:
     from batchops.runtime.executor import EventCallback
 
 
-def register_examples() -> dict[str, int]:
-    """Store the example pipelines; their versions by name."""
-    from batchops.examples.churn.pipelines import upsert_builtin_pipelines
+_registered: dict[str, dict[str, int]] = {}
 
-    return upsert_builtin_pipelines()
+
+def register_examples() -> dict[str, int]:
+    """Store the example pipelines; their versions by name. Once per database in a process:
+    a long-running server looks them up on every request, and their definitions are code."""
+    from batchops.examples.churn.pipelines import upsert_builtin_pipelines
+    from batchops.settings import get_settings
+
+    url = get_settings().db_url
+    if url not in _registered:
+        _registered[url] = upsert_builtin_pipelines()
+    return dict(_registered[url])
 
 
 def list_pipelines() -> list[dict[str, Any]]:
@@ -48,8 +56,10 @@ def start_pipeline(
     version: int | None = None,
     wait: bool = False,
     on_event: EventCallback | None = None,
+    user: str | None = None,
 ) -> Execution:
-    """Start an execution; the example's default data is written first if this run reads it."""
+    """Start an execution as `user` (default: the settings' user); the example's default data
+    is written first if this run reads it."""
     from batchops.examples.churn.pipelines import make_default_input_data
 
     register_examples()
@@ -60,4 +70,5 @@ def start_pipeline(
         wait=wait,
         on_event=on_event,
         prepare=lambda values: make_default_input_data(name, values),
+        user=user,
     )

@@ -58,8 +58,12 @@ def start_execution(
     trigger_key: str | None = None,
     trigger: dict[str, Any] | None = None,
     after_record: Callable[[str], None] | None = None,
+    user: str | None = None,
 ) -> Execution:
     """Check the parameters, record the execution, and run it here (`wait`) or in the background.
+
+    `user` (default: the settings' user) is recorded as who started it, and a background
+    runner acts as that user (the server passes the token's user).
 
     `prepare` gets the checked values (defaults filled in) before anything is recorded: the
     place to make an input the run reads, so it is made only for a run that needs it.
@@ -74,32 +78,38 @@ def start_execution(
     if prepare is not None:
         prepare(dict(values))
     steps = {name: node.type for name, node in graph.steps.items()}
+    user = user or get_settings().user
     execution_id = executions.create_execution(
         pipeline,
         version,
         values,
         steps,
-        get_settings().user,
+        user,
         trigger_key=trigger_key,
         trigger=trigger,
     )
     if after_record is not None:
         after_record(execution_id)
-    _run(execution_id, wait=wait, on_event=on_event)
+    _run(execution_id, wait=wait, on_event=on_event, user=user)
     return Execution(execution_id)
 
 
 def retry_execution(
-    execution_id: str, *, wait: bool = False, on_event: EventCallback | None = None
+    execution_id: str,
+    *,
+    wait: bool = False,
+    on_event: EventCallback | None = None,
+    user: str | None = None,
 ) -> Execution:
-    """Run again the steps that did not succeed, reusing the outputs of those that did."""
+    """Run again the steps that did not succeed, reusing the outputs of those that did; a
+    background runner acts as `user` (default: the settings' user)."""
     status = executions.get_execution_row(execution_id).status
     if status not in RETRYABLE:
         raise BatchopsError(
             f"execution {execution_id} is {status}; only a failed execution can be retried"
         )
     executions.reset_for_retry(execution_id)
-    _run(execution_id, wait=wait, on_event=on_event)
+    _run(execution_id, wait=wait, on_event=on_event, user=user or get_settings().user)
     return Execution(execution_id)
 
 
@@ -152,7 +162,9 @@ def filter_log(text: str, grep: str | None = None, since: datetime | None = None
     return "".join(kept)
 
 
-def _run(execution_id: str, *, wait: bool, on_event: EventCallback | None) -> None:
+def _run(execution_id: str, *, wait: bool, on_event: EventCallback | None, user: str) -> None:
+    """Run here, or in a background runner whose records (a registered version's creator, a
+    retry's approvals) name `user`: it is that process's BATCHOPS_USER."""
     if wait:
         from batchops.runtime.executor import run_execution
 
@@ -167,7 +179,7 @@ def _run(execution_id: str, *, wait: bool, on_event: EventCallback | None) -> No
             stdout=log,
             stderr=log,
             start_new_session=True,
-            env=os.environ.copy(),
+            env={**os.environ, "BATCHOPS_USER": user},
         )
 
 

@@ -141,6 +141,17 @@ def summarize_execution(execution: dict[str, Any]) -> ExecutionSummary:
     return summary
 
 
+def column_labels(execution: dict[str, Any]) -> dict[str, str]:
+    """`_c3` -> the model's feature name, for the positional columns the execution's
+    monitored batch transforms checked (empty when the batch had a header)."""
+    labels: dict[str, str] = {}
+    for step in execution["steps"]:
+        quality = (step.get("properties") or {}).get("DataQuality")
+        if step.get("type") == StepType.MONITOR_BATCH_TRANSFORM and quality:
+            labels.update(_column_labels(step, quality))
+    return labels
+
+
 def _registration(step: str, properties: dict[str, Any]) -> Registration:
     """The version the step registered, with its status now (it may be approved since)."""
     from batchops import registry

@@ -12,9 +12,10 @@ from batchops import __version__
 STATIC = Path(__file__).with_name("static")
 
 
-def create_app(*, auth: bool = True) -> FastAPI:
-    """The server's app; `auth=False` (loopback only, checked by the CLI) acts as the OS user."""
-    from batchops.server import errors, pages, prometheus
+def create_app(*, auth: bool = True, scheduler: bool = False) -> FastAPI:
+    """The server's app; `auth=False` (loopback only, checked by the CLI) acts as the OS user;
+    `scheduler` hosts the scheduler in a thread while the app runs."""
+    from batchops.server import errors, hosting, pages, prometheus
     from batchops.server.routes import ROUTERS
 
     app = FastAPI(
@@ -22,6 +23,7 @@ def create_app(*, auth: bool = True) -> FastAPI:
         version=__version__,
         description="Pipelines, executions, the model registry and monitoring results. "
         "Send `Authorization: Bearer <token>` (`batchops token create`).",
+        lifespan=hosting.lifespan(scheduler),
     )
     app.state.auth = auth
     app.state.collectors = prometheus.registry()
@@ -35,7 +37,8 @@ def create_app(*, auth: bool = True) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The app `batchops server` starts (through uvicorn's factory string): auth stays on
-    unless the command turned it off for a loopback bind."""
+    unless the command turned it off for a loopback bind; the scheduler runs unless
+    `--no-scheduler`."""
     import ipaddress
     import os
 
@@ -45,4 +48,5 @@ def app_from_environment() -> FastAPI:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
-    return create_app(auth=not (off and loopback))
+    scheduler = os.environ.get("BATCHOPS_SERVER_SCHEDULER", "on") != "off"
+    return create_app(auth=not (off and loopback), scheduler=scheduler)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from batchops.pipeline.steps.types import StepType
 from batchops.runtime.summary import summarize_execution
 from batchops.store.db import session_scope
-from batchops.store.executions import execution_json
+from batchops.store.executions import executions_json
 from batchops.store.schema.pipelines import StepRunRow
 from batchops.store.schema.registry import ModelUsageRow
 from batchops.store.statuses import StepStatus
@@ -36,8 +36,11 @@ def recent_runs(limit: int = 20) -> list[dict[str, Any]]:
         ):
             used.setdefault(usage.execution_id, f"{usage.group_name}/{usage.version}")
     runs: list[dict[str, Any]] = []
+    described_all = executions_json(ids)
     for execution_id in ids:
-        described = execution_json(execution_id)
+        described = described_all.get(execution_id)
+        if described is None:  # deleted since the first query
+            continue
         for check in summarize_execution(described).checks:
             runs.append(
                 {

@@ -18,12 +18,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from batchops import registry as models
 from batchops.errors import NotFound
+from batchops.events.alarms import alarm_history, list_alarms
+from batchops.events.rules import list_rules, rule_history
+from batchops.events.schedules import list_schedules, schedule_history, set_paused
 from batchops.examples.builtin import describe_pipeline, start_pipeline
 from batchops.pipeline.graph import PipelineGraph
 from batchops.runtime.catalog import definition_versions
 from batchops.runtime.execution import execution_logs, retry_execution, stop_execution
-from batchops.runtime.summary import summarize_execution
-from batchops.server.acting import acting_as
+from batchops.runtime.summary import column_labels, summarize_execution
 from batchops.server.auth import (
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -38,13 +40,21 @@ from batchops.server.files import step_files, version_files
 from batchops.server.monitoring_runs import recent_runs
 from batchops.server.routes.pipelines import pipelines_with_last_execution
 from batchops.server.views import drift_series, drift_threshold, read_json, statistics_table
+from batchops.store.events import last_position, read_events
 from batchops.store.executions import count_executions, execution_json, list_executions
 from batchops.store.tokens import Role, authenticate
 
 router = APIRouter(include_in_schema=False)
 TRENDS_SHOWN = 12
 # The sections of the page, in the nav's order; a new section is one line here.
-NAV = [("/", "Overview"), ("/registry", "Registry"), ("/monitoring", "Monitoring")]
+NAV = [
+    ("/", "Overview"),
+    ("/registry", "Registry"),
+    ("/monitoring", "Monitoring"),
+    ("/automation", "Automation"),
+]
+EVENTS_SHOWN = 25
+HISTORY_SHOWN = 5
 
 _environment = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
@@ -144,6 +154,7 @@ def overview(request: Request, principal: Principal = requires(Role.VIEWER)) -> 
         pending=pending,
         runs=recent_runs(8),
         executions=list_executions(limit=10),
+        alarms=[a for a in list_alarms() if a.state == "ALARM"],
     )
 
 
@@ -184,8 +195,7 @@ async def start(
     from starlette.concurrency import run_in_threadpool
 
     def run() -> str:
-        with acting_as(principal.user):
-            return start_pipeline(name, values).id
+        return start_pipeline(name, values, user=principal.user).id
 
     return _see(f"/executions/{_quote(await run_in_threadpool(run))}")
 
@@ -214,8 +224,7 @@ def execution(
 
 @router.post("/executions/{execution_id}/retry")
 def retry(execution_id: str, principal: Principal = requires(Role.APPROVER)) -> Response:
-    with acting_as(principal.user):
-        retry_execution(execution_id)
+    retry_execution(execution_id, user=principal.user)
     return _see(f"/executions/{_quote(execution_id)}")
 
 
@@ -313,17 +322,66 @@ def monitoring(request: Request, principal: Principal = requires(Role.VIEWER)) -
             approved = models.latest_version(group.name)
             threshold = drift_threshold(read_json(approved.constraints_uri))
             break
-    trends = [trend(f, s, threshold) for f, s in drift_series(20).items()]
+    runs = recent_runs(30)
+    labels = column_labels(execution_json(runs[0]["execution_id"])) if runs else {}
+    trends = [
+        trend(f"{labels[f]} ({f})" if f in labels else f, s, threshold)
+        for f, s in drift_series(20).items()
+    ]
     trends.sort(key=lambda t: (not t.above, -t.last))
     trends = trends[:TRENDS_SHOWN]  # the drifting features first; the API has them all
     return render(
         request,
         "monitoring.html",
         principal,
-        runs=recent_runs(30),
+        runs=runs,
         trends=trends,
         threshold=threshold,
     )
+
+
+@router.get("/automation", response_class=HTMLResponse)
+def automation(
+    request: Request,
+    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    principal: Principal = requires(Role.VIEWER),
+) -> Response:
+    """Schedules, rules and alarms with their state and recent history; the event log, newest
+    first, `EVENTS_SHOWN` at a time."""
+    schedules = [s.to_json() for s in list_schedules()]
+    rules = [r.to_json() for r in list_rules()]
+    alarms = [a.to_json() for a in list_alarms()]
+    history = {
+        "schedule": {s["name"]: schedule_history(s["name"], HISTORY_SHOWN) for s in schedules},
+        "rule": {r["name"]: rule_history(r["name"], HISTORY_SHOWN) for r in rules},
+        "alarm": {a["name"]: alarm_history(a["name"], HISTORY_SHOWN) for a in alarms},
+    }
+    end = (before - 1) if before is not None else last_position()
+    first = max(0, end - EVENTS_SHOWN)
+    events = [e.to_json() for e in read_events(first, EVENTS_SHOWN) if e.position <= end]
+    events.reverse()
+    return render(
+        request,
+        "automation.html",
+        principal,
+        schedules=schedules,
+        rules=rules,
+        alarms=alarms,
+        history=history,
+        events=events,
+        older_from=first + 1 if first > 0 else None,
+        can_act=principal.role >= Role.APPROVER,
+    )
+
+
+@router.post("/automation/schedules/{name}/{action}")
+def pause_or_resume(
+    name: str, action: str, principal: Principal = requires(Role.APPROVER)
+) -> Response:
+    if action not in ("pause", "resume"):
+        raise NotFound(f"no action {action!r}; pause or resume")
+    set_paused(name, action == "pause")
+    return _see("/automation")
 
 
 def _flat(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -15,6 +15,7 @@ from batchops.store.metrics import latest_values
 from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
 from batchops.store.statuses import StepStatus
 
+ALARM_STATES = {"OK": 0, "ALARM": 1, "INSUFFICIENT_DATA": -1}
 RECENT_STEPS = 500  # transform throughput from the newest step runs, not the whole history
 
 
@@ -83,7 +84,20 @@ class StoreCollector(Collector):
 
         for name, value in latest_values(DRIFT_PREFIX).items():
             drift.add_metric([name[len(DRIFT_PREFIX) :]], value)
-        yield from (executions, durations, runs, rows, speed, drift)
+        yield from (executions, durations, runs, rows, speed, drift, _alarm_states())
+
+
+def _alarm_states() -> Metric:
+    from batchops.events.alarms import list_alarms
+
+    states = GaugeMetricFamily(
+        "batchops_alarm_state",
+        "Each alarm's state: 0 OK, 1 ALARM, -1 INSUFFICIENT_DATA.",
+        labels=["alarm", "metric"],
+    )
+    for alarm in list_alarms():
+        states.add_metric([alarm.name, alarm.metric], ALARM_STATES.get(alarm.state, -1))
+    return states
 
 
 def _rows(properties: Any) -> float | None:

@@ -7,6 +7,7 @@ both, so reading an execution never imports the runtime that runs it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -257,7 +258,34 @@ def step_json(row: StepRunRow) -> dict[str, Any]:
 
 
 def execution_json(execution_id: str) -> dict[str, Any]:
-    row = get_execution_row(execution_id)
+    """The execution and its steps, read in one session (the API and the page call it a lot)."""
+    with session_scope() as session:
+        row = _current_row(session, execution_id)
+        steps = session.scalars(
+            select(StepRunRow)
+            .where(StepRunRow.execution_id == execution_id)
+            .order_by(StepRunRow.id)
+        ).all()
+        return _execution_json(row, steps)
+
+
+def executions_json(execution_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Several executions' objects by id, in two queries (lists of runs on the page)."""
+    with session_scope() as session:
+        fail_unresponsive(session)
+        rows = session.scalars(select(ExecutionRow).where(ExecutionRow.id.in_(execution_ids)))
+        found = {row.id: row for row in rows}
+        steps: dict[str, list[StepRunRow]] = {key: [] for key in found}
+        for step in session.scalars(
+            select(StepRunRow)
+            .where(StepRunRow.execution_id.in_(list(found)))
+            .order_by(StepRunRow.id)
+        ):
+            steps[step.execution_id].append(step)
+        return {key: _execution_json(row, steps[key]) for key, row in found.items()}
+
+
+def _execution_json(row: ExecutionRow, steps: Sequence[StepRunRow]) -> dict[str, Any]:
     return {
         "id": row.id,
         "pipeline": row.pipeline_name,
@@ -273,7 +301,7 @@ def execution_json(execution_id: str) -> dict[str, Any]:
         "runner": _runner_json(row),
         "stop_requested_at": iso(row.stop_requested_at),
         "stop_requested_by": row.stop_requested_by,
-        "steps": [step_json(s) for s in step_rows(execution_id)],
+        "steps": [step_json(s) for s in steps],
     }
 
 

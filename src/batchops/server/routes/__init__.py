@@ -1,7 +1,14 @@
 """One router module per resource; `ROUTERS` is what the app includes (a new resource is one
 module and one line here)."""
 
-from batchops.server.routes import executions, health, monitoring, pipelines, registry
+from batchops.server.routes import (
+    automation,
+    executions,
+    health,
+    monitoring,
+    pipelines,
+    registry,
+)
 
 ROUTERS = [
     health.router,
@@ -9,4 +16,5 @@ ROUTERS = [
     executions.router,
     registry.router,
     monitoring.router,
+    automation.router,
 ]

@@ -122,10 +122,7 @@ def statistics(execution_id: str, step: str) -> list[dict[str, Any]]:
 @router.post("/{execution_id}/retry")
 def retry(execution_id: str, principal: Principal = requires(Role.APPROVER)) -> dict[str, Any]:
     """Run again the steps that did not succeed (in the background)."""
-    from batchops.server.acting import acting_as
-
-    with acting_as(principal.user):
-        retry_execution(execution_id)
+    retry_execution(execution_id, user=principal.user)
     return execution_json(execution_id)
 
 

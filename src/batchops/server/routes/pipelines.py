@@ -60,8 +60,5 @@ def start(
     principal: Principal = requires(Role.APPROVER),
 ) -> dict[str, Any]:
     """Start an execution in the background; its JSON object (status Executing)."""
-    from batchops.server.acting import acting_as
-
-    with acting_as(principal.user):
-        execution = start_pipeline(name, body.parameters, version=body.version)
+    execution = start_pipeline(name, body.parameters, version=body.version, user=principal.user)
     return execution_json(execution.id)

@@ -1,0 +1,234 @@
+"""The server with history: 1,000 executions and 100 model versions in the database.
+
+1. Each page's server time, median and max over a few requests (target < 200 ms).
+2. The API's read endpoints at p95 under 20 concurrent clients (target < 100 ms).
+
+The home is seeded through the store and registry functions (no pipeline runs), then a real
+`batchops server` (uvicorn) is started on 127.0.0.1 with a token and measured over HTTP.
+
+Run: python benchmarks/server.py (prints the figures and PASS/MISSED per target).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+EXECUTIONS = 1000
+VERSIONS = 100
+PAGE_REQUESTS = 7
+CLIENTS = 20
+REQUESTS_PER_CLIENT = 15  # bounded: 300 requests per endpoint
+PAGE_TARGET_MS = 200.0
+API_TARGET_MS = 100.0
+PIPELINE = "train-and-baseline"
+
+
+def seed(folder: Path) -> tuple[str, int]:
+    """Executions and versions as history leaves them; the newest execution id and a version."""
+    from batchops import registry
+    from batchops.examples.builtin import describe_pipeline, register_examples
+    from batchops.pipeline.graph import PipelineGraph
+    from batchops.store.db import session_scope
+    from batchops.store.executions import new_execution_id, now
+    from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
+    from batchops.store.statuses import ExecutionStatus, StepStatus
+    from support.models import tiny_model_archive
+
+    register_examples()
+    described = describe_pipeline(PIPELINE)
+    steps = PipelineGraph.from_definition(described["definition"]).steps
+    start = now() - timedelta(days=EXECUTIONS // 10)
+    newest = ""
+    with session_scope() as session:
+        for index in range(EXECUTIONS):
+            newest = new_execution_id()
+            began = start + timedelta(hours=2.4 * index)
+            failed = index % 9 == 0
+            session.add(
+                ExecutionRow(
+                    id=newest,
+                    pipeline_name=PIPELINE,
+                    pipeline_version=described["version"],
+                    status=ExecutionStatus.FAILED if failed else ExecutionStatus.SUCCEEDED,
+                    parameters={},
+                    started_at=began,
+                    ended_at=began + timedelta(minutes=3),
+                    created_by="bench",
+                )
+            )
+            for position, (name, node) in enumerate(steps.items()):
+                session.add(
+                    StepRunRow(
+                        execution_id=newest,
+                        name=name,
+                        step_type=node.type,
+                        status=StepStatus.SUCCEEDED,
+                        attempt=1,
+                        started_at=began + timedelta(seconds=10 * position),
+                        ended_at=began + timedelta(seconds=10 * position + 9),
+                        properties={"Seconds": 9},
+                    )
+                )
+    model = folder / "model.tar.gz"
+    model.write_bytes(tiny_model_archive())
+    for index in range(VERSIONS):
+        found = registry.register_version(
+            "churn",
+            model_data_uri=str(model),
+            metrics={"binary_classification_metrics": {"auc": {"value": 0.8 + index / 1000}}},
+            user="bench",
+        )
+        if index % 3 == 0:
+            registry.approve("churn", found.version, reason="bench", user="bench")
+    return newest, VERSIONS // 2
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with {server.returncode}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not answer /healthz within 60 s")
+
+
+def timed_get(client: Any, path: str) -> float:
+    began = time.perf_counter()
+    response = client.get(path)
+    elapsed = (time.perf_counter() - began) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"GET {path} answered {response.status_code}: {response.text[:200]}")
+    return elapsed
+
+
+def measure_pages(base: str, token: str, pages: list[str]) -> list[tuple[str, float, float]]:
+    import httpx
+
+    found = []
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+        for path in pages:
+            timed_get(client, path)  # warm: templates compiled, caches filled
+            times = [timed_get(client, path) for _ in range(PAGE_REQUESTS)]
+            found.append((path, statistics.median(times), max(times)))
+    return found
+
+
+def measure_concurrent(base: str, token: str, path: str) -> float:
+    """p95 in ms of `CLIENTS` clients each sending `REQUESTS_PER_CLIENT` requests at once."""
+    import httpx
+
+    times: list[float] = []
+    lock = threading.Lock()
+
+    def one_client() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            mine = [timed_get(client, path) for _ in range(REQUESTS_PER_CLIENT)]
+        with lock:
+            times.extend(mine)
+
+    threads = [threading.Thread(target=one_client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statistics.quantiles(times, n=20)[-1]
+
+
+def main() -> None:
+    home = Path(tempfile.mkdtemp(prefix="bench-server-"))
+    os.environ["BATCHOPS_HOME"] = str(home)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from batchops.store.tokens import Role, create_token
+
+    began = time.perf_counter()
+    execution_id, version = seed(home)
+    print(
+        f"seeded {EXECUTIONS} executions and {VERSIONS} versions in "
+        f"{time.perf_counter() - began:.1f} s"
+    )
+    token = create_token("bench", Role.ADMIN)[0]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [sys.executable, "-m", "batchops.cli.main", "server", "--port", str(port)]
+    server = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    missed = 0
+    try:
+        wait_until_up(base, server)
+        pages = [
+            "/",
+            f"/pipelines/{PIPELINE}",
+            f"/executions/{execution_id}",
+            "/registry",
+            "/registry/churn",
+            f"/registry/churn/{version}",
+            "/monitoring",
+            "/automation",
+        ]
+        print(
+            f"\npage server time over {PAGE_REQUESTS} requests (target < {PAGE_TARGET_MS:.0f} ms)"
+        )
+        for path, median, worst in measure_pages(base, token, pages):
+            verdict = "PASS" if worst < PAGE_TARGET_MS else "MISSED"
+            missed += verdict == "MISSED"
+            print(f"  {path:<40} median {median:7.1f} ms  max {worst:7.1f} ms  {verdict}")
+        endpoints = [
+            "/api/pipelines",
+            f"/api/pipelines/{PIPELINE}",
+            "/api/executions",
+            f"/api/executions?pipeline={PIPELINE}&offset=500",
+            f"/api/executions/{execution_id}",
+            "/api/registry/groups",
+            "/api/registry/groups/churn/versions",
+            f"/api/registry/groups/churn/versions/{version}",
+            "/api/monitoring/runs",
+            "/api/schedules",
+            "/api/events",
+        ]
+        print(
+            f"\nAPI p95 under {CLIENTS} concurrent clients, "
+            f"{CLIENTS * REQUESTS_PER_CLIENT} requests each (target < {API_TARGET_MS:.0f} ms)"
+        )
+        for path in endpoints:
+            p95 = measure_concurrent(base, token, path)
+            verdict = "PASS" if p95 < API_TARGET_MS else "MISSED"
+            missed += verdict == "MISSED"
+            print(f"  {path:<50} p95 {p95:7.1f} ms  {verdict}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    print(f"\n{'all targets met' if not missed else f'{missed} target(s) missed'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The scheduler hosted by `batchops server`: one background thread started with the app and
+stopped on its shutdown, so one process serves the page and runs schedules, rules and alarms.
+The scheduler's lease still makes sure only one scheduler acts on a database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+STOP_SECONDS = 15.0
+
+
+class HostedScheduler:
+    def __init__(self) -> None:
+        from batchops.events.scheduler import Scheduler
+        from batchops.examples.churn.pipelines import make_default_input_data
+
+        self.scheduler = Scheduler(prepare=make_default_input_data)
+        self.thread = threading.Thread(
+            target=self.scheduler.run_forever, name="batchops-scheduler", daemon=True
+        )
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.scheduler.stop.set()
+        self.thread.join(STOP_SECONDS)
+
+
+def lifespan(with_scheduler: bool) -> Any:
+    """The app's lifespan: the scheduler runs between start-up and shutdown when asked for."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        hosted = HostedScheduler() if with_scheduler else None
+        app.state.scheduler = hosted
+        if hosted is not None:
+            hosted.start()
+        try:
+            yield
+        finally:
+            if hosted is not None:
+                hosted.stop()
+
+    return run

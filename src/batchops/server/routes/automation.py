@@ -1,0 +1,209 @@
+"""Schedules, rules, alarms (the objects of `schedule|rule|alarm describe --json`), their
+history, pausing and resuming schedules, and the event log read by position."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Request
+from pydantic import BaseModel, Field
+
+from batchops.events import alarms, rules, schedules
+from batchops.examples.builtin import register_examples
+from batchops.server.auth import requires
+from batchops.server.pagination import Limit, Offset, slice_page
+from batchops.store.events import read_events
+from batchops.store.tokens import Role
+
+router = APIRouter(prefix="/api", tags=["automation"])
+HistoryLimit = Annotated[int, Query(ge=1, le=1000, description="Newest entries.")]
+Values = dict[str, str]
+
+
+class NewSchedule(BaseModel):
+    name: str = Field(max_length=128)
+    pipeline: str = Field(max_length=256)
+    cron: str = Field(max_length=256)
+    timezone: str = Field(default="UTC", max_length=64)
+    parameters: Values = Field(default_factory=dict)
+    catch_up: Literal["skip", "latest"] = "skip"
+
+
+class NewRule(BaseModel):
+    name: str = Field(max_length=128)
+    on: str = Field(max_length=64, description="An event type, e.g. ModelVersionRegistered.")
+    filters: Values = Field(default_factory=dict)
+    start: str | None = Field(default=None, max_length=256, description="A pipeline to start.")
+    parameters: Values = Field(default_factory=dict)
+    webhook: str | None = Field(default=None, max_length=2048)
+    secret_env: str | None = Field(default=None, max_length=128)
+    log: bool = False
+
+
+class NewAlarm(BaseModel):
+    name: str = Field(max_length=128)
+    metric: str = Field(max_length=256)
+    above: float | None = None
+    below: float | None = None
+    pipeline: str | None = Field(default=None, max_length=256)
+    datapoints: int = Field(default=1, ge=1, le=1000)
+    of: int = Field(default=1, ge=1, le=1000)
+    webhook: str | None = Field(default=None, max_length=2048)
+    secret_env: str | None = Field(default=None, max_length=128)
+
+
+# --- schedules ------------------------------------------------------------------------------
+
+
+@router.get("/schedules", dependencies=[requires(Role.VIEWER)])
+def list_schedules(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    """Schedules by name, with their state (ENABLED or PAUSED) and next tick."""
+    found = [s.to_json() for s in schedules.list_schedules()]
+    return slice_page(request, found, limit, offset)
+
+
+@router.get("/schedules/{name}", dependencies=[requires(Role.VIEWER)])
+def describe_schedule(name: str) -> dict[str, Any]:
+    return schedules.describe_schedule(name)
+
+
+@router.get("/schedules/{name}/history", dependencies=[requires(Role.VIEWER)])
+def schedule_history(name: str, limit: HistoryLimit = 100) -> list[dict[str, Any]]:
+    """Ticks started, skipped and missed, oldest first."""
+    schedules.get_schedule(name)
+    return schedules.schedule_history(name, limit)
+
+
+@router.post("/schedules/{name}/pause", dependencies=[requires(Role.APPROVER)])
+def pause_schedule(name: str) -> dict[str, Any]:
+    return schedules.set_paused(name, True).to_json()
+
+
+@router.post("/schedules/{name}/resume", dependencies=[requires(Role.APPROVER)])
+def resume_schedule(name: str) -> dict[str, Any]:
+    """Resume from the next tick after now; ticks while paused are not run."""
+    return schedules.set_paused(name, False).to_json()
+
+
+@router.post("/schedules", status_code=201, dependencies=[requires(Role.ADMIN)])
+def create_schedule(body: Annotated[NewSchedule, Body()]) -> dict[str, Any]:
+    register_examples()
+    return schedules.create_schedule(
+        body.name,
+        body.pipeline,
+        body.cron,
+        timezone=body.timezone,
+        parameters=body.parameters,
+        catch_up=body.catch_up,
+    ).to_json()
+
+
+@router.delete("/schedules/{name}", dependencies=[requires(Role.ADMIN)])
+def delete_schedule(name: str) -> dict[str, Any]:
+    schedules.delete_schedule(name)
+    return {"deleted": name}
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+@router.get("/rules", dependencies=[requires(Role.VIEWER)])
+def list_rules(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    """Event rules by name: the event type, filters and action."""
+    return slice_page(request, [r.to_json() for r in rules.list_rules()], limit, offset)
+
+
+@router.get("/rules/{name}", dependencies=[requires(Role.VIEWER)])
+def describe_rule(name: str) -> dict[str, Any]:
+    return rules.describe_rule(name)
+
+
+@router.get("/rules/{name}/history", dependencies=[requires(Role.VIEWER)])
+def rule_history(name: str, limit: HistoryLimit = 100) -> list[dict[str, Any]]:
+    """The events the rule matched and what it did, oldest first."""
+    rules.get_rule(name)
+    return rules.rule_history(name, limit)
+
+
+@router.post("/rules", status_code=201, dependencies=[requires(Role.ADMIN)])
+def create_rule(body: Annotated[NewRule, Body()]) -> dict[str, Any]:
+    register_examples()
+    return rules.create_rule(
+        body.name,
+        body.on,
+        filters=body.filters,
+        start=body.start,
+        parameters=body.parameters,
+        webhook=body.webhook,
+        secret_env=body.secret_env,
+        log=body.log,
+    ).to_json()
+
+
+@router.delete("/rules/{name}", dependencies=[requires(Role.ADMIN)])
+def delete_rule(name: str) -> dict[str, Any]:
+    rules.delete_rule(name)
+    return {"deleted": name}
+
+
+# --- alarms ---------------------------------------------------------------------------------
+
+
+@router.get("/alarms", dependencies=[requires(Role.VIEWER)])
+def list_alarms(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    """Alarms by name with their state: OK, ALARM or INSUFFICIENT_DATA."""
+    return slice_page(request, [a.to_json() for a in alarms.list_alarms()], limit, offset)
+
+
+@router.get("/alarms/{name}", dependencies=[requires(Role.VIEWER)])
+def describe_alarm(name: str) -> dict[str, Any]:
+    return alarms.describe_alarm(name)
+
+
+@router.get("/alarms/{name}/history", dependencies=[requires(Role.VIEWER)])
+def alarm_history(name: str, limit: HistoryLimit = 100) -> list[dict[str, Any]]:
+    """State changes, oldest first."""
+    alarms.get_alarm(name)
+    return alarms.alarm_history(name, limit)
+
+
+@router.post("/alarms", status_code=201, dependencies=[requires(Role.ADMIN)])
+def create_alarm(body: Annotated[NewAlarm, Body()]) -> dict[str, Any]:
+    register_examples()
+    return alarms.create_alarm(
+        body.name,
+        body.metric,
+        above=body.above,
+        below=body.below,
+        pipeline=body.pipeline,
+        datapoints=body.datapoints,
+        of=body.of,
+        webhook=body.webhook,
+        secret_env=body.secret_env,
+    ).to_json()
+
+
+@router.delete("/alarms/{name}", dependencies=[requires(Role.ADMIN)])
+def delete_alarm(name: str) -> dict[str, Any]:
+    alarms.delete_alarm(name)
+    return {"deleted": name}
+
+
+# --- the event log --------------------------------------------------------------------------
+
+
+@router.get("/events", dependencies=[requires(Role.VIEWER)])
+def events(
+    request: Request,
+    after: Annotated[int, Query(ge=0, le=2**62, description="Events after this position.")] = 0,
+    limit: Limit = 50,
+) -> dict[str, Any]:
+    """The event log oldest first from `after`; `next` reads on from the last position."""
+    items = [e.to_json() for e in read_events(after, limit)]
+    last = items[-1]["position"] if items else after
+    following = (
+        str(request.url.include_query_params(after=last, limit=limit))
+        if len(items) == limit
+        else None
+    )
+    return {"items": items, "after": after, "limit": limit, "next": following}

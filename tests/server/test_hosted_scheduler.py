@@ -1,0 +1,76 @@
+"""`batchops server` hosts the scheduler: a rule fires on an event while the server runs, and
+SIGTERM stops both cleanly; `--no-scheduler` leaves the rule alone."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from batchops.events import rules
+
+from .conftest import register_example_version
+
+WAIT_SECONDS = 20
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _serve(*extra: str) -> tuple[subprocess.Popen[str], str]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "batchops.cli.main", "server", "--port", str(port), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=os.environ.copy(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    pytest.fail(f"the server did not come up: {server.communicate()[0]}")
+
+
+def _stop(server: subprocess.Popen[str]) -> str:
+    server.send_signal(signal.SIGTERM)
+    output = server.communicate(timeout=30)[0]
+    # uvicorn shuts down gracefully, then re-raises the signal it caught
+    assert server.returncode in (0, -signal.SIGTERM), output
+    assert "Application shutdown complete" in output
+    return output
+
+
+@pytest.mark.parametrize("hosted", [True, False], ids=["hosted", "no-scheduler"])
+def test_a_rule_fires_while_the_server_runs(tmp_path: Path, hosted: bool) -> None:
+    rules.create_rule("seen", "ModelVersionRegistered", log=True)
+    server, _ = _serve(*([] if hosted else ["--no-scheduler"]))
+    try:
+        register_example_version(tmp_path / "v")
+        deadline = time.monotonic() + (WAIT_SECONDS if hosted else 3)
+        while time.monotonic() < deadline and not rules.rule_history("seen"):
+            time.sleep(0.3)
+    finally:
+        output = _stop(server)
+    fired = rules.rule_history("seen")
+    if hosted:
+        assert fired and fired[0]["outcome"], output
+        assert "scheduler: hosted" in output
+    else:
+        assert fired == [] and "scheduler: not hosted" in output
