@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.automation import print_history, register_examples
+from batchops.cli.automation import print_described, print_history, register_examples
 from batchops.cli.output import JsonFlag, print_json, print_none_found, stdout
 
 app = typer.Typer(
@@ -67,14 +67,7 @@ def list_(as_json: JsonFlag = False) -> None:
 def describe(name: str, as_json: JsonFlag = False) -> None:
     from batchops.events.alarms import describe_alarm
 
-    described = describe_alarm(name)
-    if as_json:
-        print_json(described)
-        return
-    for key, value in described.items():
-        if key != "history":
-            stdout.print(f"{key}: {value}")
-    print_history(described["history"], False)
+    print_described(describe_alarm(name), as_json)
 
 
 @app.command()

@@ -37,3 +37,14 @@ def print_history(entries: list[dict[str, Any]], as_json: bool) -> None:
         rest = {k: v for k, v in entry.items() if k not in ("at", "outcome")}
         details = "  ".join(f"{k}={v}" for k, v in rest.items() if v is not None)
         stdout.print(f"{entry['at'][:19]}  {entry['outcome']:<14} {details}")
+
+
+def print_described(described: dict[str, Any], as_json: bool) -> None:
+    """A schedule, rule or alarm: its fields one per line, then its recent history."""
+    if as_json:
+        print_json(described)
+        return
+    for key, value in described.items():
+        if key != "history":
+            stdout.print(f"{key}: {value}")
+    print_history(described["history"], False)

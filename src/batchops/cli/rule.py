@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.automation import Params, print_history, register_examples
+from batchops.cli.automation import Params, print_described, print_history, register_examples
 from batchops.cli.output import JsonFlag, print_json, print_none_found, stdout
 
 app = typer.Typer(
@@ -71,14 +71,7 @@ def list_(as_json: JsonFlag = False) -> None:
 def describe(name: str, as_json: JsonFlag = False) -> None:
     from batchops.events.rules import describe_rule
 
-    described = describe_rule(name)
-    if as_json:
-        print_json(described)
-        return
-    for key, value in described.items():
-        if key != "history":
-            stdout.print(f"{key}: {value}")
-    print_history(described["history"], False)
+    print_described(describe_rule(name), as_json)
 
 
 @app.command()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.automation import Params, print_history, register_examples
+from batchops.cli.automation import Params, print_described, print_history, register_examples
 from batchops.cli.output import JsonFlag, print_json, print_none_found, stdout
 
 app = typer.Typer(help="Pipelines started on a cron calendar.", no_args_is_help=True)
@@ -67,14 +67,7 @@ def describe(name: str, as_json: JsonFlag = False) -> None:
     """A schedule and its recent ticks."""
     from batchops.events.schedules import describe_schedule
 
-    described = describe_schedule(name)
-    if as_json:
-        print_json(described)
-        return
-    for key, value in described.items():
-        if key != "history":
-            stdout.print(f"{key}: {value}")
-    print_history(described["history"], False)
+    print_described(describe_schedule(name), as_json)
 
 
 @app.command()
