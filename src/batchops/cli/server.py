@@ -96,6 +96,7 @@ def server(
         host=host,
         port=port,
         workers=processes,
+        http="batchops.server.protocol:NoDelayH11Protocol",
         log_level="info",
         access_log=True,
         timeout_graceful_shutdown=10,
