@@ -10,9 +10,10 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from batchops import registry as library
+from batchops.registry.versions import count_versions, list_versions
 from batchops.server.auth import Principal, requires
 from batchops.server.files import open_recorded, version_files
-from batchops.server.pagination import Limit, Offset, slice_page
+from batchops.server.pagination import Limit, Offset, page, slice_page
 from batchops.server.responses import json_response
 from batchops.server.views import read_json, statistics_table
 from batchops.store.tokens import Role
@@ -55,8 +56,9 @@ def versions(
     offset: Offset = 0,
 ) -> Response:
     """The group's versions newest first, optionally of one status."""
-    found = slice_page(request, library.list_versions(group, status), limit, offset)
-    return json_response({**found, "items": [v.to_json() for v in found["items"]]})
+    found = list_versions(group, status, limit=limit, offset=offset)
+    total = count_versions(group, status)
+    return json_response(page(request, [v.to_json() for v in found], total, limit, offset))
 
 
 @router.get(
