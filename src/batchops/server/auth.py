@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from batchops.server import token_cache
 from batchops.settings import current_user
+from batchops.store.db import prefer_concurrent_reads
 from batchops.store.tokens import Role, token_by_id
 
 SESSION_COOKIE = "batchops_session"
@@ -105,6 +106,8 @@ def _bearer(request: Request) -> str | None:
 
 async def identify(request: Request) -> Principal | None:
     """The caller, or None when no valid credential came with the request."""
+    if request.method in SAFE_METHODS:
+        prefer_concurrent_reads()  # every route asks who calls: the one place that sees all
     if not request.app.state.auth:
         return Principal(current_user(), Role.ADMIN)
     token = _bearer(request)
