@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from batchops.store import executions
 from batchops.store.tokens import Role
+from support.models import tiny_model_archive
 
 from .conftest import bearer, register_example_version
 
@@ -108,3 +109,26 @@ def test_prometheus_metrics_name_executions_and_drift(
     text = client.get("/metrics", headers=bearer(tokens[Role.VIEWER])).text
     assert 'batchops_executions{pipeline="batch-inference",status="Executing"} 1.0' in text
     assert 'batchops_feature_drift_distance{feature="usage"} 0.42' in text
+
+
+def test_the_version_list_pages_newest_first_with_the_status_filter(
+    database: str, client: TestClient, tokens: dict[Role, str], tmp_path: Path
+) -> None:
+    from batchops import registry
+
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(tiny_model_archive())
+    for number in range(1, 6):
+        registry.register_version("churn", model_data_uri=str(model), metrics={}, user="t")
+        if number % 2:
+            registry.approve("churn", number, reason="good", user="t")
+    auth = bearer(tokens[Role.VIEWER])
+    url = "/api/registry/groups/churn/versions"
+    first = client.get(f"{url}?limit=2", headers=auth).json()
+    assert first["total"] == 5 and [v["version"] for v in first["items"]] == [5, 4]
+    second = client.get(first["next"], headers=auth).json()
+    assert [v["version"] for v in second["items"]] == [3, 2]
+    approved = client.get(f"{url}?status=Approved&limit=2&offset=1", headers=auth).json()
+    assert approved["total"] == 3 and [v["version"] for v in approved["items"]] == [3, 1]
+    assert approved["items"][0]["approval_history"][-1]["reason"] == "good"
+    assert approved["next"] is None

@@ -28,6 +28,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def default_workers() -> int:
+    """Two processes use a two-core machine's both cores for the API (one Python process is
+    bound by its interpreter lock); more mostly add memory and idle scheduler threads."""
+    import os
+
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def server(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
@@ -44,6 +52,15 @@ def server(
             help="Do not host the scheduler (run `batchops scheduler` elsewhere).",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Server processes (default: 2, or 1 on a one-core machine). Each hosts the "
+            "scheduler thread; its lease lets one act at a time.",
+            min=1,
+            max=64,
+        ),
+    ] = None,
 ) -> None:
     """Serve the API (/docs) and the web page; stops cleanly on SIGTERM or Ctrl-C."""
     import os
@@ -63,6 +80,8 @@ def server(
         stdout.print(f"auth: off (loopback); every action is recorded as {settings.user}")
     else:
         stdout.print("auth: on; make a token with `batchops token create --user NAME --role admin`")
+    processes = workers or default_workers()
+    stdout.print(f"workers: {processes} process{'es' if processes > 1 else ''}")
     if no_scheduler:
         stdout.print("scheduler: not hosted (--no-scheduler)")
     else:
@@ -76,6 +95,8 @@ def server(
         factory=True,
         host=host,
         port=port,
+        workers=processes,
+        http="batchops.server.protocol:NoDelayH11Protocol",
         log_level="info",
         access_log=True,
         timeout_graceful_shutdown=10,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, InvalidInput, NotFound
@@ -230,10 +230,21 @@ def get_version(group: str, version: int) -> ModelVersion:
         return _detached(session, version_row(session, group, version))
 
 
-def list_versions(group: str, status: str | None = None) -> list[ModelVersion]:
-    """The group's versions, newest first, optionally of one status."""
+def list_versions(
+    group: str, status: str | None = None, *, limit: int | None = None, offset: int = 0
+) -> list[ModelVersion]:
+    """The group's versions, newest first, optionally of one status; `limit` and `offset`
+    read one page (the API's) instead of every version."""
     with session_scope() as session:
-        return _detached_all(session, session.scalars(_newest_first(session, group, status)).all())
+        query = _newest_first(session, group, status).offset(offset).limit(limit)
+        return _detached_all(session, session.scalars(query).all())
+
+
+def count_versions(group: str, status: str | None = None) -> int:
+    """How many versions `list_versions` would give without a limit."""
+    with session_scope() as session:
+        counted = _newest_first(session, group, status).order_by(None)
+        return int(session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
 
 
 def latest_version(group: str, status: str | None = APPROVED) -> ModelVersion:

@@ -21,8 +21,10 @@ from typing import Any
 from fastapi import Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
+from batchops.server import token_cache
 from batchops.settings import current_user
-from batchops.store.tokens import Role, authenticate, token_by_id
+from batchops.store.db import prefer_concurrent_reads
+from batchops.store.tokens import Role, token_by_id
 
 SESSION_COOKIE = "batchops_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -104,11 +106,13 @@ def _bearer(request: Request) -> str | None:
 
 async def identify(request: Request) -> Principal | None:
     """The caller, or None when no valid credential came with the request."""
+    if request.method in SAFE_METHODS:
+        prefer_concurrent_reads()  # every route asks who calls: the one place that sees all
     if not request.app.state.auth:
         return Principal(current_user(), Role.ADMIN)
     token = _bearer(request)
     if token is not None:
-        info = await run_in_threadpool(authenticate, token)
+        info = token_cache.recall(token) or await run_in_threadpool(token_cache.verify, token)
         return None if info is None else Principal(info.user, info.role)
     cookie = request.cookies.get(SESSION_COOKIE)
     token_id = session_token_id(cookie) if cookie else None

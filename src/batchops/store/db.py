@@ -13,6 +13,7 @@ import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from batchops.extras import require_extra
 from batchops.settings import get_settings
 
 _engines: dict[str, Engine] = {}
+_deferred_begin: ContextVar[bool] = ContextVar("batchops_deferred_begin", default=False)
 _lock = threading.Lock()
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest revision, so the common case (already migrated) needs one query and no Alembic
@@ -92,6 +94,15 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         session.close()
 
 
+def prefer_concurrent_reads() -> None:
+    """From here on in the current context (a server's GET request), SQLite transactions begin
+    deferred: WAL readers then run side by side instead of queueing one by one for the write
+    lock (whose busy wait sleeps up to 100 ms a try). A write inside still works; it fails
+    ("database is locked") only if another connection committed between this transaction's
+    first read and its first write, which a request that only reads never meets."""
+    _deferred_begin.set(True)
+
+
 def _create(parsed: URL) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
@@ -127,7 +138,7 @@ def _create(parsed: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _deferred_begin.get() else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -7,7 +7,7 @@ both, so reading an execution never imports the runtime that runs it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -269,18 +269,20 @@ def execution_json(execution_id: str) -> dict[str, Any]:
         return _execution_json(row, steps)
 
 
-def executions_json(execution_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Several executions' objects by id, in two queries (lists of runs on the page)."""
+def executions_json(
+    execution_ids: Sequence[str], step_types: Collection[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Several executions' objects by id, in two queries (lists of runs on the page); with
+    `step_types`, only the steps of those types (a list of checks needs no other step)."""
     with session_scope() as session:
         fail_unresponsive(session)
         rows = session.scalars(select(ExecutionRow).where(ExecutionRow.id.in_(execution_ids)))
         found = {row.id: row for row in rows}
         steps: dict[str, list[StepRunRow]] = {key: [] for key in found}
-        for step in session.scalars(
-            select(StepRunRow)
-            .where(StepRunRow.execution_id.in_(list(found)))
-            .order_by(StepRunRow.id)
-        ):
+        query = select(StepRunRow).where(StepRunRow.execution_id.in_(list(found)))
+        if step_types is not None:
+            query = query.where(StepRunRow.step_type.in_([str(t) for t in step_types]))
+        for step in session.scalars(query.order_by(StepRunRow.id)):
             steps[step.execution_id].append(step)
         return {key: _execution_json(row, steps[key]) for key, row in found.items()}
 

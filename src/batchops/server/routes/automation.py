@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from batchops.events import alarms, rules, schedules
 from batchops.examples.builtin import register_examples
 from batchops.server.auth import requires
 from batchops.server.pagination import Limit, Offset, slice_page
+from batchops.server.responses import json_response
 from batchops.store.events import read_events
 from batchops.store.tokens import Role
 
@@ -55,11 +56,11 @@ class NewAlarm(BaseModel):
 # --- schedules ------------------------------------------------------------------------------
 
 
-@router.get("/schedules", dependencies=[requires(Role.VIEWER)])
-def list_schedules(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+@router.get("/schedules", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)])
+def list_schedules(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
     """Schedules by name, with their state (ENABLED or PAUSED) and next tick."""
     found = [s.to_json() for s in schedules.list_schedules()]
-    return slice_page(request, found, limit, offset)
+    return json_response(slice_page(request, found, limit, offset))
 
 
 @router.get("/schedules/{name}", dependencies=[requires(Role.VIEWER)])
@@ -192,12 +193,12 @@ def delete_alarm(name: str) -> dict[str, Any]:
 # --- the event log --------------------------------------------------------------------------
 
 
-@router.get("/events", dependencies=[requires(Role.VIEWER)])
+@router.get("/events", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)])
 def events(
     request: Request,
     after: Annotated[int, Query(ge=0, le=2**62, description="Events after this position.")] = 0,
     limit: Limit = 50,
-) -> dict[str, Any]:
+) -> Response:
     """The event log oldest first from `after`; `next` reads on from the last position."""
     items = [e.to_json() for e in read_events(after, limit)]
     last = items[-1]["position"] if items else after
@@ -206,4 +207,4 @@ def events(
         if len(items) == limit
         else None
     )
-    return {"items": items, "after": after, "limit": limit, "next": following}
+    return json_response({"items": items, "after": after, "limit": limit, "next": following})

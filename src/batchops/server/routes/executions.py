@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from batchops.errors import NotFound
@@ -13,6 +13,7 @@ from batchops.runtime.summary import summarize_execution
 from batchops.server.auth import Principal, requires
 from batchops.server.files import open_recorded, step_files
 from batchops.server.pagination import Limit, Offset, page
+from batchops.server.responses import json_response
 from batchops.server.views import read_json, statistics_table
 from batchops.store.executions import count_executions, execution_json, list_executions
 from batchops.store.tokens import Role
@@ -21,23 +22,23 @@ router = APIRouter(prefix="/api/executions", tags=["executions"])
 Text = Annotated[str | None, Query(max_length=256)]
 
 
-@router.get("", dependencies=[requires(Role.VIEWER)])
+@router.get("", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)])
 def executions(
     request: Request,
     pipeline: Text = None,
     status: Text = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Response:
     """Executions newest first (the objects of `execution list --json`)."""
     items = list_executions(pipeline, limit=limit, status=status, offset=offset)
-    return page(request, items, count_executions(pipeline, status), limit, offset)
+    return json_response(page(request, items, count_executions(pipeline, status), limit, offset))
 
 
-@router.get("/{execution_id}", dependencies=[requires(Role.VIEWER)])
-def execution(execution_id: str) -> dict[str, Any]:
+@router.get("/{execution_id}", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)])
+def execution(execution_id: str) -> Response:
     """The execution's JSON object (`execution describe --json`)."""
-    return execution_json(execution_id)
+    return json_response(execution_json(execution_id))
 
 
 @router.get("/{execution_id}/live", dependencies=[requires(Role.VIEWER)])

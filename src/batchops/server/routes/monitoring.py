@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from batchops.server.auth import requires
 from batchops.server.monitoring_runs import recent_runs
+from batchops.server.responses import json_response
 from batchops.server.views import drift_series
 from batchops.store.metrics import metric_history
 from batchops.store.tokens import Role
@@ -16,10 +17,10 @@ router = APIRouter(prefix="/api/monitoring", tags=["monitoring"])
 Runs = Annotated[int, Query(ge=1, le=200)]
 
 
-@router.get("/runs", dependencies=[requires(Role.VIEWER)])
-def runs(limit: Runs = 20) -> list[dict[str, Any]]:
+@router.get("/runs", response_model=list[dict[str, Any]], dependencies=[requires(Role.VIEWER)])
+def runs(limit: Runs = 20) -> Response:
     """The newest data-quality checks: execution, step, violations, report, model version."""
-    return recent_runs(limit)
+    return json_response(recent_runs(limit))
 
 
 @router.get("/drift", dependencies=[requires(Role.VIEWER)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from batchops.examples.builtin import describe_pipeline, list_pipelines, start_pipeline
@@ -12,6 +12,7 @@ from batchops.runtime.catalog import definition_versions
 from batchops.server.auth import Principal, requires
 from batchops.server.dag import layout
 from batchops.server.pagination import Limit, Offset, slice_page
+from batchops.server.responses import json_response
 from batchops.store.executions import execution_json, last_execution_by_pipeline
 from batchops.store.tokens import Role
 
@@ -29,16 +30,16 @@ def pipelines_with_last_execution() -> list[dict[str, Any]]:
     return [{**p, "last_execution": last.get(p["name"])} for p in list_pipelines()]
 
 
-@router.get("", dependencies=[requires(Role.VIEWER)])
-def pipelines(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+@router.get("", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)])
+def pipelines(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
     """Stored pipelines by name, each with its last execution."""
-    return slice_page(request, pipelines_with_last_execution(), limit, offset)
+    return json_response(slice_page(request, pipelines_with_last_execution(), limit, offset))
 
 
-@router.get("/{name}", dependencies=[requires(Role.VIEWER)])
-def pipeline(name: str, version: Version = None) -> dict[str, Any]:
+@router.get("/{name}", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)])
+def pipeline(name: str, version: Version = None) -> Response:
     """A definition version (default: the latest): name, version, definition."""
-    return describe_pipeline(name, version)
+    return json_response(describe_pipeline(name, version))
 
 
 @router.get("/{name}/versions", dependencies=[requires(Role.VIEWER)])

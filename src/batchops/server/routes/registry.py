@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from batchops import registry as library
+from batchops.registry.versions import count_versions, list_versions
 from batchops.server.auth import Principal, requires
 from batchops.server.files import open_recorded, version_files
-from batchops.server.pagination import Limit, Offset, slice_page
+from batchops.server.pagination import Limit, Offset, page, slice_page
+from batchops.server.responses import json_response
 from batchops.server.views import read_json, statistics_table
 from batchops.store.tokens import Role
 
@@ -24,10 +26,11 @@ class Decision(BaseModel):
     reason: str = Field(default="", max_length=2000)
 
 
-@router.get("/groups", dependencies=[requires(Role.VIEWER)])
-def groups(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+@router.get("/groups", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)])
+def groups(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
     """Model package groups with how many versions of each status they hold."""
-    return slice_page(request, [g.to_json() for g in library.list_groups()], limit, offset)
+    found = slice_page(request, library.list_groups(), limit, offset)
+    return json_response({**found, "items": [g.to_json() for g in found["items"]]})
 
 
 @router.get("/groups/{group}", dependencies=[requires(Role.VIEWER)])
@@ -42,22 +45,29 @@ def delete_group(group: str, principal: Principal = requires(Role.ADMIN)) -> dic
     return {"deleted": group}
 
 
-@router.get("/groups/{group}/versions", dependencies=[requires(Role.VIEWER)])
+@router.get(
+    "/groups/{group}/versions", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)]
+)
 def versions(
     request: Request,
     group: str,
     status: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Response:
     """The group's versions newest first, optionally of one status."""
-    found = [v.to_json() for v in library.list_versions(group, status)]
-    return slice_page(request, found, limit, offset)
+    found = list_versions(group, status, limit=limit, offset=offset)
+    total = count_versions(group, status)
+    return json_response(page(request, [v.to_json() for v in found], total, limit, offset))
 
 
-@router.get("/groups/{group}/versions/{version}", dependencies=[requires(Role.VIEWER)])
-def version(group: str, version: Number) -> dict[str, Any]:
-    return library.get_version(group, version).to_json()
+@router.get(
+    "/groups/{group}/versions/{version}",
+    response_model=dict[str, Any],
+    dependencies=[requires(Role.VIEWER)],
+)
+def version(group: str, version: Number) -> Response:
+    return json_response(library.get_version(group, version).to_json())
 
 
 @router.post("/groups/{group}/versions/{version}/approve")
