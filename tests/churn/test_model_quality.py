@@ -191,3 +191,19 @@ def test_the_champion_gate_rejects_a_worse_model_and_accepts_a_better_one(
     assert gate(weak, str(model))["gap"] < 0  # rejected: worse than the approved model
     assert gate(model, str(weak))["gap"] > 0  # accepted: better
     assert gate(weak, "")["gap"] == 0.0  # no approved version: the gate passes
+
+
+def test_a_version_carries_the_champions_figure_and_the_gap() -> None:
+    from batchops.models.metrics import evaluation_values
+
+    evaluation = {
+        "binary_classification_metrics": {"auc": {"value": 0.95}},
+        "challenger": {"metric": "auc", "margin": 0.0, "new": 0.95, "champion": 0.9, "gap": 0.05},
+    }
+    assert evaluation_values(evaluation) == {
+        "auc": 0.95,
+        "champion_auc": 0.9,
+        "challenger_gap": 0.05,
+    }
+    evaluation["challenger"] = {"metric": "auc", "new": 0.95, "champion": None, "gap": 0.0}
+    assert evaluation_values(evaluation) == {"auc": 0.95}  # no approved version yet

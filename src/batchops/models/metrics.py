@@ -246,4 +246,13 @@ def evaluation_values(evaluation: dict[str, Any]) -> dict[str, float]:
             value = entry.get("value") if isinstance(entry, dict) else None
             if isinstance(value, int | float) and not isinstance(value, bool):
                 metrics[name] = float(value)
+    metrics.update(_champion_values(evaluation.get("challenger")))
     return metrics
+
+
+def _champion_values(gate: Any) -> dict[str, float]:
+    """The approved model's figure on the same holdout and the gap, when the evaluation ran
+    the champion/challenger gate: so the new version carries both sides of the comparison."""
+    if not isinstance(gate, dict) or not isinstance(gate.get("champion"), int | float):
+        return {}
+    return {f"champion_{gate['metric']}": float(gate["champion"]), "challenger_gap": gate["gap"]}

@@ -39,7 +39,13 @@ from batchops.server.dag import NODE_HEIGHT, NODE_WIDTH, layout
 from batchops.server.files import step_files, version_files
 from batchops.server.monitoring_runs import recent_runs
 from batchops.server.routes.pipelines import pipelines_with_last_execution
-from batchops.server.views import drift_series, drift_threshold, read_json, statistics_table
+from batchops.server.views import (
+    drift_series,
+    drift_threshold,
+    quality_series,
+    read_json,
+    statistics_table,
+)
 from batchops.store.events import last_position, read_events
 from batchops.store.executions import count_executions, execution_json, list_executions
 from batchops.store.tokens import Role, authenticate
@@ -337,6 +343,7 @@ def monitoring(request: Request, principal: Principal = requires(Role.VIEWER)) -
         runs=runs,
         trends=trends,
         threshold=threshold,
+        quality=[trend(name, series, None) for name, series in quality_series().items()],
     )
 
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from batchops.store import artifacts
-from batchops.store.metrics import histories
+from batchops.store.metrics import dated_series, histories
 
 DRIFT_PREFIX = "feature_baseline_drift_"
 DEFAULT_DRIFT_THRESHOLD = 0.1
@@ -62,3 +62,18 @@ def drift_series(runs: int = 20) -> dict[str, list[dict[str, Any]]]:
     return {
         name[len(DRIFT_PREFIX) :]: series for name, series in histories(DRIFT_PREFIX, runs).items()
     }
+
+
+QUALITY_METRICS = ("accuracy", "auc")
+
+
+def quality_series(points: int = 30) -> dict[str, list[dict[str, Any]]]:
+    """`GROUP/VERSION metric` -> realised quality by prediction date (the last `points`
+    dates), as ground truth arrives; a dot's label is its date."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for metric in QUALITY_METRICS:
+        for version, series in dated_series(f"model_quality.{metric}").items():
+            found[f"{version} {metric}"] = [
+                {"value": p["value"], "execution_id": p["date"]} for p in series[-points:]
+            ]
+    return dict(sorted(found.items()))

@@ -153,3 +153,19 @@ def histories(prefix: str, runs: int = 20) -> dict[str, list[dict[str, Any]]]:
                 }
             )
     return {name: series[::-1] for name, series in sorted(found.items())}
+
+
+def dated_series(metric: str) -> dict[str, list[dict[str, Any]]]:
+    """Figures kept by `upsert_metrics` (key `SUBJECT|DATE`), per subject, oldest date first:
+    realised model quality by prediction date, each date once however late its labels came."""
+    with session_scope() as session:
+        rows = session.execute(
+            select(MonitoringMetricRow.series_key, MonitoringMetricRow.value).where(
+                MonitoringMetricRow.metric == metric, MonitoringMetricRow.series_key.is_not(None)
+            )
+        ).all()
+    found: dict[str, list[dict[str, Any]]] = {}
+    for series_key, value in rows:
+        _, subject, date = str(series_key).split("|", 2)
+        found.setdefault(subject, []).append({"date": date, "value": value})
+    return {subject: sorted(points, key=lambda p: p["date"]) for subject, points in found.items()}
