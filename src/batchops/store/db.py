@@ -103,6 +103,24 @@ def prefer_concurrent_reads() -> None:
     _deferred_begin.set(True)
 
 
+def reads_are_deferred() -> bool:
+    """Whether this context's transactions begin deferred (`prefer_concurrent_reads`)."""
+    return _deferred_begin.get()
+
+
+@contextmanager
+def write_scope(url: str | None = None) -> Iterator[Session]:
+    """A session whose transaction takes the write lock up front, even where reads are
+    deferred: for the rare write a reading request must make, so it never meets a lock that
+    another writer took between its first read and its first write."""
+    token = _deferred_begin.set(False)
+    try:
+        with session_scope(url) as session:
+            yield session
+    finally:
+        _deferred_begin.reset(token)
+
+
 def _create(parsed: URL) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":

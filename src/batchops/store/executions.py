@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.settings import get_settings
-from batchops.store.db import session_scope
+from batchops.store.db import reads_are_deferred, session_scope, write_scope
 from batchops.store.events import EventType, append_event
 from batchops.store.metrics import add_metrics
 from batchops.store.schema import iso, utcnow
@@ -435,17 +435,37 @@ def fail_unresponsive(session: Session, execution_id: str | None = None) -> list
 
     Called by every read of executions, so a runner killed by kill -9 or a reboot shows as
     Failed (and can be retried) to the next person who looks, on the CLI or the server.
+    Where reads are deferred (the server's GET requests), the marking is a write transaction
+    of its own, made before `session` reads anything, so it neither meets a lock taken
+    meanwhile nor leaves `session` a snapshot from before it.
     """
+    if not reads_are_deferred():
+        return _mark_unresponsive(session, execution_id)
+    with session_scope() as reading:
+        if not _unresponsive(reading, execution_id):
+            return []
+    with write_scope() as writing:
+        return _mark_unresponsive(writing, execution_id)
+
+
+def _unresponsive(session: Session, execution_id: str | None) -> list[ExecutionRow]:
     timeout = timedelta(seconds=get_settings().heartbeat_timeout)
     query = select(ExecutionRow).where(ExecutionRow.status == ExecutionStatus.EXECUTING)
     if execution_id is not None:
         query = query.where(ExecutionRow.id == execution_id)
     now = utcnow()
+    return [
+        row
+        for row in session.scalars(query)
+        if now - (row.heartbeat_at or row.started_at) > timeout
+    ]
+
+
+def _mark_unresponsive(session: Session, execution_id: str | None) -> list[str]:
+    now = utcnow()
     expired = []
-    for row in session.scalars(query):
+    for row in _unresponsive(session, execution_id):
         last = row.heartbeat_at or row.started_at
-        if now - last <= timeout:
-            continue
         reason = f"the runner stopped responding: no heartbeat since {last.isoformat()}"
         if row.runner_pid is not None:
             reason += f" (pid {row.runner_pid} on {row.runner_host})"
