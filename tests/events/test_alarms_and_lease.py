@@ -59,6 +59,9 @@ def test_execution_outcomes_are_metrics_alarms_can_watch() -> None:
         ("accuracy_of_vibes", {"above": 1.0}, "unknown metric"),
         ("violation_count", {}, "exactly one of"),
         ("violation_count", {"above": 1.0, "datapoints": 3, "of": 2}, "M <= N"),
+        ("violation_count", {"above": 1.0, "datapoints": 5, "of": 10**11}, "N <= 1000"),
+        ("violation_count", {"above": float("inf")}, "finite number"),
+        ("violation_count", {"below": float("nan")}, "finite number"),
     ],
 )
 def test_bad_alarms_are_refused(metric: str, kwargs: dict[str, float], message: str) -> None:

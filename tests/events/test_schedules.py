@@ -101,6 +101,22 @@ def test_bad_input_is_refused_at_creation(
         schedules.create_schedule("bad", pipeline, cron, timezone=zone, parameters=params)
 
 
+@pytest.mark.parametrize(
+    ("value", "message"), [("nan", "finite number"), ("7", "between 0.0 and 1.0"), ("x", "Rate")]
+)
+def test_a_bad_parameter_value_is_refused_at_creation_not_at_the_tick(
+    value: str, message: str
+) -> None:
+    from batchops.pipeline import ParameterFloat, Pipeline
+
+    rate = ParameterFloat("Rate", 0.5, min_value=0.0, max_value=1.0)
+    Pipeline("rated", [rate], []).upsert()
+    with pytest.raises(InvalidInput, match=message):
+        schedules.create_schedule("bad", "rated", "0 6 * * *", parameters={"Rate": value})
+    templated = {"Rate": "{time:%d}"}  # filled at the tick: checked when it starts
+    assert schedules.create_schedule("ok", "rated", "0 6 * * *", parameters=templated)
+
+
 def test_an_unknown_pipeline_is_refused() -> None:
     with pytest.raises(NotFound):
         schedules.create_schedule("bad", "nope", "0 6 * * *")

@@ -9,6 +9,7 @@ delivery, all in one transaction.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,8 @@ from batchops.store.schema.monitoring import MonitoringMetricRow
 from batchops.store.schema.pipelines import ExecutionRow
 
 OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
+MAX_WINDOW = 1000
+"""The most datapoints an alarm looks back over (its window is read on every evaluation)."""
 
 #: The metrics batchops records, as patterns (a feature's name is anything).
 KNOWN_METRICS = {
@@ -137,9 +140,13 @@ def create_alarm(
     check_metric(metric)
     if (above is None) == (below is None):
         raise InvalidInput(f"alarm {name}: give exactly one of --above X or --below X")
-    if not 1 <= datapoints <= of:
+    threshold = above if above is not None else below
+    if threshold is None or not math.isfinite(threshold):
+        raise InvalidInput(f"alarm {name}: the threshold must be a finite number, got {threshold}")
+    if not 1 <= datapoints <= of <= MAX_WINDOW:
         raise InvalidInput(
-            f"alarm {name}: --datapoints M --of N needs 1 <= M <= N (got {datapoints} of {of})"
+            f"alarm {name}: --datapoints M --of N needs 1 <= M <= N <= {MAX_WINDOW} "
+            f"(got {datapoints} of {of})"
         )
     if pipeline:
         get_definition(pipeline, None)  # NotFound for an unknown pipeline

@@ -7,6 +7,7 @@ from typing import Any
 
 from batchops.errors import InvalidInput
 from batchops.pipeline.graph import PipelineGraph
+from batchops.pipeline.parameters import parameter_from_declaration
 from batchops.runtime.catalog import get_definition
 
 PreparePipeline = Callable[[str, dict[str, Any]], None]
@@ -15,7 +16,9 @@ default-data maker, so a scheduled run of the churn example finds its data made)
 
 
 def check_pipeline_parameters(pipeline: str, parameters: Mapping[str, str], what: str) -> None:
-    """The pipeline must exist (NotFound) and declare every parameter given."""
+    """The pipeline must exist (NotFound) and declare every parameter given; a value with no
+    `{…}` placeholder is bound now as a start would bind it (type, range, finite), so a bad
+    one is refused at creation, not at 6 a.m."""
     _, definition = get_definition(pipeline, None)
     declared = {p["Name"] for p in PipelineGraph.from_definition(definition).parameters}
     unknown = sorted(set(parameters) - declared)
@@ -24,3 +27,12 @@ def check_pipeline_parameters(pipeline: str, parameters: Mapping[str, str], what
             f"{what}: pipeline {pipeline} has no parameter {', '.join(unknown)}; "
             f"it declares: {', '.join(sorted(declared)) or 'none'}"
         )
+    for declaration in definition.get("Parameters", []):
+        parameter = parameter_from_declaration(declaration)
+        value = parameters.get(parameter.name)
+        if value is None or "{" in str(value):
+            continue  # the default, or filled from the tick or the event when it starts
+        try:
+            parameter.check(parameter.parse(value))
+        except InvalidInput as error:
+            raise InvalidInput(f"{what}: {error}") from None
