@@ -61,6 +61,12 @@ def server(
             max=64,
         ),
     ] = None,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log", help="Log one line per request (off by default: it costs CPU)."
+        ),
+    ] = False,
 ) -> None:
     """Serve the API (/docs) and the web page; stops cleanly on SIGTERM or Ctrl-C."""
     import os
@@ -96,8 +102,9 @@ def server(
         host=host,
         port=port,
         workers=processes,
-        http="batchops.server.protocol:NoDelayH11Protocol",
+        http="batchops.server.protocol:NoDelayHttpToolsProtocol",
+        loop="auto",  # uvloop where it is installed (not on Windows)
         log_level="info",
-        access_log=True,
+        access_log=access_log,
         timeout_graceful_shutdown=10,
     )
