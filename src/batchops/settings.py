@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 from dataclasses import dataclass
@@ -33,8 +34,36 @@ def current_user() -> str:
         return "unknown"
 
 
+_READ = (
+    "BATCHOPS_HOME",
+    "BATCHOPS_DB_URL",
+    "BATCHOPS_ARTIFACTS",
+    "BATCHOPS_USER",
+    "BATCHOPS_HEARTBEAT_TIMEOUT",
+    "BATCHOPS_DASK_ADDRESS",
+    # getpass.getuser's own sources, so a change of user is seen too
+    "LOGNAME",
+    "USER",
+    "LNAME",
+    "USERNAME",
+)
+
+
 def get_settings() -> Settings:
-    """The settings now; a home that cannot be a folder is refused here, before anything uses it."""
+    """The settings now; a home that cannot be a folder is refused here, before anything uses it.
+
+    Read for every query, so the result is kept per environment and working folder: a server
+    request then costs a dictionary look-up instead of path resolution and stat calls, and a
+    test that points the environment elsewhere still gets the new settings at once."""
+    try:
+        folder = os.getcwd()
+    except OSError:  # the working folder was deleted: only an absolute home still works
+        folder = None
+    return _settings_for((folder, *(os.environ.get(name) for name in _READ)))
+
+
+@functools.lru_cache(maxsize=16)
+def _settings_for(_key: tuple[str | None, ...]) -> Settings:
     home = Path(os.environ.get("BATCHOPS_HOME", ".batchops")).expanduser().resolve()
     if home.exists() and not home.is_dir():
         raise EnvironmentProblem(

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from batchops.errors import EnvironmentProblem
 from batchops.extras import require_extra
@@ -32,7 +32,7 @@ _lock = threading.Lock()
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest revision, so the common case (already migrated) needs one query and no Alembic
 # import; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0008_model_quality"
+HEAD_REVISION = "0009_executions_by_pipeline"
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -83,7 +83,7 @@ def dispose_engines() -> None:
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
-    session = sessionmaker(get_engine(url), expire_on_commit=False)()
+    session = Session(get_engine(url), expire_on_commit=False)
     try:
         yield session
         session.commit()
