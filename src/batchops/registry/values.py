@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import Row
 
 from batchops.store.schema import iso
 from batchops.store.schema.registry import (
@@ -23,7 +26,7 @@ class ApprovalChange:
     at: datetime
 
     @classmethod
-    def of(cls, row: ApprovalChangeRow) -> ApprovalChange:
+    def of(cls, row: ApprovalChangeRow | Row[Any]) -> ApprovalChange:
         return cls(row.from_status, row.to_status, row.user, row.reason, row.at)
 
     def to_json(self) -> dict[str, Any]:
@@ -80,7 +83,9 @@ class ModelVersion:
         return self._own_file("score-distribution.json")
 
     @classmethod
-    def of(cls, row: ModelVersionRow, history: list[ApprovalChangeRow]) -> ModelVersion:
+    def of(
+        cls, row: ModelVersionRow | Row[Any], history: Sequence[ApprovalChangeRow | Row[Any]]
+    ) -> ModelVersion:
         return cls(
             group=row.group_name,
             version=row.version,

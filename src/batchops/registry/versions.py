@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, InvalidInput, NotFound
@@ -237,7 +237,9 @@ def list_versions(
     read one page (the API's) instead of every version."""
     with session_scope() as session:
         query = _newest_first(session, group, status).offset(offset).limit(limit)
-        return _detached_all(session, session.scalars(query).all())
+        # plain rows: a list only reads, and ORM objects cost twice as much per version
+        plain = query.with_only_columns(*ModelVersionRow.__table__.c)
+        return _detached_all(session, session.execute(plain).all())
 
 
 def count_versions(group: str, status: str | None = None) -> int:
@@ -390,13 +392,15 @@ def _detached(session: Session, row: ModelVersionRow) -> ModelVersion:
     return _detached_all(session, [row])[0]
 
 
-def _detached_all(session: Session, rows: Sequence[ModelVersionRow]) -> list[ModelVersion]:
+def _detached_all(
+    session: Session, rows: Sequence[ModelVersionRow | Row[Any]]
+) -> list[ModelVersion]:
     """The rows as values, with every approval history read in one query, not one per row."""
     if not rows:
         return []
-    histories: dict[int, list[ApprovalChangeRow]] = {row.id: [] for row in rows}
-    changes = session.scalars(
-        select(ApprovalChangeRow)
+    histories: dict[int, list[Row[Any]]] = {row.id: [] for row in rows}
+    changes = session.execute(
+        select(*ApprovalChangeRow.__table__.c)
         .where(ApprovalChangeRow.version_id.in_(histories))
         .order_by(ApprovalChangeRow.id)
     )

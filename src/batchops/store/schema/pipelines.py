@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from batchops.store.schema import Base, utcnow
@@ -58,6 +58,15 @@ class ExecutionRow(Base):
         String(512), default=None, unique=True, index=True
     )
     trigger: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+
+
+# One pipeline's executions newest first, a page deep, without sorting them all.
+Index(
+    "ix_executions_pipeline_newest",
+    ExecutionRow.pipeline_name,
+    ExecutionRow.started_at.desc(),
+    ExecutionRow.id,
+)
 
 
 class StepRunRow(Base):
