@@ -3,7 +3,9 @@
 1. Each page's server time, median and max over a few requests (target < 200 ms).
 2. The API's read endpoints at p95 under 20 concurrent clients (target < 100 ms).
 
-The home is seeded through the store and registry functions (no pipeline runs), then a real
+The home holds one real run of each churn pipeline (the scoring one on a drifted batch, so
+its check found violations), copied through the store into a history of 1,000 executions with
+their steps, check results and drift figures, and 100 versions of customer-churn. Then a real
 `batchops server` (uvicorn) is started on 127.0.0.1 with a token and measured over HTTP.
 
 Run: python benchmarks/server.py (prints the figures and PASS/MISSED per target).
@@ -32,66 +34,134 @@ REQUESTS_PER_CLIENT = 15  # bounded: 300 requests per endpoint
 PAGE_TARGET_MS = 200.0
 API_TARGET_MS = 100.0
 PIPELINE = "train-and-baseline"
+INFERENCE = "batch-inference"
+GROUP = "customer-churn"
+
+
+def run_cli(folder: Path, *args: str) -> str:
+    """A real `batchops` command in the seeded home; its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-m", "batchops.cli.main", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"batchops {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+    return done.stdout
+
+
+def real_runs(folder: Path) -> tuple[str, str]:
+    """One real run of each churn pipeline (the inference one on a drifted batch, so its check
+    found violations): the executions every seeded one copies, steps, files and metrics."""
+    run_cli(folder, "data", "churn", "--rows", "2000", "--out", "train.csv", "--seed", "0")
+    run_cli(folder, "pipeline", "start", PIPELINE, "-p", "InputData=train.csv", "--wait")
+    run_cli(folder, "registry", "approve", f"{GROUP}/1", "--reason", "bench")
+    run_cli(
+        folder,
+        *("data", "churn", "--rows", "1000", "--out", "drifted.csv", "--seed", "2"),
+        *("--drift", "shift", "--prepared"),
+    )
+    run_cli(folder, "pipeline", "start", INFERENCE, "-p", "InputData=drifted.csv", "--wait")
+    listed = run_cli(folder, "execution", "list", "-q")
+    inference, training = listed.split()[:2]
+    return training, inference
 
 
 def seed(folder: Path) -> tuple[str, int]:
-    """Executions and versions as history leaves them; the newest execution id and a version."""
+    """History as a year of use leaves it: executions of both pipelines (copies of a real run
+    of each, with their steps, check results and drift figures) and model versions; the newest
+    execution's id and a version number."""
+    from sqlalchemy import select
+
     from batchops import registry
-    from batchops.examples.builtin import describe_pipeline, register_examples
-    from batchops.pipeline.graph import PipelineGraph
     from batchops.store.db import session_scope
     from batchops.store.executions import new_execution_id, now
+    from batchops.store.schema.monitoring import MonitoringMetricRow
     from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
-    from batchops.store.statuses import ExecutionStatus, StepStatus
+    from batchops.store.schema.registry import ModelUsageRow
     from support.models import tiny_model_archive
 
-    register_examples()
-    described = describe_pipeline(PIPELINE)
-    steps = PipelineGraph.from_definition(described["definition"]).steps
-    start = now() - timedelta(days=EXECUTIONS // 10)
+    originals = real_runs(folder)
+    with session_scope() as session:
+        runs = {
+            original: (
+                session.get(ExecutionRow, original),
+                session.scalars(
+                    select(StepRunRow).where(StepRunRow.execution_id == original)
+                ).all(),
+                session.scalars(
+                    select(MonitoringMetricRow).where(MonitoringMetricRow.execution_id == original)
+                ).all(),
+            )
+            for original in originals
+        }
+        session.expunge_all()
+    start = now() - timedelta(days=EXECUTIONS // 3)
     newest = ""
     with session_scope() as session:
-        for index in range(EXECUTIONS):
+        for index in range(EXECUTIONS - len(originals)):
+            # a retraining a week, a scoring run a day
+            execution, steps, metrics = runs[originals[0 if index % 7 == 0 else 1]]
             newest = new_execution_id()
-            began = start + timedelta(hours=2.4 * index)
-            failed = index % 9 == 0
+            began = start + timedelta(hours=8 * index)
+            moved = began - execution.started_at
             session.add(
                 ExecutionRow(
-                    id=newest,
-                    pipeline_name=PIPELINE,
-                    pipeline_version=described["version"],
-                    status=ExecutionStatus.FAILED if failed else ExecutionStatus.SUCCEEDED,
-                    parameters={},
-                    started_at=began,
-                    ended_at=began + timedelta(minutes=3),
-                    created_by="bench",
+                    **{
+                        **columns(execution),
+                        "id": newest,
+                        "started_at": began,
+                        "ended_at": execution.ended_at and execution.ended_at + moved,
+                        "created_by": "bench",
+                    }
                 )
             )
-            for position, (name, node) in enumerate(steps.items()):
+            for step in steps:
                 session.add(
                     StepRunRow(
-                        execution_id=newest,
-                        name=name,
-                        step_type=node.type,
-                        status=StepStatus.SUCCEEDED,
-                        attempt=1,
-                        started_at=began + timedelta(seconds=10 * position),
-                        ended_at=began + timedelta(seconds=10 * position + 9),
-                        properties={"Seconds": 9},
+                        **{
+                            **columns(step, "id"),
+                            "execution_id": newest,
+                            "started_at": step.started_at and step.started_at + moved,
+                            "ended_at": step.ended_at and step.ended_at + moved,
+                        }
                     )
                 )
+            for metric in metrics:
+                session.add(
+                    MonitoringMetricRow(
+                        **{
+                            **columns(metric, "id", "series_key"),
+                            "execution_id": newest,
+                            "recorded_at": began,
+                        }
+                    )
+                )
+            if execution.pipeline_name == INFERENCE:
+                session.add(ModelUsageRow(execution_id=newest, group_name=GROUP, version=1))
     model = folder / "model.tar.gz"
     model.write_bytes(tiny_model_archive())
-    for index in range(VERSIONS):
+    for index in range(VERSIONS - 1):
         found = registry.register_version(
-            "churn",
+            GROUP,
             model_data_uri=str(model),
             metrics={"binary_classification_metrics": {"auc": {"value": 0.8 + index / 1000}}},
             user="bench",
         )
         if index % 3 == 0:
-            registry.approve("churn", found.version, reason="bench", user="bench")
+            registry.approve(GROUP, found.version, reason="bench", user="bench")
     return newest, VERSIONS // 2
+
+
+def columns(row: Any, *leave_out: str) -> dict[str, Any]:
+    """A row's column values by attribute name, but `leave_out`."""
+    return {
+        column.key: getattr(row, column.key)
+        for column in row.__table__.columns
+        if column.key not in leave_out
+    }
 
 
 def free_port() -> int:
@@ -190,8 +260,8 @@ def main() -> None:
             f"/pipelines/{PIPELINE}",
             f"/executions/{execution_id}",
             "/registry",
-            "/registry/churn",
-            f"/registry/churn/{version}",
+            f"/registry/{GROUP}",
+            f"/registry/{GROUP}/{version}",
             "/monitoring",
             "/automation",
         ]
@@ -209,8 +279,8 @@ def main() -> None:
             f"/api/executions?pipeline={PIPELINE}&offset=500",
             f"/api/executions/{execution_id}",
             "/api/registry/groups",
-            "/api/registry/groups/churn/versions",
-            f"/api/registry/groups/churn/versions/{version}",
+            f"/api/registry/groups/{GROUP}/versions",
+            f"/api/registry/groups/{GROUP}/versions/{version}",
             "/api/monitoring/runs",
             "/api/schedules",
             "/api/events",

@@ -68,3 +68,23 @@ def test_train_then_score_a_drifted_batch_says_what_happened(cli, tmp_path: Path
     assert trained_json["registered"][0]["status"] == "Approved"  # as it is now
     assert 0.5 < trained_json["metrics"]["accuracy"] <= 1
     json.dumps(trained_json, allow_nan=False)
+
+    # The monitoring list (API and page): the two scoring runs newest first, never the
+    # training run's baselining step, each with the model version it used and the model's
+    # names for the drifted columns.
+    from batchops.server.monitoring_runs import recent_runs
+
+    runs = recent_runs(5)
+    scoring = [e["id"] for e in cli("execution", "list", "--json").json()[:2]]
+    assert [r["execution_id"] for r in runs] == scoring
+    assert all(r["pipeline"] == "batch-inference" for r in runs)
+    newest = runs[0]
+    assert newest["violations"] == check["violations"]
+    assert newest["features"] == [v["column"] for v in check["found"]]
+    assert newest["model_version"] == "customer-churn/1" and newest["has_report"]
+    assert recent_runs(1) == runs[:1]
+    # A violation report read once is kept, but a changed file is read again.
+    report_file = Path(check["violation_report"])
+    kept = json.loads(report_file.read_text())
+    report_file.write_text(json.dumps({**kept, "violations": kept["violations"][:1]}))
+    assert recent_runs(1)[0]["features"] == [check["found"][0]["column"]]

@@ -9,7 +9,9 @@ CLI prints it after `pipeline start --wait`; `--json` and the server carry `to_j
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -222,33 +224,93 @@ def _check(
 def _column_labels(step: dict[str, Any], quality: dict[str, Any]) -> dict[str, str]:
     """`_c3` -> the model's name for that column, for a headerless batch scored through an
     index filter: the filter says which columns the model reads, the model their names."""
+    inputs = step.get("inputs") or {}
+    model_uri = (inputs.get("Transformer") or {}).get("ModelData")
+    statistics_uri = str(quality.get("Statistics", ""))
+    if not model_uri:
+        return {}
+    try:
+        stamps = (_stamp(str(model_uri)), _stamp(statistics_uri))
+    except OSError:
+        return {}
+    return dict(
+        _labels_of(
+            str(model_uri),
+            statistics_uri,
+            (inputs.get("TransformInput") or {}).get("InputFilter"),
+            len((inputs.get("Monitor") or {}).get("IgnoreColumns") or []),
+            stamps,
+        )
+    )
+
+
+KEPT_BYTES = 256 * 1024
+"""Files up to this size stay parsed in memory (64 of them at most)."""
+
+
+@functools.lru_cache(maxsize=256)
+def _labels_of(
+    model_uri: str,
+    statistics_uri: str,
+    input_filter: str | None,
+    ignored: int,
+    _stamps: tuple[tuple[int, int] | None, ...],
+) -> tuple[tuple[str, str], ...]:
+    """The labels, kept per file version: reading the model archive and the statistics (a
+    megabyte with its sketches) for every run a monitoring page lists cost ~5 ms a run."""
     from batchops.models.artifact import read_model_files
     from batchops.transform.jsonpath import parse
     from batchops.transform.plan import csv_positions
 
-    inputs = step.get("inputs") or {}
-    model_uri = (inputs.get("Transformer") or {}).get("ModelData")
-    statistics = _read_json(str(quality.get("Statistics", "")))
-    if not model_uri or not statistics:
-        return {}
-    ignored = len((inputs.get("Monitor") or {}).get("IgnoreColumns") or [])
+    try:
+        statistics = _parse(statistics_uri)  # not kept: it is large, and only its width counts
+    except (OSError, ValueError, BatchopsError):
+        return ()
+    if not statistics:
+        return ()
     width = len(statistics.get("features", [])) + ignored
     try:
-        manifest = read_model_files(str(model_uri)).manifest
-        path = parse((inputs.get("TransformInput") or {}).get("InputFilter"))
+        manifest = read_model_files(model_uri).manifest
+        path = parse(input_filter)
         positions = csv_positions(path, width) if path.index_only else []
     except (BatchopsError, OSError, ValueError):
-        return {}
+        return ()
     if manifest is None or manifest.has_generic_names or len(positions) != manifest.n_features:
-        return {}
-    return {f"_c{p}": name for p, name in zip(positions, manifest.feature_names, strict=True)}
+        return ()
+    return tuple(
+        (f"_c{p}", name) for p, name in zip(positions, manifest.feature_names, strict=True)
+    )
 
 
 def _read_json(uri: str) -> Any:
-    """A small JSON file a step wrote; None when it is gone (an artifact store cleaned up)."""
+    """A small JSON file a step wrote; None when it is gone (an artifact store cleaned up).
+
+    Small local files are kept parsed per version (modification time and size): a page
+    listing runs reads the same violation reports again and again. Callers must not modify
+    what it returns."""
     if not uri:
         return None
     try:
-        return json.loads(artifacts.read_text(uri))
+        stamp = _stamp(uri)
+        if stamp is None or stamp[1] > KEPT_BYTES:
+            return _parse(uri)
+        return _parsed(uri, stamp)
     except (OSError, ValueError, BatchopsError):
         return None
+
+
+def _stamp(uri: str) -> tuple[int, int] | None:
+    """A local file's version (modification time, size); None for a remote URI."""
+    if not artifacts.is_local(uri):
+        return None
+    found = os.stat(artifacts.local_path(uri))
+    return found.st_mtime_ns, found.st_size
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(uri: str, _stamp: tuple[int, int]) -> Any:
+    return _parse(uri)
+
+
+def _parse(uri: str) -> Any:
+    return json.loads(artifacts.read_text(uri))

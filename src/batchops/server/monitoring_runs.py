@@ -22,24 +22,47 @@ CHECK_TYPES = (StepType.MONITOR_BATCH_TRANSFORM, StepType.QUALITY_CHECK)
 
 
 def recent_runs(limit: int = 20) -> list[dict[str, Any]]:
+    """The newest `limit` checks, newest first. Check steps are read as many as still wanted
+    at a time: a baselining step is a QualityCheck too but checks nothing, so a round may fall
+    short, and reading more executions than the page shows is what this call costs."""
+    runs: list[dict[str, Any]] = []
+    seen = 0
+    while len(runs) < limit:
+        ids = _executions_with_checks(limit - len(runs), seen)
+        if not ids:
+            break
+        seen += len(ids)
+        runs.extend(_checks_of(ids))
+    return runs[:limit]
+
+
+def _executions_with_checks(count: int, skip: int) -> list[str]:
+    """The executions of the newest succeeded check steps after the first `skip` of them."""
     with session_scope() as session:
-        candidates = session.execute(
-            select(StepRunRow.execution_id, StepRunRow.name, StepRunRow.ended_at)
+        found = session.execute(
+            select(StepRunRow.execution_id)
             .where(
                 StepRunRow.step_type.in_([str(t) for t in CHECK_TYPES]),
                 StepRunRow.status == StepStatus.SUCCEEDED,
             )
             .order_by(StepRunRow.id.desc())
-            .limit(limit * 3)
+            .offset(skip)
+            .limit(count)
         ).all()
-        ids = list(dict.fromkeys(row[0] for row in candidates))
+    return list(dict.fromkeys(row[0] for row in found))
+
+
+def _checks_of(ids: list[str]) -> list[dict[str, Any]]:
+    with session_scope() as session:
         used: dict[str, str] = {}
-        for usage in session.scalars(
-            select(ModelUsageRow).where(ModelUsageRow.execution_id.in_(ids))
+        for usage in session.execute(
+            select(ModelUsageRow.execution_id, ModelUsageRow.group_name, ModelUsageRow.version)
+            .where(ModelUsageRow.execution_id.in_(ids))
+            .order_by(ModelUsageRow.id)
         ):
             used.setdefault(usage.execution_id, f"{usage.group_name}/{usage.version}")
-    runs: list[dict[str, Any]] = []
     described_all = executions_json(ids, step_types=CHECK_TYPES)  # checks need no other step
+    runs: list[dict[str, Any]] = []
     for execution_id in ids:
         described = described_all.get(execution_id)
         if described is None:  # deleted since the first query
@@ -58,6 +81,4 @@ def recent_runs(limit: int = 20) -> list[dict[str, Any]]:
                     "model_version": used.get(execution_id),
                 }
             )
-        if len(runs) >= limit:
-            break
-    return runs[:limit]
+    return runs
