@@ -387,7 +387,9 @@ def last_execution_by_pipeline() -> dict[str, dict[str, Any]]:
         .group_by(ExecutionRow.pipeline_name)
         .subquery()
     )
-    query = select(ExecutionRow).join(
+    query = select(
+        ExecutionRow.pipeline_name, ExecutionRow.id, ExecutionRow.status, ExecutionRow.started_at
+    ).join(
         newest,
         (ExecutionRow.pipeline_name == newest.c.pipeline_name)
         & (ExecutionRow.started_at == newest.c.at),
@@ -396,7 +398,7 @@ def last_execution_by_pipeline() -> dict[str, dict[str, Any]]:
         fail_unresponsive(session)
         return {
             r.pipeline_name: {"id": r.id, "status": r.status, "started_at": iso(r.started_at)}
-            for r in session.scalars(query)
+            for r in session.execute(query)
         }
 
 

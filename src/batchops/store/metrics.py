@@ -135,8 +135,13 @@ def latest_values(prefix: str) -> dict[str, float]:
 def histories(prefix: str, runs: int = 20) -> dict[str, list[dict[str, Any]]]:
     """The last `runs` values (oldest first) of every metric starting with `prefix`."""
     with session_scope() as session:
-        recent = session.scalars(
-            select(MonitoringMetricRow)
+        recent = session.execute(  # plain rows: thousands of them, only read
+            select(
+                MonitoringMetricRow.metric,
+                MonitoringMetricRow.execution_id,
+                MonitoringMetricRow.value,
+                MonitoringMetricRow.recorded_at,
+            )
             .where(MonitoringMetricRow.metric.startswith(prefix, autoescape=True))
             .order_by(MonitoringMetricRow.id.desc())
             .limit(runs * 200)
