@@ -8,6 +8,8 @@ in one process, and the merge of the partition profiles under 5% of the baseline
 also prints the scheduler's memory after jobs over a growing share of the data (1, 2, ... of
 the files): it must stay flat, since only profiles and manifest entries reach the client and
 the scheduler. The cluster is started once, before the timings (its start is printed apart).
+Each job's CPU seconds per run are printed under its times (this process; the workers):
+they vary far less than wall times when the host is busy.
 """
 
 from __future__ import annotations
@@ -94,6 +96,18 @@ def timed(run: Callable[[], Any]) -> float:
     started = time.perf_counter()
     run()
     return time.perf_counter() - started
+
+
+def cpu_seconds(client: Any) -> tuple[float, float]:
+    """CPU seconds used so far by this process (client, scheduler, a local job) and by the
+    workers: on a loaded host wall times vary, what each side computes much less."""
+    import psutil
+
+    def used() -> float:
+        times = psutil.Process().cpu_times()
+        return float(times.user + times.system)
+
+    return used(), sum(client.run(used).values())
 
 
 def scheduler_mb(client: Any) -> float:
@@ -185,19 +199,30 @@ def main() -> None:
                 ),
             }
             for job, run in jobs.items():
+                cpu_start = cpu_seconds(client)
                 here = statistics.median(
                     timed(lambda run=run, job=job, i=i: run(None, f"{job}-here-{i}"))
                     for i in range(arguments.repeat)
                 )
+                cpu_here = cpu_seconds(client)
                 there = statistics.median(
                     timed(lambda run=run, job=job, i=i: run(address, f"{job}-dask-{i}"))
                     for i in range(arguments.repeat)
                 )
+                cpu_there = cpu_seconds(client)
                 verdict = "met" if there <= 1.2 * here else "MISSED"
                 print(
                     f"{job:9}: one process {here:6.1f} s = {arguments.rows / here:>10,.0f} rows/s; "
                     f"LocalCluster {there:6.1f} s = {arguments.rows / there:>10,.0f} rows/s; "
                     f"ratio {there / here:.2f} (target <= 1.2: {verdict})"
+                )
+                runs = arguments.repeat
+                alone = (cpu_here[0] - cpu_start[0]) / runs
+                workers = (cpu_there[1] - cpu_here[1]) / runs
+                client_side = (cpu_there[0] - cpu_here[0]) / runs
+                print(
+                    f"{'':9}  CPU per run: one process {alone:.1f} s; LocalCluster {workers:.1f} s "
+                    f"in the workers + {client_side:.1f} s here (client and scheduler)"
                 )
             profiled, merged = merge_share(data, client)
             share = merged / (profiled + merged)

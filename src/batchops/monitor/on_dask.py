@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from batchops.data.worker_heap import kept_heap
 from batchops.monitor.profiling import (
     ColumnOptions,
     DatasetProfile,
@@ -37,7 +38,7 @@ def profile_parts_on(client: Client) -> PartProfiler:
         job = uuid.uuid4().hex[:12]
         futures = [
             client.submit(
-                profile_part,
+                profile_part_on_worker,
                 part,
                 plan,
                 dict(options),
@@ -56,3 +57,15 @@ def profile_parts_on(client: Client) -> PartProfiler:
         return profiles
 
     return profile_parts
+
+
+def profile_part_on_worker(
+    part: Part,
+    plan: ReadPlan,
+    options: Mapping[str, ColumnOptions],
+    exact_values: int,
+    seed: int,
+) -> DatasetProfile:
+    """`profile_part` with the worker's heap kept while it runs (`data.worker_heap`)."""
+    with kept_heap():
+        return profile_part(part, plan, options, exact_values, seed)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from batchops.data.files import read_range
+from batchops.data.worker_heap import kept_heap
 from batchops.errors import BatchopsError, InvalidInput, JobFailed, at_line
 from batchops.store.artifacts import filesystem, is_local, local_path
 from batchops.store.outputs import FileEntry
@@ -207,9 +208,10 @@ def score_to_output(
     """Score a whole file's tasks into its output; its manifest entry."""
     output = OutputFile(target, name)
     try:
-        for rows, payload in _score(job, model, tasks):
-            output.write(payload)
-            output.rows += rows
+        with kept_heap():
+            for rows, payload in _score(job, model, tasks):
+                output.write(payload)
+                output.rows += rows
         return output.commit(), len(tasks)
     except BaseException:
         output.discard()
@@ -222,7 +224,7 @@ def score_to_part(
     """Score one partition into its part file, written whole from the start on every run."""
     fs, path = filesystem(part)
     rows = 0
-    with fs.open(path, "wb") as handle:
+    with kept_heap(), fs.open(path, "wb") as handle:
         for count, payload in _score(job, model, tasks):
             handle.write(payload)
             rows += count
