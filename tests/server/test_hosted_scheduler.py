@@ -74,3 +74,22 @@ def test_a_rule_fires_while_the_server_runs(tmp_path: Path, hosted: bool) -> Non
         assert "scheduler: hosted" in output
     else:
         assert fired == [] and "scheduler: not hosted" in output
+
+
+@pytest.mark.parametrize("logged", [False, True], ids=["quiet", "access-log"])
+def test_requests_are_logged_only_when_asked(logged: bool) -> None:
+    """One line per request costs a tenth of a small request's CPU, so it is opt-in; many
+    clients at once are all answered with one handler at a time per process (the default
+    on SQLite) or with the number given."""
+    import concurrent.futures
+
+    extra = ["--no-scheduler", "--access-log", "--threads", "3"] if logged else ["--no-scheduler"]
+    server, base = _serve(*extra)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: httpx.get(f"{base}/healthz"), range(40)))
+    finally:
+        output = _stop(server)
+    assert all(answer.status_code == 200 for answer in answers)
+    assert ("GET /healthz HTTP/1.1" in output) == logged, output
+    assert ("3 requests at a time each" if logged else "1 request at a time each") in output

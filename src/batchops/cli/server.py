@@ -9,10 +9,12 @@ import typer
 
 from batchops.cli.output import stdout
 from batchops.errors import InvalidInput
+from batchops.wording import counted
 
 AUTH_ENV = "BATCHOPS_SERVER_AUTH"
 HOST_ENV = "BATCHOPS_SERVER_HOST"
 SCHEDULER_ENV = "BATCHOPS_SERVER_SCHEDULER"
+THREADS_ENV = "BATCHOPS_SERVER_THREADS"
 
 
 def register(app: typer.Typer) -> None:
@@ -34,6 +36,12 @@ def default_workers() -> int:
     import os
 
     return max(1, min(2, os.cpu_count() or 1))
+
+
+def default_threads(db_url: str) -> int:
+    """Request handlers at once per process: one on SQLite (reading a local file is CPU, and
+    Python threads take turns on it), a few on a database server (they wait on the network)."""
+    return 1 if db_url.startswith("sqlite") else 4
 
 
 def server(
@@ -59,6 +67,15 @@ def server(
             "scheduler thread; its lease lets one act at a time.",
             min=1,
             max=64,
+        ),
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            help="Requests handled at once by each process (default: 1 on SQLite, 4 on a "
+            "database server).",
+            min=1,
+            max=256,
         ),
     ] = None,
     access_log: Annotated[
@@ -87,7 +104,11 @@ def server(
     else:
         stdout.print("auth: on; make a token with `batchops token create --user NAME --role admin`")
     processes = workers or default_workers()
-    stdout.print(f"workers: {processes} process{'es' if processes > 1 else ''}")
+    handlers = threads or default_threads(settings.db_url)
+    stdout.print(
+        f"workers: {processes} process{'es' if processes > 1 else ''}, "
+        f"{counted(handlers, 'request')} at a time each"
+    )
     if no_scheduler:
         stdout.print("scheduler: not hosted (--no-scheduler)")
     else:
@@ -96,6 +117,7 @@ def server(
     os.environ[AUTH_ENV] = "off" if no_auth else "on"
     os.environ[HOST_ENV] = host
     os.environ[SCHEDULER_ENV] = "off" if no_scheduler else "on"
+    os.environ[THREADS_ENV] = str(handlers)
     uvicorn.run(
         "batchops.server.app:app_from_environment",
         factory=True,

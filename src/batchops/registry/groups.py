@@ -90,10 +90,23 @@ def group_row(session: Session, name: str) -> ModelGroupRow:
     """The group's row; NotFound names the groups there are, so a typo is easy to see."""
     row = session.get(ModelGroupRow, check_group_name(name))
     if row is None:
-        known = session.scalars(select(ModelGroupRow.name).order_by(ModelGroupRow.name)).all()
-        hint = f"; groups: {', '.join(known)}" if known else "; the registry has no groups yet"
-        raise NotFound(f"model package group {name!r} does not exist{hint}")
+        raise _unknown_group(session, name)
     return row
+
+
+def require_group(session: Session, name: str) -> None:
+    """NotFound, as `group_row` says it, unless the group exists: for reads that only need
+    to know (loading the row through the ORM cost more than the list read after it)."""
+    table = ModelGroupRow.__table__
+    found = session.execute(select(table.c.name).where(table.c.name == check_group_name(name)))
+    if found.first() is None:
+        raise _unknown_group(session, name)
+
+
+def _unknown_group(session: Session, name: str) -> NotFound:
+    known = session.scalars(select(ModelGroupRow.name).order_by(ModelGroupRow.name)).all()
+    hint = f"; groups: {', '.join(known)}" if known else "; the registry has no groups yet"
+    return NotFound(f"model package group {name!r} does not exist{hint}")
 
 
 def status_counts(session: Session, name: str) -> dict[str, int]:

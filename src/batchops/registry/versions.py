@@ -14,7 +14,7 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, InvalidInput, NotFound
-from batchops.registry.groups import ensure_group, group_row, status_counts
+from batchops.registry.groups import ensure_group, group_row, require_group, status_counts
 from batchops.registry.refs import check_group_name
 from batchops.registry.status import APPROVED, PENDING, REJECTED, check_status, status_summary
 from batchops.registry.values import ModelVersion
@@ -234,19 +234,37 @@ def list_versions(
     group: str, status: str | None = None, *, limit: int | None = None, offset: int = 0
 ) -> list[ModelVersion]:
     """The group's versions, newest first, optionally of one status; `limit` and `offset`
-    read one page (the API's) instead of every version."""
+    read one page instead of every version."""
     with session_scope() as session:
-        query = _newest_first(session, group, status).offset(offset).limit(limit)
-        # plain rows: a list only reads, and ORM objects cost twice as much per version
-        plain = query.with_only_columns(*ModelVersionRow.__table__.c)
-        return _detached_all(session, session.execute(plain).all())
+        require_group(session, group)
+        return _versions(session, group, status, limit, offset)
 
 
-def count_versions(group: str, status: str | None = None) -> int:
-    """How many versions `list_versions` would give without a limit."""
+def versions_page(
+    group: str, status: str | None = None, *, limit: int, offset: int = 0
+) -> tuple[list[ModelVersion], int]:
+    """One page of `list_versions` and how many versions there are in all (the API's list),
+    read in one transaction so the two agree."""
+    table = ModelVersionRow.__table__
     with session_scope() as session:
-        counted = _newest_first(session, group, status).order_by(None)
-        return int(session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
+        require_group(session, group)
+        counted = select(func.count()).where(table.c.group_name == group)
+        if status is not None:
+            counted = counted.where(table.c.status == check_status(status))
+        total = int(session.execute(counted).scalar_one())
+        return _versions(session, group, status, limit, offset), total
+
+
+def _versions(
+    session: Session, group: str, status: str | None, limit: int | None, offset: int
+) -> list[ModelVersion]:
+    table = ModelVersionRow.__table__
+    # plain rows of the table: a list only reads, and ORM objects cost twice as much
+    query = select(table).where(table.c.group_name == group)
+    if status is not None:
+        query = query.where(table.c.status == check_status(status))
+    query = query.order_by(table.c.version.desc()).offset(offset).limit(limit)
+    return _detached_all(session, session.execute(query).all())
 
 
 def latest_version(group: str, status: str | None = APPROVED) -> ModelVersion:
@@ -399,10 +417,11 @@ def _detached_all(
     if not rows:
         return []
     histories: dict[int, list[Row[Any]]] = {row.id: [] for row in rows}
+    approvals = ApprovalChangeRow.__table__
     changes = session.execute(
-        select(*ApprovalChangeRow.__table__.c)
-        .where(ApprovalChangeRow.version_id.in_(histories))
-        .order_by(ApprovalChangeRow.id)
+        select(approvals)
+        .where(approvals.c.version_id.in_(list(histories)))
+        .order_by(approvals.c.id)
     )
     for change in changes:
         histories[change.version_id].append(change)

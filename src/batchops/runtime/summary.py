@@ -303,7 +303,7 @@ def _stamp(uri: str) -> tuple[int, int] | None:
     """A local file's version (modification time, size); None for a remote URI."""
     if not artifacts.is_local(uri):
         return None
-    found = os.stat(artifacts.local_path(uri))
+    found = os.stat(uri[len("file://") :] if uri.startswith("file://") else uri)
     return found.st_mtime_ns, found.st_size
 
 

@@ -12,9 +12,12 @@ from batchops import __version__
 STATIC = Path(__file__).with_name("static")
 
 
-def create_app(*, auth: bool = True, scheduler: bool = False) -> FastAPI:
+def create_app(
+    *, auth: bool = True, scheduler: bool = False, threads: int | None = None
+) -> FastAPI:
     """The server's app; `auth=False` (loopback only, checked by the CLI) acts as the OS user;
-    `scheduler` hosts the scheduler in a thread while the app runs."""
+    `scheduler` hosts the scheduler in a thread while the app runs; `threads` bounds the
+    requests handled at once in this process (None: the framework's default of 40)."""
     from batchops.server import errors, hosting, pages, prometheus
     from batchops.server.routes import ROUTERS
 
@@ -23,7 +26,7 @@ def create_app(*, auth: bool = True, scheduler: bool = False) -> FastAPI:
         version=__version__,
         description="Pipelines, executions, the model registry and monitoring results. "
         "Send `Authorization: Bearer <token>` (`batchops token create`).",
-        lifespan=hosting.lifespan(scheduler),
+        lifespan=hosting.lifespan(scheduler, threads),
     )
     app.state.auth = auth
     app.state.collectors = prometheus.registry()
@@ -49,4 +52,9 @@ def app_from_environment() -> FastAPI:
     except ValueError:
         loopback = False
     scheduler = os.environ.get("BATCHOPS_SERVER_SCHEDULER", "on") != "off"
-    return create_app(auth=not (off and loopback), scheduler=scheduler)
+    threads = os.environ.get("BATCHOPS_SERVER_THREADS", "")
+    return create_app(
+        auth=not (off and loopback),
+        scheduler=scheduler,
+        threads=int(threads) if threads.isdigit() and int(threads) > 0 else None,
+    )

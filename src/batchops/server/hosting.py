@@ -32,11 +32,22 @@ class HostedScheduler:
         self.thread.join(STOP_SECONDS)
 
 
-def lifespan(with_scheduler: bool) -> Any:
-    """The app's lifespan: the scheduler runs between start-up and shutdown when asked for."""
+def lifespan(with_scheduler: bool, threads: int | None = None) -> Any:
+    """The app's lifespan: the scheduler runs between start-up and shutdown when asked for;
+    `threads` bounds the request handlers running at once in this process.
+
+    Handlers are Python: in one process they take turns on the interpreter lock, so forty
+    threads reading a SQLite file make every request slower (each waits out the others'
+    time slices, and the event loop waits to answer) without doing more work. One handler
+    at a time per process gave half the CPU per request under 20 concurrent clients; more
+    only pay off while handlers wait on a database server over the network."""
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
+        if threads is not None:
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         hosted = HostedScheduler() if with_scheduler else None
         app.state.scheduler = hosted
         if hosted is not None:

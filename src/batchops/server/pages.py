@@ -151,7 +151,7 @@ def overview(request: Request, principal: Principal = requires(Role.VIEWER)) -> 
     pending = []
     for group in models.list_groups():
         if group.status_counts.get(models.PENDING):
-            pending += models.list_versions(group.name, models.PENDING)[:10]
+            pending += models.list_versions(group.name, models.PENDING, limit=10)
     return render(
         request,
         "overview.html",

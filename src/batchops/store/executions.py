@@ -263,7 +263,7 @@ def execution_json(execution_id: str) -> dict[str, Any]:
     with session_scope() as session:
         row = _current_row(session, execution_id)
         steps = session.execute(
-            select(*StepRunRow.__table__.c)
+            select(StepRunRow.__table__)
             .where(StepRunRow.execution_id == execution_id)
             .order_by(StepRunRow.id)
         ).all()
@@ -279,11 +279,11 @@ def executions_json(
         fail_unresponsive(session)
         # plain rows: the objects are only read, and ORM objects cost twice as much each
         rows = session.execute(
-            select(*ExecutionRow.__table__.c).where(ExecutionRow.id.in_(execution_ids))
+            select(ExecutionRow.__table__).where(ExecutionRow.id.in_(execution_ids))
         )
         found = {row.id: row for row in rows}
         steps: dict[str, list[Row[Any]]] = {key: [] for key in found}
-        query = select(*StepRunRow.__table__.c).where(StepRunRow.execution_id.in_(list(found)))
+        query = select(StepRunRow.__table__).where(StepRunRow.execution_id.in_(list(found)))
         if step_types is not None:
             query = query.where(StepRunRow.step_type.in_([str(t) for t in step_types]))
         for step in session.execute(query.order_by(StepRunRow.id)):

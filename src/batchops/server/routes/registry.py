@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from batchops import registry as library
-from batchops.registry.versions import count_versions, list_versions
+from batchops.registry.versions import versions_page
 from batchops.server.auth import Principal, requires
 from batchops.server.files import open_recorded, version_files
 from batchops.server.pagination import Limit, Offset, page, slice_page
@@ -56,8 +56,7 @@ def versions(
     offset: Offset = 0,
 ) -> Response:
     """The group's versions newest first, optionally of one status."""
-    found = list_versions(group, status, limit=limit, offset=offset)
-    total = count_versions(group, status)
+    found, total = versions_page(group, status, limit=limit, offset=offset)
     return json_response(page(request, [v.to_json() for v in found], total, limit, offset))
 
 
