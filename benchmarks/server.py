@@ -30,7 +30,11 @@ EXECUTIONS = 1000
 VERSIONS = 100
 PAGE_REQUESTS = 7
 CLIENTS = 20
-REQUESTS_PER_CLIENT = 15  # bounded: 300 requests per endpoint
+REQUESTS_PER_CLIENT = 15  # bounded: 300 requests per endpoint and round
+ROUNDS = 3
+"""Rounds per endpoint; the verdict is on their median p95. The host is a shared VM whose
+other tenants move one round's p95 by a factor of two (59 to 134 ms for the same endpoint
+minutes apart); every round's figure is printed."""
 PAGE_TARGET_MS = 200.0
 API_TARGET_MS = 100.0
 PIPELINE = "train-and-baseline"
@@ -286,14 +290,16 @@ def main() -> None:
             "/api/events",
         ]
         print(
-            f"\nAPI p95 under {CLIENTS} concurrent clients, "
-            f"{CLIENTS * REQUESTS_PER_CLIENT} requests each (target < {API_TARGET_MS:.0f} ms)"
+            f"\nAPI p95 under {CLIENTS} concurrent clients, {CLIENTS * REQUESTS_PER_CLIENT} "
+            f"requests a round, median of {ROUNDS} rounds (target < {API_TARGET_MS:.0f} ms)"
         )
         for path in endpoints:
-            p95 = measure_concurrent(base, token, path)
+            rounds = [measure_concurrent(base, token, path) for _ in range(ROUNDS)]
+            p95 = statistics.median(rounds)
             verdict = "PASS" if p95 < API_TARGET_MS else "MISSED"
             missed += verdict == "MISSED"
-            print(f"  {path:<50} p95 {p95:7.1f} ms  {verdict}")
+            each = ", ".join(f"{r:.0f}" for r in rounds)
+            print(f"  {path:<50} p95 {p95:7.1f} ms (rounds: {each})  {verdict}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
