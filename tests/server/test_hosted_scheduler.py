@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -93,3 +94,58 @@ def test_requests_are_logged_only_when_asked(logged: bool) -> None:
     assert all(answer.status_code == 200 for answer in answers)
     assert ("GET /healthz HTTP/1.1" in output) == logged, output
     assert ("3 requests at a time each" if logged else "1 request at a time each") in output
+
+
+def test_connections_spread_over_the_server_processes() -> None:
+    """Each process listens on its own socket, so twenty keep-alive clients do not all land
+    on one process while the other idles (with one shared socket they split 20/0 or 6/14)."""
+    import http.client
+
+    import psutil
+
+    server, base = _serve("--no-scheduler")
+    port = int(base.rsplit(":", 1)[1])
+    try:
+        processes = psutil.Process(server.pid).children(recursive=True)
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline and not all(_listens(p, port) for p in processes):
+            time.sleep(0.2)  # the second process may come up after the first answered
+        clients = [http.client.HTTPConnection("127.0.0.1", port) for _ in range(20)]
+        for client in clients:
+            client.request("GET", "/healthz")
+            assert client.getresponse().read()
+        held = sorted(_connections_on(p, port) for p in processes if _listens(p, port))
+        for client in clients:
+            client.close()
+    finally:
+        _stop(server)
+    assert len(held) == 2 and sum(held) == 20
+    assert min(held) >= 2, held  # by chance alone: once in 25,000 runs
+
+
+def test_a_port_already_taken_is_one_line_and_exit_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "batchops.cli.main", "server", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2, done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def _listens(process: Any, port: int) -> bool:
+    return any(
+        c.status == "LISTEN" and c.laddr.port == port for c in process.net_connections("tcp")
+    )
+
+
+def _connections_on(process: Any, port: int) -> int:
+    return sum(
+        c.status == "ESTABLISHED" and c.laddr.port == port for c in process.net_connections("tcp")
+    )

@@ -88,8 +88,7 @@ def server(
     """Serve the API (/docs) and the web page; stops cleanly on SIGTERM or Ctrl-C."""
     import os
 
-    import uvicorn
-
+    from batchops.cli.serving import serve
     from batchops.settings import get_settings
     from batchops.store.db import display_url, get_engine
 
@@ -118,9 +117,8 @@ def server(
     os.environ[HOST_ENV] = host
     os.environ[SCHEDULER_ENV] = "off" if no_scheduler else "on"
     os.environ[THREADS_ENV] = str(handlers)
-    uvicorn.run(
+    serve(
         "batchops.server.app:app_from_environment",
-        factory=True,
         host=host,
         port=port,
         workers=processes,
