@@ -27,16 +27,17 @@ def recent_runs(limit: int = 20) -> list[dict[str, Any]]:
     runs: list[dict[str, Any]] = []
     seen = 0
     while len(runs) < limit:
-        ids = _executions_with_checks(limit - len(runs), seen)
-        if not ids:
+        steps = _check_steps(limit - len(runs), seen)
+        if not steps:
             break
-        seen += len(ids)
-        runs.extend(_checks_of(ids))
+        seen += len(steps)
+        runs.extend(_checks_of(list(dict.fromkeys(steps))))
     return runs[:limit]
 
 
-def _executions_with_checks(count: int, skip: int) -> list[str]:
-    """The executions of the newest succeeded check steps after the first `skip` of them.
+def _check_steps(count: int, skip: int) -> list[str]:
+    """The executions of the newest succeeded check steps after the first `skip` of them, one
+    entry per step (an execution may check twice).
 
     A step checked data when its properties name a violation report; the text test keeps
     baselining steps out here, so one round nearly always fills the list."""
@@ -52,7 +53,7 @@ def _executions_with_checks(count: int, skip: int) -> list[str]:
             .offset(skip)
             .limit(count)
         ).all()
-    return list(dict.fromkeys(row[0] for row in found))
+    return [row[0] for row in found]
 
 
 def _checks_of(ids: list[str]) -> list[dict[str, Any]]:
