@@ -4,7 +4,8 @@ uvicorn's own workers share one socket, and the kernel hands a burst of new conn
 mostly to whichever process wakes first: 20 keep-alive clients split 20/0, 6/14 and 7/13
 between two workers in a probe, so one process served most requests while the other idled.
 With a socket each, the kernel spreads connections by their addresses (8/12 to 10/10 in the
-same probe). Where the platform has no SO_REUSEPORT, uvicorn's workers are used as they are.
+same probe). That spreading is Linux's; elsewhere (macOS and BSD give all connections to
+one of the sockets, Windows has none) uvicorn's workers are used as they are.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from typing import Any
@@ -33,7 +35,7 @@ def serve(app: str, *, host: str, port: int, workers: int, **options: Any) -> No
     """Run the uvicorn app factory `app` in `workers` processes until SIGTERM or Ctrl-C."""
     import uvicorn
 
-    if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
+    if workers == 1 or not sys.platform.startswith("linux"):
         uvicorn.run(app, factory=True, host=host, port=port, workers=workers, **options)
         return
     # Bound without SO_REUSEPORT, the probe fails on a port anyone listens on (another
