@@ -233,8 +233,11 @@ def _column_labels(step: dict[str, Any], quality: dict[str, Any]) -> dict[str, s
         stamps = (_stamp(str(model_uri)), _stamp(statistics_uri))
     except OSError:
         return {}
+    # Kept only for local files, whose version the stamps tell; a remote read that failed
+    # for a moment must not leave a server without labels until it restarts.
+    labels = _labels_of if None not in stamps else _labels_of.__wrapped__
     return dict(
-        _labels_of(
+        labels(
             str(model_uri),
             statistics_uri,
             (inputs.get("TransformInput") or {}).get("InputFilter"),
