@@ -149,3 +149,20 @@ def _connections_on(process: Any, port: int) -> int:
     return sum(
         c.status == "ESTABLISHED" and c.laddr.port == port for c in process.net_connections("tcp")
     )
+
+
+def test_killing_the_server_with_sigkill_leaves_no_process_on_the_port() -> None:
+    import psutil
+
+    server, base = _serve("--no-scheduler")
+    port = int(base.rsplit(":", 1)[1])
+    processes = psutil.Process(server.pid).children(recursive=True)
+    assert processes
+    server.kill()  # SIGKILL: the parent cannot forward anything
+    server.communicate(timeout=30)
+    _, alive = psutil.wait_procs(processes, timeout=WAIT_SECONDS)
+    assert not alive, [p.pid for p in alive]
+    with socket.socket() as again:  # the next server can have the port
+        again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as a server binds
+        again.bind(("127.0.0.1", port))
+        again.listen()

@@ -90,8 +90,21 @@ def _serve_one(app: str, host: str, port: int, options: dict[str, Any]) -> None:
     """One server process on its own socket (the target of a spawned process)."""
     import uvicorn
 
+    _stop_with_parent()
+
     config = uvicorn.Config(app, factory=True, host=host, port=port, **options)
     uvicorn.Server(config).run(sockets=[_listening_socket(host, port)])
+
+
+def _stop_with_parent() -> None:
+    """Ask Linux for SIGTERM when the parent dies, so a parent killed with SIGKILL leaves no
+    process serving the port on its own (the next `batchops server` could not bind it)."""
+    import ctypes
+
+    set_parent_death_signal = 1  # PR_SET_PDEATHSIG, linux/prctl.h
+    ctypes.CDLL(None, use_errno=True).prctl(set_parent_death_signal, signal.SIGTERM)
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _listening_socket(host: str, port: int, shared: bool = True) -> socket.socket:
