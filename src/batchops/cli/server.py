@@ -126,8 +126,13 @@ def server(
         log_level="info",
         access_log=access_log,
         timeout_graceful_shutdown=10,
-        on_listening=lambda: stdout.print(f"serving on {_address(host, port)} (API docs at /docs)"),
+        on_listening=lambda: _say_serving(host, port),
     )
+
+
+def _say_serving(host: str, port: int) -> None:
+    """Printed once the port accepts connections: a script may wait for this line."""
+    stdout.print(f"serving on {_address(host, port)} (API docs at /docs)")
 
 
 def _address(host: str, port: int) -> str:
