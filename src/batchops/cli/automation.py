@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from batchops.cli.output import print_json, stdout
+from batchops.cli.output import print_json, stderr, stdout
 
 Params = Annotated[
     list[str] | None, typer.Option("-p", "--parameter", help="KEY=VALUE, repeatable.")
@@ -25,6 +25,19 @@ def prepare_hook() -> Any:
     from batchops.examples.churn.pipelines import make_default_input_data
 
     return make_default_input_data
+
+
+def warn_if_secret_unset(secret_env: str | None) -> None:
+    """A webhook signed with a variable this shell lacks: deliveries fail until the
+    scheduler's environment has it, so say so when the rule or alarm is made."""
+    import os
+
+    if secret_env and not os.environ.get(secret_env):
+        stderr.print(
+            f"warning: the environment variable {secret_env} is not set here; its webhook "
+            "deliveries fail until it is set where the scheduler runs (batchops scheduler or "
+            "batchops server)"
+        )
 
 
 def print_history(entries: list[dict[str, Any]], as_json: bool) -> None:

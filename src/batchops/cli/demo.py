@@ -15,6 +15,7 @@ import typer
 
 from batchops.cli.output import stdout, styled
 from batchops.store.statuses import ExecutionStatus
+from batchops.wording import counted
 
 if TYPE_CHECKING:
     from batchops.runtime.summary import ExecutionSummary
@@ -83,13 +84,43 @@ def demo(
     _show_sample(*_run(batch_inference_pipeline(drifted), {"InputData": str(drifted)}))
     _close_the_loop(since)
     stdout.rule(styled(("done", "bold")))
-    stdout.print(
-        "Try: batchops execution list | batchops registry versions customer-churn | "
-        f"batchops rule history {RETRAIN_RULE}"
-    )
-    stdout.print(
-        "See it on the page: batchops server --no-auth   (then open http://127.0.0.1:8080/)"
-    )
+    _print_next_steps()
+
+
+def _print_next_steps() -> None:
+    """What to run next, one command per line, and how to reach `batchops` when the shell
+    cannot find it (after `make demo`, it is in the project's venv)."""
+    folder = _unreachable_bin()
+    if folder is not None:
+        activate = folder / "activate"
+        how = f"`. {activate}` first, or call " if activate.exists() else "call "
+        stdout.print(f"batchops is not on your PATH: {how}{folder / 'batchops'}")
+    stdout.print("Try:")
+    for command in (
+        "batchops execution list",
+        "batchops registry versions customer-churn",
+        f"batchops rule history {RETRAIN_RULE}",
+        "batchops server --no-auth        # then open http://127.0.0.1:8080/",
+    ):
+        stdout.print(f"  {command}")
+
+
+def _unreachable_bin() -> Path | None:
+    """The folder of this installation's `batchops` when the shell would not find it by its
+    name (relative to the working folder when inside it), else None."""
+    import shutil
+    import sys
+
+    folder = Path(sys.executable).parent
+    command = folder / "batchops"
+    if not command.exists():
+        return None
+    found = shutil.which("batchops")
+    if found is not None and Path(found).samefile(command):
+        return None
+    with contextlib.suppress(ValueError):
+        return folder.relative_to(Path.cwd())
+    return folder
 
 
 RETRAIN_RULE = "demo-retrain-on-drift"
@@ -196,4 +227,7 @@ def _show_sample(_: dict[str, Any], summary: ExecutionSummary) -> None:
         if artifacts.is_local(scoring.predictions):
             files = sorted(Path(scoring.predictions).glob("*.out"))
             sample = files[0].read_text().splitlines()[:5] if files else []
-            stdout.print(f"   sample: {', '.join(sample)}")
+            stdout.print(
+                f"   scored {counted(scoring.rows, 'row')}; the first predictions: "
+                f"{', '.join(sample)}"
+            )

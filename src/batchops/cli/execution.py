@@ -17,6 +17,7 @@ from batchops.cli.output import (
     JsonFlag,
     print_json,
     print_none_found,
+    print_table,
     stderr,
     stdout,
     styled,
@@ -63,12 +64,22 @@ def list_(
         return
     if not rows:
         print_none_found(f"executions of {pipeline}" if pipeline else "executions")
-    for r in rows:
-        ended = (r["ended_at"] or "-")[:19]
-        stdout.print(
-            f"{r['id']}  {r['pipeline']:<22} {r['status']:<10} {r['started_at'][:19]}  "
-            f"{ended:<19}  {_duration(r['duration_seconds']):>8}"
-        )
+        return
+    print_table(
+        ("ID", "PIPELINE", "STATUS", "STARTED", "ENDED", "DURATION"),
+        [
+            (
+                r["id"],
+                r["pipeline"],
+                r["status"],
+                r["started_at"][:19],
+                (r["ended_at"] or "-")[:19],
+                _duration(r["duration_seconds"]),
+            )
+            for r in rows
+        ],
+        right=[5],
+    )
 
 
 def _duration(seconds: float) -> str:

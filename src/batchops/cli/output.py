@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -77,6 +78,27 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_finite(item) for item in value]
     return value
+
+
+def print_table(
+    headings: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()
+) -> None:
+    """A header row, then the rows: each column as wide as its widest cell, two spaces
+    apart, the columns in `right` (numbers) right-aligned, the last one unpadded."""
+    widths = [max(len(str(row[i])) for row in [headings, *rows]) for i in range(len(headings))]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [
+            str(cell).rjust(width) if index in right else str(cell).ljust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        if len(headings) - 1 not in right:
+            padded[-1] = str(cells[-1])
+        return "  ".join(padded).rstrip()
+
+    stdout.print(styled((line(headings), "bold")))
+    for row in rows:
+        stdout.print(line(row))
 
 
 def parse_assignments(items: list[str] | None, flag: str = "-p") -> dict[str, str]:

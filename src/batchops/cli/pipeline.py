@@ -12,6 +12,7 @@ from batchops.cli.output import (
     parse_assignments,
     print_json,
     print_none_found,
+    print_table,
     stdout,
     styled,
 )
@@ -32,8 +33,12 @@ def list_(as_json: JsonFlag = False) -> None:
         return
     if not pipelines:
         print_none_found("pipelines")
-    for p in pipelines:
-        stdout.print(f"{p['name']}  (version {p['latest_version']})  {p['description']}")
+        return
+    print_table(
+        ("NAME", "VERSION", "DESCRIPTION"),
+        [(p["name"], str(p["latest_version"]), p["description"]) for p in pipelines],
+        right=[1],
+    )
 
 
 @app.command()

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from batchops.cli.output import JsonFlag, print_json, print_none_found, stdout, styled
+from batchops.cli.output import (
+    JsonFlag,
+    print_json,
+    print_none_found,
+    print_table,
+    stdout,
+    styled,
+)
 
 if TYPE_CHECKING:
     from batchops.registry import ModelVersion
@@ -29,9 +36,11 @@ def groups(as_json: JsonFlag = False) -> None:
         return
     if not found:
         print_none_found("model package groups")
-    for group in found:
-        counts = status_summary(group.status_counts) or "empty"
-        stdout.print(f"{group.name:<32} {counts}")
+        return
+    print_table(
+        ("GROUP", "VERSIONS"),
+        [(group.name, status_summary(group.status_counts) or "empty") for group in found],
+    )
 
 
 @app.command("create-group")
@@ -86,8 +95,8 @@ def versions(
         return
     if not found:
         print_none_found(f"{status + ' ' if status else ''}versions of group {group}")
-    for version in found:
-        _print_line(version)
+        return
+    print_table(("VERSION", "STATUS", "CREATED", "METRICS"), [_version_row(v) for v in found])
 
 
 @app.command()
@@ -270,11 +279,9 @@ def _set_status(ref: str, status: str, reason: str, as_json: bool) -> None:
         stdout.print(f"{version.ref}: {version.status}")
 
 
-def _print_line(version: ModelVersion) -> None:
+def _version_row(version: ModelVersion) -> tuple[str, str, str, str]:
     metrics = ", ".join(f"{k} {_figure(v)}" for k, v in sorted(version.metrics.items())[:3])
-    stdout.print(
-        f"{version.ref:<28} {version.status:<22} {version.created_at:%Y-%m-%d %H:%M} {metrics}"
-    )
+    return version.ref, version.status, f"{version.created_at:%Y-%m-%d %H:%M}", metrics
 
 
 def _figure(value: object) -> str:
@@ -287,8 +294,11 @@ def _figure(value: object) -> str:
 def _print_detail(version: ModelVersion) -> None:
     stdout.print(styled((version.ref, "bold"), f"  {version.status}"))
     stdout.print(f"  model data   {version.model_data_uri}")
-    for name, value in sorted(version.metrics.items()):
-        stdout.print(f"  {name:<12} {value}")
+    if version.metrics:
+        stdout.print("  metrics (4 significant digits; --json gives them in full):")
+        width = max(len(name) for name in version.metrics)
+        for name, value in sorted(version.metrics.items()):
+            stdout.print(f"    {name:<{width}}  {_figure(value)}")
     stdout.print(f"  statistics   {version.statistics_uri or '-'}")
     stdout.print(f"  constraints  {version.constraints_uri or '-'}")
     for key, value in sorted(version.custom_metadata.items()):

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from batchops.cli.automation import Params, print_described, print_history, register_examples
-from batchops.cli.output import JsonFlag, print_json, print_none_found, stdout
+from batchops.cli.output import JsonFlag, print_json, print_none_found, print_table, stdout
 
 app = typer.Typer(help="Pipelines started on a cron calendar.", no_args_is_help=True)
 
@@ -55,11 +55,21 @@ def list_(as_json: JsonFlag = False) -> None:
         return
     if not found:
         print_none_found("schedules")
-    for s in found:
-        stdout.print(
-            f"{s['name']:<24} {s['pipeline']:<22} {s['cron']:<14} {s['timezone']:<16} "
-            f"{s['state']:<8} next {s['next_tick_at'] or '-'}"
-        )
+        return
+    print_table(
+        ("NAME", "PIPELINE", "CRON", "TIMEZONE", "STATE", "NEXT"),
+        [
+            (
+                s["name"],
+                s["pipeline"],
+                s["cron"],
+                s["timezone"],
+                s["state"],
+                s["next_tick_at"] or "-",
+            )
+            for s in found
+        ],
+    )
 
 
 @app.command()

@@ -88,7 +88,7 @@ def server(
     """Serve the API (/docs) and the web page; stops cleanly on SIGTERM or Ctrl-C."""
     import os
 
-    from batchops.cli.serving import serve
+    from batchops.cli.serving import require_free_port, serve
     from batchops.settings import get_settings
     from batchops.store.db import display_url, get_engine
 
@@ -96,7 +96,7 @@ def server(
         raise InvalidInput(f"--no-auth is allowed only on a loopback address, not {host!r}")
     settings = get_settings()
     get_engine()  # a database that does not open is one clear error before binding
-    stdout.print(f"batchops server on http://{host}:{port}/ (API docs at /docs)")
+    require_free_port(host, port)  # and a port taken is one too, before anything is printed
     stdout.print(f"home: {settings.home}  database: {display_url(settings.db_url)}")
     if no_auth:
         stdout.print(f"auth: off (loopback); every action is recorded as {settings.user}")
@@ -105,8 +105,7 @@ def server(
     processes = workers or default_workers()
     handlers = threads or default_threads(settings.db_url)
     stdout.print(
-        f"workers: {processes} process{'es' if processes > 1 else ''}, "
-        f"{counted(handlers, 'request')} at a time each"
+        f"workers: {counted(processes, 'process')}, {counted(handlers, 'request')} at a time each"
     )
     if no_scheduler:
         stdout.print("scheduler: not hosted (--no-scheduler)")
@@ -127,4 +126,15 @@ def server(
         log_level="info",
         access_log=access_log,
         timeout_graceful_shutdown=10,
+        on_listening=lambda: _say_serving(host, port),
     )
+
+
+def _say_serving(host: str, port: int) -> None:
+    """Printed once the port accepts connections: a script may wait for this line."""
+    stdout.print(f"serving on {_address(host, port)} (API docs at /docs)")
+
+
+def _address(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"

@@ -136,7 +136,7 @@ def transform_command(
         print_json(result.to_dict(model_uri))
         return
     stdout.print(
-        f"scored {result.rows:,} rows from {len(result.input_files)} file(s) in "
+        f"scored {counted(result.rows, 'row')} from {counted(len(result.input_files), 'file')} in "
         f"{result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s) with {model_uri}, "
         + (
             "on Dask"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from batchops.errors import InvalidInput
-from batchops.monitor.formats import Node, load_json
+from batchops.monitor.formats import CONSTRAINTS, Node, load_kind
 from batchops.monitor.statistics import DatasetStatistics
 from batchops.monitor.types import NUMERIC, STRING, TYPES
 
@@ -255,7 +255,7 @@ class Constraints:
 
 
 def read_constraints(uri: str | Path) -> Constraints:
-    return Constraints.from_node(load_json(uri))
+    return Constraints.from_node(load_kind(uri, CONSTRAINTS))
 
 
 def suggest_constraints(statistics: DatasetStatistics) -> Constraints:

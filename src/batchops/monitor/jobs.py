@@ -26,7 +26,15 @@ from batchops.monitor.constraints import (
     suggest_constraints,
 )
 from batchops.monitor.dataset import MonitoredInput, probe_input, resolve_input
-from batchops.monitor.formats import dump_json
+from batchops.monitor.formats import (
+    CONSTRAINTS,
+    STATISTICS,
+    WrongFile,
+    dump_json,
+    file_kind,
+    load_json,
+)
+from batchops.monitor.hints import column_count_differs, header_read_as_data
 from batchops.monitor.profiling import (
     MAX_PARTS_PER_FILE,
     ColumnOptions,
@@ -52,6 +60,8 @@ class BaselineResult:
     constraints_uri: str
     statistics: DatasetStatistics
     constraints: Constraints
+    hints: list[str] = field(default_factory=list)
+    """Warnings for a person (`monitor.hints`), e.g. a header profiled as data."""
 
     @property
     def row_count(self) -> int:
@@ -73,6 +83,7 @@ class BaselineResult:
             ],
             "statistics_uri": self.statistics_uri,
             "constraints_uri": self.constraints_uri,
+            "hints": self.hints,
         }
 
 
@@ -88,6 +99,9 @@ class CheckResult:
     row_count: int
     statistics: DatasetStatistics
     outcome: CheckOutcome = field(repr=False)
+    hints: list[str] = field(default_factory=list)
+    """What the violations do not say (`monitor.hints`): a header read as data, a batch of
+    another width than the baseline."""
 
     @property
     def metric_values(self) -> dict[str, float]:
@@ -110,6 +124,7 @@ class CheckResult:
             "statistics_uri": self.statistics_uri,
             "metrics_uri": self.metrics_uri,
             "report_uri": self.report_uri,
+            "hints": self.hints,
         }
 
     def violations_by_type(self) -> dict[str, int]:
@@ -169,7 +184,8 @@ def baseline(
         },
     )
     statistics_uri, constraints_uri = written[STATISTICS_FILE], written[CONSTRAINTS_FILE]
-    return BaselineResult(statistics_uri, constraints_uri, statistics, constraints)
+    hints = [hint for hint in (header_read_as_data(source),) if hint]
+    return BaselineResult(statistics_uri, constraints_uri, statistics, constraints, hints)
 
 
 def _write_output_set(out_dir: str | Path, kind: str, texts: dict[str, str]) -> dict[str, str]:
@@ -241,8 +257,7 @@ def check(
     """
     outputs.require_complete_file(statistics, "the baseline statistics")
     outputs.require_complete_file(constraints, "the baseline constraints")
-    baseline_statistics = read_statistics(statistics)
-    baseline_constraints = read_constraints(constraints)
+    baseline_statistics, baseline_constraints = _read_baseline(statistics, constraints)
     require_features(baseline_constraints, str(constraints))
     baseline_constraints = _without_ignored(baseline_constraints, ignore_columns, constraints)
     baseline_names = baseline_constraints.names
@@ -301,10 +316,35 @@ def check(
         row_count=batch_statistics.item_count,
         statistics=batch_statistics,
         outcome=outcome,
+        hints=[
+            hint
+            for hint in (
+                header_read_as_data(source),
+                column_count_differs(len(baseline_names), source),
+            )
+            if hint
+        ],
     )
     if fail_on_violation:
         result.raise_for_violations()
     return result
+
+
+def _read_baseline(
+    statistics: str | Path, constraints: str | Path
+) -> tuple[DatasetStatistics, Constraints]:
+    """The baseline's two files; given the other way round, one error that says so."""
+    try:
+        return read_statistics(statistics), read_constraints(constraints)
+    except WrongFile as wrong:
+        swapped = wrong.found == CONSTRAINTS and file_kind(load_json(constraints)) == STATISTICS
+        if not swapped:
+            raise
+        raise InvalidInput(
+            f"statistics and constraints are swapped: {statistics} is the constraints file and "
+            f"{constraints} the statistics file (--statistics takes statistics.json, "
+            "--constraints constraints.json)"
+        ) from None
 
 
 def _without_ignored(

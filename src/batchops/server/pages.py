@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from batchops import registry as models
-from batchops.errors import NotFound
+from batchops.errors import InvalidInput, NotFound
 from batchops.events.alarms import alarm_history, list_alarms
 from batchops.events.rules import list_rules, rule_history
 from batchops.events.schedules import list_schedules, schedule_history, set_paused
@@ -48,7 +48,7 @@ from batchops.server.views import (
 )
 from batchops.store.events import last_position, read_events
 from batchops.store.executions import count_executions, execution_json, list_executions
-from batchops.store.tokens import Role, authenticate
+from batchops.store.tokens import Role, authenticate, pasted_token
 
 router = APIRouter(include_in_schema=False)
 TRENDS_SHOWN = 12
@@ -115,7 +115,12 @@ def login(
     next: Annotated[str, Form(max_length=512)] = "/",
 ) -> Response:
     """Exchange a token for a session cookie naming the token (by id), signed."""
-    info = authenticate(token.strip())
+    try:
+        info = authenticate(pasted_token(token))
+    except InvalidInput as problem:
+        return render(
+            request, "login.html", None, status=400, next=_local(next), problem=str(problem)
+        )
     if info is None:
         return render(request, "login.html", None, status=401, next=_local(next), failed=True)
     response = _see(_local(next))

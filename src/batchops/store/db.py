@@ -135,14 +135,7 @@ def _create(parsed: URL) -> Engine:
                 f"({error})"
             ) from error
     if parsed.database and parsed.database != ":memory:":
-        folder = Path(parsed.database).parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise EnvironmentProblem(
-                f"cannot create the folder {folder} of the database {display_url(parsed)}: "
-                f"{error.strerror or error}"
-            ) from error
+        _database_folder(Path(parsed.database).parent, parsed)
     engine = create_engine(
         parsed,
         connect_args={"timeout": 60, "check_same_thread": False},
@@ -165,6 +158,27 @@ def _create(parsed: URL) -> Engine:
         connection.exec_driver_sql("BEGIN" if _deferred_begin.get() else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _database_folder(folder: Path, parsed: URL) -> None:
+    """Make the home's folder on first use; a URL naming any other folder that does not
+    exist is refused, not created: it is most likely a typo, and a database made there
+    would be silently empty."""
+    if folder.is_dir():
+        return
+    if folder.exists() or folder.resolve() != get_settings().home:
+        state = "is not a folder" if folder.exists() else "does not exist"
+        raise EnvironmentProblem(
+            f"the folder {folder} of the database {display_url(parsed)} {state}; create it, "
+            "or fix the URL (BATCHOPS_DB_URL)"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise EnvironmentProblem(
+            f"cannot create the folder {folder} of the database {display_url(parsed)}: "
+            f"{error.strerror or error}"
+        ) from error
 
 
 def read_json_text(text: str) -> Any:

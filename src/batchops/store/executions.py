@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -527,10 +527,10 @@ def delete_execution_rows(execution_id: str) -> ExecutionRow:
                 f"execution {execution_id} is Executing; stop it first "
                 f"(batchops execution stop {execution_id})"
             )
-        for step in session.scalars(
-            select(StepRunRow).where(StepRunRow.execution_id == execution_id)
-        ):
-            session.delete(step)
+        # One statement for the step runs, before the execution: deleted one by one, the
+        # unit of work may delete the execution first, whose cascade leaves SQLAlchemy's
+        # own step deletes matching nothing (a SAWarning on every delete).
+        session.execute(delete(StepRunRow).where(StepRunRow.execution_id == execution_id))
         session.delete(row)
         session.flush()
         session.expunge(row)

@@ -98,6 +98,30 @@ def create_token(
         return token, TokenInfo(row.id, user, level, expires)
 
 
+def pasted_token(text: str) -> str:
+    """The token in what a person pasted to sign in: the token itself, or the JSON that
+    `batchops token create --json` prints (a file's content); anything else is refused with
+    which part to paste."""
+    import json
+
+    pasted = text.strip()
+    if pasted.startswith(("{", '"')):
+        try:
+            value = json.loads(pasted)
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            value = value.get("token")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    elif pasted and not any(character.isspace() for character in pasted):
+        return pasted
+    raise InvalidInput(
+        f"paste the token alone (the {TOKEN_PREFIX}… value), or the whole JSON that "
+        "`batchops token create --json` printed"
+    )
+
+
 def authenticate(token: str) -> TokenInfo | None:
     """The token's holder, or None for an unknown, revoked or expired token."""
     if not token or len(token) > 512:

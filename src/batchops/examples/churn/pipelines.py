@@ -52,6 +52,7 @@ GROUP = "customer-churn"
 TRAIN_AND_BASELINE = "train-and-baseline"
 BATCH_INFERENCE = "batch-inference"
 DEFAULT_ROWS = 5000
+DEFAULT_BATCH_ROWS = 1000
 
 #: The original walkthrough's XGBoost settings.
 HYPERPARAMETERS = {
@@ -80,17 +81,25 @@ def default_input_data() -> Path:
 
 
 def make_default_input_data(pipeline: str, parameters: Mapping[str, Any]) -> None:
-    """Write the default data (once) when a run of `pipeline` with these values reads it."""
-    if pipeline != TRAIN_AND_BASELINE:
-        return
-    path = default_input_data()
-    if str(parameters.get("InputData", "")) == str(path) and not path.exists():
-        from batchops.examples.churn.data import write_churn_csv
+    """Write the default data (once) when a run of `pipeline` with these values reads it:
+    the raw training file, or a day's batch in the model's layout for batch-inference."""
+    if pipeline == TRAIN_AND_BASELINE:
+        path = default_input_data()
+        if str(parameters.get("InputData", "")) == str(path) and not path.exists():
+            from batchops.examples.churn.data import write_churn_csv
 
-        write_churn_csv(path, DEFAULT_ROWS, seed=0)
+            write_churn_csv(path, DEFAULT_ROWS, seed=0)
+    elif pipeline == BATCH_INFERENCE:
+        path = default_batch_data()
+        if str(parameters.get("InputData", "")) == str(path) and not path.exists():
+            from batchops.examples.churn.prepared import write_prepared_csv
+
+            write_prepared_csv(path, DEFAULT_BATCH_ROWS, seed=1)
 
 
 def default_batch_data() -> Path:
+    """The generated 1,000-row batch batch-inference scores unless told otherwise: written,
+    as the training default is, when a run is about to read it."""
     return example_dir() / "batch.csv"
 
 
