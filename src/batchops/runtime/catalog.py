@@ -53,19 +53,16 @@ def upsert_definition(name: str, definition: dict[str, Any], description: str = 
 
 def _latest(session: Session, name: str) -> tuple[int, str] | None:
     """The pipeline's latest version and its definition's digest, if it is stored."""
-    return (
-        session.execute(
-            select(PipelineRow.latest_version, PipelineVersionRow.digest)
-            .join(
-                PipelineVersionRow,
-                (PipelineVersionRow.pipeline_name == PipelineRow.name)
-                & (PipelineVersionRow.version == PipelineRow.latest_version),
-            )
-            .where(PipelineRow.name == name)
+    found = session.execute(
+        select(PipelineRow.latest_version, PipelineVersionRow.digest)
+        .join(
+            PipelineVersionRow,
+            (PipelineVersionRow.pipeline_name == PipelineRow.name)
+            & (PipelineVersionRow.version == PipelineRow.latest_version),
         )
-        .tuples()
-        .first()
-    )
+        .where(PipelineRow.name == name)
+    ).first()
+    return None if found is None else (found[0], found[1])
 
 
 def get_definition(name: str, version: int | None = None) -> tuple[int, dict[str, Any]]:

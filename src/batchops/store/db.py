@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from batchops.errors import Busy, EnvironmentProblem
 from batchops.extras import require_extra
 from batchops.settings import get_settings
+from batchops.store.disks import disk_full_text, says_disk_full
 from batchops.store.redact import mask_text, mask_url
 
 _engines: dict[str, Engine] = {}
@@ -75,6 +76,14 @@ def display_url(url: str | URL) -> str:
     return mask_url(parsed.render_as_string(hide_password=True))
 
 
+def database_folder() -> Path | None:
+    """The folder of the SQLite database file (None for a database server or in memory)."""
+    parsed = parse_db_url(get_settings().db_url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).parent
+
+
 def dispose_engines() -> None:
     """Forget cached engines (tests switch databases between cases)."""
     with _lock:
@@ -94,6 +103,9 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         session.commit()
     except DBAPIError as error:
         session.rollback()
+        if engine.dialect.name == "sqlite" and says_disk_full(error) and engine.url.database:
+            what = f"the metadata database {engine.url.database} was written"
+            raise EnvironmentProblem(disk_full_text([engine.url.database], what)) from error
         if _waited_for_a_lock(error):
             raise Busy(
                 f"the database {display_url(engine.url)} stayed locked by another "
