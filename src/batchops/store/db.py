@@ -146,6 +146,7 @@ def database_answers(within: float) -> None:
     """Read the schema's revision, waiting at most `within` seconds for a lock (a readiness
     probe); EnvironmentProblem, passwords masked, when the database cannot be read."""
     engine = get_engine()
+    token = _deferred_begin.set(True)  # a read: it must not queue for the write lock
     try:
         with engine.connect() as connection:
             if connection.dialect.name == "postgresql":
@@ -154,6 +155,8 @@ def database_answers(within: float) -> None:
     except DBAPIError as error:
         reason = _first_line(error, engine.url)
         raise EnvironmentProblem(f"cannot read {display_url(engine.url)}: {reason}") from error
+    finally:
+        _deferred_begin.reset(token)
 
 
 def prefer_concurrent_reads() -> None:
