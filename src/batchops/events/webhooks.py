@@ -126,31 +126,11 @@ def deliver(delivery_id: str, stop: threading.Event | None = None) -> str:
         EVENT_HEADER: str(body.get("event", {}).get("type", "")),
     }
     error = ""
-    if _has_userinfo(url):  # stored before such URLs were refused: it never can be sent
-        return _finish(
-            delivery_id,
-            kind,
-            name,
-            url,
-            attempts,
-            "failed",
-            f"the webhook URL of {kind} {name} holds credentials (user:password@), which are "
-            f"never sent: delete the {kind} and create it again with a URL without them "
-            "(sign deliveries with --secret-env NAME)",
-        )
+    problem = _cannot_send(kind, name, url, secret_env)
+    if problem:
+        return _finish(delivery_id, kind, name, url, attempts, "failed", problem)
     if secret_env:
-        secret = os.environ.get(secret_env)
-        if secret is None:
-            return _finish(
-                delivery_id,
-                kind,
-                name,
-                url,
-                attempts,
-                "failed",
-                f"the secret's environment variable {secret_env} is not set",
-            )
-        headers[SIGNATURE_HEADER] = signature(secret, data)
+        headers[SIGNATURE_HEADER] = signature(os.environ[secret_env], data)
     while attempts < settings.webhook_tries:
         if (
             attempts
@@ -174,6 +154,19 @@ def deliver(delivery_id: str, stop: threading.Event | None = None) -> str:
         if not error:
             return _finish(delivery_id, kind, name, url, attempts, "delivered", "")
     return _finish(delivery_id, kind, name, url, attempts, "failed", error)
+
+
+def _cannot_send(kind: str, name: str, url: str, secret_env: str | None) -> str:
+    """Why the delivery cannot be tried at all ('' when it can)."""
+    if _has_userinfo(url):  # stored before such URLs were refused: it never can be sent
+        return (
+            f"the webhook URL of {kind} {name} holds credentials (user:password@), which are "
+            f"never sent: delete the {kind} and create it again with a URL without them "
+            "(sign deliveries with --secret-env NAME)"
+        )
+    if secret_env and os.environ.get(secret_env) is None:
+        return f"the secret's environment variable {secret_env} is not set"
+    return ""
 
 
 def _post(url: str, data: bytes, headers: dict[str, str], timeout: float) -> str:

@@ -3,9 +3,9 @@
 The folder holds the model, its evaluation and baseline files and `metadata.json` (the
 version's fields plus a sha256 per file). Import checks the whole folder (names, types,
 checksums) before anything is written, so a truncated copy, a tampered file or a link out of
-the folder never becomes a version, and a refused import leaves no trace. The metrics come
-from the checked evaluation.json, never from metadata.json alone: metadata.json is not
-covered by any checksum unless the export is signed (`metadata.json.sig`, HMAC-SHA256 of
+the folder never becomes a version, and a refused import leaves no trace. A figure the
+checked evaluation.json holds is read from it, and metadata.json may not contradict it:
+metadata.json is not covered by any checksum unless the export is signed (`metadata.json.sig`, HMAC-SHA256 of
 metadata.json with a secret both registries hold, as webhooks are signed), which an import
 given the secret requires.
 """
@@ -190,7 +190,8 @@ def _read_plain(path: Path, limit: int) -> bytes:
     with path.open("rb") as handle:
         raw = handle.read(limit + 1)
     if len(raw) > limit:
-        raise InvalidInput(f"{path}: larger than {limit} bytes; not part of an export")
+        size = f"{limit >> 20} MiB" if limit % (1 << 20) == 0 else f"{limit} bytes"
+        raise InvalidInput(f"{path}: larger than {size}; not part of an export")
     return raw
 
 
@@ -212,9 +213,10 @@ def _check_signature(folder: Path, manifest: bytes, key: str) -> None:
 
 
 def _verified_metrics(folder: Path, metadata: dict[str, Any]) -> dict[str, Any] | None:
-    """The version's metrics: read from the checked evaluation.json when the export has one
-    (metadata.json's own copy must agree with it), else metadata.json's."""
-    claimed = metadata.get("metrics")
+    """The version's metrics: every figure the checked evaluation.json holds is read from it,
+    and metadata.json may not contradict one; figures the file does not hold (registered
+    through the library without one) are kept as metadata.json has them."""
+    claimed = metadata.get("metrics") or {}
     if EVALUATION_FILE not in metadata["files"]:
         return claimed
     path = folder / EVALUATION_FILE
@@ -223,16 +225,16 @@ def _verified_metrics(folder: Path, metadata: dict[str, Any]) -> dict[str, Any] 
         raise InvalidInput(f"{path}: changed while it was imported")  # the bytes parsed here
     document = parse_json(raw, str(path), max_bytes=MAX_METADATA_BYTES)
     measured = evaluation_values(document) if isinstance(document, dict) else {}
-    if claimed and claimed != measured:
-        differing = sorted(k for k in {*claimed, *measured} if claimed.get(k) != measured.get(k))
+    differing = sorted(k for k in measured if k in claimed and claimed[k] != measured[k])
+    if differing:
         shown = ", ".join(
-            f"{k} {claimed.get(k)!r} there, {measured.get(k)!r} in the file" for k in differing[:3]
+            f"{k} {claimed[k]!r} there, {measured[k]!r} in the file" for k in differing[:3]
         )
         raise InvalidInput(
             f"{folder / METADATA}: $.metrics do not match the checked {EVALUATION_FILE} "
             f"({shown}); the export was changed after it was made"
         )
-    return measured
+    return {**claimed, **measured}
 
 
 def _check_file_list(path: Path, files: dict[str, Any]) -> None:

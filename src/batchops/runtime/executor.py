@@ -122,7 +122,9 @@ class Executor:
     def _end_without_room(self) -> ExecutionStatus:
         """The database's disk has not even room for the reserve: the run would fill it and
         leave nothing to record its end, so it ends Failed now, while it still can."""
-        message = disk_full_text([self.reserve.path.parent], "the execution started")
+        return self._end_failed(disk_full_text([self.reserve.path.parent], "the run began"))
+
+    def _end_failed(self, message: str) -> ExecutionStatus:
         executions.update_execution(
             self.execution_id,
             status=ExecutionStatus.FAILED,
@@ -370,13 +372,7 @@ class Executor:
             node = self.graph.steps[first]
             reason = self.failures.get(first) or "failed"
             message = reason if node.type == StepType.FAIL else f"step {first} failed: {reason}"
-            executions.update_execution(
-                self.execution_id,
-                status=ExecutionStatus.FAILED,
-                ended_at=executions.now(),
-                failure_reason=message,
-            )
-            return ExecutionStatus.FAILED
+            return self._end_failed(message)
         executions.update_execution(
             self.execution_id, status=ExecutionStatus.SUCCEEDED, ended_at=executions.now()
         )

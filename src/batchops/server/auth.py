@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from batchops.errors import EnvironmentProblem
 from batchops.server import token_cache
-from batchops.settings import current_user
+from batchops.settings import current_user, get_settings
 from batchops.store.db import prefer_concurrent_reads
 from batchops.store.sessions import end_session, session_holder, shared_secret, start_session
 from batchops.store.tokens import Role
@@ -57,8 +57,6 @@ _secrets: dict[str, bytes] = {}
 def _secret() -> bytes:
     """The cookies' signing key: BATCHOPS_SESSION_SECRET when set (at least 32 characters),
     else the key kept in the database, so every server of one database signs alike."""
-    from batchops.settings import get_settings
-
     given = os.environ.get(SESSION_SECRET_ENV, "")
     if given:
         if len(given) < 32:
@@ -85,9 +83,12 @@ def new_session_cookie(token_id: int) -> str:
 def session_id_of(cookie: str) -> str | None:
     """The session id a cookie names, if its signature holds (the database says if it lives)."""
     session_id, _, signature = cookie.rpartition(".")
-    if not session_id or len(cookie) > 256 or not hmac.compare_digest(_sign(session_id), signature):
+    if not session_id or len(cookie) > 256:
         return None
-    return session_id
+    expected = _sign(session_id).encode()
+    return (
+        session_id if hmac.compare_digest(expected, signature.encode("utf-8", "replace")) else None
+    )
 
 
 def end_session_of(principal: Principal) -> None:
