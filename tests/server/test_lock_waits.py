@@ -31,6 +31,7 @@ from support.cli import run_batchops
 from .conftest import bearer, register_example_version
 from .test_hosted_scheduler import _free_port, _stop
 
+SERVER = [sys.executable, "-m", "batchops.cli.main", "server"]
 READS = [("execution", "list"), ("registry", "describe", "churn/1"), ("pipeline", "list")]
 
 
@@ -117,7 +118,7 @@ def test_readyz_says_not_ready_when_the_database_does_not_answer_in_time(seeded:
             answer = client.get("/readyz")
             assert client.get("/healthz").status_code == 200  # liveness never asks the database
     assert answer.status_code == 503 and answer.json()["status"] == "unavailable"
-    reason = answer.json()["reason"]
+    reason = answer.json()["detail"]
     assert "did not answer within 2 s" in reason or "lock" in reason
 
 
@@ -131,8 +132,7 @@ def test_a_waiting_write_does_not_hold_the_server_process(
     monkeypatch.setenv("BATCHOPS_SERVER_LOCK_TIMEOUT", "60")  # it waits until we let go
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "batchops.cli.main", "server", "--port", str(port)]
-        + ["--workers", "1", "--threads", "1", "--no-scheduler"],
+        [*SERVER, "--port", str(port), "--workers", "1", "--threads", "1", "--no-scheduler"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -18,6 +18,7 @@ from support.cli import run_batchops
 from support.postgres import PostgresServer
 
 SECRET = "hunter2-secret"
+SERVER = [sys.executable, "-m", "batchops.cli.main", "server"]
 
 
 def _closed_port() -> int:
@@ -66,8 +67,7 @@ def test_the_server_start_line_masks_a_password_given_in_the_query(
     url = postgres_server.create_database("batchops_masked")
     monkeypatch.setenv("BATCHOPS_DB_URL", f"{url}?password={SECRET}&application_name=probe")
     server = subprocess.Popen(
-        [sys.executable, "-m", "batchops.cli.main", "server", "--port", str(_closed_port())]
-        + ["--workers", "1", "--no-scheduler"],
+        [*SERVER, "--port", str(_closed_port()), "--workers", "1", "--no-scheduler"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

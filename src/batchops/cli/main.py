@@ -104,16 +104,17 @@ def _reads_deferred(command: TyperGroup) -> None:
         assert isinstance(group, TyperGroup)
         for name in names:
             leaf = group.commands[name]
+            assert leaf.callback is not None
             leaf.callback = _deferring(leaf.callback)
 
 
-def _deferring(callback: Callable[..., Any] | None) -> Callable[..., Any]:
-    @functools.wraps(callback or (lambda: None))
+def _deferring(callback: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(callback)
     def read(*args: Any, **kwargs: Any) -> Any:
         from batchops.store.db import prefer_concurrent_reads
 
         prefer_concurrent_reads()
-        return callback(*args, **kwargs) if callback else None
+        return callback(*args, **kwargs)
 
     return read
 

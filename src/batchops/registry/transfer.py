@@ -5,9 +5,9 @@ version's fields plus a sha256 per file). Import checks the whole folder (names,
 checksums) before anything is written, so a truncated copy, a tampered file or a link out of
 the folder never becomes a version, and a refused import leaves no trace. A figure the
 checked evaluation.json holds is read from it, and metadata.json may not contradict it:
-metadata.json is not covered by any checksum unless the export is signed (`metadata.json.sig`, HMAC-SHA256 of
-metadata.json with a secret both registries hold, as webhooks are signed), which an import
-given the secret requires.
+metadata.json is not covered by any checksum unless the export is signed
+(`metadata.json.sig`, HMAC-SHA256 of metadata.json with a secret both registries hold, as
+webhooks are signed), which an import given the secret requires.
 """
 
 from __future__ import annotations

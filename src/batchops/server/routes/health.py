@@ -52,7 +52,7 @@ async def readyz(request: Request) -> Response:
 
 
 def _not_ready(reason: str) -> Response:
-    return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+    return JSONResponse({"status": "unavailable", "detail": reason}, status_code=503)
 
 
 @router.get("/metrics", dependencies=[requires(Role.VIEWER)], response_class=Response)
