@@ -41,6 +41,14 @@ class EnvironmentProblem(BatchopsError):
     http_status = 503
 
 
+class Busy(EnvironmentProblem):
+    """The database stayed locked by another writer longer than this process waits (its
+    lock timeout): nothing was changed, and the same request shortly after may pass. The API
+    answers 503 with a Retry-After of `retry_after` seconds."""
+
+    retry_after = 2
+
+
 class MissingExtra(EnvironmentProblem):
     """An optional package is not installed; the message names the extra that installs it."""
 

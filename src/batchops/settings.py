@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from batchops.errors import EnvironmentProblem
+from batchops.errors import EnvironmentProblem, InvalidInput
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,9 @@ class Settings:
     artifacts: str
     user: str
     heartbeat_timeout: float = 60.0
+    lock_timeout: float = 60.0
+    """BATCHOPS_LOCK_TIMEOUT: seconds a write waits for another writer's lock before it gives
+    up (Busy); `batchops server`'s processes wait BATCHOPS_SERVER_LOCK_TIMEOUT instead."""
     dask_address: str | None = None
     """BATCHOPS_DASK_ADDRESS: the Dask scheduler data-heavy jobs run on (`local`: a cluster
     started for the job); unset, they run in this process."""
@@ -40,6 +43,7 @@ _READ = (
     "BATCHOPS_ARTIFACTS",
     "BATCHOPS_USER",
     "BATCHOPS_HEARTBEAT_TIMEOUT",
+    "BATCHOPS_LOCK_TIMEOUT",
     "BATCHOPS_DASK_ADDRESS",
     # getpass.getuser's own sources, so a change of user is seen too
     "LOGNAME",
@@ -79,6 +83,7 @@ def _settings_for(_key: tuple[str | None, ...]) -> Settings:
         artifacts=artifacts,
         user=current_user(),
         heartbeat_timeout=_seconds("BATCHOPS_HEARTBEAT_TIMEOUT", 60.0),
+        lock_timeout=_seconds("BATCHOPS_LOCK_TIMEOUT", 60.0),
         dask_address=os.environ.get("BATCHOPS_DASK_ADDRESS", "").strip() or None,
     )
 
@@ -123,6 +128,36 @@ def model_limits() -> ModelLimits:
         max_members=_positive_int("BATCHOPS_MAX_MODEL_MEMBERS", 1000),
         max_features=_positive_int("BATCHOPS_MAX_MODEL_FEATURES", 1 << 21),
     )
+
+
+# Lengths of what people type or send (README, "Limits"). Beyond them a command exits 2 and
+# the API answers 422 with one line naming the field, so one request cannot fill the database
+# or every list that shows it; the message never repeats the value.
+MAX_NAME_CHARS = 256  # a pipeline's or a parameter's name
+MAX_PARAMETER_CHARS = 4096  # one parameter value, as text
+MAX_DESCRIPTION_CHARS = 4096  # a pipeline's, a step's or a model version's description
+MAX_REASON_CHARS = 2000  # why a version was approved or rejected
+MAX_SHOWN_CHARS = 4096  # a text in a list or an event; a longer one stored earlier is cut
+DEFAULT_MAX_REQUEST_BYTES = 1 << 20
+
+
+def server_lock_timeout() -> float:
+    """BATCHOPS_SERVER_LOCK_TIMEOUT: seconds a server's write waits for a lock (5 by default)
+    before it answers 503 with Retry-After, so a long writer elsewhere never holds a server
+    process (and every request queued behind it) for a minute."""
+    return _seconds("BATCHOPS_SERVER_LOCK_TIMEOUT", 5.0)
+
+
+def max_request_bytes() -> int:
+    """BATCHOPS_MAX_REQUEST_BYTES: the largest request body the server reads (413 beyond)."""
+    return _positive_int("BATCHOPS_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES)
+
+
+def check_length(text: str, limit: int, what: str) -> str:
+    """`text` if it has at most `limit` characters; else InvalidInput naming `what`."""
+    if len(text) > limit:
+        raise InvalidInput(f"{what} is {len(text)} characters long; at most {limit} are accepted")
+    return text
 
 
 def _positive_int(name: str, default: int) -> int:

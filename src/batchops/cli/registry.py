@@ -227,24 +227,46 @@ def events(
 
 
 @app.command("export")
-def export(ref: VersionRef, directory: Path) -> None:
+def export(
+    ref: VersionRef,
+    directory: Path,
+    sign_key_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Sign metadata.json (HMAC-SHA256) with the secret in this environment variable."
+        ),
+    ] = None,
+) -> None:
     """Write a self-contained folder (model, evaluation, baseline, metadata with checksums)."""
     from batchops import registry
+    from batchops.store.signing import secret_from_env
 
-    target = registry.export_version(*registry.parse_version_ref(ref), directory)
-    stdout.print(f"exported {ref} to {target}")
+    key = secret_from_env(sign_key_env, "--sign-key-env") if sign_key_env is not None else None
+    target = registry.export_version(*registry.parse_version_ref(ref), directory, sign_key=key)
+    stdout.print(f"exported {ref} to {target}{' (signed)' if key is not None else ''}")
 
 
 @app.command("import")
 def import_(
     directory: Path,
     group: Annotated[str, typer.Option("--group", help="Group to register into.")],
+    verify_key_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Refuse the export unless it is signed with the secret in this environment "
+            "variable."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Register an exported folder as a new version, after verifying every checksum."""
     from batchops import registry
+    from batchops.store.signing import secret_from_env
 
-    version = registry.import_version(directory, group)
+    key = None
+    if verify_key_env is not None:
+        key = secret_from_env(verify_key_env, "--verify-key-env")
+    version = registry.import_version(directory, group, verify_key=key)
     if as_json:
         print_json(version.to_json())
     else:

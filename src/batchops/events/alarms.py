@@ -24,6 +24,7 @@ from batchops.events.schedules import check_name
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
 from batchops.store.events import Event, EventType, append_event
+from batchops.store.redact import mask_url
 from batchops.store.schema import iso, utcnow
 from batchops.store.schema.automation import AlarmRow
 from batchops.store.schema.events import EventRow
@@ -112,7 +113,7 @@ class Alarm:
             "threshold": self.threshold,
             "datapoints": self.datapoints,
             "of": self.of,
-            "webhook": self.url,
+            "webhook": mask_url(self.url) if self.url else None,
             "secret_env": self.secret_env,
             "state": self.state,
             "state_reason": self.state_reason,

@@ -22,6 +22,7 @@ from batchops.events.webhooks import check_secret_env, check_url
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
 from batchops.store.events import Event, EventType, last_position
+from batchops.store.redact import mask_url
 from batchops.store.schema import iso
 from batchops.store.schema.automation import RuleRow
 
@@ -121,7 +122,7 @@ class Rule:
         if self.action == "start":
             action.update(pipeline=self.pipeline, parameters=self.parameters)
         elif self.action == "webhook":
-            action.update(url=self.url, secret_env=self.secret_env)
+            action.update(url=mask_url(self.url or ""), secret_env=self.secret_env)
         return {
             "name": self.name,
             "on": self.event_type,

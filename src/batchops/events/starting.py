@@ -9,6 +9,7 @@ from batchops.errors import InvalidInput
 from batchops.pipeline.graph import PipelineGraph
 from batchops.pipeline.parameters import parameter_from_declaration
 from batchops.runtime.catalog import get_definition
+from batchops.settings import MAX_PARAMETER_CHARS, check_length
 
 PreparePipeline = Callable[[str, dict[str, Any]], None]
 """Handed the pipeline's name and bound values before a start (the CLI passes the examples'
@@ -31,8 +32,10 @@ def check_pipeline_parameters(pipeline: str, parameters: Mapping[str, str], what
         parameter = parameter_from_declaration(declaration)
         value = parameters.get(parameter.name)
         if value is None or "{" in str(value):
+            if value is not None:  # a template: bound when it starts, bounded now
+                check_length(str(value), MAX_PARAMETER_CHARS, f"{what}: {parameter.name}")
             continue  # the default, or filled from the tick or the event when it starts
         try:
-            parameter.check(parameter.parse(value))
+            parameter.check(parameter.parsed(value))
         except InvalidInput as error:
             raise InvalidInput(f"{what}: {error}") from None

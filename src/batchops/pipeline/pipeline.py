@@ -12,6 +12,7 @@ from batchops.errors import InvalidInput
 from batchops.pipeline.graph import PipelineGraph
 from batchops.pipeline.parameters import Parameter, parameter_from_declaration
 from batchops.pipeline.steps.base import DefinedStep, Step
+from batchops.settings import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_length
 
 if TYPE_CHECKING:
     from batchops.runtime.execution import Execution
@@ -27,12 +28,15 @@ class Pipeline:
         steps: list[Step] | None = None,
         description: str = "",
     ) -> None:
+        check_length(name, MAX_NAME_CHARS, "a pipeline name")
         if not name or not all(c.isalnum() or c in "-_" for c in name):
             raise InvalidInput(f"pipeline name {name!r} must be letters, digits, '-' or '_'")
         self.name = name
         self.parameters = list(parameters or [])
         self.steps = list(steps or [])
         self.description = description
+        if isinstance(description, str):
+            check_length(description, MAX_DESCRIPTION_CHARS, f"{name}'s description")
         self.graph = PipelineGraph.from_definition(self.definition())
 
     def all_steps(self) -> list[Step]:

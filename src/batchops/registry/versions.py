@@ -28,7 +28,12 @@ from batchops.registry.version_files import (
     STATISTICS_FILE,
     staged_files,
 )
-from batchops.settings import current_user
+from batchops.settings import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_REASON_CHARS,
+    check_length,
+    current_user,
+)
 from batchops.store import artifacts, events
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
@@ -124,6 +129,7 @@ class VersionFields:
                 raise InvalidInput(f"{name} must be text, got {type(text).__name__}")
         if not isinstance(description, str):
             raise InvalidInput(f"description must be text, got {type(description).__name__}")
+        check_length(description, MAX_DESCRIPTION_CHARS, "the version's description")
         return cls(
             **objects,
             execution_id=execution_id,
@@ -291,6 +297,7 @@ def update_status(
 ) -> ModelVersion:
     """Move a version to `status`, recording who, when and why, and appending an event."""
     status = check_status(status)
+    check_length(reason, MAX_REASON_CHARS, "the reason")
     user = user or current_user()
     with session_scope() as session:
         row = version_row(session, group, version, lock=True)
@@ -327,6 +334,7 @@ def reject(group: str, version: int, *, reason: str = "", user: str | None = Non
 
 
 def update_description(group: str, version: int, description: str) -> ModelVersion:
+    check_length(description, MAX_DESCRIPTION_CHARS, "the version's description")
     with session_scope() as session:
         row = version_row(session, group, version, lock=True)
         row.description = description

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from batchops.errors import NotFound
 from batchops.pipeline.pipeline import definition_digest
-from batchops.store.db import session_scope
+from batchops.store.db import session_scope, write_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.pipelines import PipelineRow, PipelineVersionRow
 
@@ -20,7 +21,11 @@ from batchops.store.schema.pipelines import PipelineRow, PipelineVersionRow
 def upsert_definition(name: str, definition: dict[str, Any], description: str = "") -> int:
 
     digest = definition_digest(definition)
-    with session_scope() as session:
+    with session_scope() as session:  # most calls find it stored: a read, never waiting
+        stored = _latest(session, name)
+        if stored is not None and stored[1] == digest:
+            return stored[0]
+    with write_scope() as session:  # a write, even from a command that otherwise reads
         row = session.get(PipelineRow, name)
         if row is None:
             row = PipelineRow(name=name, description=description, latest_version=0)
@@ -44,6 +49,20 @@ def upsert_definition(name: str, definition: dict[str, Any], description: str = 
             )
         )
         return row.latest_version
+
+
+def _latest(session: Session, name: str) -> tuple[int, str] | None:
+    """The pipeline's latest version and its definition's digest, if it is stored."""
+    found = session.execute(
+        select(PipelineRow.latest_version, PipelineVersionRow.digest)
+        .join(
+            PipelineVersionRow,
+            (PipelineVersionRow.pipeline_name == PipelineRow.name)
+            & (PipelineVersionRow.version == PipelineRow.latest_version),
+        )
+        .where(PipelineRow.name == name)
+    ).first()
+    return None if found is None else (found[0], found[1])
 
 
 def get_definition(name: str, version: int | None = None) -> tuple[int, dict[str, Any]]:

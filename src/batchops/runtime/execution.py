@@ -16,6 +16,8 @@ from batchops.pipeline.parameters import bind_parameters, parameter_from_declara
 from batchops.runtime.catalog import get_definition
 from batchops.settings import get_settings
 from batchops.store import executions
+from batchops.store.db import database_folder
+from batchops.store.disks import require_room
 from batchops.store.statuses import RETRYABLE, ExecutionStatus
 
 if TYPE_CHECKING:
@@ -78,7 +80,9 @@ def start_execution(
     if prepare is not None:
         prepare(dict(values))
     steps = {name: node.type for name, node in graph.steps.items()}
-    user = user or get_settings().user
+    settings = get_settings()
+    require_room(database_folder() or settings.home, f"starting an execution of {pipeline}")
+    user = user or settings.user
     execution_id = executions.create_execution(
         pipeline,
         version,
@@ -108,6 +112,7 @@ def retry_execution(
         raise BatchopsError(
             f"execution {execution_id} is {status}; only a failed execution can be retried"
         )
+    require_room(database_folder() or get_settings().home, f"retrying execution {execution_id}")
     executions.reset_for_retry(execution_id)
     _run(execution_id, wait=wait, on_event=on_event, user=user or get_settings().user)
     return Execution(execution_id)

@@ -11,6 +11,7 @@ steps not started as NotExecuted, and ends the execution Stopped: a retry resume
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -33,6 +34,14 @@ from batchops.runtime.control import ExecutionInterrupted, StopSignal, Superviso
 from batchops.runtime.runners import runner_for
 from batchops.settings import get_settings
 from batchops.store import artifacts, executions
+from batchops.store.db import database_folder
+from batchops.store.disks import (
+    RESERVE_BYTES,
+    Reserve,
+    disk_full_text,
+    free_bytes,
+    says_disk_full,
+)
 from batchops.store.statuses import ExecutionStatus, StepStatus
 
 EventCallback = Callable[[str, StepStatus, str], None]
@@ -70,6 +79,7 @@ class Executor:
         home = get_settings().home
         self.work_root = home / "work" / execution_id
         self.log_root = home / "logs" / execution_id
+        self.reserve = Reserve(database_folder() or home, execution_id)
 
     def run(self) -> ExecutionStatus:
         """Run to the end; on Ctrl-C stop cleanly, end Stopped, raise ExecutionInterrupted."""
@@ -77,25 +87,51 @@ class Executor:
         executions.claim_runner(self.execution_id, os.getpid(), socket.gethostname())
         interrupted = False
         running: dict[Future[StepOutcome | None], str] = {}
-        with (
-            Supervisor(self.execution_id, self.stop, settings.heartbeat_timeout),
-            ThreadPoolExecutor(MAX_PARALLEL_STEPS, thread_name_prefix="step") as pool,
-        ):
-            while True:
-                try:
-                    self._schedule(pool, running)
-                    if not running:
-                        break
-                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                    for future in done:
-                        running.pop(future, None)
-                except KeyboardInterrupt:
-                    interrupted = True
-                    self._stop_here(settings.user)
-        status = self._finish()
+        if not self.reserve.hold() and self._no_room():
+            return self._end_without_room()
+        try:
+            with (
+                Supervisor(self.execution_id, self.stop, settings.heartbeat_timeout),
+                ThreadPoolExecutor(MAX_PARALLEL_STEPS, thread_name_prefix="step") as pool,
+            ):
+                while True:
+                    try:
+                        self._schedule(pool, running)
+                        if not running:
+                            break
+                        done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                        for future in done:
+                            running.pop(future, None)
+                    except KeyboardInterrupt:
+                        interrupted = True
+                        self._stop_here(settings.user)
+            status = self._finish()
+        finally:
+            self.reserve.release()
         if interrupted:
             raise ExecutionInterrupted(self.execution_id)
         return status
+
+    def _no_room(self) -> bool:
+        """Whether the reserve's disk (the database's) has less room than the reserve."""
+        try:
+            return free_bytes(self.reserve.path.parent) < RESERVE_BYTES
+        except OSError:
+            return False
+
+    def _end_without_room(self) -> ExecutionStatus:
+        """The database's disk has not even room for the reserve: the run would fill it and
+        leave nothing to record its end, so it ends Failed now, while it still can."""
+        return self._end_failed(disk_full_text([self.reserve.path.parent], "the run began"))
+
+    def _end_failed(self, message: str) -> ExecutionStatus:
+        executions.update_execution(
+            self.execution_id,
+            status=ExecutionStatus.FAILED,
+            ended_at=executions.now(),
+            failure_reason=message,
+        )
+        return ExecutionStatus.FAILED
 
     def _schedule(
         self, pool: ThreadPoolExecutor, running: dict[Future[StepOutcome | None], str]
@@ -109,7 +145,7 @@ class Executor:
                 continue
             verdict = self._readiness(self.graph.steps[name])
             if verdict is _READY:
-                running[pool.submit(self._run_step, self.graph.steps[name])] = name
+                running[pool.submit(self._run_guarded, self.graph.steps[name])] = name
             elif isinstance(verdict, StepStatus):
                 self._settle_unrun(name, verdict)
 
@@ -214,10 +250,11 @@ class Executor:
                 if self.stop.is_set:
                     self._fail(node, context, self.stop.reason, StepStatus.STOPPED)
                 elif isinstance(error, (StepFailed, BatchopsError, JobFailed)):
-                    self._fail(node, context, str(error))
+                    self._fail(node, context, self._failure_text(node, error, str(error)))
                 else:  # a runner bug must still end the step, with its trace logged
-                    context.log(traceback.format_exc())
-                    self._fail(node, context, f"{type(error).__name__}: {error}")
+                    self._log_quietly(context, traceback.format_exc())
+                    message = f"{type(error).__name__}: {error}"
+                    self._fail(node, context, self._failure_text(node, error, message))
                 return None
         shutil.rmtree(work_dir, ignore_errors=True)
         self.properties[node.name] = outcome.properties
@@ -232,6 +269,48 @@ class Executor:
         )
         self.on_event(node.name, StepStatus.SUCCEEDED, "")
         return outcome
+
+    def _run_guarded(self, node: StepNode) -> StepOutcome | None:
+        """`_run_step`; a step that failed even to record its failure (its log or its folder
+        on a full disk) is still settled Failed here, never left Executing."""
+        try:
+            return self._run_step(node)
+        except Exception as error:
+            if self.status[node.name] in (StepStatus.FAILED, StepStatus.STOPPED):
+                return None  # recorded; only closing its log failed
+            message = self._failure_text(node, error, f"{type(error).__name__}: {error}")
+            self.status[node.name] = StepStatus.FAILED
+            self.failures[node.name] = message
+            executions.update_step(
+                self.execution_id,
+                node.name,
+                status=StepStatus.FAILED,
+                ended_at=executions.now(),
+                failure_reason=message,
+            )
+            self.on_event(node.name, StepStatus.FAILED, message)
+            return None
+
+    def _failure_text(self, node: StepNode, error: BaseException, message: str) -> str:
+        """`message`, or for a full disk one line naming the disk and the step. The run's
+        reserve and the step's working folder (what the step was writing, which nothing
+        later uses) go first: the room they free lets the failure be recorded."""
+        if not says_disk_full(error, message):
+            return message
+        self.reserve.release()
+        shutil.rmtree(self.work_root / node.name, ignore_errors=True)
+        places: list[str | Path] = [self.work_root.parent, self.log_root.parent]
+        root = artifacts.artifacts_root()
+        if artifacts.is_local(root):
+            places.append(artifacts.local_path(root))
+        return disk_full_text(places, f"step {node.name} wrote its files")
+
+    @staticmethod
+    def _log_quietly(context: StepContext, message: str) -> None:
+        """Log, unless the log itself cannot be written (its disk is full): the failure is
+        still recorded in the database."""
+        with contextlib.suppress(OSError):
+            context.log(message)
 
     def _run_or_reuse(self, node: StepNode, context: StepContext) -> StepOutcome:
         run = runner_for(node.type)
@@ -264,7 +343,7 @@ class Executor:
         message: str,
         status: StepStatus = StepStatus.FAILED,
     ) -> None:
-        context.log(f"{status.upper()}: {message}")
+        self._log_quietly(context, f"{status.upper()}: {message}")
         self.status[node.name] = status
         self.failures[node.name] = message
         executions.update_step(
@@ -293,13 +372,7 @@ class Executor:
             node = self.graph.steps[first]
             reason = self.failures.get(first) or "failed"
             message = reason if node.type == StepType.FAIL else f"step {first} failed: {reason}"
-            executions.update_execution(
-                self.execution_id,
-                status=ExecutionStatus.FAILED,
-                ended_at=executions.now(),
-                failure_reason=message,
-            )
-            return ExecutionStatus.FAILED
+            return self._end_failed(message)
         executions.update_execution(
             self.execution_id, status=ExecutionStatus.SUCCEEDED, ended_at=executions.now()
         )

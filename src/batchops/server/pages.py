@@ -30,9 +30,10 @@ from batchops.server.auth import (
     SESSION_COOKIE,
     SESSION_SECONDS,
     Principal,
+    end_session_of,
+    new_session_cookie,
     public,
     requires,
-    session_value,
 )
 from batchops.server.charts import trend
 from batchops.server.dag import NODE_HEIGHT, NODE_WIDTH, layout
@@ -114,7 +115,7 @@ def login(
     token: Annotated[str, Form(max_length=512)],
     next: Annotated[str, Form(max_length=512)] = "/",
 ) -> Response:
-    """Exchange a token for a session cookie naming the token (by id), signed."""
+    """Exchange a token for a session cookie naming a new session (kept in the database)."""
     try:
         info = authenticate(pasted_token(token))
     except InvalidInput as problem:
@@ -126,7 +127,7 @@ def login(
     response = _see(_local(next))
     response.set_cookie(
         SESSION_COOKIE,
-        session_value(info.id),
+        new_session_cookie(info.id),
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="strict",
@@ -137,7 +138,9 @@ def login(
 
 
 @router.post("/logout")
-def logout(_: Principal = requires(Role.VIEWER)) -> Response:
+def logout(principal: Principal = requires(Role.VIEWER)) -> Response:
+    """End the session on every server, and forget the cookie in this browser."""
+    end_session_of(principal)
     response = _see("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

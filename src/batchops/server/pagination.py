@@ -1,4 +1,5 @@
-"""Lists are pages: `limit` and `offset` in, `items`, `total` and a `next` link out."""
+"""Lists are pages: `limit` and `offset` in, `items`, `total` and a `next` link out (relative:
+its path and query, never built from the request's Host header)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import Query, Request
+from starlette.datastructures import URL
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
@@ -16,7 +18,7 @@ def page(
 ) -> dict[str, Any]:
     following = offset + len(items)
     next_link = (
-        str(request.url.include_query_params(offset=following, limit=limit))
+        relative(request.url.include_query_params(offset=following, limit=limit))
         if following < total
         else None
     )
@@ -27,6 +29,12 @@ def page(
         "offset": offset,
         "next": next_link,
     }
+
+
+def relative(url: URL) -> str:
+    """The path and query of `url`: a link that stays on the server the client asked, whatever
+    Host header came with the request (a forged one must not send the next click elsewhere)."""
+    return f"{url.path}?{url.query}" if url.query else url.path
 
 
 def slice_page(

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from batchops.errors import InvalidInput
+from batchops.store.abbreviate import abbreviate
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.events import EventConsumerRow, EventRow
@@ -64,7 +65,7 @@ class Event:
             row.new_status,
             row.user,
             row.at,
-            dict(row.detail or {}),
+            abbreviate(dict(row.detail or {})),  # bounded even if stored before the limits
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -107,7 +108,7 @@ def append_event(
             new_status=new_status,
             user=user,
             at=utcnow(),
-            detail=detail or None,
+            detail=abbreviate(detail) or None,  # the log outlives what it tells of
         )
     )
 

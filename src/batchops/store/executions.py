@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.settings import get_settings
+from batchops.store.abbreviate import abbreviate
 from batchops.store.db import reads_are_deferred, session_scope, write_scope
 from batchops.store.events import EventType, append_event
 from batchops.store.metrics import add_metrics
@@ -139,6 +140,7 @@ def step_rows(execution_id: str) -> list[StepRunRow]:
 
 
 def update_step(execution_id: str, name: str, **fields: Any) -> None:
+    fields = _bounded(fields)
     with session_scope() as session:
         row = session.scalar(
             select(StepRunRow).where(
@@ -151,7 +153,16 @@ def update_step(execution_id: str, name: str, **fields: Any) -> None:
             setattr(row, key, value)
 
 
+def _bounded(fields: dict[str, Any]) -> dict[str, Any]:
+    """A failure reason may quote what failed (a whole parameter, a long path): it is kept
+    abbreviated, as the lists and the event log show it."""
+    if fields.get("failure_reason"):
+        fields["failure_reason"] = abbreviate(fields["failure_reason"])
+    return fields
+
+
 def update_execution(execution_id: str, **fields: Any) -> None:
+    fields = _bounded(fields)
     with session_scope() as session:
         row = session.get(ExecutionRow, execution_id)
         if row is None:
@@ -327,7 +338,8 @@ def duration_seconds(started_at: datetime, ended_at: datetime | None) -> float:
 def list_executions(
     pipeline: str | None = None, limit: int = 50, status: str | None = None, offset: int = 0
 ) -> list[dict[str, Any]]:
-    """Executions newest first, optionally of one pipeline and one status; `offset` pages."""
+    """Executions newest first, optionally of one pipeline and one status; `offset` pages.
+    Long texts are abbreviated, so a page stays small whatever was stored."""
     if status is not None:
         status = _check_status(status)
     with session_scope() as session:
@@ -359,11 +371,11 @@ def list_executions(
             "pipeline": r.pipeline_name,
             "pipeline_version": r.pipeline_version,
             "status": r.status,
-            "parameters": r.parameters,
+            "parameters": abbreviate(r.parameters),
             "started_at": iso(r.started_at),
             "ended_at": iso(r.ended_at),
             "duration_seconds": round(duration_seconds(r.started_at, r.ended_at), 3),
-            "failure_reason": r.failure_reason,
+            "failure_reason": abbreviate(r.failure_reason),
         }
         for r in rows
     ]

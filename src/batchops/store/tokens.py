@@ -131,17 +131,10 @@ def authenticate(token: str) -> TokenInfo | None:
         row = session.scalar(select(TokenRow).where(TokenRow.digest == wanted))
         if row is None or not hmac.compare_digest(row.digest, wanted):
             return None
-        return _valid(row)
+        return valid_token(row)
 
 
-def token_by_id(token_id: int) -> TokenInfo | None:
-    """A session names its token by id; None once the token is revoked or expired."""
-    with session_scope() as session:
-        row = session.get(TokenRow, token_id)
-        return None if row is None else _valid(row)
-
-
-def _valid(row: TokenRow) -> TokenInfo | None:
+def valid_token(row: TokenRow) -> TokenInfo | None:
     now = utcnow()
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Protocol
 from batchops.errors import InvalidInput
 from batchops.pipeline.references import Properties, encode
 from batchops.pipeline.steps.types import StepType
+from batchops.settings import MAX_DESCRIPTION_CHARS, check_length
 
 _DURATION = re.compile(
     r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -102,6 +103,8 @@ class Step:
         self.depends_on = [d if isinstance(d, str) else d.name for d in depends_on or []]
         self.cache_config = cache_config
         self.description = description
+        if isinstance(description, str):
+            check_length(description, MAX_DESCRIPTION_CHARS, f"step {name}'s description")
 
     @property
     def properties(self) -> Properties:

@@ -70,10 +70,15 @@ def run_process(
     lock = threading.Lock()
 
     def pump(stream: object, keep: bool) -> None:
+        logging = True  # until the log cannot be written (a full disk): keep draining the pipe
         for line in stream:  # type: ignore[attr-defined]
-            with lock:
-                context.log_file.write(line)
-                context.log_file.flush()
+            if logging:
+                try:
+                    with lock:
+                        context.log_file.write(line)
+                        context.log_file.flush()
+                except OSError:
+                    logging = False
             if keep:
                 tail.append(line.rstrip("\n"))
 
