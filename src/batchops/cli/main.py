@@ -20,6 +20,7 @@ from batchops.cli import (
     demo,
     execution,
     gc,
+    home,
     monitor,
     outputs,
     pipeline,
@@ -72,6 +73,7 @@ app.add_typer(rule.app, name="rule")
 app.add_typer(alarm.app, name="alarm")
 app.add_typer(scheduler.app, name="scheduler")
 app.add_typer(token.app, name="token")
+app.add_typer(home.app, name="home")
 baseline.register(app)
 monitor.register(app)
 transform.register(app)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -218,7 +217,10 @@ def events(
 
 
 @app.command("export")
-def export(ref: VersionRef, directory: Path) -> None:
+def export(
+    ref: VersionRef,
+    directory: Annotated[str, typer.Argument(help="A new folder (local or an object store URL).")],
+) -> None:
     """Write a self-contained folder (model, evaluation, baseline, metadata with checksums)."""
     from batchops import registry
 
@@ -228,7 +230,7 @@ def export(ref: VersionRef, directory: Path) -> None:
 
 @app.command("import")
 def import_(
-    directory: Path,
+    directory: Annotated[str, typer.Argument(help="An exported folder (local or a URL).")],
     group: Annotated[str, typer.Option("--group", help="Group to register into.")],
     as_json: JsonFlag = False,
 ) -> None:

@@ -25,15 +25,19 @@ FORMAT = "batchops-model-export/1"
 METADATA = "metadata.json"
 
 
-def export_version(group: str, version: int, destination: str | Path) -> Path:
-    """Write the version's folder at `destination`, which must not exist or be empty.
+def export_version(group: str, version: int, destination: str | Path) -> Path | str:
+    """Write the version's folder at `destination` (a local folder or an object store URL),
+    which must not exist or be empty; returns the folder (a Path when local).
 
     Only files that still match their recorded digests are exported: the export's checksums
     must vouch for what was registered, not for a later change.
     """
     model = verified(get_version(group, version))
-    target = Path(destination)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    target = Path(destination) if artifacts.is_local(destination) else None
+    if target is None:
+        if artifacts.exists(str(destination)):
+            raise Conflict(f"export destination {destination} exists and is not empty")
+    elif target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise Conflict(f"export destination {target} exists and is not an empty folder")
     sources = {name: getattr(model, field) for name, field in FILE_FIELDS.items()}
     with tempfile.TemporaryDirectory(prefix="batchops-export-") as staging_name:
@@ -48,6 +52,8 @@ def export_version(group: str, version: int, destination: str | Path) -> Path:
             files[name] = _file_entry(staging / name)
         metadata = {"format": FORMAT, **model.to_json(), "files": files}
         (staging / METADATA).write_text(json.dumps(metadata, indent=2) + "\n")
+        if target is None:
+            return artifacts.publish_directory(staging, str(destination))
         if target.exists():
             target.rmdir()
         artifacts.publish_directory(staging, str(target))
@@ -66,6 +72,14 @@ def import_version(
     """
     check_group_name(group)
     status = check_status(status)
+    if not artifacts.is_local(source):  # checked and registered from a local copy
+        with tempfile.TemporaryDirectory(prefix="batchops-import-") as copy:
+            try:
+                return import_version(
+                    artifacts.fetch(str(source), Path(copy)), group, status=status, user=user
+                )
+            except (InvalidInput, NotFound) as error:
+                raise type(error)(str(error).replace(copy, str(source).rstrip("/"))) from None
     folder = Path(source)
     metadata = _read_metadata(folder)
     files: dict[str, dict[str, Any]] = metadata["files"]

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from batchops.errors import BatchopsError, JobFailed
 from batchops.pipeline.graph import PipelineGraph, StepNode
@@ -31,6 +31,7 @@ from batchops.runtime.catalog import get_definition
 from batchops.runtime.context import StepContext, StepFailed, StepOutcome
 from batchops.runtime.control import ExecutionInterrupted, StopSignal, Supervisor
 from batchops.runtime.runners import runner_for
+from batchops.runtime.step_logs import open_step_log, read_log, step_log_uri
 from batchops.settings import get_settings
 from batchops.store import artifacts, executions
 from batchops.store.statuses import ExecutionStatus, StepStatus
@@ -67,9 +68,7 @@ class Executor:
         self.properties = {r.name: r.properties for r in rows if r.status == StepStatus.SUCCEEDED}
         self.failures: dict[str, str] = {}
         self.stop = StopSignal()
-        home = get_settings().home
-        self.work_root = home / "work" / execution_id
-        self.log_root = home / "logs" / execution_id
+        self.work_root = get_settings().home / "work" / execution_id
 
     def run(self) -> ExecutionStatus:
         """Run to the end; on Ctrl-C stop cleanly, end Stopped, raise ExecutionInterrupted."""
@@ -182,8 +181,7 @@ class Executor:
         work_dir = self.work_root / node.name
         shutil.rmtree(work_dir, ignore_errors=True)
         work_dir.mkdir(parents=True)
-        self.log_root.mkdir(parents=True, exist_ok=True)
-        log_path = self.log_root / f"{node.name}.log"
+        log_uri = step_log_uri(self.pipeline, self.execution_id, node.name)
         self.status[node.name] = StepStatus.EXECUTING
         executions.update_step(
             self.execution_id,
@@ -192,33 +190,18 @@ class Executor:
             attempt=attempt,
             started_at=executions.now(),
             ended_at=None,
-            log_uri=str(log_path),
+            log_uri=log_uri,
         )
         self.on_event(node.name, StepStatus.EXECUTING, "")
-        with open(log_path, "a", encoding="utf-8") as log_file:
-            started = executions.now().isoformat()
-            log_file.write(f"--- {node.name} ({node.type}), attempt {attempt}, {started}\n")
-            context = StepContext(
-                execution_id=self.execution_id,
-                pipeline=self.pipeline,
-                step_name=node.name,
-                step_type=node.type,
-                work_dir=work_dir,
-                log_file=log_file,
-                resolution=self._resolution(),
-                stop=self.stop,
-            )
-            try:
-                outcome = self._run_or_reuse(node, context)
-            except Exception as error:
-                if self.stop.is_set:
-                    self._fail(node, context, self.stop.reason, StepStatus.STOPPED)
-                elif isinstance(error, (StepFailed, BatchopsError, JobFailed)):
-                    self._fail(node, context, str(error))
-                else:  # a runner bug must still end the step, with its trace logged
-                    context.log(traceback.format_exc())
-                    self._fail(node, context, f"{type(error).__name__}: {error}")
-                return None
+        local_log = self.work_root / f"{node.name}.log"  # an object store's copy being written
+        try:
+            with open_step_log(log_uri, local_log) as log_file:
+                outcome = self._attempt(node, attempt, work_dir, log_file)
+        except Exception as error:  # the log itself could not be read or kept in the store
+            self._fail(node, None, f"cannot keep the step's log: {error}")
+            return None
+        if outcome is None:
+            return None
         shutil.rmtree(work_dir, ignore_errors=True)
         self.properties[node.name] = outcome.properties
         self.status[node.name] = StepStatus.SUCCEEDED
@@ -232,6 +215,34 @@ class Executor:
         )
         self.on_event(node.name, StepStatus.SUCCEEDED, "")
         return outcome
+
+    def _attempt(
+        self, node: StepNode, attempt: int, work_dir: Path, log_file: IO[str]
+    ) -> StepOutcome | None:
+        """Run the step once with its log open; None when it failed or stopped (recorded)."""
+        started = executions.now().isoformat()
+        log_file.write(f"--- {node.name} ({node.type}), attempt {attempt}, {started}\n")
+        context = StepContext(
+            execution_id=self.execution_id,
+            pipeline=self.pipeline,
+            step_name=node.name,
+            step_type=node.type,
+            work_dir=work_dir,
+            log_file=log_file,
+            resolution=self._resolution(),
+            stop=self.stop,
+        )
+        try:
+            return self._run_or_reuse(node, context)
+        except Exception as error:
+            if self.stop.is_set:
+                self._fail(node, context, self.stop.reason, StepStatus.STOPPED)
+            elif isinstance(error, (StepFailed, BatchopsError, JobFailed)):
+                self._fail(node, context, str(error))
+            else:  # a runner bug must still end the step, with its trace logged
+                context.log(traceback.format_exc())
+                self._fail(node, context, f"{type(error).__name__}: {error}")
+            return None
 
     def _run_or_reuse(self, node: StepNode, context: StepContext) -> StepOutcome:
         run = runner_for(node.type)
@@ -260,11 +271,12 @@ class Executor:
     def _fail(
         self,
         node: StepNode,
-        context: StepContext,
+        context: StepContext | None,
         message: str,
         status: StepStatus = StepStatus.FAILED,
     ) -> None:
-        context.log(f"{status.upper()}: {message}")
+        if context is not None:
+            context.log(f"{status.upper()}: {message}")
         self.status[node.name] = status
         self.failures[node.name] = message
         executions.update_step(
@@ -317,6 +329,7 @@ def logs_of(execution_id: str, step: str | None = None) -> dict[str, str]:
     for row in executions.step_rows(execution_id):
         if step and row.name != step:
             continue
-        if row.log_uri and Path(row.log_uri).exists():
-            result[row.name] = Path(row.log_uri).read_text(encoding="utf-8", errors="replace")
+        text = read_log(row.log_uri) if row.log_uri else None
+        if text is not None:
+            result[row.name] = text
     return result

@@ -8,6 +8,7 @@ Names, parameters and steps are the original's, so its users recognise every pie
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from batchops.pipeline import (
     XGBoost,
 )
 from batchops.settings import get_settings
+from batchops.store import artifacts
 
 SCRIPTS = Path(__file__).with_name("scripts")
 GROUP = "customer-churn"
@@ -70,28 +72,42 @@ def example_dir() -> Path:
     return get_settings().home / "examples" / "churn"
 
 
-def default_input_data() -> Path:
-    """The generated 5,000-row file train-and-baseline reads unless told otherwise.
+def default_input_data() -> str:
+    """The generated 5,000-row file train-and-baseline reads unless told otherwise: under the
+    home, or in the artifact store when that is remote, so every host names the same file.
 
     Only its place: registering or listing the pipeline writes nothing;
     `make_default_input_data` writes it when a run is about to read it.
     """
-    return example_dir() / f"churn-{DEFAULT_ROWS}.csv"
+    return _example_file(f"churn-{DEFAULT_ROWS}.csv")
+
+
+def _example_file(name: str) -> str:
+    root = artifacts.artifacts_root()
+    if artifacts.is_local(root):
+        return str(example_dir() / name)
+    return artifacts.join(root, "examples", "churn", name)
 
 
 def make_default_input_data(pipeline: str, parameters: Mapping[str, Any]) -> None:
     """Write the default data (once) when a run of `pipeline` with these values reads it."""
     if pipeline != TRAIN_AND_BASELINE:
         return
-    path = default_input_data()
-    if str(parameters.get("InputData", "")) == str(path) and not path.exists():
-        from batchops.examples.churn.data import write_churn_csv
+    uri = default_input_data()
+    if str(parameters.get("InputData", "")) != uri or artifacts.exists(uri):
+        return
+    from batchops.examples.churn.data import write_churn_csv
 
-        write_churn_csv(path, DEFAULT_ROWS, seed=0)
+    if artifacts.is_local(uri):
+        write_churn_csv(artifacts.local_path(uri), DEFAULT_ROWS, seed=0)
+        return
+    with tempfile.TemporaryDirectory(prefix="batchops-example-") as folder:
+        made = write_churn_csv(Path(folder) / "churn.csv", DEFAULT_ROWS, seed=0)
+        artifacts.upload_file(made, uri)
 
 
-def default_batch_data() -> Path:
-    return example_dir() / "batch.csv"
+def default_batch_data() -> str:
+    return _example_file("batch.csv")
 
 
 def _output(step: ProcessingStep, name: str) -> object:
