@@ -23,6 +23,7 @@ from batchops.cli import (
     demo,
     execution,
     gc,
+    home,
     monitor,
     outputs,
     pipeline,
@@ -75,6 +76,7 @@ app.add_typer(rule.app, name="rule")
 app.add_typer(alarm.app, name="alarm")
 app.add_typer(scheduler.app, name="scheduler")
 app.add_typer(token.app, name="token")
+app.add_typer(home.app, name="home")
 baseline.register(app)
 monitor.register(app)
 transform.register(app)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -229,7 +228,7 @@ def events(
 @app.command("export")
 def export(
     ref: VersionRef,
-    directory: Path,
+    directory: Annotated[str, typer.Argument(help="A new folder (local or an object store URL).")],
     sign_key_env: Annotated[
         str | None,
         typer.Option(
@@ -248,7 +247,7 @@ def export(
 
 @app.command("import")
 def import_(
-    directory: Path,
+    directory: Annotated[str, typer.Argument(help="An exported folder (local or a URL).")],
     group: Annotated[str, typer.Option("--group", help="Group to register into.")],
     verify_key_env: Annotated[
         str | None,

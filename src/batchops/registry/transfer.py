@@ -42,16 +42,20 @@ SIGNATURE = "metadata.json.sig"
 
 def export_version(
     group: str, version: int, destination: str | Path, *, sign_key: str | None = None
-) -> Path:
-    """Write the version's folder at `destination`, which must not exist or be empty; with
+) -> Path | str:
+    """Write the version's folder at `destination` (a local folder or an object store URL),
+    which must not exist or be empty; returns the folder (a Path when local). With
     `sign_key`, `metadata.json.sig` signs metadata.json (and so every file's checksum).
 
     Only files that still match their recorded digests are exported: the export's checksums
     must vouch for what was registered, not for a later change.
     """
     model = verified(get_version(group, version))
-    target = Path(destination)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    target = Path(destination) if artifacts.is_local(destination) else None
+    if target is None:
+        if artifacts.exists(str(destination)):
+            raise Conflict(f"export destination {destination} exists and is not empty")
+    elif target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise Conflict(f"export destination {target} exists and is not an empty folder")
     sources = {name: getattr(model, field) for name, field in FILE_FIELDS.items()}
     with tempfile.TemporaryDirectory(prefix="batchops-export-") as staging_name:
@@ -69,6 +73,8 @@ def export_version(
         (staging / METADATA).write_bytes(manifest)
         if sign_key is not None:
             (staging / SIGNATURE).write_text(signature(sign_key, manifest) + "\n")
+        if target is None:
+            return artifacts.publish_directory(staging, str(destination))
         if target.exists():
             target.rmdir()
         artifacts.publish_directory(staging, str(target))
@@ -94,6 +100,18 @@ def import_version(
     """
     check_group_name(group)
     status = check_status(status)
+    if not artifacts.is_local(source):  # checked and registered from a local copy
+        with tempfile.TemporaryDirectory(prefix="batchops-import-") as copy:
+            try:
+                return import_version(
+                    artifacts.fetch(str(source), Path(copy)),
+                    group,
+                    status=status,
+                    user=user,
+                    verify_key=verify_key,
+                )
+            except (InvalidInput, NotFound) as error:
+                raise type(error)(str(error).replace(copy, str(source).rstrip("/"))) from None
     folder = Path(source)
     metadata = _read_metadata(folder, verify_key)
     files: dict[str, dict[str, Any]] = metadata["files"]

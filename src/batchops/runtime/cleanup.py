@@ -1,7 +1,8 @@
 """Removing what old executions left behind, never a file a registered model version uses.
 
-An execution's files are its step outputs (`<artifacts>/pipelines/<p>/executions/<id>/`),
-its leftover work folder and its logs (both under the home). A registered version points at
+An execution's files are its step outputs and logs (`<artifacts>/pipelines/<p>/executions/<id>/`,
+logs in its `_logs/`), its leftover work folder and, from homes of earlier releases, logs under
+`<home>/logs/<id>/`. A registered version points at
 files by URI (model data, statistics, constraints, metrics); every one of those, and anything
 under one of them, is kept, whichever execution wrote it.
 """

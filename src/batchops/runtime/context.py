@@ -65,10 +65,7 @@ class StepContext:
             execution_id=self.execution_id,
             step=self.step_name,
         )
-        (local_dir / outputs.MANIFEST_NAME).unlink(missing_ok=True)
-        published = artifacts.publish_directory(local_dir, target or self.output_uri(output_name))
-        outputs.write_manifest(published, manifest)
-        return published
+        return outputs.publish_output(local_dir, target or self.output_uri(output_name), manifest)
 
 
 def flag(value: Any) -> bool:

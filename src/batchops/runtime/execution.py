@@ -14,8 +14,9 @@ from batchops.errors import BatchopsError, NotFound
 from batchops.pipeline.graph import PipelineGraph
 from batchops.pipeline.parameters import bind_parameters, parameter_from_declaration
 from batchops.runtime.catalog import get_definition
+from batchops.runtime.step_logs import RUNNER_LOG
 from batchops.settings import get_settings
-from batchops.store import executions
+from batchops.store import artifacts, executions
 from batchops.store.db import database_folder
 from batchops.store.disks import require_room
 from batchops.store.statuses import RETRYABLE, ExecutionStatus
@@ -73,6 +74,7 @@ def start_execution(
     `trigger` (what started it: schedule or rule, the chain of events) is kept on the record;
     `after_record` is called with the id between recording and running.
     """
+    artifacts.require_usable(artifacts.artifacts_root())
     version, definition = get_definition(pipeline, version)
     graph = PipelineGraph.from_definition(definition)
     declared = [parameter_from_declaration(p) for p in graph.parameters]
@@ -108,6 +110,7 @@ def retry_execution(
     """Run again the steps that did not succeed, reusing the outputs of those that did; a
     background runner acts as `user` (default: the settings' user)."""
     status = executions.get_execution_row(execution_id).status
+    artifacts.require_usable(artifacts.artifacts_root())
     if status not in RETRYABLE:
         raise BatchopsError(
             f"execution {execution_id} is {status}; only a failed execution can be retried"
@@ -175,11 +178,13 @@ def _run(execution_id: str, *, wait: bool, on_event: EventCallback | None, user:
 
         run_execution(execution_id, on_event)
         return
-    log_dir = get_settings().home / "logs" / execution_id
-    log_dir.mkdir(parents=True, exist_ok=True)
-    with open(log_dir / "launcher.log", "ab") as log:
+    # What the runner prints (a trace if it crashes) goes to a local file first; the runner
+    # keeps it with the execution's logs in the artifact store when it ends.
+    output = get_settings().home / "work" / execution_id / RUNNER_LOG
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with open(output, "ab") as log:
         subprocess.Popen(
-            [sys.executable, "-m", "batchops.runtime.launcher", execution_id],
+            [sys.executable, "-m", "batchops.runtime.launcher", execution_id, str(output)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from batchops.errors import BatchopsError, JobFailed
 from batchops.pipeline.graph import PipelineGraph, StepNode
@@ -32,6 +32,7 @@ from batchops.runtime.catalog import get_definition
 from batchops.runtime.context import StepContext, StepFailed, StepOutcome
 from batchops.runtime.control import ExecutionInterrupted, StopSignal, Supervisor
 from batchops.runtime.runners import runner_for
+from batchops.runtime.step_logs import open_step_log, read_log, step_log_uri
 from batchops.settings import get_settings
 from batchops.store import artifacts, executions
 from batchops.store.db import database_folder
@@ -78,7 +79,6 @@ class Executor:
         self.stop = StopSignal()
         home = get_settings().home
         self.work_root = home / "work" / execution_id
-        self.log_root = home / "logs" / execution_id
         self.reserve = Reserve(database_folder() or home, execution_id)
 
     def run(self) -> ExecutionStatus:
@@ -218,8 +218,7 @@ class Executor:
         work_dir = self.work_root / node.name
         shutil.rmtree(work_dir, ignore_errors=True)
         work_dir.mkdir(parents=True)
-        self.log_root.mkdir(parents=True, exist_ok=True)
-        log_path = self.log_root / f"{node.name}.log"
+        log_uri = step_log_uri(self.pipeline, self.execution_id, node.name)
         self.status[node.name] = StepStatus.EXECUTING
         executions.update_step(
             self.execution_id,
@@ -228,34 +227,21 @@ class Executor:
             attempt=attempt,
             started_at=executions.now(),
             ended_at=None,
-            log_uri=str(log_path),
+            log_uri=log_uri,
         )
         self.on_event(node.name, StepStatus.EXECUTING, "")
-        with open(log_path, "a", encoding="utf-8") as log_file:
-            started = executions.now().isoformat()
-            log_file.write(f"--- {node.name} ({node.type}), attempt {attempt}, {started}\n")
-            context = StepContext(
-                execution_id=self.execution_id,
-                pipeline=self.pipeline,
-                step_name=node.name,
-                step_type=node.type,
-                work_dir=work_dir,
-                log_file=log_file,
-                resolution=self._resolution(),
-                stop=self.stop,
-            )
-            try:
-                outcome = self._run_or_reuse(node, context)
-            except Exception as error:
-                if self.stop.is_set:
-                    self._fail(node, context, self.stop.reason, StepStatus.STOPPED)
-                elif isinstance(error, (StepFailed, BatchopsError, JobFailed)):
-                    self._fail(node, context, self._failure_text(node, error, str(error)))
-                else:  # a runner bug must still end the step, with its trace logged
-                    self._log_quietly(context, traceback.format_exc())
-                    message = f"{type(error).__name__}: {error}"
-                    self._fail(node, context, self._failure_text(node, error, message))
-                return None
+        local_log = self.work_root / f"{node.name}.log"  # an object store's copy being written
+        try:
+            with open_step_log(log_uri, local_log) as log_file:
+                outcome = self._attempt(node, attempt, work_dir, log_file)
+        except Exception as error:  # the log itself could not be read or kept in the store
+            if self.status[node.name] in (StepStatus.FAILED, StepStatus.STOPPED):
+                return None  # recorded; only closing its log failed
+            message = self._failure_text(node, error, f"cannot keep the step's log: {error}")
+            self._fail(node, None, message)
+            return None
+        if outcome is None:
+            return None
         shutil.rmtree(work_dir, ignore_errors=True)
         self.properties[node.name] = outcome.properties
         self.status[node.name] = StepStatus.SUCCEEDED
@@ -279,16 +265,7 @@ class Executor:
             if self.status[node.name] in (StepStatus.FAILED, StepStatus.STOPPED):
                 return None  # recorded; only closing its log failed
             message = self._failure_text(node, error, f"{type(error).__name__}: {error}")
-            self.status[node.name] = StepStatus.FAILED
-            self.failures[node.name] = message
-            executions.update_step(
-                self.execution_id,
-                node.name,
-                status=StepStatus.FAILED,
-                ended_at=executions.now(),
-                failure_reason=message,
-            )
-            self.on_event(node.name, StepStatus.FAILED, message)
+            self._fail(node, None, message)
             return None
 
     def _failure_text(self, node: StepNode, error: BaseException, message: str) -> str:
@@ -299,18 +276,48 @@ class Executor:
             return message
         self.reserve.release()
         shutil.rmtree(self.work_root / node.name, ignore_errors=True)
-        places: list[str | Path] = [self.work_root.parent, self.log_root.parent]
+        places: list[str | Path] = [self.work_root.parent]
         root = artifacts.artifacts_root()
         if artifacts.is_local(root):
             places.append(artifacts.local_path(root))
         return disk_full_text(places, f"step {node.name} wrote its files")
 
     @staticmethod
-    def _log_quietly(context: StepContext, message: str) -> None:
+    def _log_quietly(context: StepContext | None, message: str) -> None:
         """Log, unless the log itself cannot be written (its disk is full): the failure is
         still recorded in the database."""
-        with contextlib.suppress(OSError):
-            context.log(message)
+        if context is not None:
+            with contextlib.suppress(OSError):
+                context.log(message)
+
+    def _attempt(
+        self, node: StepNode, attempt: int, work_dir: Path, log_file: IO[str]
+    ) -> StepOutcome | None:
+        """Run the step once with its log open; None when it failed or stopped (recorded)."""
+        started = executions.now().isoformat()
+        log_file.write(f"--- {node.name} ({node.type}), attempt {attempt}, {started}\n")
+        context = StepContext(
+            execution_id=self.execution_id,
+            pipeline=self.pipeline,
+            step_name=node.name,
+            step_type=node.type,
+            work_dir=work_dir,
+            log_file=log_file,
+            resolution=self._resolution(),
+            stop=self.stop,
+        )
+        try:
+            return self._run_or_reuse(node, context)
+        except Exception as error:
+            if self.stop.is_set:
+                self._fail(node, context, self.stop.reason, StepStatus.STOPPED)
+            elif isinstance(error, (StepFailed, BatchopsError, JobFailed)):
+                self._fail(node, context, self._failure_text(node, error, str(error)))
+            else:  # a runner bug must still end the step, with its trace logged
+                self._log_quietly(context, traceback.format_exc())
+                message = f"{type(error).__name__}: {error}"
+                self._fail(node, context, self._failure_text(node, error, message))
+            return None
 
     def _run_or_reuse(self, node: StepNode, context: StepContext) -> StepOutcome:
         run = runner_for(node.type)
@@ -339,7 +346,7 @@ class Executor:
     def _fail(
         self,
         node: StepNode,
-        context: StepContext,
+        context: StepContext | None,
         message: str,
         status: StepStatus = StepStatus.FAILED,
     ) -> None:
@@ -390,6 +397,7 @@ def logs_of(execution_id: str, step: str | None = None) -> dict[str, str]:
     for row in executions.step_rows(execution_id):
         if step and row.name != step:
             continue
-        if row.log_uri and Path(row.log_uri).exists():
-            result[row.name] = Path(row.log_uri).read_text(encoding="utf-8", errors="replace")
+        text = read_log(row.log_uri) if row.log_uri else None
+        if text is not None:
+            result[row.name] = text
     return result

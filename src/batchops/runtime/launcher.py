@@ -1,4 +1,6 @@
-"""`python -m batchops.runtime.launcher EXECUTION_ID`: run an execution detached from its caller.
+"""`python -m batchops.runtime.launcher EXECUTION_ID [OUTPUT]`: run an execution detached from
+its caller. OUTPUT is the local file the runner's stdout and stderr go to; when the runner ends,
+what it printed is kept with the execution's logs in the artifact store.
 
 SIGTERM (a shutdown, a `kill`) stops the execution cleanly, as Ctrl-C does in the foreground:
 it ends Stopped and can be retried. A SIGKILL leaves no chance to record anything; the missing
@@ -9,10 +11,13 @@ from __future__ import annotations
 
 import signal
 import sys
+import traceback
+from pathlib import Path
 from types import FrameType
 
 from batchops.runtime.control import ExecutionInterrupted
 from batchops.runtime.executor import run_execution
+from batchops.runtime.step_logs import keep_runner_output, runner_log_uri
 from batchops.store import executions
 from batchops.store.statuses import ExecutionStatus
 
@@ -25,17 +30,36 @@ def main(argv: list[str]) -> int:
     execution_id = argv[0]
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        return _run(execution_id)
+    finally:
+        if len(argv) > 1:
+            _keep_output(execution_id, Path(argv[1]))
+
+
+def _run(execution_id: str) -> int:
+    try:
         return 0 if run_execution(execution_id) is ExecutionStatus.SUCCEEDED else 1
     except ExecutionInterrupted:
         return 1
     except Exception as error:  # the execution must not stay Executing forever
+        traceback.print_exc()
         executions.update_execution(
             execution_id,
             status=ExecutionStatus.FAILED,
             ended_at=executions.now(),
             failure_reason=f"runtime error: {error}",
         )
-        raise
+        return 1
+
+
+def _keep_output(execution_id: str, output: Path) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        pipeline = executions.get_execution_row(execution_id).pipeline_name
+        keep_runner_output(output, runner_log_uri(pipeline, execution_id))
+    except Exception:  # the store is out of reach: the local file is all there is
+        traceback.print_exc()
 
 
 if __name__ == "__main__":

@@ -285,6 +285,33 @@ class OutputWriting:
         return manifest
 
 
+def publish_output(local_dir: Path, uri: str, manifest: Manifest) -> str:
+    """Make a finished local folder the output set at `uri`, sealed by `manifest` written last.
+
+    Locally the folder replaces what was there in one rename. In an object store its files are
+    uploaded one by one, so an unfinished manifest goes first: until the complete one is
+    written, readers see a folder being written, never a mix of the earlier set and this one.
+    """
+    (local_dir / MANIFEST_NAME).unlink(missing_ok=True)
+    if artifacts.is_local(uri):
+        published = artifacts.publish_directory(local_dir, uri)
+    else:
+        earlier = list_output_files(uri)
+        write_manifest(
+            uri,
+            replace(
+                manifest,
+                files=tuple(FileEntry(entry.name) for entry in manifest.files),
+                complete=False,
+                written_at=now(),
+                replaces=tuple(name for name in sorted(earlier) if name not in manifest.names),
+            ),
+        )
+        published = artifacts.publish_directory(local_dir, uri, keep=[MANIFEST_NAME])
+    write_manifest(published, manifest)
+    return published
+
+
 def begin_output(
     folder: str | Path,
     kind: str,

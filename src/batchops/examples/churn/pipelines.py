@@ -8,7 +8,8 @@ Names, parameters and steps are the original's, so its users recognise every pie
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ from batchops.pipeline import (
     XGBoost,
 )
 from batchops.settings import get_settings
+from batchops.store import artifacts
 
 SCRIPTS = Path(__file__).with_name("scripts")
 GROUP = "customer-churn"
@@ -71,36 +73,50 @@ def example_dir() -> Path:
     return get_settings().home / "examples" / "churn"
 
 
-def default_input_data() -> Path:
-    """The generated 5,000-row file train-and-baseline reads unless told otherwise.
+def default_input_data() -> str:
+    """The generated 5,000-row file train-and-baseline reads unless told otherwise: under the
+    home, or in the artifact store when that is remote, so every host names the same file.
 
     Only its place: registering or listing the pipeline writes nothing;
     `make_default_input_data` writes it when a run is about to read it.
     """
-    return example_dir() / f"churn-{DEFAULT_ROWS}.csv"
+    return _example_file(f"churn-{DEFAULT_ROWS}.csv")
+
+
+def _example_file(name: str) -> str:
+    root = artifacts.artifacts_root()
+    if artifacts.is_local(root):
+        return str(example_dir() / name)
+    return artifacts.join(root, "examples", "churn", name)
 
 
 def make_default_input_data(pipeline: str, parameters: Mapping[str, Any]) -> None:
     """Write the default data (once) when a run of `pipeline` with these values reads it:
     the raw training file, or a day's batch in the model's layout for batch-inference."""
+    from batchops.examples.churn.data import write_churn_csv
+    from batchops.examples.churn.prepared import write_prepared_csv
+
+    write: Callable[..., Path]
     if pipeline == TRAIN_AND_BASELINE:
-        path = default_input_data()
-        if str(parameters.get("InputData", "")) == str(path) and not path.exists():
-            from batchops.examples.churn.data import write_churn_csv
-
-            write_churn_csv(path, DEFAULT_ROWS, seed=0)
+        uri, rows, seed, write = default_input_data(), DEFAULT_ROWS, 0, write_churn_csv
     elif pipeline == BATCH_INFERENCE:
-        path = default_batch_data()
-        if str(parameters.get("InputData", "")) == str(path) and not path.exists():
-            from batchops.examples.churn.prepared import write_prepared_csv
+        uri, rows, seed, write = default_batch_data(), DEFAULT_BATCH_ROWS, 1, write_prepared_csv
+    else:
+        return
+    if str(parameters.get("InputData", "")) != uri or artifacts.exists(uri):
+        return
+    if artifacts.is_local(uri):
+        write(artifacts.local_path(uri), rows, seed=seed)
+        return
+    with tempfile.TemporaryDirectory(prefix="batchops-example-") as folder:
+        made = write(Path(folder) / "data.csv", rows, seed=seed)
+        artifacts.upload_file(made, uri)
 
-            write_prepared_csv(path, DEFAULT_BATCH_ROWS, seed=1)
 
-
-def default_batch_data() -> Path:
+def default_batch_data() -> str:
     """The generated 1,000-row batch batch-inference scores unless told otherwise: written,
     as the training default is, when a run is about to read it."""
-    return example_dir() / "batch.csv"
+    return _example_file("batch.csv")
 
 
 def _output(step: ProcessingStep, name: str) -> object:

@@ -105,7 +105,7 @@ def files(execution_id: str, step: str) -> dict[str, str]:
     dependencies=[requires(Role.VIEWER)],
     response_class=FileResponse,
 )
-def file(execution_id: str, step: str, name: str) -> FileResponse:
+def file(execution_id: str, step: str, name: str) -> Response:
     """One of those files, opened by its recorded URI under the artifact root."""
     found = step_files(_step(execution_id, step))
     return open_recorded(found, name, f"step {step} of execution {execution_id}")

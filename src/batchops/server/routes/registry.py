@@ -120,7 +120,7 @@ def statistics(group: str, version: Number) -> list[dict[str, Any]]:
     dependencies=[requires(Role.VIEWER)],
     response_class=FileResponse,
 )
-def file(group: str, version: Number, name: str) -> FileResponse:
+def file(group: str, version: Number, name: str) -> Response:
     """One of the version's own files, by name (model.tar.gz, evaluation.json, ...)."""
     found = version_files(library.get_version(group, version).to_json())
     return open_recorded(found, name, f"model version {group}/{version}")
