@@ -64,11 +64,12 @@ def run_register_model(node: StepNode, context: StepContext) -> StepOutcome:
         status=str(args.approval_status or PENDING_MANUAL_APPROVAL),
     )
     context.log(f"registered {version.group}/{version.version} ({version.status})")
+    from batchops.store.metric_names import model_metric
     from batchops.store.metrics import record_metrics
 
     record_metrics(  # the version's evaluation figures as datapoints alarms can watch
         f"{version.group}/{version.version}",
-        {f"model_{name}": value for name, value in metrics.items()},
+        {model_metric(name): value for name, value in metrics.items()},
         execution_id=context.execution_id,
         step_name=context.step_name,
     )
