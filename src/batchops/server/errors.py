@@ -10,11 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from batchops.errors import BatchopsError, InvalidInput
-
-
-def status_of(error: BatchopsError) -> int:
-    return 422 if type(error) is InvalidInput else error.http_status
+from batchops.errors import BatchopsError
 
 
 def wants_page(request: Request) -> bool:
@@ -41,7 +37,7 @@ def _field(error: dict[str, Any]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(BatchopsError)
     async def _ours(request: Request, error: BatchopsError) -> Response:
-        return _respond(request, status_of(error), str(error))
+        return _respond(request, error.http_status, str(error))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:

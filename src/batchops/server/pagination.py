@@ -1,4 +1,7 @@
-"""Lists are pages: `limit` and `offset` in, `items`, `total` and a `next` link out."""
+"""Lists are pages: `limit` and `offset` in, `items`, `total` and a `next` link out.
+
+The owner of each list reads the page in SQL (`limit`/`offset` and a count); this only
+shapes the answer."""
 
 from __future__ import annotations
 
@@ -27,10 +30,3 @@ def page(
         "offset": offset,
         "next": next_link,
     }
-
-
-def slice_page(
-    request: Request, everything: Sequence[Any], limit: int, offset: int
-) -> dict[str, Any]:
-    """A page of a list that is small enough to read whole (groups, pipelines, versions)."""
-    return page(request, everything[offset : offset + limit], len(everything), limit, offset)
