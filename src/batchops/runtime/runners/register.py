@@ -24,7 +24,7 @@ def _uri(source: MetricsSource | None) -> Any:
 def run_register_model(node: StepNode, context: StepContext) -> StepOutcome:
     from batchops import registry
 
-    args = RegisterModelArguments.from_json(context.resolve(node.arguments))
+    args = RegisterModelArguments.from_json(context.arguments(node))
     model_uri = str(args.model_data)
     files = read_model_files(model_uri)  # checks the archive holds a model, as scoring will
     manifest = files.manifest.to_dict() if files.manifest else {}
