@@ -20,10 +20,10 @@ from batchops.cli import (
     demo,
     execution,
     gc,
+    model_quality,
     monitor,
     outputs,
     pipeline,
-    quality,
     registry,
     rule,
     schedule,
@@ -76,7 +76,7 @@ baseline.register(app)
 monitor.register(app)
 transform.register(app)
 demo.register(app)
-quality.register(app)
+model_quality.register(app)
 gc.register(app)
 server.register(app)
 

@@ -79,7 +79,7 @@ def _run_model_quality(
         read_json_file,
         read_labelled_dataset,
     )
-    from batchops.registry.quality import measure_execution
+    from batchops.registry.quality_measurement import measure_execution
     from batchops.store.metric_names import model_quality_metric
     from batchops.store.metrics import record_metrics
 

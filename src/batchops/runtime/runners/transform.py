@@ -201,7 +201,7 @@ def _index_predictions(
     raw_input: bool,
 ) -> None:
     """Index the inference ids kept beside the output, so labels can be joined later."""
-    from batchops.registry.quality import record_traced_predictions
+    from batchops.registry.prediction_index import record_traced_predictions
 
     record_traced_predictions(
         published,
