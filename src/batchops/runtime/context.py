@@ -34,7 +34,7 @@ class StepContext:
     log_file: IO[str]
     resolution: ResolutionContext
     stop: StopSignal = field(default_factory=StopSignal)
-    _arguments: Any = field(default=None, repr=False)
+    _arguments: Any = field(default=None, repr=False, init=False)
 
     def arguments(self, node: StepNode) -> Any:
         """The step's arguments as plain values, resolved once per run: the executor records
