@@ -19,7 +19,7 @@ from batchops.events import rules
 
 from .conftest import register_example_version
 
-WAIT_SECONDS = 20
+WAIT_SECONDS = 150
 
 
 def _free_port() -> int:
