@@ -15,7 +15,12 @@ class BatchopsError(Exception):
 
 
 class InvalidInput(BatchopsError):
-    """A file, row, value or argument that cannot be used as given."""
+    """A file, row, value or argument that cannot be used as given.
+
+    422, as the API answers a request its schema refuses: both mean "this input, not the
+    state of things, is what is wrong"."""
+
+    http_status = 422
 
 
 class NotFound(BatchopsError):

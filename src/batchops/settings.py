@@ -37,6 +37,18 @@ def current_user() -> str:
         return "unknown"
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` reaches this machine only: where a server may run without tokens."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 _READ = (
     "BATCHOPS_HOME",
     "BATCHOPS_DB_URL",

@@ -21,7 +21,7 @@ from batchops.events import rules
 
 from .conftest import register_example_version
 
-WAIT_SECONDS = 20
+WAIT_SECONDS = 150
 _SERVER = (sys.executable, "-m", "batchops.cli.main", "server")
 
 

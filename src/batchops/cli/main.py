@@ -24,10 +24,10 @@ from batchops.cli import (
     execution,
     gc,
     home,
+    model_quality,
     monitor,
     outputs,
     pipeline,
-    quality,
     registry,
     rule,
     schedule,
@@ -81,7 +81,7 @@ baseline.register(app)
 monitor.register(app)
 transform.register(app)
 demo.register(app)
-quality.register(app)
+model_quality.register(app)
 gc.register(app)
 server.register(app)
 

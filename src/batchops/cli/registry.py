@@ -101,7 +101,7 @@ def versions(
 @app.command()
 def compare(first: VersionRef, second: VersionRef, as_json: JsonFlag = False) -> None:
     """Two versions side by side: evaluation (and champion) figures, realised model quality."""
-    from batchops.registry.quality import compare_versions
+    from batchops.registry.version_comparison import compare_versions
 
     table = compare_versions(first, second)
     if as_json:

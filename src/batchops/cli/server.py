@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated
 
 import typer
 
 from batchops.cli.output import stdout
 from batchops.errors import InvalidInput
+from batchops.settings import is_loopback
 from batchops.wording import counted
 
 AUTH_ENV = "BATCHOPS_SERVER_AUTH"
@@ -19,15 +19,6 @@ THREADS_ENV = "BATCHOPS_SERVER_THREADS"
 
 def register(app: typer.Typer) -> None:
     app.command()(server)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def default_workers() -> int:

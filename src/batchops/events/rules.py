@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.events import history
@@ -200,9 +200,16 @@ def get_rule(name: str) -> Rule:
         return Rule.of(row)
 
 
-def list_rules() -> list[Rule]:
+def list_rules(*, limit: int | None = None, offset: int = 0) -> list[Rule]:
+    """Rules by name; `limit` and `offset` read one page."""
+    query = select(RuleRow).order_by(RuleRow.name).offset(offset).limit(limit)
     with session_scope() as session:
-        return [Rule.of(r) for r in session.scalars(select(RuleRow).order_by(RuleRow.name))]
+        return [Rule.of(r) for r in session.scalars(query)]
+
+
+def count_rules() -> int:
+    with session_scope() as session:
+        return int(session.scalar(select(func.count()).select_from(RuleRow)) or 0)
 
 
 def describe_rule(name: str) -> dict[str, Any]:

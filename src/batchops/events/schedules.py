@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.events import history
@@ -167,11 +167,16 @@ def get_schedule(name: str) -> Schedule:
         return Schedule.of(row)
 
 
-def list_schedules() -> list[Schedule]:
+def list_schedules(*, limit: int | None = None, offset: int = 0) -> list[Schedule]:
+    """Schedules by name; `limit` and `offset` read one page."""
+    query = select(ScheduleRow).order_by(ScheduleRow.name).offset(offset).limit(limit)
     with session_scope() as session:
-        return [
-            Schedule.of(r) for r in session.scalars(select(ScheduleRow).order_by(ScheduleRow.name))
-        ]
+        return [Schedule.of(r) for r in session.scalars(query)]
+
+
+def count_schedules() -> int:
+    with session_scope() as session:
+        return int(session.scalar(select(func.count()).select_from(ScheduleRow)) or 0)
 
 
 def describe_schedule(name: str) -> dict[str, Any]:

@@ -32,12 +32,13 @@ def register_examples() -> dict[str, int]:
     return dict(_registered[url])
 
 
-def list_pipelines() -> list[dict[str, Any]]:
-    """Every stored pipeline, by name: name, description, latest_version, created/updated."""
+def list_pipelines(*, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    """Stored pipelines by name: name, description, latest_version, created/updated;
+    `limit` and `offset` read one page."""
     from batchops.runtime.catalog import list_pipelines as stored
 
     register_examples()
-    return stored()
+    return stored(limit=limit, offset=offset)
 
 
 def describe_pipeline(name: str, version: int | None = None) -> dict[str, Any]:

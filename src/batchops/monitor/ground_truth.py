@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from batchops.errors import InvalidInput
 from batchops.store import artifacts
-from batchops.store.quality import add_ground_truth_set, ground_truth_sets, prediction_sets
+from batchops.store.prediction_files import add_ground_truth_set, ground_truth_sets, prediction_sets
 
 if TYPE_CHECKING:
     import polars as pl

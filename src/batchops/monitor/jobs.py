@@ -45,6 +45,7 @@ from batchops.monitor.reading import NUMBER, TEXT, ReadPlan
 from batchops.monitor.statistics import DatasetStatistics, read_statistics
 from batchops.monitor.types import INTEGRAL, NUMERIC, STRING
 from batchops.store import artifacts, outputs
+from batchops.store.metric_names import DATASET_ITEM_COUNT, feature_metric
 from batchops.wording import counted
 
 STATISTICS_FILE = "statistics.json"
@@ -137,11 +138,11 @@ class CheckResult:
 
 def named_metrics(row_count: int, metrics: dict[str, dict[str, float]]) -> dict[str, float]:
     """Per-feature figures under the names metrics.json, alarms and the page use
-    (`feature_baseline_drift_<feature>`, ...)."""
-    values: dict[str, float] = {"dataset_item_count": float(row_count)}
+    (`feature_baseline_drift_<feature>`, ...: `store.metric_names`)."""
+    values: dict[str, float] = {DATASET_ITEM_COUNT: float(row_count)}
     for feature, figures in metrics.items():
         for key, value in figures.items():
-            values[f"feature_{key}_{feature}"] = value
+            values[feature_metric(key, feature)] = value
     return values
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from batchops.errors import InvalidInput
+from batchops.errors import InvalidInput, JobFailed
 from batchops.models.metrics import binary_classification_metrics, evaluation_values
 from batchops.monitor.estimate import (
     DEFAULT_DRIFT_THRESHOLD,
@@ -32,6 +32,7 @@ from batchops.monitor.estimate import (
     prediction_drift,
 )
 from batchops.store import artifacts
+from batchops.store.metric_names import model_quality_metric
 
 if TYPE_CHECKING:
     import polars as pl
@@ -75,6 +76,17 @@ class ModelQualityResult:
     def to_json(self) -> dict[str, Any]:
         return {"out_dir": self.out_dir, **self.summary, "violations": self.violations}
 
+    def raise_for_violations(self, violations_uri: str | None = None) -> None:
+        """The one place model-quality violations become a failed job, as
+        `CheckResult.raise_for_violations` is for data quality: `JobFailed` naming the
+        metrics and the report (`violations_uri`, default where it was written)."""
+        if not self.violations:
+            return
+        names = ", ".join(v["metric_name"] for v in self.violations)
+        where = violations_uri or (artifacts.join(self.out_dir, VIOLATIONS) if self.out_dir else "")
+        see = f"; see {where}" if where else ""
+        raise JobFailed(f"{len(self.violations)} model-quality violation(s) ({names}){see}")
+
 
 def join_predictions(predictions: Sequence[str], labels: pl.DataFrame) -> pl.DataFrame:
     """Predictions (Parquet files of inference_id, probability, …) with a `label` column,
@@ -114,11 +126,11 @@ def model_quality(
         "estimate": estimate,
     }
     metrics: dict[str, float] = {
-        "model_quality.label_coverage": coverage,
-        "model_quality.estimated_accuracy": estimate["accuracy"]["value"],
+        model_quality_metric("label_coverage"): coverage,
+        model_quality_metric("estimated_accuracy"): estimate["accuracy"]["value"],
     }
     if estimate["auc"]["value"] is not None:
-        metrics["model_quality.estimated_auc"] = estimate["auc"]["value"]
+        metrics[model_quality_metric("estimated_auc")] = estimate["auc"]["value"]
     violations: list[dict[str, Any]] = []
     if score_reference is not None:
         drift = prediction_drift(probabilities, score_reference)
@@ -127,7 +139,7 @@ def model_quality(
             "threshold": drift_threshold,
             "drifted": drift > drift_threshold,
         }
-        metrics["model_quality.prediction_drift_psi"] = drift
+        metrics[model_quality_metric("prediction_drift_psi")] = drift
         if drift > drift_threshold:
             violations.append(
                 {
@@ -150,7 +162,7 @@ def model_quality(
         suggested = suggest_constraints(statistics)
         realised = evaluation_values(statistics)
         summary["realised"] = {k: realised[k] for k in ("accuracy", "auc") if k in realised}
-        metrics.update({f"model_quality.{k}": v for k, v in realised.items()})
+        metrics.update({model_quality_metric(k): v for k, v in realised.items()})
         violations.extend(check_constraints(statistics, constraints or suggested))
     result = ModelQualityResult(
         str(out_dir) if out_dir is not None else None,

@@ -7,6 +7,7 @@ was registered, so scoring and monitoring never use a file changed behind an app
 from __future__ import annotations
 
 from batchops.errors import InvalidInput, NotFound
+from batchops.registry.groups import list_groups
 from batchops.registry.refs import is_registry_ref, parse_version_ref
 from batchops.registry.status import APPROVED
 from batchops.registry.values import ModelVersion
@@ -55,3 +56,16 @@ def model_data_uri(spec: str) -> str:
     if is_registry_ref(spec):
         return approved_version(spec).model_data_uri
     raise NotFound(f"model {spec!r} is neither an existing file nor a GROUP[/VERSION] reference")
+
+
+def approved_drift_threshold() -> float:
+    """The drift threshold of the model in use: the constraints of the latest approved
+    version of the first group (by name) that has one; the monitor's default without one.
+    What the monitoring page draws its trend lines against."""
+    from batchops.monitor.constraints import DEFAULT_DRIFT_THRESHOLD
+    from batchops.monitor.file_views import drift_threshold_at
+
+    for group in list_groups():
+        if group.status_counts.get(APPROVED):
+            return drift_threshold_at(latest_version(group.name, APPROVED).constraints_uri)
+    return DEFAULT_DRIFT_THRESHOLD

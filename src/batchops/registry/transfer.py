@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from batchops.data.jsonfiles import parse_json
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.models.metrics import evaluation_values
 from batchops.registry.refs import check_group_name
@@ -32,7 +33,6 @@ from batchops.registry.version_files import (
 )
 from batchops.registry.versions import VersionFields, check_json_value, get_version, register_files
 from batchops.store import artifacts
-from batchops.store.jsonfiles import parse_json
 from batchops.store.signing import signature, signature_matches
 
 FORMAT = "batchops-model-export/1"

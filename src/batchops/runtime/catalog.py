@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from batchops.errors import NotFound
@@ -84,9 +84,11 @@ def get_definition(name: str, version: int | None = None) -> tuple[int, dict[str
         return wanted, stored.definition
 
 
-def list_pipelines() -> list[dict[str, Any]]:
+def list_pipelines(*, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    """Stored pipelines by name; `limit` and `offset` read one page."""
+    query = select(PipelineRow).order_by(PipelineRow.name).offset(offset).limit(limit)
     with session_scope() as session:
-        rows = session.scalars(select(PipelineRow).order_by(PipelineRow.name)).all()
+        rows = session.scalars(query).all()
         return [
             {
                 "name": r.name,
@@ -99,8 +101,16 @@ def list_pipelines() -> list[dict[str, Any]]:
         ]
 
 
-def definition_versions(name: str) -> list[dict[str, Any]]:
-    """A pipeline's stored definition versions, newest first: version, digest, created_at."""
+def count_pipelines() -> int:
+    with session_scope() as session:
+        return int(session.scalar(select(func.count()).select_from(PipelineRow)) or 0)
+
+
+def definition_versions(
+    name: str, *, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
+    """A pipeline's stored definition versions, newest first: version, digest, created_at;
+    `limit` and `offset` read one page."""
     get_definition(name)  # NotFound names the known pipelines
     with session_scope() as session:
         rows = session.execute(
@@ -109,8 +119,19 @@ def definition_versions(name: str) -> list[dict[str, Any]]:
             )
             .where(PipelineVersionRow.pipeline_name == name)
             .order_by(PipelineVersionRow.version.desc())
+            .offset(offset)
+            .limit(limit)
         ).all()
         return [
             {"version": v, "digest": d, "created_at": c.isoformat() if c else None}
             for v, d, c in rows
         ]
+
+
+def count_definition_versions(name: str) -> int:
+    """How many definition versions `definition_versions` pages through (NotFound for an
+    unknown pipeline)."""
+    get_definition(name)
+    with session_scope() as session:
+        counted = select(func.count()).where(PipelineVersionRow.pipeline_name == name)
+        return int(session.scalar(counted) or 0)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from batchops.pipeline.references import ResolutionContext, decode, resolve
 from batchops.runtime.control import StopSignal
 from batchops.store import artifacts, outputs
+
+if TYPE_CHECKING:
+    from batchops.pipeline.graph import StepNode
 
 
 class StepFailed(Exception):
@@ -31,6 +34,15 @@ class StepContext:
     log_file: IO[str]
     resolution: ResolutionContext
     stop: StopSignal = field(default_factory=StopSignal)
+    _arguments: Any = field(default=None, repr=False, init=False)
+
+    def arguments(self, node: StepNode) -> Any:
+        """The step's arguments as plain values, resolved once per run: the executor records
+        them and keys the cache on them, and the runner reads the very same values (a
+        reference such as a property file is not read twice, nor can it change between)."""
+        if self._arguments is None:
+            self._arguments = self.resolve(node.arguments)
+        return self._arguments
 
     def check_stopped(self) -> None:
         """A checkpoint: raise StepStopped if the execution is being stopped (no database read)."""

@@ -143,7 +143,7 @@ def execution_logs(execution_id: str, step: str | None = None) -> dict[str, str]
     executions.get_execution_row(execution_id)
     names = [row.name for row in executions.step_rows(execution_id)]
     if step and step not in names:
-        raise NotFound(f"execution {execution_id} has no step {step!r}; steps: {', '.join(names)}")
+        raise executions.no_such_step(execution_id, step, names)
     return logs_of(execution_id, step)
 
 

@@ -323,7 +323,7 @@ class Executor:
         run = runner_for(node.type)
         if StepType(node.type).steers_flow:
             return run(node, context)
-        resolved = context.resolve(node.arguments)
+        resolved = context.arguments(node)
         executions.update_step(self.execution_id, node.name, inputs=resolved)
         if not cache.enabled(node.cache):
             return run(node, context)

@@ -45,18 +45,14 @@ def app_from_environment() -> FastAPI:
     """The app `batchops server` starts (through uvicorn's factory string): auth stays on
     unless the command turned it off for a loopback bind; the scheduler runs unless
     `--no-scheduler`; writes wait BATCHOPS_SERVER_LOCK_TIMEOUT for a lock."""
-    import ipaddress
     import os
 
-    from batchops.settings import server_lock_timeout
+    from batchops.settings import is_loopback, server_lock_timeout
     from batchops.store.db import bound_lock_waits
 
     host = os.environ.get("BATCHOPS_SERVER_HOST", "")
     off = os.environ.get("BATCHOPS_SERVER_AUTH") == "off"
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
+    loopback = is_loopback(host)
     scheduler = os.environ.get("BATCHOPS_SERVER_SCHEDULER", "on") != "off"
     threads = os.environ.get("BATCHOPS_SERVER_THREADS", "")
     # A write waiting for another writer's lock holds a request handler (one per process on

@@ -10,11 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from batchops.errors import BatchopsError, Busy, InvalidInput
-
-
-def status_of(error: BatchopsError) -> int:
-    return 422 if type(error) is InvalidInput else error.http_status
+from batchops.errors import BatchopsError, Busy
 
 
 def wants_page(request: Request) -> bool:
@@ -43,7 +39,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(BatchopsError)
     async def _ours(request: Request, error: BatchopsError) -> Response:
         later = {"Retry-After": str(error.retry_after)} if isinstance(error, Busy) else None
-        return _respond(request, status_of(error), str(error), later)
+        return _respond(request, error.http_status, str(error), later)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:

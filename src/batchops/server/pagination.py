@@ -1,5 +1,8 @@
 """Lists are pages: `limit` and `offset` in, `items`, `total` and a `next` link out (relative:
-its path and query, never built from the request's Host header)."""
+its path and query, never built from the request's Host header).
+
+The owner of each list reads the page in SQL (`limit`/`offset` and a count); this only
+shapes the answer."""
 
 from __future__ import annotations
 
@@ -35,10 +38,3 @@ def relative(url: URL) -> str:
     """The path and query of `url`: a link that stays on the server the client asked, whatever
     Host header came with the request (a forged one must not send the next click elsewhere)."""
     return f"{url.path}?{url.query}" if url.query else url.path
-
-
-def slice_page(
-    request: Request, everything: Sequence[Any], limit: int, offset: int
-) -> dict[str, Any]:
-    """A page of a list that is small enough to read whole (groups, pipelines, versions)."""
-    return page(request, everything[offset : offset + limit], len(everything), limit, offset)

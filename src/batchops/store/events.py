@@ -113,6 +113,13 @@ def append_event(
     )
 
 
+def newest_event(session: Session) -> Event:
+    """The newest event as the caller's transaction sees it (one it just appended)."""
+    session.flush()
+    row = session.scalars(select(EventRow).order_by(EventRow.id.desc()).limit(1)).one()
+    return Event.of(row)
+
+
 def last_position() -> int:
     """The newest event's position (0 for an empty log): where a new rule starts reading."""
     with session_scope() as session:

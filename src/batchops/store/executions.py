@@ -21,6 +21,7 @@ from batchops.settings import get_settings
 from batchops.store.abbreviate import abbreviate
 from batchops.store.db import reads_are_deferred, session_scope, write_scope
 from batchops.store.events import EventType, append_event
+from batchops.store.metric_names import EXECUTION_DURATION, EXECUTION_FAILED
 from batchops.store.metrics import add_metrics
 from batchops.store.schema import iso, utcnow
 from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
@@ -139,6 +140,20 @@ def step_rows(execution_id: str) -> list[StepRunRow]:
         return list(rows)
 
 
+def no_such_step(execution_id: str, step: str, names: Sequence[str]) -> NotFound:
+    """The one answer to a step an execution does not have, naming the steps it has."""
+    return NotFound(f"execution {execution_id} has no step {step!r}; steps: {', '.join(names)}")
+
+
+def step_of(execution: dict[str, Any], step: str) -> dict[str, Any]:
+    """One step of an execution's JSON object (`execution_json`), or `no_such_step`."""
+    for found in execution["steps"]:
+        if found["name"] == step:
+            return dict(found)
+    names = [found["name"] for found in execution["steps"]]
+    raise no_such_step(execution["id"], step, names)
+
+
 def update_step(execution_id: str, name: str, **fields: Any) -> None:
     fields = _bounded(fields)
     with session_scope() as session:
@@ -148,7 +163,12 @@ def update_step(execution_id: str, name: str, **fields: Any) -> None:
             )
         )
         if row is None:
-            raise NotFound(f"execution {execution_id!r} has no step {name!r}")
+            names = session.scalars(
+                select(StepRunRow.name)
+                .where(StepRunRow.execution_id == execution_id)
+                .order_by(StepRunRow.id)
+            ).all()
+            raise no_such_step(execution_id, name, names)
         for key, value in fields.items():
             setattr(row, key, value)
 
@@ -199,8 +219,8 @@ def _status_changed(session: Session, row: ExecutionRow) -> None:
         session,
         f"execution:{row.id}",
         {
-            "execution_duration_seconds": duration_seconds(row.started_at, row.ended_at),
-            "execution_failed": 1.0 if status is ExecutionStatus.FAILED else 0.0,
+            EXECUTION_DURATION: duration_seconds(row.started_at, row.ended_at),
+            EXECUTION_FAILED: 1.0 if status is ExecutionStatus.FAILED else 0.0,
         },
         execution_id=row.id,
     )
@@ -392,13 +412,26 @@ def count_executions(pipeline: str | None = None, status: str | None = None) -> 
         return int(session.scalar(query) or 0)
 
 
-def last_execution_by_pipeline() -> dict[str, dict[str, Any]]:
-    """Each pipeline's newest execution (id, status, started_at), in one query."""
-    newest = (
-        select(ExecutionRow.pipeline_name, func.max(ExecutionRow.started_at).label("at"))
-        .group_by(ExecutionRow.pipeline_name)
-        .subquery()
-    )
+def executions_by_status() -> list[tuple[str, str, int]]:
+    """`(pipeline, status, how many executions)` for every pair that has any."""
+    with session_scope() as session:
+        rows = session.execute(
+            select(ExecutionRow.pipeline_name, ExecutionRow.status, func.count()).group_by(
+                ExecutionRow.pipeline_name, ExecutionRow.status
+            )
+        ).all()
+    return [(pipeline, status, int(count)) for pipeline, status, count in rows]
+
+
+def last_execution_by_pipeline(
+    pipelines: Sequence[str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Each pipeline's newest execution (id, status, started_at), in one query; of the
+    named pipelines only, when given (one page of a list)."""
+    newest_of = select(ExecutionRow.pipeline_name, func.max(ExecutionRow.started_at).label("at"))
+    if pipelines is not None:
+        newest_of = newest_of.where(ExecutionRow.pipeline_name.in_(list(pipelines)))
+    newest = newest_of.group_by(ExecutionRow.pipeline_name).subquery()
     query = select(
         ExecutionRow.pipeline_name, ExecutionRow.id, ExecutionRow.status, ExecutionRow.started_at
     ).join(

@@ -58,6 +58,10 @@ class TokenInfo:
     def allows(self, needed: Role) -> bool:
         return self.role >= needed
 
+    def expired(self) -> bool:
+        """Past its expiry now (a token without one never expires)."""
+        return self.expires_at is not None and self.expires_at <= utcnow()
+
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

@@ -14,7 +14,7 @@ from batchops.store import artifacts
 
 
 def run_processing(node: StepNode, context: StepContext) -> StepOutcome:
-    args = ProcessingArguments.from_json(context.resolve(node.arguments))
+    args = ProcessingArguments.from_json(context.arguments(node))
     code = Path(args.code)
     if not code.is_file():
         raise InvalidInput(f"step {node.name}: script {code} does not exist")

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from batchops.events import alarms, rules, schedules
 from batchops.examples.builtin import register_examples
 from batchops.server.auth import requires
-from batchops.server.pagination import Limit, Offset, slice_page
+from batchops.server.pagination import Limit, Offset, page
 from batchops.server.responses import json_response
 from batchops.store.events import read_events
 from batchops.store.tokens import Role
@@ -47,8 +47,8 @@ class NewAlarm(BaseModel):
     above: float | None = None
     below: float | None = None
     pipeline: str | None = Field(default=None, max_length=256)
-    datapoints: int = Field(default=1, ge=1, le=1000)
-    of: int = Field(default=1, ge=1, le=1000)
+    datapoints: int = Field(default=1, ge=1, le=alarms.MAX_WINDOW)
+    of: int = Field(default=1, ge=1, le=alarms.MAX_WINDOW)
     webhook: str | None = Field(default=None, max_length=2048)
     secret_env: str | None = Field(default=None, max_length=128)
 
@@ -59,8 +59,8 @@ class NewAlarm(BaseModel):
 @router.get("/schedules", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)])
 def list_schedules(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
     """Schedules by name, with their state (ENABLED or PAUSED) and next tick."""
-    found = [s.to_json() for s in schedules.list_schedules()]
-    return json_response(slice_page(request, found, limit, offset))
+    found = [s.to_json() for s in schedules.list_schedules(limit=limit, offset=offset)]
+    return json_response(page(request, found, schedules.count_schedules(), limit, offset))
 
 
 @router.get("/schedules/{name}", dependencies=[requires(Role.VIEWER)])
@@ -111,7 +111,8 @@ def delete_schedule(name: str) -> dict[str, Any]:
 @router.get("/rules", dependencies=[requires(Role.VIEWER)])
 def list_rules(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     """Event rules by name: the event type, filters and action."""
-    return slice_page(request, [r.to_json() for r in rules.list_rules()], limit, offset)
+    found = [r.to_json() for r in rules.list_rules(limit=limit, offset=offset)]
+    return page(request, found, rules.count_rules(), limit, offset)
 
 
 @router.get("/rules/{name}", dependencies=[requires(Role.VIEWER)])
@@ -153,7 +154,8 @@ def delete_rule(name: str) -> dict[str, Any]:
 @router.get("/alarms", dependencies=[requires(Role.VIEWER)])
 def list_alarms(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     """Alarms by name with their state: OK, ALARM or INSUFFICIENT_DATA."""
-    return slice_page(request, [a.to_json() for a in alarms.list_alarms()], limit, offset)
+    found = [a.to_json() for a in alarms.list_alarms(limit=limit, offset=offset)]
+    return page(request, found, alarms.count_alarms(), limit, offset)
 
 
 @router.get("/alarms/{name}", dependencies=[requires(Role.VIEWER)])

@@ -14,8 +14,12 @@ from batchops.server.auth import Principal, requires
 from batchops.server.files import open_recorded, step_files
 from batchops.server.pagination import Limit, Offset, page
 from batchops.server.responses import json_response
-from batchops.server.views import read_json, statistics_table
-from batchops.store.executions import count_executions, execution_json, list_executions
+from batchops.store.executions import (
+    count_executions,
+    execution_json,
+    list_executions,
+    step_of,
+)
 from batchops.store.tokens import Role
 
 router = APIRouter(prefix="/api/executions", tags=["executions"])
@@ -86,12 +90,7 @@ def lineage(execution_id: str) -> dict[str, Any]:
 
 
 def _step(execution_id: str, name: str) -> dict[str, Any]:
-    found = execution_json(execution_id)
-    for step in found["steps"]:
-        if step["name"] == name:
-            return step
-    names = ", ".join(s["name"] for s in found["steps"])
-    raise NotFound(f"execution {execution_id} has no step {name!r}; steps: {names}")
+    return step_of(execution_json(execution_id), name)
 
 
 @router.get("/{execution_id}/steps/{step}/files", dependencies=[requires(Role.VIEWER)])
@@ -114,10 +113,12 @@ def file(execution_id: str, step: str, name: str) -> Response:
 @router.get("/{execution_id}/steps/{step}/statistics", dependencies=[requires(Role.VIEWER)])
 def statistics(execution_id: str, step: str) -> list[dict[str, Any]]:
     """The step's statistics.json as rows: type, completeness, mean, std, min, max, distinct."""
+    from batchops.monitor.file_views import statistics_rows
+
     found = step_files(_step(execution_id, step))
     if "statistics.json" not in found:
         raise NotFound(f"step {step} of execution {execution_id} recorded no statistics.json")
-    return statistics_table(read_json(found["statistics.json"]))
+    return statistics_rows(found["statistics.json"])
 
 
 @router.post("/{execution_id}/retry")

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
+from batchops.runtime.monitoring_runs import recent_runs
 from batchops.server.auth import requires
-from batchops.server.monitoring_runs import recent_runs
 from batchops.server.responses import json_response
-from batchops.server.views import drift_series
-from batchops.store.metrics import metric_history
+from batchops.store.metric_names import BASELINE_DRIFT
+from batchops.store.metrics import feature_series, metric_history
 from batchops.store.tokens import Role
 
 router = APIRouter(prefix="/api/monitoring", tags=["monitoring"])
@@ -26,7 +26,7 @@ def runs(limit: Runs = 20) -> Response:
 @router.get("/drift", dependencies=[requires(Role.VIEWER)])
 def drift(runs: Runs = 20) -> dict[str, Any]:
     """Per feature, its baseline drift distance over the last runs (oldest first)."""
-    return drift_series(runs)
+    return feature_series(BASELINE_DRIFT, runs)
 
 
 @router.get("/metrics/{metric}", dependencies=[requires(Role.VIEWER)])

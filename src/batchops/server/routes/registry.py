@@ -10,12 +10,12 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from batchops import registry as library
+from batchops.registry.groups import count_groups
 from batchops.registry.versions import versions_page
 from batchops.server.auth import Principal, requires
 from batchops.server.files import open_recorded, version_files
-from batchops.server.pagination import Limit, Offset, page, slice_page
+from batchops.server.pagination import Limit, Offset, page
 from batchops.server.responses import json_response
-from batchops.server.views import read_json, statistics_table
 from batchops.store.tokens import Role
 
 router = APIRouter(prefix="/api/registry", tags=["registry"])
@@ -29,8 +29,8 @@ class Decision(BaseModel):
 @router.get("/groups", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)])
 def groups(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
     """Model package groups with how many versions of each status they hold."""
-    found = slice_page(request, library.list_groups(), limit, offset)
-    return json_response({**found, "items": [g.to_json() for g in found["items"]]})
+    found = [g.to_json() for g in library.list_groups(limit=limit, offset=offset)]
+    return json_response(page(request, found, count_groups(), limit, offset))
 
 
 @router.get("/groups/{group}", dependencies=[requires(Role.VIEWER)])
@@ -111,8 +111,10 @@ def lineage(group: str, version: Number) -> dict[str, Any]:
 @router.get("/groups/{group}/versions/{version}/statistics", dependencies=[requires(Role.VIEWER)])
 def statistics(group: str, version: Number) -> list[dict[str, Any]]:
     """The version's baseline statistics as rows (type, completeness, mean, std, ...)."""
+    from batchops.monitor.file_views import statistics_rows
+
     found = library.get_version(group, version)
-    return statistics_table(read_json(found.statistics_uri))
+    return statistics_rows(found.statistics_uri)
 
 
 @router.get(

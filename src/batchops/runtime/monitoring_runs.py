@@ -1,5 +1,6 @@
 """The newest data-quality checks, each with its execution, violations, report and the model
-version the execution used: what the front page and the monitoring page list.
+version the execution used: what the front page, the monitoring page and
+`/api/monitoring/runs` list.
 
 Only the check steps are read: a check's summary depends on its own step alone, and the other
 steps would cost registry look-ups and file reads for nothing."""
@@ -8,15 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Text, cast, select
-
 from batchops.pipeline.steps.types import StepType
+from batchops.registry.usage import models_used
 from batchops.runtime.summary import summarize_execution
-from batchops.store.db import session_scope
 from batchops.store.executions import executions_json
-from batchops.store.schema.pipelines import StepRunRow
-from batchops.store.schema.registry import ModelUsageRow
-from batchops.store.statuses import StepStatus
+from batchops.store.recent_steps import executions_of_checks
 
 CHECK_TYPES = (StepType.MONITOR_BATCH_TRANSFORM, StepType.QUALITY_CHECK)
 
@@ -27,7 +24,7 @@ def recent_runs(limit: int = 20) -> list[dict[str, Any]]:
     runs: list[dict[str, Any]] = []
     seen = 0
     while len(runs) < limit:
-        steps = _check_steps(limit - len(runs), seen)
+        steps = executions_of_checks(CHECK_TYPES, limit=limit - len(runs), offset=seen)
         if not steps:
             break
         seen += len(steps)
@@ -35,42 +32,15 @@ def recent_runs(limit: int = 20) -> list[dict[str, Any]]:
     return runs[:limit]
 
 
-def _check_steps(count: int, skip: int) -> list[str]:
-    """The executions of the newest succeeded check steps after the first `skip` of them, one
-    entry per step (an execution may check twice).
-
-    A step checked data when its properties name a violation report; the text test keeps
-    baselining steps out here, so one round nearly always fills the list."""
-    with session_scope() as session:
-        found = session.execute(
-            select(StepRunRow.execution_id)
-            .where(
-                StepRunRow.step_type.in_([str(t) for t in CHECK_TYPES]),
-                StepRunRow.status == StepStatus.SUCCEEDED,
-                cast(StepRunRow.properties, Text).contains('"ViolationReport"'),
-            )
-            .order_by(StepRunRow.id.desc())
-            .offset(skip)
-            .limit(count)
-        ).all()
-    return [row[0] for row in found]
-
-
 def _checks_of(ids: list[str]) -> list[dict[str, Any]]:
-    with session_scope() as session:
-        used: dict[str, str] = {}
-        for usage in session.execute(
-            select(ModelUsageRow.execution_id, ModelUsageRow.group_name, ModelUsageRow.version)
-            .where(ModelUsageRow.execution_id.in_(ids))
-            .order_by(ModelUsageRow.id)
-        ):
-            used.setdefault(usage.execution_id, f"{usage.group_name}/{usage.version}")
+    used = models_used(ids)
     described_all = executions_json(ids, step_types=CHECK_TYPES)  # checks need no other step
     runs: list[dict[str, Any]] = []
     for execution_id in ids:
         described = described_all.get(execution_id)
         if described is None:  # deleted since the first query
             continue
+        model = used.get(execution_id)
         for check in summarize_execution(described).checks:
             runs.append(
                 {
@@ -82,7 +52,7 @@ def _checks_of(ids: list[str]) -> list[dict[str, Any]]:
                     "violation_types": check.violation_types,
                     "features": [v.column or v.feature for v in check.found],
                     "has_report": check.report is not None,
-                    "model_version": used.get(execution_id),
+                    "model_version": model.ref if model else None,
                 }
             )
     return runs

@@ -52,7 +52,7 @@ def model_quality_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Join predictions with their labels; Model Monitor's model-quality statistics and checks."""
-    from batchops.registry.quality import measure_execution
+    from batchops.registry.quality_measurement import measure_execution
 
     results = measure_execution(
         execution_id,
@@ -96,7 +96,7 @@ def _f(value: float | None) -> str:
 @lineage_app.command("prediction")
 def prediction(inference_id: str, as_json: JsonFlag = False) -> None:
     """Which model version, execution, input file and row, and baseline made a prediction."""
-    from batchops.registry.quality import prediction_lineage
+    from batchops.registry.prediction_lineage import prediction_lineage
 
     found = prediction_lineage(inference_id)
     if as_json:
