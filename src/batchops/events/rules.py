@@ -34,6 +34,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     EventType.VERSION_REGISTERED: ("group", "version", "status"),
     EventType.STATUS_CHANGED: ("group", "version", "status", "old_status"),
     EventType.VERSION_DELETED: ("group", "version", "old_status"),
+    EventType.VERSION_UNUSABLE: ("group", "version", "status", "problems", "execution_id"),
     EventType.EXECUTION_STATUS_CHANGED: ("pipeline", "status", "execution_id", "failure_reason"),
     EventType.DATA_QUALITY_VIOLATIONS: (
         "pipeline",

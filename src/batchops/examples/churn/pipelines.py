@@ -129,8 +129,11 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
     champion = FunctionStep(
         "GetChampionModel",
         function="batchops.examples.churn.functions:get_champion_model",
-        inputs={"model_package_group": group},
-        outputs=["model_uri", "model_package"],
+        inputs={
+            "model_package_group": group,
+            "execution_id": ExecutionVariables.PIPELINE_EXECUTION_ID,
+        },
+        outputs=["model_uri", "model_package", "champion_problem"],
     )
     evaluate = ProcessingStep(
         "EvaluateModel",
