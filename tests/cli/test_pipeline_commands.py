@@ -95,9 +95,12 @@ def test_listing_and_showing_write_no_example_data(batchops_home: Path) -> None:
 
 def test_a_run_reading_the_default_data_makes_it_first(batchops_home: Path) -> None:
     shown = json.loads(run_batchops("pipeline", "show", "train-and-baseline", "--json").stdout)
-    (default,) = [
+    (stored,) = [
         p["DefaultValue"] for p in shown["definition"]["Parameters"] if p["Name"] == "InputData"
     ]
+    # The definition names the place in any home; a run reads it in this one.
+    assert stored == "${BATCHOPS_HOME}/examples/churn/churn-5000.csv"
+    default = str(batchops_home / "examples" / "churn" / "churn-5000.csv")
     assert not Path(default).exists()
 
     # A threshold no model reaches here: the run reads and trains on the data, then fails at

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from batchops.examples.builtin import register_examples
 from batchops.monitor import baseline, check
 from batchops.pipeline.steps.types import StepType
+from batchops.runtime.pipelines import store_provided
 from batchops.store import executions
 from batchops.store.statuses import StepStatus
 from batchops.store.tokens import Role
@@ -20,7 +20,7 @@ from .conftest import bearer
 def test_each_check_is_listed_once_newest_first(
     client: TestClient, tokens: dict[Role, str], tmp_path: Path
 ) -> None:
-    register_examples()
+    store_provided()
     train = tmp_path / "train.csv"
     train.write_text("usage,calls\n" + "".join(f"{i % 7}.5,{i % 4}\n" for i in range(200)))
     drifted = tmp_path / "drifted.csv"

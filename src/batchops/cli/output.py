@@ -18,6 +18,9 @@ from rich.text import Text
 
 #: `--json` on every list and describe command: exactly one JSON value on stdout.
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
+Params = Annotated[
+    list[str] | None, typer.Option("-p", "--parameter", help="KEY=VALUE, repeatable.")
+]
 
 _CONTROLS = {
     code: f"\\x{code:02x}"

@@ -134,7 +134,7 @@ def create_alarm(
     webhook: str | None = None,
     secret_env: str | None = None,
 ) -> Alarm:
-    from batchops.runtime.catalog import get_definition
+    from batchops.runtime.pipelines import describe_pipeline
 
     check_name(name, "alarm")
     check_metric(metric)
@@ -149,7 +149,7 @@ def create_alarm(
             f"(got {datapoints} of {of})"
         )
     if pipeline:
-        get_definition(pipeline, None)  # NotFound for an unknown pipeline
+        describe_pipeline(pipeline)  # NotFound for an unknown pipeline
     if webhook:
         webhooks.check_url(webhook)
         webhooks.check_secret_env(secret_env)

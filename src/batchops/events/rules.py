@@ -16,7 +16,7 @@ from sqlalchemy import select
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.events import history
 from batchops.events.schedules import check_name
-from batchops.events.starting import check_pipeline_parameters
+from batchops.events.start_parameters import check_pipeline_parameters
 from batchops.events.templates import check_templates
 from batchops.events.webhooks import check_secret_env, check_url
 from batchops.settings import get_settings

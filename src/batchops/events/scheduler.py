@@ -30,9 +30,8 @@ from batchops.events.clock import Clock, system_clock
 from batchops.events.lease import Lease
 from batchops.events.logs import log
 from batchops.events.rules import Rule, event_fields, list_rules
-from batchops.events.starting import PreparePipeline
 from batchops.events.templates import render
-from batchops.runtime.execution import start_execution
+from batchops.runtime.pipelines import start_pipeline
 from batchops.settings import automation_settings
 from batchops.store.events import Event, commit_position, poll
 from batchops.store.executions import get_execution_row
@@ -71,11 +70,9 @@ class Scheduler:
         self,
         *,
         clock: Clock = system_clock,
-        prepare: PreparePipeline | None = None,
         wait: bool = False,
     ) -> None:
         self.clock = clock
-        self.prepare = prepare
         self.wait = wait
         self.settings = automation_settings()
         self.stop = threading.Event()
@@ -255,13 +252,10 @@ class Scheduler:
             if os.environ.get(CRASH_AFTER_DECIDE):
                 os._exit(75)
 
-        prepare = self.prepare
-        execution = start_execution(
+        execution = start_pipeline(
             pipeline,
-            None,
-            dict(parameters),
+            parameters,
             wait=self.wait,
-            prepare=(lambda values: prepare(pipeline, values)) if prepare else None,
             trigger_key=key,
             trigger=trigger,
             after_record=recorded,
@@ -341,11 +335,11 @@ def _status(execution_id: str) -> ExecutionStatus | None:
         return None
 
 
-def run_once(now: datetime | None = None, *, prepare: PreparePipeline | None = None) -> Report:
+def run_once(now: datetime | None = None) -> Report:
     """Do everything due at `now` (default: the wall clock), waiting for what it started."""
     clock: Clock = (lambda: now) if now is not None else system_clock
-    return Scheduler(clock=clock, prepare=prepare, wait=True).run_once()
+    return Scheduler(clock=clock, wait=True).run_once()
 
 
-def run_forever(*, prepare: PreparePipeline | None = None) -> None:
-    Scheduler(prepare=prepare).run_forever()
+def run_forever() -> None:
+    Scheduler().run_forever()

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.events import history
-from batchops.events.starting import check_pipeline_parameters
+from batchops.events.start_parameters import check_pipeline_parameters
 from batchops.events.templates import check_templates
 from batchops.settings import get_settings
 from batchops.store.db import session_scope

@@ -14,8 +14,9 @@ from batchops.errors import BatchopsError, NotFound
 from batchops.pipeline.graph import PipelineGraph
 from batchops.pipeline.parameters import bind_parameters, parameter_from_declaration
 from batchops.runtime.catalog import get_definition
-from batchops.settings import get_settings
+from batchops.settings import expand_locations, get_settings
 from batchops.store import executions
+from batchops.store.execution_records import ExecutionRecord
 from batchops.store.statuses import RETRYABLE, ExecutionStatus
 
 if TYPE_CHECKING:
@@ -28,8 +29,14 @@ class Execution:
     def __init__(self, execution_id: str) -> None:
         self.id = execution_id
 
+    def record(self) -> ExecutionRecord:
+        """The execution and its steps as they stand now."""
+        return executions.execution_record(self.id)
+
     def describe(self) -> dict[str, Any]:
-        return executions.execution_json(self.id)
+        """The record's JSON object, as `execution describe --json` shows it (SageMaker's
+        `describe()` answers a dict too)."""
+        return self.record().to_json()
 
     @property
     def status(self) -> ExecutionStatus:
@@ -65,7 +72,10 @@ def start_execution(
     `user` (default: the settings' user) is recorded as who started it, and a background
     runner acts as that user (the server passes the token's user).
 
-    `prepare` gets the checked values (defaults filled in) before anything is recorded: the
+    String values starting with `${BATCHOPS_HOME}` or `${BATCHOPS_ARTIFACTS}` (a stored
+    definition's host-independent defaults) become places under this home or artifact store;
+    the execution records the places. `prepare` gets the checked values (defaults filled in)
+    before anything is recorded: the
     place to make an input the run reads, so it is made only for a run that needs it.
     `trigger_key` makes the start idempotent (a second start with the key is a Conflict) and
     `trigger` (what started it: schedule or rule, the chain of events) is kept on the record;
@@ -74,7 +84,10 @@ def start_execution(
     version, definition = get_definition(pipeline, version)
     graph = PipelineGraph.from_definition(definition)
     declared = [parameter_from_declaration(p) for p in graph.parameters]
-    values = bind_parameters(declared, parameters)
+    values = {
+        name: expand_locations(value) if isinstance(value, str) else value
+        for name, value in bind_parameters(declared, parameters).items()
+    }
     if prepare is not None:
         prepare(dict(values))
     steps = {name: node.type for name, node in graph.steps.items()}

@@ -13,7 +13,7 @@ from sqlalchemy import Text, cast, select
 from batchops.pipeline.steps.types import StepType
 from batchops.runtime.summary import summarize_execution
 from batchops.store.db import session_scope
-from batchops.store.executions import executions_json
+from batchops.store.executions import execution_records
 from batchops.store.schema.pipelines import StepRunRow
 from batchops.store.schema.registry import ModelUsageRow
 from batchops.store.statuses import StepStatus
@@ -65,19 +65,19 @@ def _checks_of(ids: list[str]) -> list[dict[str, Any]]:
             .order_by(ModelUsageRow.id)
         ):
             used.setdefault(usage.execution_id, f"{usage.group_name}/{usage.version}")
-    described_all = executions_json(ids, step_types=CHECK_TYPES)  # checks need no other step
+    records = execution_records(ids, step_types=CHECK_TYPES)  # checks need no other step
     runs: list[dict[str, Any]] = []
     for execution_id in ids:
-        described = described_all.get(execution_id)
-        if described is None:  # deleted since the first query
+        record = records.get(execution_id)
+        if record is None:  # deleted since the first query
             continue
-        for check in summarize_execution(described).checks:
+        for check in summarize_execution(record).checks:
             runs.append(
                 {
                     "execution_id": execution_id,
-                    "pipeline": described["pipeline"],
+                    "pipeline": record.pipeline,
                     "step": check.step,
-                    "ended_at": described["ended_at"],
+                    "ended_at": record.ended_at.isoformat() if record.ended_at else None,
                     "violations": check.violations,
                     "violation_types": check.violation_types,
                     "features": [v.column or v.feature for v in check.found],

@@ -21,10 +21,10 @@ from batchops.errors import NotFound
 from batchops.events.alarms import alarm_history, list_alarms
 from batchops.events.rules import list_rules, rule_history
 from batchops.events.schedules import list_schedules, schedule_history, set_paused
-from batchops.examples.builtin import describe_pipeline, start_pipeline
 from batchops.pipeline.graph import PipelineGraph
 from batchops.runtime.catalog import definition_versions
 from batchops.runtime.execution import execution_logs, retry_execution, stop_execution
+from batchops.runtime.pipelines import describe_pipeline, start_pipeline
 from batchops.runtime.summary import column_labels, summarize_execution
 from batchops.server.auth import (
     SESSION_COOKIE,
@@ -47,7 +47,7 @@ from batchops.server.views import (
     statistics_table,
 )
 from batchops.store.events import last_position, read_events
-from batchops.store.executions import count_executions, execution_json, list_executions
+from batchops.store.executions import count_executions, execution_record, list_executions
 from batchops.store.tokens import Role, authenticate
 
 router = APIRouter(include_in_schema=False)
@@ -67,6 +67,7 @@ _environment = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 _environment.filters["tojson_compact"] = lambda v: json.dumps(v, indent=1, default=str)
+_environment.filters["moment"] = lambda v: v.isoformat() if v else ""
 templates = Jinja2Templates(env=_environment)
 
 
@@ -210,20 +211,20 @@ async def start(
 def execution(
     request: Request, execution_id: str, principal: Principal = requires(Role.VIEWER)
 ) -> Response:
-    described = execution_json(execution_id)
-    definition = describe_pipeline(described["pipeline"], described["pipeline_version"])
+    record = execution_record(execution_id)
+    definition = describe_pipeline(record.pipeline, record.pipeline_version)
     from batchops.registry import execution_lineage
 
     return render(
         request,
         "execution.html",
         principal,
-        execution=described,
+        execution=record,
         graph_layout=layout(definition["definition"]),
-        statuses={s["name"]: s["status"] for s in described["steps"]},
-        files={s["name"]: step_files(s) for s in described["steps"]},
+        statuses={s.name: s.status for s in record.steps},
+        files={s.name: step_files(s) for s in record.steps},
         logs=execution_logs(execution_id),
-        summary=summarize_execution(described),
+        summary=summarize_execution(record),
         lineage=execution_lineage(execution_id),
     )
 
@@ -244,8 +245,7 @@ def stop(execution_id: str, principal: Principal = requires(Role.APPROVER)) -> R
 def step_statistics(
     request: Request, execution_id: str, step: str, principal: Principal = requires(Role.VIEWER)
 ) -> Response:
-    described = execution_json(execution_id)
-    found = next((s for s in described["steps"] if s["name"] == step), None)
+    found = next((s for s in execution_record(execution_id).steps if s.name == step), None)
     files = step_files(found) if found else {}
     if "statistics.json" not in files:
         raise NotFound(f"step {step!r} of execution {execution_id} recorded no statistics.json")
@@ -298,7 +298,7 @@ def version(
         principal,
         version=found,
         record=as_json,
-        files=version_files(as_json),
+        files=version_files(found),
         rows=statistics_table(read_json(found.statistics_uri)),
         lineage=models.version_lineage(group, version),
         can_approve=principal.role >= Role.APPROVER,
@@ -329,7 +329,7 @@ def monitoring(request: Request, principal: Principal = requires(Role.VIEWER)) -
             threshold = drift_threshold(read_json(approved.constraints_uri))
             break
     runs = recent_runs(30)
-    labels = column_labels(execution_json(runs[0]["execution_id"])) if runs else {}
+    labels = column_labels(execution_record(runs[0]["execution_id"])) if runs else {}
     trends = [
         trend(f"{labels[f]} ({f})" if f in labels else f, s, threshold)
         for f, s in drift_series(20).items()

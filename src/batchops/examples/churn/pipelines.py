@@ -45,7 +45,8 @@ from batchops.pipeline import (
     TransformStep,
     XGBoost,
 )
-from batchops.settings import get_settings
+from batchops.runtime.pipelines import PipelineProvider
+from batchops.settings import HOME_PLACEHOLDER, expand_locations
 
 SCRIPTS = Path(__file__).with_name("scripts")
 GROUP = "customer-churn"
@@ -66,17 +67,22 @@ HYPERPARAMETERS = {
 SPLITS = ("train", "validation", "test", "batch", "vocabulary", "raw_train")
 
 
+EXAMPLE_FOLDER = f"{HOME_PLACEHOLDER}/examples/churn"
+"""The example's files, in the home of whoever runs it: the definitions name it this way, so
+they are the same stored from any home or machine."""
+DEFAULT_INPUT_DATA = f"{EXAMPLE_FOLDER}/churn-{DEFAULT_ROWS}.csv"
+"""The generated 5,000-row file train-and-baseline reads unless told otherwise. Only its
+place: storing or listing the pipeline writes nothing; `make_default_input_data` writes it
+when a run is about to read it."""
+DEFAULT_BATCH_DATA = f"{EXAMPLE_FOLDER}/batch.csv"
+
+
 def example_dir() -> Path:
-    return get_settings().home / "examples" / "churn"
+    return Path(expand_locations(EXAMPLE_FOLDER))
 
 
 def default_input_data() -> Path:
-    """The generated 5,000-row file train-and-baseline reads unless told otherwise.
-
-    Only its place: registering or listing the pipeline writes nothing;
-    `make_default_input_data` writes it when a run is about to read it.
-    """
-    return example_dir() / f"churn-{DEFAULT_ROWS}.csv"
+    return Path(expand_locations(DEFAULT_INPUT_DATA))
 
 
 def make_default_input_data(pipeline: str, parameters: Mapping[str, Any]) -> None:
@@ -90,16 +96,12 @@ def make_default_input_data(pipeline: str, parameters: Mapping[str, Any]) -> Non
         write_churn_csv(path, DEFAULT_ROWS, seed=0)
 
 
-def default_batch_data() -> Path:
-    return example_dir() / "batch.csv"
-
-
 def _output(step: ProcessingStep, name: str) -> object:
     return step.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri
 
 
 def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipeline:
-    data = ParameterString("InputData", str(input_data or default_input_data()))
+    data = ParameterString("InputData", str(input_data or DEFAULT_INPUT_DATA))
     min_accuracy = ParameterFloat("MinAccuracy", 0.7, min_value=0.0, max_value=1.0)
     group = ParameterString("ModelPackageGroup", GROUP)
     challenger_metric = ParameterString("ChallengerMetric", "auc")
@@ -249,7 +251,7 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
 
 
 def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
-    data = ParameterString("InputData", str(input_data or default_batch_data()))
+    data = ParameterString("InputData", str(input_data or DEFAULT_BATCH_DATA))
     group = ParameterString("ModelPackageGroup", GROUP)
     fail_on_violation = ParameterBoolean("FailOnViolation", False)
     input_filter = ParameterString("InputFilter", "$[1:]")
@@ -325,6 +327,10 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
     )
 
 
-def upsert_builtin_pipelines() -> dict[str, int]:
-    """Store the example pipelines (a new version only when their definitions changed)."""
-    return {p.name: p.upsert() for p in (train_and_baseline_pipeline(), batch_inference_pipeline())}
+def example_pipelines() -> list[Pipeline]:
+    return [train_and_baseline_pipeline(), batch_inference_pipeline()]
+
+
+PROVIDER = PipelineProvider(pipelines=example_pipelines, prepare=make_default_input_data)
+"""The example's entry in the `batchops.pipelines` entry point group (pyproject.toml): the
+pipeline service stores both pipelines and makes their default data when a run reads it."""

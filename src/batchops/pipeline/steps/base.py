@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Protocol
 from batchops.errors import InvalidInput
 from batchops.pipeline.references import Properties, encode
 from batchops.pipeline.steps.types import StepType
+from batchops.store.code_snapshots import CodeSnapshot
 
 _DURATION = re.compile(
     r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -115,6 +116,10 @@ class Step:
 
     def child_steps(self) -> list[Step]:
         """Steps declared inside this one (a condition's branches)."""
+        return []
+
+    def code_snapshots(self) -> list[CodeSnapshot]:
+        """The code the definition names by digest, to keep in the artifact store."""
         return []
 
     def to_json(self) -> dict[str, Any]:

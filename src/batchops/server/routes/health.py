@@ -9,12 +9,13 @@ from starlette.concurrency import run_in_threadpool
 
 from batchops import __version__
 from batchops.server.auth import public, requires
+from batchops.server.response_models import TEXT, Health
 from batchops.store.tokens import Role
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", dependencies=[public()])
+@router.get("/healthz", response_model=Health, dependencies=[public()])
 def healthz() -> dict[str, Any]:
     """The server answers and its database opens."""
     from batchops.store.db import get_engine
@@ -23,7 +24,9 @@ def healthz() -> dict[str, Any]:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/metrics", dependencies=[requires(Role.VIEWER)], response_class=Response)
+@router.get(
+    "/metrics", dependencies=[requires(Role.VIEWER)], response_class=Response, responses=TEXT
+)
 async def metrics(request: Request) -> Response:
     """Prometheus text format: executions, step durations, transform rows, drift per feature."""
     from batchops.server.prometheus import exposition
