@@ -15,7 +15,6 @@ tick is claimed by a compare-and-set, so it never runs twice.
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from batchops.crashpoints import NO_CRASH, SCHEDULER_AFTER_DECIDE, CrashPoints
 from batchops.errors import BatchopsError, Conflict
 from batchops.events import alarms, history, schedules, webhooks
 from batchops.events.clock import Clock, system_clock
@@ -38,9 +38,6 @@ from batchops.store.executions import get_execution_row
 from batchops.store.statuses import ExecutionStatus
 
 CONSUMER = "scheduler"
-CRASH_AFTER_DECIDE = "BATCHOPS_TEST_CRASH_AFTER_DECIDE"
-"""Test hook: when set, the process exits right after recording a rule's start, before running
-it (the crash the at-most-once test simulates)."""
 
 
 @dataclass
@@ -71,9 +68,13 @@ class Scheduler:
         *,
         clock: Clock = system_clock,
         wait: bool = False,
+        crash_points: CrashPoints = NO_CRASH,
     ) -> None:
+        """`crash_points` (tests only, see batchops.crashpoints): where this process dies, and
+        those handed on to the runners of the executions it starts."""
         self.clock = clock
         self.wait = wait
+        self.crash_points = crash_points
         self.settings = automation_settings()
         self.stop = threading.Event()
         self.lease = Lease(self.settings.lease_seconds)
@@ -249,8 +250,7 @@ class Scheduler:
         def recorded(execution_id: str) -> None:
             on_record(execution_id)
             self.report.started.append(execution_id)
-            if os.environ.get(CRASH_AFTER_DECIDE):
-                os._exit(75)
+            self.crash_points.reached(SCHEDULER_AFTER_DECIDE)
 
         execution = start_pipeline(
             pipeline,
@@ -259,6 +259,7 @@ class Scheduler:
             trigger_key=key,
             trigger=trigger,
             after_record=recorded,
+            crash_points=self.crash_points,
         )
         return execution.id
 
@@ -335,11 +336,11 @@ def _status(execution_id: str) -> ExecutionStatus | None:
         return None
 
 
-def run_once(now: datetime | None = None) -> Report:
+def run_once(now: datetime | None = None, *, crash_points: CrashPoints = NO_CRASH) -> Report:
     """Do everything due at `now` (default: the wall clock), waiting for what it started."""
     clock: Clock = (lambda: now) if now is not None else system_clock
-    return Scheduler(clock=clock, wait=True).run_once()
+    return Scheduler(clock=clock, wait=True, crash_points=crash_points).run_once()
 
 
-def run_forever() -> None:
-    Scheduler().run_forever()
+def run_forever(*, crash_points: CrashPoints = NO_CRASH) -> None:
+    Scheduler(crash_points=crash_points).run_forever()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from batchops.crashpoints import NO_CRASH, CrashPoints
 from batchops.pipeline.references import ResolutionContext, decode, resolve
 from batchops.runtime.control import StopSignal
 from batchops.store import artifacts, outputs
@@ -31,6 +32,9 @@ class StepContext:
     log_file: IO[str]
     resolution: ResolutionContext
     stop: StopSignal = field(default_factory=StopSignal)
+    crash_points: CrashPoints = NO_CRASH
+    """Where a test has this runner die (batchops.crashpoints); a runner with phases of its own
+    calls `crash_points.reached(...)` between them."""
 
     def check_stopped(self) -> None:
         """A checkpoint: raise StepStopped if the execution is being stopped (no database read)."""

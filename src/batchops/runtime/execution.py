@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from batchops.crashpoints import NO_CRASH, CrashPoints
 from batchops.errors import BatchopsError, NotFound
 from batchops.pipeline.graph import PipelineGraph
 from batchops.pipeline.parameters import bind_parameters, parameter_from_declaration
@@ -66,6 +67,7 @@ def start_execution(
     trigger: dict[str, Any] | None = None,
     after_record: Callable[[str], None] | None = None,
     user: str | None = None,
+    crash_points: CrashPoints = NO_CRASH,
 ) -> Execution:
     """Check the parameters, record the execution, and run it here (`wait`) or in the background.
 
@@ -79,7 +81,8 @@ def start_execution(
     place to make an input the run reads, so it is made only for a run that needs it.
     `trigger_key` makes the start idempotent (a second start with the key is a Conflict) and
     `trigger` (what started it: schedule or rule, the chain of events) is kept on the record;
-    `after_record` is called with the id between recording and running.
+    `after_record` is called with the id between recording and running. `crash_points`
+    (tests only) are where the runner dies, here or on its launcher's command line.
     """
     version, definition = get_definition(pipeline, version)
     graph = PipelineGraph.from_definition(definition)
@@ -103,7 +106,7 @@ def start_execution(
     )
     if after_record is not None:
         after_record(execution_id)
-    _run(execution_id, wait=wait, on_event=on_event, user=user)
+    _run(execution_id, wait=wait, on_event=on_event, user=user, crash_points=crash_points)
     return Execution(execution_id)
 
 
@@ -113,6 +116,7 @@ def retry_execution(
     wait: bool = False,
     on_event: EventCallback | None = None,
     user: str | None = None,
+    crash_points: CrashPoints = NO_CRASH,
 ) -> Execution:
     """Run again the steps that did not succeed, reusing the outputs of those that did; a
     background runner acts as `user` (default: the settings' user)."""
@@ -122,7 +126,13 @@ def retry_execution(
             f"execution {execution_id} is {status}; only a failed execution can be retried"
         )
     executions.reset_for_retry(execution_id)
-    _run(execution_id, wait=wait, on_event=on_event, user=user or get_settings().user)
+    _run(
+        execution_id,
+        wait=wait,
+        on_event=on_event,
+        user=user or get_settings().user,
+        crash_points=crash_points,
+    )
     return Execution(execution_id)
 
 
@@ -175,19 +185,32 @@ def filter_log(text: str, grep: str | None = None, since: datetime | None = None
     return "".join(kept)
 
 
-def _run(execution_id: str, *, wait: bool, on_event: EventCallback | None, user: str) -> None:
+def _run(
+    execution_id: str,
+    *,
+    wait: bool,
+    on_event: EventCallback | None,
+    user: str,
+    crash_points: CrashPoints,
+) -> None:
     """Run here, or in a background runner whose records (a registered version's creator, a
     retry's approvals) name `user`: it is that process's BATCHOPS_USER."""
     if wait:
         from batchops.runtime.executor import run_execution
 
-        run_execution(execution_id, on_event)
+        run_execution(execution_id, on_event, crash_points)
         return
     log_dir = get_settings().home / "logs" / execution_id
     log_dir.mkdir(parents=True, exist_ok=True)
     with open(log_dir / "launcher.log", "ab") as log:
         subprocess.Popen(
-            [sys.executable, "-m", "batchops.runtime.launcher", execution_id],
+            [
+                sys.executable,
+                "-m",
+                "batchops.runtime.launcher",
+                execution_id,
+                *crash_points.arguments(),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,

@@ -1,4 +1,5 @@
-"""`python -m batchops.runtime.launcher EXECUTION_ID`: run an execution detached from its caller.
+"""`python -m batchops.runtime.launcher EXECUTION_ID [--crash-at POINT ...]`: run an execution
+detached from its caller (`--crash-at`: tests only, see batchops.crashpoints).
 
 SIGTERM (a shutdown, a `kill`) stops the execution cleanly, as Ctrl-C does in the foreground:
 it ends Stopped and can be retried. A SIGKILL leaves no chance to record anything; the missing
@@ -7,10 +8,12 @@ heartbeat tells the next reader, who marks it Failed.
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
 from types import FrameType
 
+from batchops.crashpoints import OPTION, CrashPoints
 from batchops.runtime.control import ExecutionInterrupted
 from batchops.runtime.executor import run_execution
 from batchops.store import executions
@@ -22,10 +25,16 @@ def _interrupt(_signal: int, _frame: FrameType | None) -> None:
 
 
 def main(argv: list[str]) -> int:
-    execution_id = argv[0]
+    parser = argparse.ArgumentParser(prog="python -m batchops.runtime.launcher")
+    parser.add_argument("execution_id")
+    parser.add_argument(OPTION, dest="crash_at", action="append", default=[])
+    arguments = parser.parse_args(argv)
+    execution_id = arguments.execution_id
+    crash_points = CrashPoints.of(arguments.crash_at)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return 0 if run_execution(execution_id) is ExecutionStatus.SUCCEEDED else 1
+        finished = run_execution(execution_id, crash_points=crash_points)
+        return 0 if finished is ExecutionStatus.SUCCEEDED else 1
     except ExecutionInterrupted:
         return 1
     except Exception as error:  # the execution must not stay Executing forever

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
+from batchops.crashpoints import NO_CRASH, CrashPoints
 from batchops.errors import EnvironmentProblem
 from batchops.runtime import catalog
 from batchops.runtime.execution import Execution, start_execution
@@ -107,6 +108,7 @@ def start_pipeline(
     trigger_key: str | None = None,
     trigger: dict[str, Any] | None = None,
     after_record: Callable[[str], None] | None = None,
+    crash_points: CrashPoints = NO_CRASH,
 ) -> Execution:
     """Start an execution as `user` (default: the settings' user), once the providers made
     what it reads; the other arguments are `runtime.execution.start_execution`'s."""
@@ -122,4 +124,5 @@ def start_pipeline(
         trigger=trigger,
         after_record=after_record,
         user=user,
+        crash_points=crash_points,
     )
