@@ -160,7 +160,7 @@ def test_wrong_column_count_for_the_model(dataset, tmp_path):
 
 
 def test_one_field_too_many_suggests_dropping_the_label(dataset, tmp_path):
-    with pytest.raises(InvalidInput, match=r"drop it with --input-filter '\$\[1:\]'"):
+    with pytest.raises(InvalidInput, match=r"drop it with `input_filter` '\$\[1:\]'"):
         score(dataset, "with_id.csv", tmp_path / "out")
     # with a filter that removes it, the same file scores
     result = score(dataset, "with_id.csv", tmp_path / "out", input_filter="$[1:]")

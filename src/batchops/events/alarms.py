@@ -139,13 +139,13 @@ def create_alarm(
     check_name(name, "alarm")
     check_metric(metric)
     if (above is None) == (below is None):
-        raise InvalidInput(f"alarm {name}: give exactly one of --above X or --below X")
+        raise InvalidInput(f"alarm {name}: give exactly one of `above` or `below`")
     threshold = above if above is not None else below
     if threshold is None or not math.isfinite(threshold):
         raise InvalidInput(f"alarm {name}: the threshold must be a finite number, got {threshold}")
     if not 1 <= datapoints <= of <= MAX_WINDOW:
         raise InvalidInput(
-            f"alarm {name}: --datapoints M --of N needs 1 <= M <= N <= {MAX_WINDOW} "
+            f"alarm {name}: `datapoints` M `of` N needs 1 <= M <= N <= {MAX_WINDOW} "
             f"(got {datapoints} of {of})"
         )
     if pipeline:

@@ -158,13 +158,13 @@ def create_rule(
             )
     chosen = [a for a, given in (("start", start), ("webhook", webhook), ("log", log)) if given]
     if len(chosen) != 1:
-        raise InvalidInput(f"rule {name}: give exactly one action: --start, --webhook or --log")
+        raise InvalidInput(f"rule {name}: give exactly one action: `start`, `webhook` or `log`")
     action = chosen[0]
     parameters = dict(parameters or {})
     if parameters and action != "start":
-        raise InvalidInput(f"rule {name}: -p applies to --start only")
+        raise InvalidInput(f"rule {name}: `parameters` apply to `start` only")
     if secret_env and action != "webhook":
-        raise InvalidInput(f"rule {name}: --secret-env applies to --webhook only")
+        raise InvalidInput(f"rule {name}: `secret_env` applies to `webhook` only")
     if start:
         check_pipeline_parameters(start, parameters, f"rule {name}")
         check_templates(parameters, [*known, "time"], f"rule {name}")

@@ -134,7 +134,7 @@ def create_schedule(
     check_cron(cron)
     zone(timezone)
     if catch_up not in CATCH_UP:
-        raise InvalidInput(f"--catch-up {catch_up!r}: one of {', '.join(CATCH_UP)}")
+        raise InvalidInput(f"`catch_up` {catch_up!r}: one of {', '.join(CATCH_UP)}")
     parameters = dict(parameters or {})
     check_pipeline_parameters(pipeline, parameters, f"schedule {name}")
     check_templates(parameters, ["time"], f"schedule {name}")

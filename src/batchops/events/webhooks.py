@@ -48,7 +48,7 @@ def check_url(url: str) -> str:
 
 def check_secret_env(name: str | None) -> str | None:
     if name is not None and not _ENV_NAME.match(name):
-        raise InvalidInput(f"--secret-env {name!r}: the name of an environment variable")
+        raise InvalidInput(f"`secret_env` {name!r}: the name of an environment variable")
     return name
 
 

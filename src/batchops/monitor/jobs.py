@@ -208,7 +208,7 @@ def _profile(
         from batchops.monitor.on_dask import profile_parts_on
 
         with dask_client(
-            address, purpose="profiling on Dask (--dask, BATCHOPS_DASK_ADDRESS)"
+            address, purpose="profiling on Dask (`dask`, BATCHOPS_DASK_ADDRESS)"
         ) as client:
             require_visible(client, address, [file.uri for file in source.files])
             profile = profile_dataset(parts, plan, options, profile_parts=profile_parts_on(client))

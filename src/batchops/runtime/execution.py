@@ -172,7 +172,7 @@ def filter_log(text: str, grep: str | None = None, since: datetime | None = None
     try:
         pattern = re.compile(grep) if grep else None
     except re.error as error:
-        raise InvalidInput(f"--grep {grep!r} is not a regular expression: {error}") from error
+        raise InvalidInput(f"`grep` {grep!r} is not a regular expression: {error}") from error
     kept, keep = [], since is None
     for line in text.splitlines(keepends=True):
         if since is not None and line.startswith("--- ") and ", attempt " in line:
