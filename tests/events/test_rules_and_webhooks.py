@@ -17,6 +17,7 @@ from batchops.events.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, delivery
 from batchops.runtime.execution import start_execution
 from batchops.store.executions import execution_json, list_executions
 from support.automation import echo, fail, receiving, store_pipeline, unused_port_url
+from support.cli import run_batchops
 from support.crashing import run_crashing
 
 
@@ -152,4 +153,7 @@ def test_rule_json_is_what_the_cli_prints() -> None:
     rule = rules.create_rule(
         "r", "ModelVersionStatusChanged", filters={"status": "Approved"}, log=True
     )
-    assert json.loads(json.dumps(rule.to_json()))["action"] == {"type": "log"}
+    listed = run_batchops("rule", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == [rule.to_json()]
+    assert rule.to_json()["action"] == {"type": "log"}

@@ -16,10 +16,6 @@ def system_clock() -> datetime:
     return utcnow()
 
 
-def fixed_clock(moment: datetime) -> Clock:
-    return lambda: moment
-
-
 def parse_moment(text: str, what: str = "`now`") -> datetime:
     """An ISO-8601 moment; without an offset it is UTC."""
     try:

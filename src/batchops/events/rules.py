@@ -25,8 +25,6 @@ from batchops.store.events import Event, EventType, last_position
 from batchops.store.schema import iso
 from batchops.store.schema.automation import RuleRow
 
-ACTIONS = ("start", "webhook", "log")
-
 #: The fields each event type offers to filters and to parameter templates.
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     EventType.GROUP_CREATED: ("group",),

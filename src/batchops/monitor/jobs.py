@@ -351,7 +351,3 @@ def violation_summary(result: CheckResult, violations_uri: str | None = None) ->
         f"{len(result.violations)} violation(s) in {counted(result.row_count, 'row')} ({found}) "
         f"on {shown}; see {violations_uri or result.violations_uri}"
     )
-
-
-def result_summary(result: CheckResult) -> dict[str, Any]:
-    return result.to_dict()

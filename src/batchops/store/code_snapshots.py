@@ -56,10 +56,6 @@ def save_snapshot(snapshot: CodeSnapshot) -> str:
     return uri
 
 
-def is_reference(code: str) -> bool:
-    return _REFERENCE.fullmatch(code) is not None
-
-
 def local_code(code: str) -> Path:
     """A local file holding the code a definition names: a snapshot's bytes, checked against
     their digest (copied out of a remote artifact store into the home first), or, in a
