@@ -26,7 +26,7 @@ _DURATION = re.compile(
 )
 
 
-def parse_duration(text: str) -> timedelta:
+def parse_iso_duration(text: str) -> timedelta:
     """An ISO 8601 duration ("PT12H", "P30D"); a month counts 30 days and a year 365."""
     match = _DURATION.match(text or "")
     if not match or text in ("P", "PT") or text.endswith("T"):
@@ -51,7 +51,7 @@ class CacheConfig:
 
     def __post_init__(self) -> None:
         if self.expire_after is not None:
-            parse_duration(self.expire_after)
+            parse_iso_duration(self.expire_after)
 
     def to_json(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"Enabled": self.enable_caching}
