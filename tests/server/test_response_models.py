@@ -11,7 +11,6 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
-from batchops.monitor import baseline, check
 from batchops.pipeline import FunctionStep, ParameterString, Pipeline
 from batchops.pipeline.steps.types import StepType
 from batchops.runtime.execution import Execution
@@ -21,7 +20,7 @@ from batchops.store.metrics import record_metrics
 from batchops.store.statuses import StepStatus
 from batchops.store.tokens import Role
 
-from .conftest import bearer, register_example_version
+from .conftest import bearer, drifted_check, register_example_version
 
 
 def _described(schema: dict[str, Any]) -> bool:
@@ -68,18 +67,8 @@ def _seed(tmp_path: Path) -> dict[str, str]:
 
     version = register_example_version(tmp_path / "v")
     registry.approve("churn", version.version, reason="good")
-    train = tmp_path / "train.csv"
-    train.write_text("usage,calls\n" + "".join(f"{i % 7}.5,{i % 4}\n" for i in range(200)))
-    drifted = tmp_path / "drifted.csv"
-    drifted.write_text("usage,calls\n" + "".join(f"{40 + i % 7}.5,{i % 4}\n" for i in range(200)))
-    shown = Path(artifacts_root())  # the server shows files under the artifact root only
-    profiled = baseline(train, shown / "baseline")
-    found = check(
-        drifted,
-        statistics=profiled.statistics_uri,
-        constraints=profiled.constraints_uri,
-        out_dir=shown / "check",
-    )
+    # under the artifact root: the server shows files there only
+    profiled, found = drifted_check(tmp_path, Path(artifacts_root()))
     _pipeline("ok", "batchops.store.executions:new_execution_id", {})
     _pipeline("broken", "batchops.runtime.catalog:get_definition", {"name": "nope"})
     steps = {
@@ -107,7 +96,7 @@ def _seed(tmp_path: Path) -> dict[str, str]:
             ended_at=executions.now(),
             properties=properties,
             outputs={"out": str(tmp_path / "out")},
-            inputs={"DataUri": str(drifted)},
+            inputs={"DataUri": str(tmp_path / "drifted.csv")},
         )
     executions.update_execution(made, status="Succeeded", ended_at=executions.now())
     registry.record_usage(made, "churn", 1, "Score")
