@@ -26,6 +26,24 @@ class Settings:
     started for the job); unset, they run in this process."""
 
 
+HOME_PLACEHOLDER = "${BATCHOPS_HOME}"
+ARTIFACTS_PLACEHOLDER = "${BATCHOPS_ARTIFACTS}"
+
+
+def expand_locations(value: str) -> str:
+    """`${BATCHOPS_HOME}/…` or `${BATCHOPS_ARTIFACTS}/…` as a place under this home or this
+    artifact store: how a stored definition names a place without naming a host (the
+    example's default data), made concrete when an execution starts. Anything else as is."""
+    settings = get_settings()
+    for placeholder, root in (
+        (HOME_PLACEHOLDER, str(settings.home)),
+        (ARTIFACTS_PLACEHOLDER, settings.artifacts),
+    ):
+        if value == placeholder or value.startswith(f"{placeholder}/"):
+            return root.rstrip("/") + value[len(placeholder) :]
+    return value
+
+
 def current_user() -> str:
     """Who is acting: BATCHOPS_USER, else the OS user."""
     explicit = os.environ.get("BATCHOPS_USER")

@@ -27,6 +27,7 @@ def test_imports_follow_the_layers_and_no_package_has_a_cycle() -> None:
     assert " kept, 0 broken" in result.stdout
     for contract in (
         "Imports flow one way",
+        "Pipelines reach the server and the CLI through the runtime's pipeline service",
         "No import cycles between the modules of a package",
         "The entry points and the step runners call the tables' owners, never SQL",
         "The libraries that own no table hold no SQL",

@@ -249,13 +249,13 @@ def test_lists_have_a_header_row_over_their_columns(tmp_path: Path, batchops_hom
     from batchops.events.alarms import create_alarm
     from batchops.events.rules import create_rule
     from batchops.events.schedules import create_schedule
-    from batchops.examples.builtin import register_examples
+    from batchops.runtime.pipelines import store_provided
     from batchops.store.tokens import create_token
 
     model = tmp_path / "model.tar.gz"
     model.write_bytes(tiny_model_archive())
     registry.register_version("churn", model_data_uri=str(model), metrics={"auc": 0.98765})
-    register_examples()
+    store_provided()
     create_schedule("daily", "batch-inference", "0 6 * * *")
     create_rule("score", "ModelVersionStatusChanged", start="batch-inference")
     create_alarm("drift", "feature_baseline_drift_age", above=0.1)

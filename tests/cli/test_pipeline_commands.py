@@ -95,9 +95,12 @@ def test_listing_and_showing_write_no_example_data(batchops_home: Path) -> None:
 
 def test_a_run_reading_the_default_data_makes_it_first(batchops_home: Path) -> None:
     shown = json.loads(run_batchops("pipeline", "show", "train-and-baseline", "--json").stdout)
-    (default,) = [
+    (stored,) = [
         p["DefaultValue"] for p in shown["definition"]["Parameters"] if p["Name"] == "InputData"
     ]
+    # The definition names the place in any home; a run reads it in this one.
+    assert stored == "${BATCHOPS_HOME}/examples/churn/churn-5000.csv"
+    default = str(batchops_home / "examples" / "churn" / "churn-5000.csv")
     assert not Path(default).exists()
 
     # A threshold no model reaches here: the run reads and trains on the data, then fails at
@@ -113,12 +116,13 @@ def test_a_run_reading_the_default_data_makes_it_first(batchops_home: Path) -> N
     assert len(Path(default).read_text().splitlines()) == 5001  # header + 5,000 rows
 
 
-def _default(pipeline: str) -> Path:
+def _default(pipeline: str, home: Path) -> Path:
+    """The pipeline's default InputData, in `home` (the definition names it in any home)."""
     shown = json.loads(run_batchops("pipeline", "show", pipeline, "--json").stdout)
     (value,) = [
         p["DefaultValue"] for p in shown["definition"]["Parameters"] if p["Name"] == "InputData"
     ]
-    return Path(value)
+    return Path(value.replace("${BATCHOPS_HOME}", str(home)))
 
 
 @pytest.mark.slow
@@ -129,7 +133,7 @@ def test_batch_inference_on_its_defaults_scores_the_batch_made_for_it(
     run a rule starts on the approval (which the scheduler names with its pipeline)."""
     trained = run_batchops("pipeline", "start", "train-and-baseline", "--wait")
     assert trained.returncode == 0, trained.stderr
-    batch = _default("batch-inference")
+    batch = _default("batch-inference", batchops_home)
     assert not batch.exists()
     rule = run_batchops(
         "rule", "create", "score-approved", "--on", "ModelVersionStatusChanged",

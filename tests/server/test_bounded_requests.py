@@ -130,9 +130,9 @@ def test_names_descriptions_and_reasons_have_their_lengths(
 def test_a_list_stays_small_whatever_was_stored_before_the_limits(
     database: str, client: TestClient, tokens: dict[Role, str]
 ) -> None:
-    from batchops.examples.builtin import register_examples
+    from batchops.runtime.pipelines import store_provided
 
-    register_examples()
+    store_provided()
     made = [
         executions.create_execution(
             "batch-inference", 1, {"InputData": "z" * BIG}, {"Score": "Transform"}, "tester"
@@ -156,10 +156,10 @@ def test_a_list_stays_small_whatever_was_stored_before_the_limits(
 
 
 def test_the_event_log_keeps_no_huge_text_after_the_execution_is_deleted(database: str) -> None:
-    from batchops.examples.builtin import register_examples
     from batchops.runtime.cleanup import delete_execution
+    from batchops.runtime.pipelines import store_provided
 
-    register_examples()
+    store_provided()
     execution_id = executions.create_execution(
         "batch-inference", 1, {}, {"Score": "Transform"}, "tester"
     )

@@ -99,9 +99,9 @@ def test_servers_given_one_session_secret_in_the_environment_accept_each_others_
 def test_the_next_link_is_relative_whatever_host_the_request_names(
     client: TestClient, tokens: dict[Role, str]
 ) -> None:
-    from batchops.examples.builtin import register_examples
+    from batchops.runtime.pipelines import store_provided
 
-    register_examples()
+    store_provided()
     for _ in range(3):
         executions.create_execution("batch-inference", 1, {}, {"Score": "Transform"}, "tester")
     headers = {**bearer(tokens[Role.VIEWER]), "Host": "evil.example:666"}

@@ -6,12 +6,7 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.automation import (
-    print_described,
-    print_history,
-    register_examples,
-    warn_if_secret_unset,
-)
+from batchops.cli.described import print_described, print_history, warn_if_secret_unset
 from batchops.cli.output import JsonFlag, print_json, print_none_found, print_table, stdout
 
 app = typer.Typer(
@@ -35,8 +30,6 @@ def create(
     """An alarm, evaluated when a new datapoint of the metric arrives."""
     from batchops.events.alarms import create_alarm
 
-    if pipeline:
-        register_examples()
     alarm = create_alarm(
         name,
         metric,

@@ -36,7 +36,7 @@ from batchops.cli import (
     token,
     transform,
 )
-from batchops.cli.output import printable
+from batchops.cli.output import as_options, printable
 from batchops.errors import BatchopsError, JobFailed
 
 app = typer.Typer(
@@ -144,8 +144,9 @@ def run(argv: list[str] | None = None) -> None:
 
 
 def _say(kind: str, error: BaseException) -> None:
-    """One message on stderr; what came from data (control characters) is shown escaped."""
-    sys.stderr.write(f"{kind}: {printable(str(error))}\n")
+    """One message on stderr, the parameters a library message names as the options that set
+    them; what came from data (control characters) is shown escaped."""
+    sys.stderr.write(f"{kind}: {printable(as_options(str(error)))}\n")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -18,7 +19,21 @@ from rich.console import Console
 from rich.text import Text
 
 #: `--json` on every list and describe command: exactly one JSON value on stdout.
+_PARAMETER = re.compile(r"`([a-z][a-z0-9_]*)`")
+_OPTIONS = {"parameters": "-p"}
+"""Parameters whose option is not `--` and their name with dashes."""
+
+
+def as_options(message: str) -> str:
+    """A library message in the CLI's words: each parameter it names (`input_filter`) as the
+    option that sets it (--input-filter)."""
+    return _PARAMETER.sub(lambda m: _OPTIONS.get(m[1], "--" + m[1].replace("_", "-")), message)
+
+
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
+Params = Annotated[
+    list[str] | None, typer.Option("-p", "--parameter", help="KEY=VALUE, repeatable.")
+]
 
 _CONTROLS = {
     code: f"\\x{code:02x}"

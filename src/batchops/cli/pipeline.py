@@ -25,7 +25,7 @@ app = typer.Typer(
 @app.command("list")
 def list_(as_json: JsonFlag = False) -> None:
     """The stored pipelines."""
-    from batchops.examples.builtin import list_pipelines
+    from batchops.runtime.pipelines import list_pipelines
 
     pipelines = list_pipelines()
     if as_json:
@@ -48,8 +48,8 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """A pipeline's definition: parameters and steps with what each depends on."""
-    from batchops.examples.builtin import describe_pipeline
     from batchops.pipeline.graph import PipelineGraph
+    from batchops.runtime.pipelines import describe_pipeline
 
     described = describe_pipeline(name, version)
     if as_json:
@@ -93,7 +93,7 @@ def start(
     as_json: JsonFlag = False,
 ) -> None:
     """Start an execution of the latest definition version."""
-    from batchops.examples.builtin import start_pipeline
+    from batchops.runtime.pipelines import start_pipeline
 
     with stop_on_interrupt():
         execution = start_pipeline(

@@ -6,14 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from batchops.cli.automation import (
-    Params,
-    print_described,
-    print_history,
-    register_examples,
-    warn_if_secret_unset,
-)
-from batchops.cli.output import JsonFlag, print_json, print_none_found, print_table, stdout
+from batchops.cli.described import print_described, print_history, warn_if_secret_unset
+from batchops.cli.output import JsonFlag, Params, print_json, print_none_found, print_table, stdout
 
 app = typer.Typer(
     help="Event rules: start a pipeline, POST a webhook or log.", no_args_is_help=True
@@ -40,7 +34,6 @@ def create(
     from batchops.events.rules import create_rule
     from batchops.events.templates import parse_assignments
 
-    register_examples()
     rule = create_rule(
         name,
         on,

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.automation import prepare_hook, register_examples
 from batchops.cli.output import JsonFlag, print_json, stderr, stdout
 from batchops.wording import counted
 
@@ -33,16 +32,15 @@ def scheduler(
     from batchops.events.clock import parse_moment
     from batchops.events.scheduler import run_forever, run_once
 
-    register_examples()
     if not once:
         if now:
             from batchops.errors import InvalidInput
 
             raise InvalidInput("--now applies to --once only")
         stderr.print("scheduler running; stop it with SIGTERM or Ctrl-C")
-        run_forever(prepare=prepare_hook())
+        run_forever()
         return
-    report = run_once(parse_moment(now) if now else None, prepare=prepare_hook())
+    report = run_once(parse_moment(now) if now else None)
     if as_json:
         print_json(report.to_json())
         return

@@ -21,10 +21,10 @@ def create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a token; it is shown once and only its digest is kept."""
-    from batchops.store.tokens import create_token, parse_duration
+    from batchops.store.tokens import create_token, parse_token_lifetime
 
     token, info = create_token(
-        user, role, expires_in=parse_duration(expires) if expires is not None else None
+        user, role, expires_in=parse_token_lifetime(expires) if expires is not None else None
     )
     if as_json:
         print_json({"token": token})

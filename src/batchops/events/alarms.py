@@ -115,22 +115,22 @@ def create_alarm(
     webhook: str | None = None,
     secret_env: str | None = None,
 ) -> Alarm:
-    from batchops.runtime.catalog import get_definition
+    from batchops.runtime.pipelines import describe_pipeline
 
     check_name(name, "alarm")
     check_metric(metric)
     if (above is None) == (below is None):
-        raise InvalidInput(f"alarm {name}: give exactly one of --above X or --below X")
+        raise InvalidInput(f"alarm {name}: give exactly one of `above` or `below`")
     threshold = above if above is not None else below
     if threshold is None or not math.isfinite(threshold):
         raise InvalidInput(f"alarm {name}: the threshold must be a finite number, got {threshold}")
     if not 1 <= datapoints <= of <= MAX_WINDOW:
         raise InvalidInput(
-            f"alarm {name}: --datapoints M --of N needs 1 <= M <= N <= {MAX_WINDOW} "
+            f"alarm {name}: `datapoints` M `of` N needs 1 <= M <= N <= {MAX_WINDOW} "
             f"(got {datapoints} of {of})"
         )
     if pipeline:
-        get_definition(pipeline, None)  # NotFound for an unknown pipeline
+        describe_pipeline(pipeline)  # NotFound for an unknown pipeline
     if webhook:
         webhooks.check_url(webhook)
         webhooks.check_secret_env(secret_env)

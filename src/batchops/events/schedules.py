@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.events import history
-from batchops.events.starting import check_pipeline_parameters
+from batchops.events.start_parameters import check_pipeline_parameters
 from batchops.events.templates import check_templates
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
@@ -134,7 +134,7 @@ def create_schedule(
     check_cron(cron)
     zone(timezone)
     if catch_up not in CATCH_UP:
-        raise InvalidInput(f"--catch-up {catch_up!r}: one of {', '.join(CATCH_UP)}")
+        raise InvalidInput(f"`catch_up` {catch_up!r}: one of {', '.join(CATCH_UP)}")
     parameters = dict(parameters or {})
     check_pipeline_parameters(pipeline, parameters, f"schedule {name}")
     check_templates(parameters, ["time"], f"schedule {name}")

@@ -64,7 +64,7 @@ def _has_userinfo(url: str) -> bool:
 
 
 def check_secret_env(name: str | None) -> str | None:
-    return check_env_name(name, "--secret-env")
+    return check_env_name(name, "`secret_env`")
 
 
 def enqueue(

@@ -168,9 +168,6 @@ class Node:
             raise self.error(f"expected an object, got {_describe(self.value)}")
         return self.value
 
-    def has(self, key: str) -> bool:
-        return key in self.object()
-
     def key(self, key: str) -> Node:
         mapping = self.object()
         if key not in mapping:

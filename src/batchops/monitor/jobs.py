@@ -225,7 +225,7 @@ def _profile(
         from batchops.monitor.on_dask import profile_parts_on
 
         with dask_client(
-            address, purpose="profiling on Dask (--dask, BATCHOPS_DASK_ADDRESS)"
+            address, purpose="profiling on Dask (`dask`, BATCHOPS_DASK_ADDRESS)"
         ) as client:
             require_visible(client, address, [file.uri for file in source.files])
             profile = profile_dataset(parts, plan, options, profile_parts=profile_parts_on(client))
@@ -392,7 +392,3 @@ def violation_summary(result: CheckResult, violations_uri: str | None = None) ->
         f"{len(result.violations)} violation(s) in {counted(result.row_count, 'row')} ({found}) "
         f"on {shown}; see {violations_uri or result.violations_uri}"
     )
-
-
-def result_summary(result: CheckResult) -> dict[str, Any]:
-    return result.to_dict()

@@ -13,6 +13,7 @@ from batchops.pipeline.graph import PipelineGraph
 from batchops.pipeline.parameters import Parameter, parameter_from_declaration
 from batchops.pipeline.steps.base import DefinedStep, Step
 from batchops.settings import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_length
+from batchops.store.code_snapshots import CodeSnapshot
 
 if TYPE_CHECKING:
     from batchops.runtime.execution import Execution
@@ -73,6 +74,10 @@ class Pipeline:
     def digest(self) -> str:
         return definition_digest(self.definition())
 
+    def code_snapshots(self) -> list[CodeSnapshot]:
+        """The scripts the definition names by digest, stored with it."""
+        return [snapshot for step in self.all_steps() for snapshot in step.code_snapshots()]
+
     @classmethod
     def from_definition(cls, name: str, definition: Mapping[str, Any] | str) -> Pipeline:
         data = json.loads(definition) if isinstance(definition, str) else dict(definition)
@@ -84,7 +89,9 @@ class Pipeline:
         """Store the definition; a new version only when it changed. Returns the version."""
         from batchops.runtime.catalog import upsert_definition
 
-        return upsert_definition(self.name, self.definition(), self.description)
+        return upsert_definition(
+            self.name, self.definition(), self.description, code=self.code_snapshots()
+        )
 
     def start(
         self,

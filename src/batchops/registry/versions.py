@@ -355,7 +355,7 @@ def delete_version(
         row = version_row(session, group, version, lock=True)
         if row.status == APPROVED and not force:
             raise Conflict(
-                f"model version {group}/{version} is Approved; reject it first or use --force"
+                f"model version {group}/{version} is Approved; reject it first or use `force`"
             )
         deleted = _detached(session, row)
         for change in session.scalars(

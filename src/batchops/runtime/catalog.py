@@ -6,6 +6,7 @@ through the one declared upward seam (see docs/architecture.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,13 +14,25 @@ from sqlalchemy.orm import Session
 
 from batchops.errors import NotFound
 from batchops.pipeline.pipeline import definition_digest
+from batchops.store.code_snapshots import CodeSnapshot, save_snapshot
 from batchops.store.db import session_scope, write_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.pipelines import PipelineRow, PipelineVersionRow
 
 
-def upsert_definition(name: str, definition: dict[str, Any], description: str = "") -> int:
+def upsert_definition(
+    name: str,
+    definition: dict[str, Any],
+    description: str = "",
+    *,
+    code: Iterable[CodeSnapshot] = (),
+) -> int:
+    """Store `definition` as `name`'s next version unless it equals the latest; its version.
 
+    `code` (the scripts it names by digest) is kept in the artifact store first, so a stored
+    definition never names code the store lacks."""
+    for snapshot in code:
+        save_snapshot(snapshot)
     digest = definition_digest(definition)
     with session_scope() as session:  # most calls find it stored: a read, never waiting
         stored = _latest(session, name)

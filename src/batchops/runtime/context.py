@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from batchops.crashpoints import NO_CRASH, CrashPoints
 from batchops.pipeline.references import ResolutionContext, decode, resolve
 from batchops.runtime.control import StopSignal
 from batchops.store import artifacts, outputs
@@ -34,6 +35,9 @@ class StepContext:
     log_file: IO[str]
     resolution: ResolutionContext
     stop: StopSignal = field(default_factory=StopSignal)
+    crash_points: CrashPoints = NO_CRASH
+    """Where a test has this runner die (batchops.crashpoints); a runner with phases of its own
+    calls `crash_points.reached(...)` between them."""
     _arguments: Any = field(default=None, repr=False, init=False)
 
     def arguments(self, node: StepNode) -> Any:

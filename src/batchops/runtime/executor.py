@@ -23,6 +23,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, Any
 
+from batchops.crashpoints import NO_CRASH, CrashPoints, step_ran, step_started
 from batchops.errors import BatchopsError, JobFailed
 from batchops.pipeline.graph import PipelineGraph, StepNode
 from batchops.pipeline.references import ResolutionContext
@@ -62,8 +63,14 @@ _Verdict = _Readiness | StepStatus
 
 
 class Executor:
-    def __init__(self, execution_id: str, on_event: EventCallback | None = None) -> None:
+    def __init__(
+        self,
+        execution_id: str,
+        on_event: EventCallback | None = None,
+        crash_points: CrashPoints = NO_CRASH,
+    ) -> None:
         self.execution_id = execution_id
+        self.crash_points = crash_points
         self.on_event = on_event or (lambda step, status, message: None)
         row = executions.get_execution_row(execution_id)
         self.pipeline = row.pipeline_name
@@ -230,6 +237,7 @@ class Executor:
             log_uri=log_uri,
         )
         self.on_event(node.name, StepStatus.EXECUTING, "")
+        self.crash_points.reached(step_started(node.name))
         local_log = self.work_root / f"{node.name}.log"  # an object store's copy being written
         try:
             with open_step_log(log_uri, local_log) as log_file:
@@ -242,6 +250,7 @@ class Executor:
             return None
         if outcome is None:
             return None
+        self.crash_points.reached(step_ran(node.name))
         shutil.rmtree(work_dir, ignore_errors=True)
         self.properties[node.name] = outcome.properties
         self.status[node.name] = StepStatus.SUCCEEDED
@@ -305,6 +314,7 @@ class Executor:
             log_file=log_file,
             resolution=self._resolution(),
             stop=self.stop,
+            crash_points=self.crash_points,
         )
         try:
             return self._run_or_reuse(node, context)
@@ -387,8 +397,12 @@ class Executor:
         return ExecutionStatus.SUCCEEDED
 
 
-def run_execution(execution_id: str, on_event: EventCallback | None = None) -> ExecutionStatus:
-    return Executor(execution_id, on_event).run()
+def run_execution(
+    execution_id: str,
+    on_event: EventCallback | None = None,
+    crash_points: CrashPoints = NO_CRASH,
+) -> ExecutionStatus:
+    return Executor(execution_id, on_event, crash_points).run()
 
 
 def logs_of(execution_id: str, step: str | None = None) -> dict[str, str]:

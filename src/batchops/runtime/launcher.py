@@ -1,6 +1,7 @@
-"""`python -m batchops.runtime.launcher EXECUTION_ID [OUTPUT]`: run an execution detached from
-its caller. OUTPUT is the local file the runner's stdout and stderr go to; when the runner ends,
-what it printed is kept with the execution's logs in the artifact store.
+"""`python -m batchops.runtime.launcher EXECUTION_ID [OUTPUT] [--crash-at POINT ...]`: run an
+execution detached from its caller. OUTPUT is the local file the runner's stdout and stderr go
+to; when the runner ends, what it printed is kept with the execution's logs in the artifact
+store (`--crash-at`: tests only, see batchops.crashpoints).
 
 SIGTERM (a shutdown, a `kill`) stops the execution cleanly, as Ctrl-C does in the foreground:
 it ends Stopped and can be retried. A SIGKILL leaves no chance to record anything; the missing
@@ -9,12 +10,14 @@ heartbeat tells the next reader, who marks it Failed.
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
 import traceback
 from pathlib import Path
 from types import FrameType
 
+from batchops.crashpoints import OPTION, CrashPoints
 from batchops.runtime.control import ExecutionInterrupted
 from batchops.runtime.executor import run_execution
 from batchops.runtime.step_logs import keep_runner_output, runner_log_uri
@@ -27,18 +30,25 @@ def _interrupt(_signal: int, _frame: FrameType | None) -> None:
 
 
 def main(argv: list[str]) -> int:
-    execution_id = argv[0]
+    parser = argparse.ArgumentParser(prog="python -m batchops.runtime.launcher")
+    parser.add_argument("execution_id")
+    parser.add_argument("output", nargs="?", help="the local file the runner's output goes to")
+    parser.add_argument(OPTION, dest="crash_at", action="append", default=[])
+    arguments = parser.parse_args(argv)
+    execution_id = arguments.execution_id
+    crash_points = CrashPoints.of(arguments.crash_at)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return _run(execution_id)
+        return _run(execution_id, crash_points)
     finally:
-        if len(argv) > 1:
-            _keep_output(execution_id, Path(argv[1]))
+        if arguments.output:
+            _keep_output(execution_id, Path(arguments.output))
 
 
-def _run(execution_id: str) -> int:
+def _run(execution_id: str, crash_points: CrashPoints) -> int:
     try:
-        return 0 if run_execution(execution_id) is ExecutionStatus.SUCCEEDED else 1
+        finished = run_execution(execution_id, crash_points=crash_points)
+        return 0 if finished is ExecutionStatus.SUCCEEDED else 1
     except ExecutionInterrupted:
         return 1
     except Exception as error:  # the execution must not stay Executing forever

@@ -12,7 +12,7 @@ from typing import Any
 from batchops.pipeline.steps.types import StepType
 from batchops.registry.usage import models_used
 from batchops.runtime.summary import summarize_execution
-from batchops.store.executions import executions_json
+from batchops.store.executions import execution_records
 from batchops.store.recent_steps import executions_of_checks
 
 CHECK_TYPES = (StepType.MONITOR_BATCH_TRANSFORM, StepType.QUALITY_CHECK)
@@ -34,20 +34,20 @@ def recent_runs(limit: int = 20) -> list[dict[str, Any]]:
 
 def _checks_of(ids: list[str]) -> list[dict[str, Any]]:
     used = models_used(ids)
-    described_all = executions_json(ids, step_types=CHECK_TYPES)  # checks need no other step
+    records = execution_records(ids, step_types=CHECK_TYPES)  # checks need no other step
     runs: list[dict[str, Any]] = []
     for execution_id in ids:
-        described = described_all.get(execution_id)
-        if described is None:  # deleted since the first query
+        record = records.get(execution_id)
+        if record is None:  # deleted since the first query
             continue
         model = used.get(execution_id)
-        for check in summarize_execution(described).checks:
+        for check in summarize_execution(record).checks:
             runs.append(
                 {
                     "execution_id": execution_id,
-                    "pipeline": described["pipeline"],
+                    "pipeline": record.pipeline,
                     "step": check.step,
-                    "ended_at": described["ended_at"],
+                    "ended_at": record.ended_at.isoformat() if record.ended_at else None,
                     "violations": check.violations,
                     "violation_types": check.violation_types,
                     "features": [v.column or v.feature for v in check.found],

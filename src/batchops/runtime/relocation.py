@@ -26,7 +26,7 @@ from batchops.registry.version_files import file_problems
 from batchops.runtime.step_logs import RUNNER_LOG, log_folder_uri
 from batchops.settings import get_settings
 from batchops.store import artifacts, executions, outputs
-from batchops.store.relocation import UriMap, rewrite_stored_uris
+from batchops.store.relocation import DEFINITION_TABLES, UriMap, relocate_uris
 from batchops.store.statuses import ExecutionStatus
 
 Progress = Callable[[str], None]
@@ -73,8 +73,9 @@ def relocate_home(target: str, progress: Progress | None = None) -> Relocation:
     result = Relocation(source, target)
     say(f"copying {len(plan)} file(s) to {artifacts.shown(target)}")
     digests = _copy_verified(plan, result)
-    result.rewritten = rewrite_stored_uris(mapping.roots_by_old)
-    say(f"rewrote {result.rewritten} stored URI(s)")
+    changed = relocate_uris(settings.db_url, mapping.roots_by_old, keep_tables=DEFINITION_TABLES)
+    result.rewritten = sum(changed.values())
+    say(f"rewrote the stored URIs of {result.rewritten} record(s)")
     result.versions = _verify_versions()
     _verify_manifests(plan, digests, result)
     return result

@@ -12,13 +12,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from batchops.errors import NotFound
 from batchops.store import artifacts
+from batchops.store.execution_records import StepRecord
 from batchops.store.outputs import MANIFEST_NAME
+
+if TYPE_CHECKING:
+    from batchops.registry.values import ModelVersion
 
 VIEWABLE = (".json", ".html", ".csv", ".txt", ".log")
 MEDIA = {".json": "application/json", ".html": "text/html", ".csv": "text/csv"}
@@ -70,11 +74,10 @@ def _inside_root(uri: str) -> Path | None:
     return Path(real)
 
 
-def step_files(step: dict[str, Any]) -> dict[str, str]:
+def step_files(step: StepRecord) -> dict[str, str]:
     """Name -> recorded URI of the viewable files a step's record names (or its folders hold)."""
     found: dict[str, str] = {}
-    recorded = [step.get("properties") or {}, step.get("outputs") or {}]
-    for uri in _uris(recorded, _remote_root()):
+    for uri in _uris([step.properties, step.outputs], _remote_root()):
         if not artifacts.is_local(uri):
             for name, inner in _remote_files(uri):
                 found.setdefault(name, inner)
@@ -114,10 +117,10 @@ def _remote_files(uri: str) -> list[tuple[str, str]]:
     ]
 
 
-def version_files(version: dict[str, Any]) -> dict[str, str]:
+def version_files(version: ModelVersion) -> dict[str, str]:
     """Name -> URI of a model version's own files (model, evaluation, baseline)."""
-    folder = version["model_data_uri"].rsplit("/", 1)[0]
-    return {name: artifacts.join(folder, name) for name in version.get("files") or {}}
+    folder = version.model_data_uri.rsplit("/", 1)[0]
+    return {name: artifacts.join(folder, name) for name in version.files}
 
 
 def open_recorded(files: dict[str, str], name: str, owner: str) -> Response:

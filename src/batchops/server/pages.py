@@ -21,12 +21,12 @@ from batchops.errors import InvalidInput, NotFound
 from batchops.events.alarms import AlarmState, alarm_history, list_alarms
 from batchops.events.rules import list_rules, rule_history
 from batchops.events.schedules import list_schedules, schedule_history, set_paused
-from batchops.examples.builtin import describe_pipeline, start_pipeline
 from batchops.pipeline.graph import PipelineGraph
 from batchops.registry.versions import pending_versions, versions_numbered
 from batchops.runtime.catalog import definition_versions
 from batchops.runtime.execution import execution_logs, retry_execution, stop_execution
 from batchops.runtime.monitoring_runs import recent_runs
+from batchops.runtime.pipelines import describe_pipeline, start_pipeline
 from batchops.runtime.summary import column_labels, summarize_execution
 from batchops.server.auth import (
     SESSION_COOKIE,
@@ -42,7 +42,7 @@ from batchops.server.dag import NODE_HEIGHT, NODE_WIDTH, layout
 from batchops.server.files import step_files, version_files
 from batchops.server.routes.pipelines import pipelines_with_last_execution
 from batchops.store.events import last_position, read_events
-from batchops.store.executions import count_executions, execution_json, list_executions, step_of
+from batchops.store.executions import count_executions, execution_record, list_executions
 from batchops.store.metric_names import BASELINE_DRIFT
 from batchops.store.metrics import feature_series, realised_quality
 from batchops.store.tokens import Role, authenticate, pasted_token
@@ -66,6 +66,7 @@ _environment = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 _environment.filters["tojson_compact"] = lambda v: json.dumps(v, indent=1, default=str)
+_environment.filters["moment"] = lambda v: v.isoformat() if v else ""
 templates = Jinja2Templates(env=_environment)
 
 
@@ -212,20 +213,20 @@ async def start(
 def execution(
     request: Request, execution_id: str, principal: Principal = requires(Role.VIEWER)
 ) -> Response:
-    described = execution_json(execution_id)
-    definition = describe_pipeline(described["pipeline"], described["pipeline_version"])
+    record = execution_record(execution_id)
+    definition = describe_pipeline(record.pipeline, record.pipeline_version)
     from batchops.registry import execution_lineage
 
     return render(
         request,
         "execution.html",
         principal,
-        execution=described,
+        execution=record,
         graph_layout=layout(definition["definition"]),
-        statuses={s["name"]: s["status"] for s in described["steps"]},
-        files={s["name"]: step_files(s) for s in described["steps"]},
+        statuses={s.name: s.status for s in record.steps},
+        files={s.name: step_files(s) for s in record.steps},
         logs=execution_logs(execution_id),
-        summary=summarize_execution(described),
+        summary=summarize_execution(record),
         lineage=execution_lineage(execution_id),
     )
 
@@ -248,7 +249,7 @@ def step_statistics(
 ) -> Response:
     from batchops.monitor.file_views import statistics_rows
 
-    files = step_files(step_of(execution_json(execution_id), step))
+    files = step_files(execution_record(execution_id).step(step))
     if "statistics.json" not in files:
         raise NotFound(f"step {step!r} of execution {execution_id} recorded no statistics.json")
     return render(
@@ -302,7 +303,7 @@ def version(
         principal,
         version=found,
         record=as_json,
-        files=version_files(as_json),
+        files=version_files(found),
         rows=statistics_rows(found.statistics_uri),
         lineage=models.version_lineage(group, version),
         can_approve=principal.role >= Role.APPROVER,
@@ -330,7 +331,7 @@ def monitoring(request: Request, principal: Principal = requires(Role.VIEWER)) -
 
     threshold = approved_drift_threshold()
     runs = recent_runs(30)
-    labels = column_labels(execution_json(runs[0]["execution_id"])) if runs else {}
+    labels = column_labels(execution_record(runs[0]["execution_id"])) if runs else {}
     trends = [
         trend(f"{labels[f]} ({f})" if f in labels else f, s, threshold)
         for f, s in feature_series(BASELINE_DRIFT, 20).items()

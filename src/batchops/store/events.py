@@ -35,6 +35,8 @@ class EventType(StrEnum):
     VERSION_REGISTERED = "ModelVersionRegistered"
     STATUS_CHANGED = "ModelVersionStatusChanged"
     VERSION_DELETED = "ModelVersionDeleted"
+    VERSION_UNUSABLE = "ModelVersionUnusable"
+    """An approved version's files failed their check where it was to be used."""
     EXECUTION_STATUS_CHANGED = "ExecutionStatusChanged"
     DATA_QUALITY_VIOLATIONS = "DataQualityViolations"
     ALARM_STATE_CHANGED = "AlarmStateChanged"

@@ -1,4 +1,4 @@
-"""Execution and step-run rows in the metadata database, and the JSON shape scripts rely on.
+"""Execution and step-run rows in the metadata database, read out as `ExecutionRecord`s.
 
 The runtime writes them; the registry (lineage), the CLI and the server read them here, below
 both, so reading an execution never imports the runtime that runs it.
@@ -21,6 +21,7 @@ from batchops.settings import get_settings
 from batchops.store.abbreviate import abbreviate
 from batchops.store.db import reads_are_deferred, session_scope, write_scope
 from batchops.store.events import EventType, append_event
+from batchops.store.execution_records import ExecutionRecord, no_such_step
 from batchops.store.metric_names import EXECUTION_DURATION, EXECUTION_FAILED
 from batchops.store.metrics import add_metrics
 from batchops.store.schema import iso, utcnow
@@ -138,20 +139,6 @@ def step_rows(execution_id: str) -> list[StepRunRow]:
         for row in rows:
             session.expunge(row)
         return list(rows)
-
-
-def no_such_step(execution_id: str, step: str, names: Sequence[str]) -> NotFound:
-    """The one answer to a step an execution does not have, naming the steps it has."""
-    return NotFound(f"execution {execution_id} has no step {step!r}; steps: {', '.join(names)}")
-
-
-def step_of(execution: dict[str, Any], step: str) -> dict[str, Any]:
-    """One step of an execution's JSON object (`execution_json`), or `no_such_step`."""
-    for found in execution["steps"]:
-        if found["name"] == step:
-            return dict(found)
-    names = [found["name"] for found in execution["steps"]]
-    raise no_such_step(execution["id"], step, names)
 
 
 def update_step(execution_id: str, name: str, **fields: Any) -> None:
@@ -272,24 +259,7 @@ def find_cached_run(
         return row
 
 
-def step_json(row: StepRunRow | Row[Any]) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "type": row.step_type,
-        "status": row.status,
-        "started_at": iso(row.started_at),
-        "ended_at": iso(row.ended_at),
-        "attempt": row.attempt,
-        "inputs": row.inputs,
-        "outputs": row.outputs,
-        "properties": row.properties,
-        "failure_reason": row.failure_reason,
-        "cached_from": row.cached_from,
-        "log_uri": row.log_uri,
-    }
-
-
-def execution_json(execution_id: str) -> dict[str, Any]:
+def execution_record(execution_id: str) -> ExecutionRecord:
     """The execution and its steps, read in one session (the API and the page call it a lot)."""
     with session_scope() as session:
         row = _current_row(session, execution_id)
@@ -298,13 +268,18 @@ def execution_json(execution_id: str) -> dict[str, Any]:
             .where(StepRunRow.execution_id == execution_id)
             .order_by(StepRunRow.id)
         ).all()
-        return _execution_json(row, steps)
+        return ExecutionRecord.of(row, steps)
 
 
-def executions_json(
+def execution_json(execution_id: str) -> dict[str, Any]:
+    """The execution's JSON object: what `execution describe --json` and the API show."""
+    return execution_record(execution_id).to_json()
+
+
+def execution_records(
     execution_ids: Sequence[str], step_types: Collection[str] | None = None
-) -> dict[str, dict[str, Any]]:
-    """Several executions' objects by id, in two queries (lists of runs on the page); with
+) -> dict[str, ExecutionRecord]:
+    """Several executions by id, in two queries (lists of runs on the page); with
     `step_types`, only the steps of those types (a list of checks needs no other step)."""
     with session_scope() as session:
         fail_unresponsive(session)
@@ -319,35 +294,7 @@ def executions_json(
             query = query.where(StepRunRow.step_type.in_([str(t) for t in step_types]))
         for step in session.execute(query.order_by(StepRunRow.id)):
             steps[step.execution_id].append(step)
-        return {key: _execution_json(row, steps[key]) for key, row in found.items()}
-
-
-def _execution_json(
-    row: ExecutionRow | Row[Any], steps: Sequence[StepRunRow | Row[Any]]
-) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "pipeline": row.pipeline_name,
-        "pipeline_version": row.pipeline_version,
-        "status": row.status,
-        "parameters": row.parameters,
-        "started_at": iso(row.started_at),
-        "ended_at": iso(row.ended_at),
-        "failure_reason": row.failure_reason,
-        "attempt": row.attempt,
-        "created_by": row.created_by,
-        "trigger": row.trigger,
-        "runner": _runner_json(row),
-        "stop_requested_at": iso(row.stop_requested_at),
-        "stop_requested_by": row.stop_requested_by,
-        "steps": [step_json(s) for s in steps],
-    }
-
-
-def _runner_json(row: ExecutionRow | Row[Any]) -> dict[str, Any] | None:
-    if row.runner_pid is None:
-        return None
-    return {"pid": row.runner_pid, "host": row.runner_host, "heartbeat_at": iso(row.heartbeat_at)}
+        return {key: ExecutionRecord.of(row, steps[key]) for key, row in found.items()}
 
 
 def duration_seconds(started_at: datetime, ended_at: datetime | None) -> float:

@@ -67,7 +67,7 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def parse_duration(text: str) -> timedelta:
+def parse_token_lifetime(text: str) -> timedelta:
     """`30d`, `12h`, `45m`, `2w`: how long a token lives."""
     match = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text or "")
     if not match or int(match.group(1)) == 0:

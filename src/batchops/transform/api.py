@@ -55,7 +55,7 @@ DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MAX_BYTES = 16 << 20
 
 Progress = Callable[[int], None]
-_ON_DASK = "scoring on Dask (--dask, BATCHOPS_DASK_ADDRESS)"
+_ON_DASK = "scoring on Dask (`dask`, BATCHOPS_DASK_ADDRESS)"
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ from batchops.pipeline import (
     TransformStep,
     XGBoost,
 )
-from batchops.settings import get_settings
+from batchops.runtime.pipelines import PipelineProvider
+from batchops.settings import HOME_PLACEHOLDER, expand_locations
 from batchops.store import artifacts
 
 SCRIPTS = Path(__file__).with_name("scripts")
@@ -69,25 +70,22 @@ HYPERPARAMETERS = {
 SPLITS = ("train", "validation", "test", "batch", "vocabulary", "raw_train")
 
 
+EXAMPLE_FOLDER = f"{HOME_PLACEHOLDER}/examples/churn"
+"""The example's files, in the home of whoever runs it: the definitions name it this way, so
+they are the same stored from any home or machine."""
+DEFAULT_INPUT_DATA = f"{EXAMPLE_FOLDER}/churn-{DEFAULT_ROWS}.csv"
+"""The generated 5,000-row file train-and-baseline reads unless told otherwise. Only its
+place: storing or listing the pipeline writes nothing; `make_default_input_data` writes it
+when a run is about to read it."""
+DEFAULT_BATCH_DATA = f"{EXAMPLE_FOLDER}/batch.csv"
+
+
 def example_dir() -> Path:
-    return get_settings().home / "examples" / "churn"
+    return Path(expand_locations(EXAMPLE_FOLDER))
 
 
 def default_input_data() -> str:
-    """The generated 5,000-row file train-and-baseline reads unless told otherwise: under the
-    home, or in the artifact store when that is remote, so every host names the same file.
-
-    Only its place: registering or listing the pipeline writes nothing;
-    `make_default_input_data` writes it when a run is about to read it.
-    """
-    return _example_file(f"churn-{DEFAULT_ROWS}.csv")
-
-
-def _example_file(name: str) -> str:
-    root = artifacts.artifacts_root()
-    if artifacts.is_local(root):
-        return str(example_dir() / name)
-    return artifacts.join(root, "examples", "churn", name)
+    return expand_locations(DEFAULT_INPUT_DATA)
 
 
 def make_default_input_data(pipeline: str, parameters: Mapping[str, Any]) -> None:
@@ -114,9 +112,7 @@ def make_default_input_data(pipeline: str, parameters: Mapping[str, Any]) -> Non
 
 
 def default_batch_data() -> str:
-    """The generated 1,000-row batch batch-inference scores unless told otherwise: written,
-    as the training default is, when a run is about to read it."""
-    return _example_file("batch.csv")
+    return expand_locations(DEFAULT_BATCH_DATA)
 
 
 def _output(step: ProcessingStep, name: str) -> object:
@@ -124,7 +120,7 @@ def _output(step: ProcessingStep, name: str) -> object:
 
 
 def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipeline:
-    data = ParameterString("InputData", str(input_data or default_input_data()))
+    data = ParameterString("InputData", str(input_data or DEFAULT_INPUT_DATA))
     min_accuracy = ParameterFloat("MinAccuracy", 0.7, min_value=0.0, max_value=1.0)
     group = ParameterString("ModelPackageGroup", GROUP)
     challenger_metric = ParameterString("ChallengerMetric", "auc")
@@ -154,8 +150,11 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
     champion = FunctionStep(
         "GetChampionModel",
         function="batchops.examples.churn.functions:get_champion_model",
-        inputs={"model_package_group": group},
-        outputs=["model_uri", "model_package"],
+        inputs={
+            "model_package_group": group,
+            "execution_id": ExecutionVariables.PIPELINE_EXECUTION_ID,
+        },
+        outputs=["model_uri", "model_package", "champion_problem"],
     )
     evaluate = ProcessingStep(
         "EvaluateModel",
@@ -271,7 +270,7 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
 
 
 def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
-    data = ParameterString("InputData", str(input_data or default_batch_data()))
+    data = ParameterString("InputData", str(input_data or DEFAULT_BATCH_DATA))
     group = ParameterString("ModelPackageGroup", GROUP)
     fail_on_violation = ParameterBoolean("FailOnViolation", False)
     input_filter = ParameterString("InputFilter", "$[1:]")
@@ -347,6 +346,10 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
     )
 
 
-def upsert_builtin_pipelines() -> dict[str, int]:
-    """Store the example pipelines (a new version only when their definitions changed)."""
-    return {p.name: p.upsert() for p in (train_and_baseline_pipeline(), batch_inference_pipeline())}
+def example_pipelines() -> list[Pipeline]:
+    return [train_and_baseline_pipeline(), batch_inference_pipeline()]
+
+
+PROVIDER = PipelineProvider(pipelines=example_pipelines, prepare=make_default_input_data)
+"""The example's entry in the `batchops.pipelines` entry point group (pyproject.toml): the
+pipeline service stores both pipelines and makes their default data when a run reads it."""

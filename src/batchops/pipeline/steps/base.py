@@ -19,6 +19,7 @@ from batchops.errors import InvalidInput
 from batchops.pipeline.references import Properties, encode
 from batchops.pipeline.steps.types import StepType
 from batchops.settings import MAX_DESCRIPTION_CHARS, check_length
+from batchops.store.code_snapshots import CodeSnapshot
 
 _DURATION = re.compile(
     r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -26,7 +27,7 @@ _DURATION = re.compile(
 )
 
 
-def parse_duration(text: str) -> timedelta:
+def parse_iso_duration(text: str) -> timedelta:
     """An ISO 8601 duration ("PT12H", "P30D"); a month counts 30 days and a year 365."""
     match = _DURATION.match(text or "")
     if not match or text in ("P", "PT") or text.endswith("T"):
@@ -51,7 +52,7 @@ class CacheConfig:
 
     def __post_init__(self) -> None:
         if self.expire_after is not None:
-            parse_duration(self.expire_after)
+            parse_iso_duration(self.expire_after)
 
     def to_json(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"Enabled": self.enable_caching}
@@ -118,6 +119,10 @@ class Step:
 
     def child_steps(self) -> list[Step]:
         """Steps declared inside this one (a condition's branches)."""
+        return []
+
+    def code_snapshots(self) -> list[CodeSnapshot]:
+        """The code the definition names by digest, to keep in the artifact store."""
         return []
 
     def to_json(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from batchops import __version__
 from batchops.errors import BatchopsError
 from batchops.server.auth import anyone, requires
+from batchops.server.response_models import TEXT, Health
 from batchops.server.responses import json_response
 from batchops.store.tokens import Role
 
@@ -23,14 +24,19 @@ READY_SECONDS = 2.0
 """How long /readyz waits for the database before it says the server is not ready."""
 
 
-@router.get("/healthz", dependencies=[anyone()])
+@router.get("/healthz", response_model=Health, dependencies=[anyone()])
 async def healthz() -> dict[str, Any]:
     """Liveness: the process answers. No database is asked, so a locked or slow database
     never makes a load balancer restart a healthy server."""
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/readyz", dependencies=[anyone()], responses={503: {"description": "Not ready."}})
+@router.get(
+    "/readyz",
+    response_model=Health,
+    dependencies=[anyone()],
+    responses={503: {"description": "Not ready."}},
+)
 async def readyz(request: Request) -> Response:
     """Readiness: the database answers a read within READY_SECONDS (503 when it does not).
     The probe runs on a thread of its own, never in the place of a request handler."""
@@ -55,7 +61,9 @@ def _not_ready(reason: str) -> Response:
     return JSONResponse({"status": "unavailable", "detail": reason}, status_code=503)
 
 
-@router.get("/metrics", dependencies=[requires(Role.VIEWER)], response_class=Response)
+@router.get(
+    "/metrics", dependencies=[requires(Role.VIEWER)], response_class=Response, responses=TEXT
+)
 async def metrics(request: Request) -> Response:
     """Prometheus text format: executions, step durations, transform rows, drift per feature."""
     from batchops.server.prometheus import exposition

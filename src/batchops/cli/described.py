@@ -1,30 +1,10 @@
-"""Shared pieces of the schedule, rule and alarm commands."""
+"""A schedule, rule or alarm as the `describe` and `history` commands print it."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from batchops.cli.output import print_json, stderr, stdout
-
-Params = Annotated[
-    list[str] | None, typer.Option("-p", "--parameter", help="KEY=VALUE, repeatable.")
-]
-
-
-def register_examples() -> None:
-    """The example pipelines are stored on first look, as for `pipeline start`."""
-    from batchops.examples.builtin import register_examples as store
-
-    store()
-
-
-def prepare_hook() -> Any:
-    """The scheduler writes the churn example's default data when a run reads it."""
-    from batchops.examples.churn.pipelines import make_default_input_data
-
-    return make_default_input_data
 
 
 def warn_if_secret_unset(secret_env: str | None) -> None:
