@@ -17,6 +17,7 @@ EXTRAS = {
     "dask": "running data-heavy work on a Dask cluster (dask, distributed)",
     "postgres": "PostgreSQL as the metadata database (psycopg)",
     "browser": "browser tests of the web page and report (Playwright)",
+    "sagemaker": "SageMaker SDK notebooks' processing scripts (pandas, scikit-learn, requests)",
     "dev": "the test and lint tools (pytest, ruff, mypy)",
 }
 

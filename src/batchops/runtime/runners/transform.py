@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from batchops.errors import InvalidInput
 from batchops.pipeline.graph import StepNode
 from batchops.pipeline.steps.transform import (
     BatchMonitor,
@@ -129,6 +130,11 @@ def _score(
     from batchops.transform import transform
 
     local_out = context.work_dir / "predictions"
+    if spec.model_data is None:
+        raise InvalidInput(
+            f"step {context.step_name}: scoring the model named {spec.model_name!r} needs a "
+            "model catalogue, which batchops does not have yet; give the model's data instead"
+        )
     reference = str(spec.model_data)
     model_uri = model_data_uri(reference)
     result = transform(
