@@ -50,6 +50,24 @@ def resources(
     return {k: v for k, v in config.items() if v is not None}
 
 
+def processing_request(job: Any) -> dict[str, Any]:
+    """What SageMaker's CreateProcessingJob holds that batchops does not run on, for a job's
+    settings (a Processor's, a CheckJobConfig's)."""
+    stopping = {"MaxRuntimeInSeconds": job.max_runtime_in_seconds}
+    return without_none(
+        {
+            "ProcessingResources": {
+                "ClusterConfig": resources(
+                    job.instance_type, job.instance_count, job.volume_size_in_gb, job.volume_kms_key
+                )
+            },
+            "RoleArn": job.role,
+            "StoppingCondition": without_none(stopping),
+            "NetworkConfig": job.network_config,
+        }
+    )
+
+
 def without_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None and v != {}}
 

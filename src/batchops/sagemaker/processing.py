@@ -10,8 +10,7 @@ from batchops.sagemaker._jobs import (
     base_name_from_image,
     given,
     name_from_base,
-    resources,
-    without_none,
+    processing_request,
 )
 from batchops.sagemaker._pipeline_session import runnable_by_pipeline
 from batchops.sagemaker._unsupported import refuse
@@ -149,22 +148,7 @@ class Processor:
 
     def request(self) -> dict[str, Any]:
         """What SageMaker's CreateProcessingJob holds that batchops does not run on."""
-        stopping = {"MaxRuntimeInSeconds": self.max_runtime_in_seconds}
-        return without_none(
-            {
-                "ProcessingResources": {
-                    "ClusterConfig": resources(
-                        self.instance_type,
-                        self.instance_count,
-                        self.volume_size_in_gb,
-                        self.volume_kms_key,
-                    )
-                },
-                "RoleArn": self.role,
-                "StoppingCondition": without_none(stopping),
-                "NetworkConfig": self.network_config,
-            }
-        )
+        return processing_request(self)
 
     def ignored(self) -> list[str]:
         return list(self._ignored)

@@ -39,13 +39,14 @@ def sagemaker_definition(definition: Mapping[str, Any]) -> dict[str, Any]:
         for key in ("IfSteps", "ElseSteps")
         for member in step["Arguments"].get(key, [])
     }
-    return {
+    result = {
         "Version": definition.get("Version"),
         "Metadata": {},
         "Parameters": [_parameter(p) for p in definition.get("Parameters", [])],
         "PipelineExperimentConfig": sagemaker.get("PipelineExperimentConfig", EXPERIMENT_CONFIG),
         "Steps": [entries[s["Name"]] for s in steps if s["Name"] not in branches],
     }
+    return {key: value for key, value in result.items() if value is not None}
 
 
 def _parameter(declaration: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from batchops.sagemaker._jobs import given, resources, without_none
+from batchops.sagemaker._jobs import given, processing_request
 
 _IGNORED = {
     "role": None,
@@ -43,24 +43,14 @@ class CheckJobConfig:
         self.instance_type = instance_type
         self.volume_size_in_gb = volume_size_in_gb
         self.volume_kms_key = volume_kms_key
+        self.max_runtime_in_seconds = max_runtime_in_seconds
+        self.network_config = network_config
         self.base_job_name = base_job_name
         self.sagemaker_session = sagemaker_session
         self._ignored = given(dict(locals()), _IGNORED)
 
     def request(self) -> dict[str, Any]:
-        return without_none(
-            {
-                "ProcessingResources": {
-                    "ClusterConfig": resources(
-                        self.instance_type,
-                        self.instance_count,
-                        self.volume_size_in_gb,
-                        self.volume_kms_key,
-                    )
-                },
-                "RoleArn": self.role,
-            }
-        )
+        return processing_request(self)
 
     def ignored(self) -> list[str]:
         return list(self._ignored)

@@ -55,6 +55,13 @@ class Pipeline:
         sagemaker_session: Session | None = None,
         pipeline_definition_config: Any = None,
     ) -> None:
+        if pipeline_experiment_config not in (_DEFAULT, None) and not isinstance(
+            pipeline_experiment_config, PipelineExperimentConfig
+        ):
+            raise InvalidInput(
+                f"pipeline {name!r}: pipeline_experiment_config must be a "
+                "PipelineExperimentConfig or None (give the steps as steps=...)"
+            )
         self.name = name
         self.parameters = list(parameters or [])
         self.pipeline_experiment_config = pipeline_experiment_config
@@ -136,7 +143,7 @@ class Pipeline:
             "PipelineStatus": "Active",
             "CreationTime": _moment(created[-1]["created_at"]),
             "LastModifiedTime": _moment(created[0]["created_at"]),
-            "PipelineVersionId": version,
+            "PipelineVersionDisplayName": f"version {version}",
         }
 
     def start(

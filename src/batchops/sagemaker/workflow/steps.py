@@ -293,7 +293,8 @@ class TrainingStep(ConfigurableRetryStep):
         super().__init__(name, display_name, description, depends_on, retry_policies)
         recorded = _arguments_or_legacy(name, step_args, estimator, ("fit",), "estimator")
         chosen = recorded.owner if recorded is not None else estimator
-        assert isinstance(chosen, Estimator)
+        if not isinstance(chosen, Estimator):
+            raise InvalidInput(f"{name}: the estimator must be an Estimator, got {chosen!r}")
         self.estimator = chosen
         self.inputs = recorded.arguments.get("inputs") if recorded is not None else inputs
         self.cache_config = cache_config
@@ -368,7 +369,8 @@ class CreateModelStep(ConfigurableRetryStep):
         super().__init__(name, display_name, description, depends_on, retry_policies)
         recorded = _arguments_or_legacy(name, step_args, model, ("create",), "model")
         chosen = recorded.owner if recorded is not None else model
-        assert isinstance(chosen, Model)
+        if not isinstance(chosen, Model):
+            raise InvalidInput(f"{name}: the model must be a Model, got {chosen!r}")
         self.model = chosen
         created = recorded.arguments if recorded is not None else vars(inputs or CreateModelInput())
         self.job_ignored = given(created, CREATE_IGNORED)
