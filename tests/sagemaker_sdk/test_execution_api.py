@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -194,3 +195,43 @@ def test_start_before_upsert_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(NotFound, match=r"call upsert\(role_arn=...\) before start\(\)"):
         gate_pipeline(tmp_path).start()
+
+
+SLOW = """\
+import os, pathlib, time
+root = pathlib.Path(os.environ["BATCHOPS_PROCESSING_DIR"])
+(root / "out" / "started").write_text("yes")
+time.sleep(120)
+"""
+
+
+def test_an_execution_running_in_the_background_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from batchops.sagemaker.processing import ProcessingOutput, ScriptProcessor
+    from batchops.sagemaker.workflow.steps import ProcessingStep
+
+    (tmp_path / "slow.py").write_text(SLOW)
+    slow = ProcessingStep(
+        name="Slow",
+        processor=ScriptProcessor(
+            image_uri="x.dkr.ecr.y/sagemaker-scikit-learn:1.0-1", command=["python3"]
+        ),
+        outputs=[ProcessingOutput(output_name="out", source="/opt/ml/processing/out")],
+        code=str(tmp_path / "slow.py"),
+    )
+    pipeline = Pipeline(name="sdk-slow", steps=[slow])
+    pipeline.upsert(role_arn="arn:aws:iam::000000000000:role/any")
+    monkeypatch.setenv("BATCHOPS_SAGEMAKER_ASYNC", "1")
+
+    execution = pipeline.start()
+    deadline = time.monotonic() + 60
+    while not execution.list_steps() or execution.list_steps()[0]["StepStatus"] != "Executing":
+        assert time.monotonic() < deadline, "the step did not start"
+        time.sleep(0.2)
+    check(execution.stop(), "StopPipelineExecutionResponse")
+
+    with pytest.raises(WaiterError, match='"Stopped"'):
+        execution.wait(delay=1, max_attempts=60)
+    assert execution.describe()["PipelineExecutionStatus"] == "Stopped"
+    assert execution.list_steps()[0]["StepStatus"] == "Stopped"

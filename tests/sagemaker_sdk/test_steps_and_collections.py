@@ -28,7 +28,7 @@ from batchops.sagemaker.workflow.fail_step import FailStep
 from batchops.sagemaker.workflow.functions import JsonGet
 from batchops.sagemaker.workflow.model_step import ModelStep
 from batchops.sagemaker.workflow.monitor_batch_transform_step import MonitorBatchTransformStep
-from batchops.sagemaker.workflow.parameters import ParameterString
+from batchops.sagemaker.workflow.parameters import ParameterInteger, ParameterString
 from batchops.sagemaker.workflow.pipeline import Pipeline
 from batchops.sagemaker.workflow.pipeline_context import PipelineSession
 from batchops.sagemaker.workflow.quality_check_step import (
@@ -341,3 +341,34 @@ def test_a_transform_step_by_transformer_and_inputs(tmp_path: Path) -> None:
         step.arguments["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"]
         == "s3://b/batch.csv"
     )
+
+
+def test_parameters_are_accepted_for_instance_settings_and_ignored(tmp_path: Path) -> None:
+    instance_type = ParameterString(name="ProcessingInstanceType", default_value="ml.m5.xlarge")
+    instance_count = ParameterInteger(name="ProcessingInstanceCount", default_value=1)
+    processor = ScriptProcessor(
+        role=ROLE,
+        image_uri=XGBOOST,
+        command=["python3"],
+        instance_type=instance_type,
+        instance_count=instance_count,
+    )
+    step = ProcessingStep(
+        "Job",
+        processor=processor,
+        code=_script(tmp_path),
+        outputs=[ProcessingOutput(output_name="out", source="/opt/ml/processing/out")],
+    )
+    pipeline = Pipeline(
+        name="parameterised", parameters=[instance_type, instance_count], steps=[step]
+    )
+
+    arguments = json.loads(pipeline.definition())["Steps"][0]["Arguments"]
+    assert arguments["ProcessingResources"]["ClusterConfig"] == {
+        "InstanceType": {"Get": "Parameters.ProcessingInstanceType"},
+        "InstanceCount": {"Get": "Parameters.ProcessingInstanceCount"},
+        "VolumeSizeInGB": 30,
+    }
+    pipeline.upsert(role_arn=ROLE)
+    execution = pipeline.start(parameters={"ProcessingInstanceType": "ml.c5.xlarge"})
+    assert execution.describe()["PipelineExecutionStatus"] == "Succeeded"
