@@ -372,3 +372,37 @@ def test_parameters_are_accepted_for_instance_settings_and_ignored(tmp_path: Pat
     pipeline.upsert(role_arn=ROLE)
     execution = pipeline.start(parameters={"ProcessingInstanceType": "ml.c5.xlarge"})
     assert execution.describe()["PipelineExecutionStatus"] == "Succeeded"
+
+
+def test_enum_values_bind_and_execution_variables_name_the_execution() -> None:
+    from batchops.sagemaker.workflow.execution_variables import ExecutionVariables
+    from batchops.sagemaker.workflow.functions import Join
+
+    mode = ParameterString(name="Mode", default_value="train", enum_values=["train", "score"])
+    stop = FailStep(
+        "Stop",
+        error_message=Join(
+            on=" ",
+            values=[
+                mode,
+                ExecutionVariables.PIPELINE_EXECUTION_ARN,
+                ExecutionVariables.PIPELINE_ARN,
+            ],
+        ),
+    )
+    pipeline = Pipeline(name="enums", parameters=[mode], steps=[stop])
+    pipeline.upsert(role_arn=ROLE)
+
+    assert json.loads(pipeline.definition())["Parameters"] == [
+        {
+            "Name": "Mode",
+            "Type": "String",
+            "DefaultValue": "train",
+            "EnumValues": ["train", "score"],
+        }
+    ]
+    with pytest.raises(InvalidInput, match="parameter 'Mode' must be one of 'train', 'score'"):
+        pipeline.start(parameters={"Mode": "deploy"})
+    execution = pipeline.start(parameters={"Mode": "score"})
+    pipeline_arn = "arn:aws:sagemaker:us-east-1:000000000000:pipeline/enums"
+    assert execution.describe()["FailureReason"] == f"score {execution.arn} {pipeline_arn}"
