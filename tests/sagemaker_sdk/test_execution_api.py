@@ -87,6 +87,25 @@ def test_an_output_s_s3_destination_is_written_and_read_back(
     assert (stored / "train.csv").read_text() == prepared
 
 
+def test_a_default_destination_looked_at_before_the_run_is_where_the_output_goes(
+    tmp_path: Path,
+) -> None:
+    """SURFACE.md §7.3: a notebook formats `.arguments[...]['S3Uri']` into a later step; the
+    run writes the output there, so what the notebook named exists afterwards."""
+    pipeline = gate_pipeline(tmp_path)
+    evaluate = next(s for s in pipeline.steps if s.name == "Evaluate")
+    outputs = evaluate.arguments["ProcessingOutputConfig"]["Outputs"]
+    destination = outputs[0]["S3Output"]["S3Uri"]
+    pipeline.upsert(role_arn="arn:aws:iam::000000000000:role/any")
+    upload_data(tmp_path, "demo/raw", data(ones=3, zeros=1))
+
+    execution = pipeline.start()
+
+    assert execution.describe()["PipelineExecutionStatus"] == "Succeeded"
+    report = json.loads(S3Downloader.read_file(f"{destination}/evaluation.json"))
+    assert report == {"binary_classification_metrics": {"accuracy": {"value": 0.75}}}
+
+
 def test_a_failed_run_says_why_and_wait_raises(gate: Pipeline, tmp_path: Path) -> None:
     upload_data(tmp_path, "demo/raw", data(ones=1, zeros=3))
 
