@@ -324,13 +324,11 @@ class TrainingStep(ConfigurableRetryStep):
         return channels
 
     def _compile(self, compilation: Compilation) -> BatchopsStep:
-        estimator = _training.XGBoost(self.estimator.hyperparameters())
-        for name, value in (
-            ("image_uri", self.estimator.image_uri),
-            ("output_path", self.estimator.output_path),
-        ):
-            if accepts(_training.XGBoost, name):
-                setattr(estimator, name, value)
+        given = {"image_uri": self.estimator.image_uri, "output_path": self.estimator.output_path}
+        estimator = _training.XGBoost(  # its own checks of the image run as it is made
+            self.estimator.hyperparameters(),
+            **{k: v for k, v in given.items() if accepts(_training.XGBoost, k)},
+        )
         inputs = {
             name: _training.TrainingInput(channel.s3_data, channel.content_type)
             for name, channel in self.channels().items()
