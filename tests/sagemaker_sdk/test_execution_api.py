@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from batchops.sagemaker.s3 import S3Downloader
+from batchops.sagemaker.s3 import S3Downloader, S3Uploader
 from batchops.sagemaker.workflow.pipeline import Pipeline, WaiterError, _PipelineExecution
 from batchops.settings import get_settings
 from sagemaker_sdk.runnable import NAME, data, gate_pipeline, upload_data
@@ -254,3 +254,79 @@ def test_an_execution_running_in_the_background_stops(
         execution.wait(delay=1, max_attempts=60)
     assert execution.describe()["PipelineExecutionStatus"] == "Stopped"
     assert execution.list_steps()[0]["StepStatus"] == "Stopped"
+
+
+def test_a_trained_model_is_registered_with_metrics_read_from_its_s3_uri(
+    tmp_path: Path,
+) -> None:
+    """Training and registration as batchops runs them today: the TrainingJob and
+    RegisterModel metadata in SageMaker's shapes, and the `MetricsSource` URI read through
+    the same bucket mapping as every other `s3://` of the notebook."""
+    from batchops import registry
+    from batchops.sagemaker.estimator import Estimator
+    from batchops.sagemaker.image_uris import retrieve
+    from batchops.sagemaker.inputs import TrainingInput
+    from batchops.sagemaker.model import Model
+    from batchops.sagemaker.model_metrics import MetricsSource, ModelMetrics
+    from batchops.sagemaker.workflow.model_step import ModelStep
+    from batchops.sagemaker.workflow.pipeline_context import PipelineSession
+    from batchops.sagemaker.workflow.steps import TrainingStep
+
+    session = PipelineSession()
+    bucket = session.default_bucket()
+    train_data = upload_data(tmp_path, "t/train", data(ones=30, zeros=30))
+    report = {"binary_classification_metrics": {"accuracy": {"value": 0.75}}}
+    (tmp_path / "evaluation.json").write_text(json.dumps(report))
+    S3Uploader.upload(str(tmp_path / "evaluation.json"), f"s3://{bucket}/t/eval")
+    estimator = Estimator(
+        image_uri=retrieve("xgboost", "us-east-1", "1.0-1"),
+        role="arn:aws:iam::000000000000:role/any",
+        instance_count=1,
+        instance_type="ml.m5.xlarge",
+        output_path=f"s3://{bucket}/t/models",
+        sagemaker_session=session,
+    )
+    estimator.set_hyperparameters(objective="binary:logistic", num_round=4, max_depth=2)
+    train = TrainingStep(
+        "TrainModel",
+        step_args=estimator.fit({"train": TrainingInput(train_data, content_type="text/csv")}),
+    )
+    model = Model(
+        image_uri=estimator.training_image_uri(),
+        model_data=train.properties.ModelArtifacts.S3ModelArtifacts,
+        sagemaker_session=session,
+    )
+    register = ModelStep(
+        "Register",
+        step_args=model.register(
+            content_types=["text/csv"],
+            response_types=["text/csv"],
+            model_package_group_name="sdk-churn",
+            model_metrics=ModelMetrics(
+                model_statistics=MetricsSource(
+                    "application/json", f"s3://{bucket}/t/eval/evaluation.json"
+                )
+            ),
+        ),
+    )
+    pipeline = Pipeline(name="sdk-train", steps=[train, register])
+    pipeline.upsert(role_arn="arn:aws:iam::000000000000:role/any")
+
+    execution = pipeline.start()
+
+    steps = execution.list_steps()
+    check({"PipelineExecutionSteps": steps}, "ListPipelineExecutionStepsResponse")
+    execution_id = execution.arn.rsplit("/", 1)[1]
+    assert [(s["StepName"], s["StepStatus"]) for s in steps] == [
+        ("Register-RegisterModel", "Succeeded"),
+        ("TrainModel", "Succeeded"),
+    ]
+    assert steps[1]["Metadata"] == {
+        "TrainingJob": {"Arn": f"{ACCOUNT}:training-job/pipelines-{execution_id}-trainmodel"}
+    }
+    assert steps[0]["Metadata"] == {
+        "RegisterModel": {"Arn": f"{ACCOUNT}:model-package/sdk-churn/1"}
+    }
+    version = registry.get_version("sdk-churn", 1)
+    assert version.metrics == {"accuracy": 0.75}  # read from the bucket's folder
+    assert version.status == "PendingManualApproval"
