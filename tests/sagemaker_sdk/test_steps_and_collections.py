@@ -406,3 +406,32 @@ def test_enum_values_bind_and_execution_variables_name_the_execution() -> None:
     execution = pipeline.start(parameters={"Mode": "score"})
     pipeline_arn = "arn:aws:sagemaker:us-east-1:000000000000:pipeline/enums"
     assert execution.describe()["FailureReason"] == f"score {execution.arn} {pipeline_arn}"
+
+
+def _defaults(target: Any, *names: str) -> tuple[Any, ...]:
+    import inspect
+
+    parameters = inspect.signature(target).parameters
+    return tuple(parameters[name].default for name in names)
+
+
+def test_the_sdk_s_defaults_here_and_batchops_s_own_in_its_dsl() -> None:
+    """The same names, two sets of defaults: a notebook gets SageMaker's, and a pipeline
+    written with batchops's own DSL keeps what it had."""
+    import batchops.pipeline as dsl
+
+    assert _defaults(QualityCheckStep, "skip_check", "register_new_baseline") == (False, False)
+    assert _defaults(dsl.QualityCheckStep, "skip_check", "register_new_baseline") == (True, True)
+    sdk_monitoring = ("monitor_before_transform", "fail_on_violation")
+    assert _defaults(MonitorBatchTransformStep, *sdk_monitoring) == (False, True)
+    assert _defaults(dsl.MonitorBatchTransformStep, *sdk_monitoring) == (True, True)
+    sdk_source = MetricsSource("application/json", "s3://b/evaluation.json")
+    own_source = dsl.MetricsSource("s3://b/evaluation.json", "application/json")
+    assert (sdk_source.content_type, sdk_source.s3_uri) == (
+        "application/json",
+        "s3://b/evaluation.json",
+    )
+    assert (own_source.content_type, own_source.s3_uri) == (
+        "application/json",
+        "s3://b/evaluation.json",
+    )
