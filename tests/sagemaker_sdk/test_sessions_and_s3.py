@@ -107,3 +107,26 @@ def test_on_an_s3_artifact_store_sdk_buckets_are_folders_of_it(
     assert S3Downloader.read_file(uri) == "1,2\n"
     assert resolve_sdk_s3(location) == location
     assert sdk_s3_spelling(location) == uri
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="executions on an S3 artifact store need main's artifacts on S3 (issue 25, merged "
+    "after this branch began) and sdk-scripts' processing runner, which reads a step's code "
+    "through the store (this branch's reads it as a local file): remove this mark when both "
+    "are merged",
+)
+def test_an_sdk_pipeline_runs_on_an_s3_artifact_store(
+    s3_artifact_store: str, tmp_path: Path
+) -> None:
+    from sagemaker_sdk.runnable import data, gate_pipeline, upload_data
+
+    upload_data(tmp_path, "demo/raw", data(ones=8, zeros=2))
+    pipeline = gate_pipeline(tmp_path)
+    pipeline.upsert(role_arn="arn:aws:iam::000000000000:role/any")
+
+    execution = pipeline.start()
+
+    assert execution.describe()["PipelineExecutionStatus"] == "Succeeded"
+    bucket = pipeline.sagemaker_session.default_bucket()
+    assert S3Downloader.read_file(f"s3://{bucket}/demo/prepared/train/train.csv") == data(8, 2)
