@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-TEST_EXTRAS ?= dev,server,postgres,dask,browser,s3
+TEST_EXTRAS ?= dev,server,postgres,dask,browser,s3,sagemaker
 PYTEST_WORKERS ?= 2
 
 .PHONY: venv venv-core demo test test-fast lint bench clean

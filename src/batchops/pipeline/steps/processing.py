@@ -56,17 +56,22 @@ class StagedInput:
 
 @dataclass(frozen=True)
 class PublishedOutput:
-    """An output as stored: the folder `source` below the job's folder, published by name."""
+    """An output as stored: the folder `source` below the job's folder, published by name, and
+    also at `destination` when one is given (shared by every execution, as on SageMaker)."""
 
     output_name: str
     source: str
+    destination: Any = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"OutputName": self.output_name, "Source": self.source}
+        entry = {"OutputName": self.output_name, "Source": self.source}
+        if self.destination is not None:
+            entry["Destination"] = self.destination
+        return entry
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PublishedOutput:
-        return cls(data["OutputName"], data["Source"])
+        return cls(data["OutputName"], data["Source"], data.get("Destination"))
 
 
 @dataclass(frozen=True)
@@ -119,9 +124,12 @@ class ProcessingInput:
 class ProcessingOutput:
     output_name: str
     source: str
+    destination: Any = None
 
     def to_arguments(self) -> PublishedOutput:
-        return PublishedOutput(self.output_name, _relative_destination(self.source))
+        return PublishedOutput(
+            self.output_name, _relative_destination(self.source), self.destination
+        )
 
 
 class ProcessingStep(Step):

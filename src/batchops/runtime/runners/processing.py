@@ -35,8 +35,14 @@ def run_processing(node: StepNode, context: StepContext) -> StepOutcome:
         cwd=root,
     )
     outputs: dict[str, str] = {}
+    locations: dict[str, str] = {}
     for output in args.outputs:
         outputs[output.output_name] = context.publish(root / output.source, output.output_name)
+        locations[output.output_name] = outputs[output.output_name]
+        if output.destination is not None:  # the execution's copy first, then the shared one
+            locations[output.output_name] = context.publish(
+                root / output.source, output.output_name, target=str(output.destination)
+            )
     property_files = {}
     for pf in args.property_files:
         uri = artifacts.join(outputs[pf.output_name], pf.path)
@@ -53,7 +59,7 @@ def run_processing(node: StepNode, context: StepContext) -> StepOutcome:
             "ProcessingOutputConfig": {
                 "Outputs": {
                     name: {"OutputName": name, "S3Output": {"S3Uri": uri}}
-                    for name, uri in outputs.items()
+                    for name, uri in locations.items()
                 }
             },
             "PropertyFiles": property_files,
