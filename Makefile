@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_EXTRAS ?= dev,server,postgres,dask,browser
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv venv-core demo test test-fast lint bench clean
+.PHONY: venv venv-core frameworks demo test test-fast lint bench clean
 
 # The demo needs only the core install (a few minutes on a fresh machine); tests and tools
 # add the optional parts. Each install has its own stamp, so one never hides the other.
@@ -27,7 +27,13 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 demo: venv-core
 	$(BIN)/batchops demo
 
-test: venv
+# The pandas-1 environment of scripts written for SageMaker's framework images, built once from
+# its lock file (needs the package index the first time); the tests read it from here. Where it
+# cannot be built the tests that need it are skipped, saying why.
+frameworks: venv
+	-BATCHOPS_ENVIRONMENTS=$(CURDIR)/$(VENV)/frameworks $(BIN)/python -m batchops.runtime.frameworks build
+
+test: venv frameworks
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q -ra
 
 test-fast: venv
