@@ -202,3 +202,21 @@ def test_the_plan_puts_parents_before_children_and_never_binds_the_hosts_root(
         "/opt/ml/processing/evaluation/sub"
     )
     assert targets.index("/tmp") < targets.index(str(tmp_path / "store"))
+
+
+KILL_MYSELF = """
+import os, signal
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.parametrize("tool", [sandbox.UNSHARE, sandbox.BWRAP])
+def test_a_script_killed_by_a_signal_in_a_private_root_says_so(
+    tool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tool(tool, monkeypatch)
+    script = tmp_path / "kill.py"
+    script.write_text(KILL_MYSELF)
+    described = Pipeline("killed", [], [ProcessingStep("Evaluate", code=script)]).start(wait=True)
+    reason = described.describe()["failure_reason"]
+    assert "Evaluate was killed by SIGKILL" in reason, reason
