@@ -234,3 +234,12 @@ def _seconds(name: str, default: float) -> float:
     if not value > 0:
         raise EnvironmentProblem(f"{name}={text!r} must be a positive number of seconds")
     return value
+
+
+def environments_folder() -> Path:
+    """Where framework environments are built once and reused (BATCHOPS_ENVIRONMENTS, default
+    `<home>/environments`): point several homes, or a cluster's hosts, at one shared folder."""
+    explicit = os.environ.get("BATCHOPS_ENVIRONMENTS", "").strip()
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    return get_settings().home / "environments"
