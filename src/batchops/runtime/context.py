@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -38,6 +39,9 @@ class StepContext:
     crash_points: CrashPoints = NO_CRASH
     """Where a test has this runner die (batchops.crashpoints); a runner with phases of its own
     calls `crash_points.reached(...)` between them."""
+    uri_map: Callable[[str], str] | None = None
+    """Applied to every `s3://` text of the resolved arguments (a definition whose buckets
+    live in the artifact store); None: the text stays as it is."""
     _arguments: Any = field(default=None, repr=False, init=False)
 
     def arguments(self, node: StepNode) -> Any:
@@ -54,7 +58,8 @@ class StepContext:
 
     def resolve(self, value: Any) -> Any:
         """Plain values for a definition fragment (references in their JSON form included)."""
-        return resolve(decode(value), self.resolution)
+        resolved = resolve(decode(value), self.resolution)
+        return resolved if self.uri_map is None else map_s3_uris(resolved, self.uri_map)
 
     def log(self, message: str) -> None:
         self.log_file.write(message.rstrip("\n") + "\n")
@@ -89,3 +94,14 @@ def flag(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "yes")
     return bool(value)
+
+
+def map_s3_uris(value: Any, uri_map: Callable[[str], str]) -> Any:
+    """`value` with each `s3://` text in it replaced by `uri_map` of it."""
+    if isinstance(value, str):
+        return uri_map(value) if value.startswith("s3://") else value
+    if isinstance(value, Mapping):
+        return {k: map_s3_uris(v, uri_map) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [map_s3_uris(v, uri_map) for v in value]
+    return value

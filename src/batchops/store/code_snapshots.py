@@ -56,6 +56,11 @@ def save_snapshot(snapshot: CodeSnapshot) -> str:
     return uri
 
 
+def is_snapshot_reference(code: str) -> bool:
+    """Whether `code` is a snapshot's reference (`code/<sha256>/<name>`), not a path or URI."""
+    return _REFERENCE.fullmatch(code) is not None
+
+
 def local_code(code: str) -> Path:
     """A local file holding the code a definition names: a snapshot's bytes, checked against
     their digest (copied out of a remote artifact store into the home first), or, in a

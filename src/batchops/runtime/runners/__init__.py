@@ -37,9 +37,12 @@ RUNNERS: dict[StepType, Runner] = {
 
 
 def runner_for(step_type: str) -> Runner:
-    """The runner of a stored step's type; unknown types (a newer definition) are refused."""
+    """The runner of a stored step's type; unknown types (a newer definition) are refused, and
+    so are types a definition may hold but this version cannot run yet (Model, Lambda)."""
+    known = ", ".join(sorted(RUNNERS))
     try:
         return RUNNERS[StepType(step_type)]
     except ValueError:
-        known = ", ".join(sorted(RUNNERS))
         raise InvalidInput(f"unknown step type {step_type!r}; known: {known}") from None
+    except KeyError:
+        raise InvalidInput(f"batchops cannot run {step_type} steps yet (it runs {known})") from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from batchops.errors import InvalidInput
 from batchops.models.artifact import ModelFiles
 from batchops.pipeline.graph import StepNode
 from batchops.pipeline.steps.transform import (
@@ -37,6 +38,11 @@ def _model_of(transformer: Transformer) -> _Model:
     from batchops.models import read_model_files
     from batchops.registry.lookup import model_data_uri
 
+    if transformer.model_data is None:
+        raise InvalidInput(
+            f"scoring the model named {transformer.model_name!r} needs a model catalogue, "
+            "which batchops does not have yet; give the model's data instead"
+        )
     reference = str(transformer.model_data)
     uri = model_data_uri(reference)
     return _Model(reference, uri, read_model_files(uri))
