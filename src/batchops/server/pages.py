@@ -27,7 +27,12 @@ from batchops.runtime.catalog import definition_versions
 from batchops.runtime.execution import execution_logs, retry_execution, stop_execution
 from batchops.runtime.monitoring_runs import recent_runs
 from batchops.runtime.pipelines import describe_pipeline, start_pipeline
-from batchops.runtime.summary import column_labels, summarize_execution
+from batchops.runtime.summary import (
+    column_labels,
+    started_by,
+    steps_not_run,
+    summarize_execution,
+)
 from batchops.server.auth import (
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -46,6 +51,7 @@ from batchops.store.executions import count_executions, execution_record, list_e
 from batchops.store.metric_names import BASELINE_DRIFT
 from batchops.store.metrics import feature_series, realised_quality
 from batchops.store.tokens import Role, authenticate, pasted_token
+from batchops.wording import duration
 
 router = APIRouter(include_in_schema=False)
 TRENDS_SHOWN = 12
@@ -67,6 +73,7 @@ _environment = Environment(
 )
 _environment.filters["tojson_compact"] = lambda v: json.dumps(v, indent=1, default=str)
 _environment.filters["moment"] = lambda v: v.isoformat() if v else ""
+_environment.filters["duration"] = lambda v: "—" if v is None else duration(v)
 templates = Jinja2Templates(env=_environment)
 
 
@@ -227,6 +234,8 @@ def execution(
         files={s.name: step_files(s) for s in record.steps},
         logs=execution_logs(execution_id),
         summary=summarize_execution(record),
+        started_by=started_by(record),
+        not_run=steps_not_run(record),
         lineage=execution_lineage(execution_id),
     )
 

@@ -229,6 +229,7 @@ class Summary(Described):
     """What an execution produced: rows scored, violations, baselines, metrics, versions."""
 
     headline: str
+    outcome: str = Field(description="The status, or SucceededWithViolations.")
     rows_scored: int | None
     violations: int
     scoring: list[Scoring]
