@@ -211,13 +211,7 @@ def set_alarm_paused(name: str, paused: bool, user: str | None = None) -> Alarm:
             if not paused:
                 row.last_datapoint = max(row.last_datapoint, newest_datapoint(session))
             row.paused = paused
-            history.add_entry(
-                session,
-                "alarm",
-                name,
-                "paused" if paused else "resumed",
-                {"user": user or get_settings().user},
-            )
+            history.add_pause_entry(session, "alarm", name, paused, user)
         session.flush()
         return Alarm.of_row(row)
 

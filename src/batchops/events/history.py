@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from batchops.settings import get_settings
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.automation import AutomationHistoryRow
@@ -32,6 +33,14 @@ def add_entry(
             kind=kind, name=name, outcome=outcome, detail=detail, key=key, at=utcnow()
         )
     )
+
+
+def add_pause_entry(
+    session: Session, kind: str, name: str, paused: bool, user: str | None = None
+) -> None:
+    """`paused` or `resumed`, by whom, in the transaction that made the change."""
+    outcome = "paused" if paused else "resumed"
+    add_entry(session, kind, name, outcome, {"user": user or get_settings().user})
 
 
 def record(

@@ -262,13 +262,7 @@ def set_rule_paused(name: str, paused: bool, user: str | None = None) -> Rule:
             if not paused:
                 row.after_position = max(row.after_position, newest)
             row.paused = paused
-            history.add_entry(
-                session,
-                "rule",
-                name,
-                "paused" if paused else "resumed",
-                {"user": user or get_settings().user},
-            )
+            history.add_pause_entry(session, "rule", name, paused, user)
         session.flush()
         return Rule.of(row)
 
