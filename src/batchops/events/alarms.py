@@ -4,7 +4,7 @@ Evaluated when a new datapoint of the metric arrives (of the pipeline's executio
 named): of the last N datapoints, at least M breaching (above or below the threshold) is
 ALARM; fewer than M datapoints in all is INSUFFICIENT_DATA; else OK. A transition is written
 with an AlarmStateChanged event, a history entry and, when the alarm has a webhook, a queued
-delivery, all in one transaction.
+delivery, all in one transaction. A paused alarm is not evaluated.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class Alarm:
     state_changed_at: datetime
     created_at: datetime
     created_by: str
+    paused: bool = False
 
     @classmethod
     def of_row(cls, row: AlarmRow) -> Alarm:
@@ -78,6 +79,7 @@ class Alarm:
             row.state_changed_at,
             row.created_at,
             row.created_by,
+            bool(row.paused),
         )
 
     def breaches(self, value: float) -> bool:
@@ -96,6 +98,7 @@ class Alarm:
             "webhook": mask_url(self.url) if self.url else None,
             "secret_env": self.secret_env,
             "state": self.state,
+            "paused": self.paused,
             "state_reason": self.state_reason,
             "state_changed_at": iso(self.state_changed_at),
             "created_at": iso(self.created_at),
@@ -196,12 +199,36 @@ def delete_alarm(name: str) -> None:
         session.delete(row)
 
 
+def set_alarm_paused(name: str, paused: bool, user: str | None = None) -> Alarm:
+    """Pause, or resume. A paused alarm is not evaluated, so it neither changes state nor
+    notifies; the datapoints that arrive meanwhile cause no transition after it resumes (they
+    stay in the window the next datapoint is judged with)."""
+    with session_scope() as session:
+        row = session.get(AlarmRow, name, with_for_update=True)
+        if row is None:
+            raise NotFound(f"unknown alarm {name!r}")
+        if row.paused != paused:
+            if not paused:
+                row.last_datapoint = max(row.last_datapoint, newest_datapoint(session))
+            row.paused = paused
+            history.add_pause_entry(session, "alarm", name, paused, user)
+        session.flush()
+        return Alarm.of_row(row)
+
+
 def evaluate_alarms() -> int:
-    """Evaluate every alarm on the datapoints that arrived since it last looked; transitions."""
+    """Evaluate every alarm not paused on the datapoints that arrived since it last looked;
+    how many transitions."""
     transitions = 0
     with session_scope() as session:
         newest = newest_datapoint(session)
-        names = list(session.scalars(select(AlarmRow.name).where(AlarmRow.last_datapoint < newest)))
+        names = list(
+            session.scalars(
+                select(AlarmRow.name).where(
+                    AlarmRow.last_datapoint < newest, AlarmRow.paused.is_(False)
+                )
+            )
+        )
     for name in names:
         transitions += _evaluate(name)
     return transitions
@@ -211,7 +238,7 @@ def _evaluate(name: str) -> int:
     transitions = 0
     with session_scope() as session:
         row = session.get(AlarmRow, name, with_for_update=True)
-        if row is None:
+        if row is None or row.paused:
             return 0
         new = datapoints(session, row.metric, row.pipeline, after=row.last_datapoint)
         if not new:

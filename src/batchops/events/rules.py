@@ -22,6 +22,7 @@ from batchops.events.webhooks import check_secret_env, check_url
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
 from batchops.store.events import Event, EventType, last_position
+from batchops.store.executions import newest_failure_for_triggers
 from batchops.store.redact import mask_url
 from batchops.store.schema import iso
 from batchops.store.schema.automation import RuleRow
@@ -86,6 +87,7 @@ class Rule:
     after_position: int
     created_at: datetime
     created_by: str
+    paused: bool = False
 
     @classmethod
     def of(cls, row: RuleRow) -> Rule:
@@ -101,10 +103,12 @@ class Rule:
             row.after_position,
             row.created_at,
             row.created_by,
+            bool(row.paused),
         )
 
     def matches(self, event: Event) -> bool:
-        if event.type != self.event_type or event.position <= self.after_position:
+        """A paused rule matches nothing; a resumed one only the events after its resumption."""
+        if self.paused or event.type != self.event_type or event.position <= self.after_position:
             return False
         fields = event_fields(event)
         for key, wanted in self.filters.items():
@@ -127,6 +131,7 @@ class Rule:
             "on": self.event_type,
             "filters": self.filters,
             "action": action,
+            "state": "PAUSED" if self.paused else "ENABLED",
             "after_position": self.after_position,
             "created_at": iso(self.created_at),
             "created_by": self.created_by,
@@ -212,12 +217,54 @@ def count_rules() -> int:
 
 
 def describe_rule(name: str) -> dict[str, Any]:
-    return {**get_rule(name).to_json(), "history": rule_history(name, limit=10)}
+    return {
+        **get_rule(name).to_json(),
+        "last_failure": last_failure(name),
+        "history": rule_history(name, limit=10),
+    }
 
 
 def rule_history(name: str, limit: int = 100) -> list[dict[str, Any]]:
     get_rule(name)
     return history.entries("rule", name, limit)
+
+
+FAILED_OUTCOMES = ("failed", "chain-limit")
+"""What a rule did that did not work: a start refused, a webhook not delivered, a chain cut."""
+
+
+def last_failure(name: str) -> dict[str, Any] | None:
+    """What went wrong last for this rule, or None: its action failing (a start refused, a
+    webhook not delivered, a chain cut) or an execution it started ending Failed.
+
+    `at` and `reason`, and `execution_id` when it was an execution."""
+    get_rule(name)
+    failures = []
+    entry = history.newest_entry("rule", name, FAILED_OUTCOMES)
+    if entry is not None:
+        reason = entry.get("reason") or entry.get("error") or entry["outcome"]
+        failures.append({"at": entry["at"], "reason": str(reason)})
+    execution = newest_failure_for_triggers(f"rule:{name}:")
+    if execution is not None:
+        failures.append(execution)
+    return max(failures, key=lambda f: f["at"] or "", default=None)
+
+
+def set_rule_paused(name: str, paused: bool, user: str | None = None) -> Rule:
+    """Pause, or resume; a paused rule acts on nothing, and the events that arrive meanwhile
+    are not acted on after it resumes (as a schedule's ticks while paused are not run)."""
+    newest = last_position()
+    with session_scope() as session:
+        row = session.get(RuleRow, name, with_for_update=True)
+        if row is None:
+            raise NotFound(f"unknown rule {name!r}")
+        if row.paused != paused:
+            if not paused:
+                row.after_position = max(row.after_position, newest)
+            row.paused = paused
+            history.add_pause_entry(session, "rule", name, paused, user)
+        session.flush()
+        return Rule.of(row)
 
 
 def delete_rule(name: str) -> None:
