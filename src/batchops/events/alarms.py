@@ -21,9 +21,11 @@ from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.events import history, webhooks
 from batchops.events.logs import log
 from batchops.events.schedules import check_name
+from batchops.events.start_parameters import Definitions, pipeline_definition
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
 from batchops.store.events import EventType, append_event, newest_event
+from batchops.store.managed import Managed, managed_json, managed_of
 from batchops.store.metric_names import check_metric
 from batchops.store.metrics import datapoints, newest_datapoint
 from batchops.store.redact import mask_url
@@ -60,6 +62,7 @@ class Alarm:
     state_changed_at: datetime
     created_at: datetime
     created_by: str
+    managed: Managed | None = None
 
     @classmethod
     def of_row(cls, row: AlarmRow) -> Alarm:
@@ -78,6 +81,7 @@ class Alarm:
             row.state_changed_at,
             row.created_at,
             row.created_by,
+            managed_of(row),
         )
 
     def breaches(self, value: float) -> bool:
@@ -100,10 +104,11 @@ class Alarm:
             "state_changed_at": iso(self.state_changed_at),
             "created_at": iso(self.created_at),
             "created_by": self.created_by,
+            "managed": managed_json(self.managed),
         }
 
 
-def create_alarm(
+def check_alarm(
     name: str,
     metric: str,
     *,
@@ -114,9 +119,9 @@ def create_alarm(
     of: int = 1,
     webhook: str | None = None,
     secret_env: str | None = None,
-) -> Alarm:
-    from batchops.runtime.pipelines import describe_pipeline
-
+    declared: Definitions | None = None,
+) -> dict[str, Any]:
+    """Check the metric, threshold, window, pipeline and webhook now; the columns to store."""
     check_name(name, "alarm")
     check_metric(metric)
     if (above is None) == (below is None):
@@ -130,33 +135,108 @@ def create_alarm(
             f"(got {datapoints} of {of})"
         )
     if pipeline:
-        describe_pipeline(pipeline)  # NotFound for an unknown pipeline
+        pipeline_definition(pipeline, declared)  # NotFound for an unknown pipeline
     if webhook:
         webhooks.check_url(webhook)
         webhooks.check_secret_env(secret_env)
+    return {
+        "metric": metric,
+        "pipeline": pipeline,
+        "comparison": "above" if above is not None else "below",
+        "threshold": float(threshold),
+        "datapoints": datapoints,
+        "of": of,
+        "url": webhook,
+        "secret_env": secret_env,
+    }
+
+
+def create_alarm(
+    name: str,
+    metric: str,
+    *,
+    above: float | None = None,
+    below: float | None = None,
+    pipeline: str | None = None,
+    datapoints: int = 1,
+    of: int = 1,
+    webhook: str | None = None,
+    secret_env: str | None = None,
+    managed: Managed | None = None,
+) -> Alarm:
+    """A new alarm (Conflict if the name is taken), checked by `check_alarm`; it evaluates
+    the datapoints that arrive from now on."""
+    columns = check_alarm(
+        name,
+        metric,
+        above=above,
+        below=below,
+        pipeline=pipeline,
+        datapoints=datapoints,
+        of=of,
+        webhook=webhook,
+        secret_env=secret_env,
+    )
     with session_scope() as session:
         if session.get(AlarmRow, name) is not None:
             raise Conflict(f"alarm {name} exists already; delete it first")
-        newest = newest_datapoint(session)
-        row = AlarmRow(
-            name=name,
-            metric=metric,
-            pipeline=pipeline,
-            comparison="above" if above is not None else "below",
-            threshold=float(above if above is not None else below),  # type: ignore[arg-type]
-            datapoints=datapoints,
-            of=of,
-            url=webhook,
-            secret_env=secret_env,
-            state=INSUFFICIENT_DATA,
-            state_reason="no datapoint since the alarm was created",
-            state_changed_at=utcnow(),
-            last_datapoint=newest,
-            created_by=get_settings().user,
-        )
+        row = AlarmRow(name=name, **columns, created_by=get_settings().user)
+        _start_afresh(row, newest_datapoint(session))
+        if managed is not None:
+            managed.write(row)
         session.add(row)
         session.flush()
         return Alarm.of_row(row)
+
+
+def update_alarm(
+    name: str,
+    metric: str,
+    *,
+    above: float | None = None,
+    below: float | None = None,
+    pipeline: str | None = None,
+    datapoints: int = 1,
+    of: int = 1,
+    webhook: str | None = None,
+    secret_env: str | None = None,
+    managed: Managed | None = None,
+) -> Alarm:
+    """Change an alarm in place, in one transaction, keeping its history. Watching another
+    metric or pipeline starts it afresh (INSUFFICIENT_DATA, from the next datapoint); a new
+    threshold or window keeps its state until the next datapoint is evaluated."""
+    columns = check_alarm(
+        name,
+        metric,
+        above=above,
+        below=below,
+        pipeline=pipeline,
+        datapoints=datapoints,
+        of=of,
+        webhook=webhook,
+        secret_env=secret_env,
+    )
+    with session_scope() as session:
+        row = session.get(AlarmRow, name, with_for_update=True)
+        if row is None:
+            raise NotFound(f"unknown alarm {name!r}")
+        watches_another = (row.metric, row.pipeline) != (metric, pipeline)
+        for column, value in columns.items():
+            setattr(row, column, value)
+        if watches_another:
+            _start_afresh(row, newest_datapoint(session))
+        if managed is not None:
+            managed.write(row)
+        session.flush()
+        return Alarm.of_row(row)
+
+
+def _start_afresh(row: AlarmRow, newest: int) -> None:
+    """No state yet: it evaluates only datapoints newer than `newest`."""
+    row.state = INSUFFICIENT_DATA
+    row.state_reason = "no datapoint since the alarm was created"
+    row.state_changed_at = utcnow()
+    row.last_datapoint = newest
 
 
 def get_alarm(name: str) -> Alarm:
