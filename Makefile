@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_EXTRAS ?= dev,server,postgres,dask,browser,s3
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv venv-core demo test test-fast lint bench clean
+.PHONY: venv venv-core demo test test-fast lint bench clean vendor-swagger-ui
 
 # The demo needs only the core install (a few minutes on a fresh machine); tests and tools
 # add the optional parts. Each install has its own stamp, so one never hides the other.
@@ -46,6 +46,20 @@ bench: venv
 	$(BIN)/python benchmarks/transform.py
 	$(BIN)/python benchmarks/pipeline.py
 	$(BIN)/python benchmarks/startup.py
+
+# Maintainers only: refresh the Swagger UI that /docs serves from the package (Apache-2.0; its
+# LICENSE and NOTICE are kept beside it). Installing and running batchops download nothing.
+SWAGGER_UI_VERSION ?= 5.36.0
+SWAGGER_UI_DIR := src/batchops/server/static/swagger-ui
+vendor-swagger-ui:
+	rm -rf /tmp/batchops-swagger-ui && mkdir -p /tmp/batchops-swagger-ui
+	cd /tmp/batchops-swagger-ui && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION) \
+		&& tar xzf swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz
+	cd /tmp/batchops-swagger-ui/package && cp swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt \
+		swagger-ui.css favicon-32x32.png LICENSE NOTICE $(CURDIR)/$(SWAGGER_UI_DIR)/
+	echo "swagger-ui-dist $(SWAGGER_UI_VERSION) (npm), Apache-2.0: see LICENSE and NOTICE" \
+		> $(SWAGGER_UI_DIR)/VERSION
+	rm -rf /tmp/batchops-swagger-ui
 
 clean:
 	rm -rf $(VENV) .batchops .pytest_cache .mypy_cache .ruff_cache

@@ -17,9 +17,13 @@ NAME = "churn-batch"
 
 
 def _edit(project: Path) -> None:
-    """A new schedule, a changed rule filter, a removed alarm, an edited pipeline."""
+    """A new schedule, a changed rule filter, a paused rule, a removed alarm, an edited
+    pipeline."""
     toml = project / "batchops.toml"
     text = toml.read_text()
+    text = text.replace(
+        f'start = "{NAME}-batch-inference"', f'start = "{NAME}-batch-inference"\npaused = true'
+    )
     text = text.replace('filters = { status = "Failed" }', 'filters = { status = "Stopped" }')
     text = text[: text.index("# Too many data-quality violations")]
     text += (
@@ -78,7 +82,7 @@ def test_plan_apply_change_and_apply_again_on_a_home(project: Path) -> None:
     position = rule.after_position
     run_batchops("rule", "create", "later", "--on", "ModelVersionRegistered", "--log")
     planned = _plan(project)
-    assert f"+ schedule {NAME}-weekly-inference ({project}/batchops.toml:44)" in planned
+    assert f"+ schedule {NAME}-weekly-inference ({project}/batchops.toml:45)" in planned
     assert f"~ rule {NAME}-failed-runs ({project}/batchops.toml:37)" in planned
     assert '-     filters: {"status": "Failed"}' in planned
     assert '+     filters: {"status": "Stopped"}' in planned
@@ -86,7 +90,7 @@ def test_plan_apply_change_and_apply_again_on_a_home(project: Path) -> None:
     assert f"~ pipeline {NAME}-train-and-baseline ({project}/batchops.toml:9)" in planned
     assert (
         planned[-1]
-        == f"plan for project {NAME}: 1 to create, 2 to update, 1 to delete, 4 unchanged"
+        == f"plan for project {NAME}: 1 to create, 3 to update, 1 to delete, 3 unchanged"
     )
 
     _apply(project, "--revision", "beef002")
@@ -94,6 +98,7 @@ def test_plan_apply_change_and_apply_again_on_a_home(project: Path) -> None:
     assert changed.filters == {"status": "Stopped"}
     assert changed.after_position == position  # it keeps its place in the event log
     assert changed.managed is not None and changed.managed.revision == "beef002"
+    assert rules.get_rule(f"{NAME}-score-on-approval").paused
     assert f"{NAME}-violations" not in [a.name for a in alarms.list_alarms()]
     weekly = schedules.get_schedule(f"{NAME}-weekly-inference")
     assert weekly.parameters == {"FailOnViolation": "true"}
@@ -186,7 +191,7 @@ def test_apply_to_a_server_with_a_token_from_the_environment(
     planned = _plan(project, "--server", url, env=env)
     assert (
         planned[-1]
-        == f"plan for project {NAME}: 1 to create, 2 to update, 1 to delete, 4 unchanged"
+        == f"plan for project {NAME}: 1 to create, 3 to update, 1 to delete, 3 unchanged"
     )
     _apply(project, "--server", url, "--revision", "beef002", env=env)
     again = _apply(project, "--server", url, env=env)

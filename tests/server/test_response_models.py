@@ -130,6 +130,7 @@ def test_each_answer_matches_the_model_its_route_declares(
 
     execution = seeded["execution"]
     call("GET", "/healthz")
+    call("GET", "/readyz")
     call("GET", "/api/pipelines")
     call("GET", "/api/pipelines/{name}", name="ok")
     call("GET", "/api/pipelines/{name}/versions", name="ok")
@@ -185,8 +186,8 @@ def test_each_answer_matches_the_model_its_route_declares(
         call("GET", f"/api/{kind}")
         assert call("GET", f"/api/{kind}/{{name}}", name=name)["name"] == name
         call("GET", f"/api/{kind}/{{name}}/history", name=name)
-    call("POST", "/api/schedules/{name}/pause", name="nightly")
-    call("POST", "/api/schedules/{name}/resume", name="nightly")
+        call("POST", f"/api/{kind}/{{name}}/pause", name=name)
+        call("POST", f"/api/{kind}/{{name}}/resume", name=name)
     assert call("GET", "/api/events")["items"]
 
     # Writes: create and delete one of each, start, stop and retry real executions.

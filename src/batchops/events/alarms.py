@@ -4,7 +4,7 @@ Evaluated when a new datapoint of the metric arrives (of the pipeline's executio
 named): of the last N datapoints, at least M breaching (above or below the threshold) is
 ALARM; fewer than M datapoints in all is INSUFFICIENT_DATA; else OK. A transition is written
 with an AlarmStateChanged event, a history entry and, when the alarm has a webhook, a queued
-delivery, all in one transaction.
+delivery, all in one transaction. A paused alarm is not evaluated.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.events import history, webhooks
@@ -62,6 +63,7 @@ class Alarm:
     state_changed_at: datetime
     created_at: datetime
     created_by: str
+    paused: bool = False
     managed: Managed | None = None
 
     @classmethod
@@ -81,6 +83,7 @@ class Alarm:
             row.state_changed_at,
             row.created_at,
             row.created_by,
+            bool(row.paused),
             managed_of(row),
         )
 
@@ -100,6 +103,7 @@ class Alarm:
             "webhook": mask_url(self.url) if self.url else None,
             "secret_env": self.secret_env,
             "state": self.state,
+            "paused": self.paused,
             "state_reason": self.state_reason,
             "state_changed_at": iso(self.state_changed_at),
             "created_at": iso(self.created_at),
@@ -162,6 +166,7 @@ def create_alarm(
     of: int = 1,
     webhook: str | None = None,
     secret_env: str | None = None,
+    paused: bool = False,
     managed: Managed | None = None,
 ) -> Alarm:
     """A new alarm (Conflict if the name is taken), checked by `check_alarm`; it evaluates
@@ -180,7 +185,7 @@ def create_alarm(
     with session_scope() as session:
         if session.get(AlarmRow, name) is not None:
             raise Conflict(f"alarm {name} exists already; delete it first")
-        row = AlarmRow(name=name, **columns, created_by=get_settings().user)
+        row = AlarmRow(name=name, **columns, paused=paused, created_by=get_settings().user)
         _start_afresh(row, newest_datapoint(session))
         if managed is not None:
             managed.write(row)
@@ -200,6 +205,7 @@ def update_alarm(
     of: int = 1,
     webhook: str | None = None,
     secret_env: str | None = None,
+    paused: bool = False,
     managed: Managed | None = None,
 ) -> Alarm:
     """Change an alarm in place, in one transaction, keeping its history. Watching another
@@ -225,6 +231,7 @@ def update_alarm(
             setattr(row, column, value)
         if watches_another:
             _start_afresh(row, newest_datapoint(session))
+        _pause(session, row, paused, None)
         if managed is not None:
             managed.write(row)
         session.flush()
@@ -276,12 +283,49 @@ def delete_alarm(name: str) -> None:
         session.delete(row)
 
 
+def set_alarm_paused(name: str, paused: bool, user: str | None = None) -> Alarm:
+    """Pause, or resume. A paused alarm is not evaluated, so it neither changes state nor
+    notifies; the datapoints that arrive meanwhile cause no transition after it resumes (they
+    stay in the window the next datapoint is judged with)."""
+    with session_scope() as session:
+        row = session.get(AlarmRow, name, with_for_update=True)
+        if row is None:
+            raise NotFound(f"unknown alarm {name!r}")
+        _pause(session, row, paused, user)
+        session.flush()
+        return Alarm.of_row(row)
+
+
+def _pause(session: Session, row: AlarmRow, paused: bool, user: str | None) -> None:
+    """Pause or resume the alarm in the caller's transaction (a resumed one judges only the
+    datapoints that arrive after), with its history entry; nothing when it already is so."""
+    if row.paused == paused:
+        return
+    if not paused:
+        row.last_datapoint = max(row.last_datapoint, newest_datapoint(session))
+    row.paused = paused
+    history.add_entry(
+        session,
+        "alarm",
+        row.name,
+        "paused" if paused else "resumed",
+        {"user": user or get_settings().user},
+    )
+
+
 def evaluate_alarms() -> int:
-    """Evaluate every alarm on the datapoints that arrived since it last looked; transitions."""
+    """Evaluate every alarm not paused on the datapoints that arrived since it last looked;
+    how many transitions."""
     transitions = 0
     with session_scope() as session:
         newest = newest_datapoint(session)
-        names = list(session.scalars(select(AlarmRow.name).where(AlarmRow.last_datapoint < newest)))
+        names = list(
+            session.scalars(
+                select(AlarmRow.name).where(
+                    AlarmRow.last_datapoint < newest, AlarmRow.paused.is_(False)
+                )
+            )
+        )
     for name in names:
         transitions += _evaluate(name)
     return transitions
@@ -291,7 +335,7 @@ def _evaluate(name: str) -> int:
     transitions = 0
     with session_scope() as session:
         row = session.get(AlarmRow, name, with_for_update=True)
-        if row is None:
+        if row is None or row.paused:
             return 0
         new = datapoints(session, row.metric, row.pipeline, after=row.last_datapoint)
         if not new:

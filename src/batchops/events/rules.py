@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.events import history
@@ -22,6 +23,7 @@ from batchops.events.webhooks import check_secret_env, check_url
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
 from batchops.store.events import Event, EventType, last_position
+from batchops.store.executions import newest_failure_for_triggers
 from batchops.store.managed import Managed, managed_json, managed_of
 from batchops.store.redact import mask_url
 from batchops.store.schema import iso
@@ -87,6 +89,7 @@ class Rule:
     after_position: int
     created_at: datetime
     created_by: str
+    paused: bool = False
     managed: Managed | None = None
 
     @classmethod
@@ -103,11 +106,13 @@ class Rule:
             row.after_position,
             row.created_at,
             row.created_by,
+            bool(row.paused),
             managed_of(row),
         )
 
     def matches(self, event: Event) -> bool:
-        if event.type != self.event_type or event.position <= self.after_position:
+        """A paused rule matches nothing; a resumed one only the events after its resumption."""
+        if self.paused or event.type != self.event_type or event.position <= self.after_position:
             return False
         fields = event_fields(event)
         for key, wanted in self.filters.items():
@@ -130,6 +135,7 @@ class Rule:
             "on": self.event_type,
             "filters": self.filters,
             "action": action,
+            "state": "PAUSED" if self.paused else "ENABLED",
             "after_position": self.after_position,
             "created_at": iso(self.created_at),
             "created_by": self.created_by,
@@ -196,6 +202,7 @@ def create_rule(
     webhook: str | None = None,
     secret_env: str | None = None,
     log: bool = False,
+    paused: bool = False,
     managed: Managed | None = None,
 ) -> Rule:
     """A new rule (Conflict if the name is taken), checked by `check_rule`; it sees the
@@ -214,7 +221,13 @@ def create_rule(
     with session_scope() as session:
         if session.get(RuleRow, name) is not None:
             raise Conflict(f"rule {name} exists already; delete it first")
-        row = RuleRow(name=name, **columns, after_position=after, created_by=get_settings().user)
+        row = RuleRow(
+            name=name,
+            **columns,
+            paused=paused,
+            after_position=after,
+            created_by=get_settings().user,
+        )
         if managed is not None:
             managed.write(row)
         session.add(row)
@@ -232,10 +245,12 @@ def update_rule(
     webhook: str | None = None,
     secret_env: str | None = None,
     log: bool = False,
+    paused: bool = False,
     managed: Managed | None = None,
 ) -> Rule:
     """Change a rule in place, in one transaction. It keeps its position in the event log:
-    the events it has already seen are not matched again, none after it are skipped."""
+    the events it has already seen are not matched again, none after it are skipped (but
+    those that arrived while it was paused, when this resumes it)."""
     columns = check_rule(
         name,
         on,
@@ -246,12 +261,14 @@ def update_rule(
         secret_env=secret_env,
         log=log,
     )
+    newest = last_position()
     with session_scope() as session:
         row = session.get(RuleRow, name, with_for_update=True)
         if row is None:
             raise NotFound(f"unknown rule {name!r}")
         for column, value in columns.items():
             setattr(row, column, value)
+        _pause(session, row, paused, newest, None)
         if managed is not None:
             managed.write(row)
         session.flush()
@@ -279,12 +296,67 @@ def count_rules() -> int:
 
 
 def describe_rule(name: str) -> dict[str, Any]:
-    return {**get_rule(name).to_json(), "history": rule_history(name, limit=10)}
+    return {
+        **get_rule(name).to_json(),
+        "last_failure": last_failure(name),
+        "history": rule_history(name, limit=10),
+    }
 
 
 def rule_history(name: str, limit: int = 100) -> list[dict[str, Any]]:
     get_rule(name)
     return history.entries("rule", name, limit)
+
+
+FAILED_OUTCOMES = ("failed", "chain-limit")
+"""What a rule did that did not work: a start refused, a webhook not delivered, a chain cut."""
+
+
+def last_failure(name: str) -> dict[str, Any] | None:
+    """What went wrong last for this rule, or None: its action failing (a start refused, a
+    webhook not delivered, a chain cut) or an execution it started ending Failed.
+
+    `at` and `reason`, and `execution_id` when it was an execution."""
+    get_rule(name)
+    failures = []
+    entry = history.newest_entry("rule", name, FAILED_OUTCOMES)
+    if entry is not None:
+        reason = entry.get("reason") or entry.get("error") or entry["outcome"]
+        failures.append({"at": entry["at"], "reason": str(reason)})
+    execution = newest_failure_for_triggers(f"rule:{name}:")
+    if execution is not None:
+        failures.append(execution)
+    return max(failures, key=lambda f: f["at"] or "", default=None)
+
+
+def set_rule_paused(name: str, paused: bool, user: str | None = None) -> Rule:
+    """Pause, or resume; a paused rule acts on nothing, and the events that arrive meanwhile
+    are not acted on after it resumes (as a schedule's ticks while paused are not run)."""
+    newest = last_position()
+    with session_scope() as session:
+        row = session.get(RuleRow, name, with_for_update=True)
+        if row is None:
+            raise NotFound(f"unknown rule {name!r}")
+        _pause(session, row, paused, newest, user)
+        session.flush()
+        return Rule.of(row)
+
+
+def _pause(session: Session, row: RuleRow, paused: bool, newest: int, user: str | None) -> None:
+    """Pause or resume the rule in the caller's transaction (a resumed rule acts only on the
+    events after `newest`), with its history entry; nothing when it already is so."""
+    if row.paused == paused:
+        return
+    if not paused:
+        row.after_position = max(row.after_position, newest)
+    row.paused = paused
+    history.add_entry(
+        session,
+        "rule",
+        row.name,
+        "paused" if paused else "resumed",
+        {"user": user or get_settings().user},
+    )
 
 
 def delete_rule(name: str) -> None:

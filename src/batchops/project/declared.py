@@ -46,6 +46,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "webhook": None,
         "secret_env": None,
         "log": False,
+        "paused": False,
     },
     "alarm": {
         "metric": None,
@@ -56,6 +57,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "of": 1,
         "webhook": None,
         "secret_env": None,
+        "paused": False,
     },
 }
 

@@ -164,6 +164,7 @@ def _rule(found: rules.Rule) -> dict[str, Any]:
         "webhook": found.url if found.action == "webhook" else None,
         "secret_env": found.secret_env,
         "log": found.action == "log",
+        "paused": found.paused,
     }
 
 
@@ -177,6 +178,7 @@ def _alarm(found: alarms.Alarm) -> dict[str, Any]:
         "of": found.of,
         "webhook": found.url,
         "secret_env": found.secret_env,
+        "paused": found.paused,
     }
 
 

@@ -10,8 +10,8 @@ python_path = ["."]            # where the pipelines' modules are imported from
 code = "churn.pipelines:train_and_baseline"   # a Pipeline, or a function returning one
 
 [[schedules]]   # name, pipeline, cron, timezone, parameters, catch_up, paused
-[[rules]]       # name, on, filters, start + parameters | webhook | log, secret_env
-[[alarms]]      # name, metric, above | below, pipeline, datapoints, of, webhook, secret_env
+[[rules]]       # name, on, filters, start + parameters | webhook | log, secret_env, paused
+[[alarms]]      # name, metric, above | below, pipeline, datapoints, of, webhook, secret_env, paused
 ```
 
 Secrets are never values in the file: a webhook's signing secret is `secret_env` (the name
@@ -53,6 +53,7 @@ KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
         "webhook_env": str,
         "secret_env": str,
         "log": bool,
+        "paused": bool,
     },
     "alarms": {
         "name": str,
@@ -65,6 +66,7 @@ KEYS: dict[str, dict[str, type | tuple[type, ...]]] = {
         "webhook": str,
         "webhook_env": str,
         "secret_env": str,
+        "paused": bool,
     },
 }
 REQUIRED = {

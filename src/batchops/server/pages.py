@@ -18,8 +18,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from batchops import registry as models
 from batchops.errors import InvalidInput, NotFound
-from batchops.events.alarms import AlarmState, alarm_history, list_alarms
-from batchops.events.rules import list_rules, rule_history
+from batchops.events.alarms import AlarmState, alarm_history, list_alarms, set_alarm_paused
+from batchops.events.rules import last_failure, list_rules, rule_history, set_rule_paused
 from batchops.events.schedules import list_schedules, schedule_history, set_paused
 from batchops.pipeline.graph import PipelineGraph
 from batchops.registry.versions import pending_versions, versions_numbered
@@ -365,6 +365,7 @@ def automation(
         "rule": {r["name"]: rule_history(r["name"], HISTORY_SHOWN) for r in rules},
         "alarm": {a["name"]: alarm_history(a["name"], HISTORY_SHOWN) for a in alarms},
     }
+    failures = {r["name"]: last_failure(r["name"]) for r in rules}
     end = (before - 1) if before is not None else last_position()
     first = max(0, end - EVENTS_SHOWN)
     events = [e.to_json() for e in read_events(first, EVENTS_SHOWN) if e.position <= end]
@@ -377,19 +378,28 @@ def automation(
         rules=rules,
         alarms=alarms,
         history=history,
+        failures=failures,
         events=events,
         older_from=first + 1 if first > 0 else None,
         can_act=principal.role >= Role.APPROVER,
     )
 
 
-@router.post("/automation/schedules/{name}/{action}")
+@router.post("/automation/{kind}/{name}/{action}")
 def pause_or_resume(
-    name: str, action: str, principal: Principal = requires(Role.APPROVER)
+    kind: str, name: str, action: str, principal: Principal = requires(Role.APPROVER)
 ) -> Response:
+    """Pause or resume a schedule, rule or alarm, as `batchops KIND pause|resume NAME` does."""
     if action not in ("pause", "resume"):
         raise NotFound(f"no action {action!r}; pause or resume")
-    set_paused(name, action == "pause")
+    if kind == "schedules":
+        set_paused(name, action == "pause")
+    elif kind == "rules":
+        set_rule_paused(name, action == "pause", principal.user)
+    elif kind == "alarms":
+        set_alarm_paused(name, action == "pause", principal.user)
+    else:
+        raise NotFound(f"nothing to pause called {kind!r}; schedules, rules or alarms")
     return _see("/automation")
 
 

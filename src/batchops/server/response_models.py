@@ -442,13 +442,23 @@ class Rule(Described):
     on: str
     filters: dict[str, str]
     action: RuleAction
+    state: str = Field(description="ENABLED, or PAUSED: acting on no event.")
     after_position: int
     created_at: str | None
     created_by: str
     managed: Managed | None = None
 
 
+class RuleFailure(Described):
+    """The newest thing that went wrong: the action failing, or an execution it started."""
+
+    at: str | None
+    reason: str
+    execution_id: str | None = None
+
+
 class RuleDescribed(Rule):
+    last_failure: RuleFailure | None
     history: list[HistoryEntry]
 
 
@@ -464,6 +474,7 @@ class Alarm(Described):
     webhook: str | None
     secret_env: str | None
     state: str
+    paused: bool = Field(description="A paused alarm is not evaluated and does not notify.")
     state_reason: str | None
     state_changed_at: str | None
     created_at: str | None

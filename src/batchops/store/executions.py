@@ -77,6 +77,24 @@ def execution_for_trigger(trigger_key: str) -> str | None:
         )
 
 
+def newest_failure_for_triggers(prefix: str) -> dict[str, Any] | None:
+    """The newest failed execution whose idempotency key starts with `prefix` (a rule's or a
+    schedule's, `rule:NAME:`): its id, when it ended and why; None when none failed."""
+    with session_scope() as session:
+        row = session.execute(
+            select(ExecutionRow.id, ExecutionRow.ended_at, ExecutionRow.failure_reason)
+            .where(
+                ExecutionRow.trigger_key.startswith(prefix, autoescape=True),
+                ExecutionRow.status == ExecutionStatus.FAILED,
+            )
+            .order_by(ExecutionRow.started_at.desc())
+            .limit(1)
+        ).first()
+    if row is None:
+        return None
+    return {"at": iso(row.ended_at), "execution_id": row.id, "reason": row.failure_reason or ""}
+
+
 def _add_execution(
     session: Session,
     execution_id: str,

@@ -35,7 +35,8 @@ class ScheduleRow(Base):
 
 
 class RuleRow(Base):
-    """`after_position`: the newest event when the rule was made; it sees only later ones."""
+    """`after_position`: the newest event when the rule was made or resumed; it sees only
+    later ones."""
 
     __tablename__ = "event_rules"
 
@@ -48,6 +49,7 @@ class RuleRow(Base):
     url: Mapped[str | None] = mapped_column(Text, default=None)
     secret_env: Mapped[str | None] = mapped_column(String(256), default=None)
     after_position: Mapped[int] = mapped_column(Integer, default=0)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(256), default="")
     managed_by: Mapped[str | None] = mapped_column(String(256), default=None)
@@ -55,7 +57,8 @@ class RuleRow(Base):
 
 
 class AlarmRow(Base):
-    """`last_datapoint`: the id of the newest metric datapoint already evaluated."""
+    """`last_datapoint`: the id of the newest metric datapoint already evaluated (or passed
+    over while paused)."""
 
     __tablename__ = "alarms"
 
@@ -72,6 +75,7 @@ class AlarmRow(Base):
     state_reason: Mapped[str] = mapped_column(Text, default="")
     state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_datapoint: Mapped[int] = mapped_column(Integer, default=0)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(256), default="")
     managed_by: Mapped[str | None] = mapped_column(String(256), default=None)

@@ -2,7 +2,7 @@
 which revision applied it.
 
 Revision ID: 0016_managed_objects
-Revises: 0010_sessions
+Revises: 0014_pause_rules_and_alarms
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_managed_objects"
-down_revision = "0010_sessions"
+down_revision = "0014_pause_rules_and_alarms"
 branch_labels = None
 depends_on = None
 
