@@ -98,6 +98,13 @@ class StoredPipeline:
     managed: Managed | None
 
 
+def pipeline_managed_by(name: str) -> Managed | None:
+    """The project file managing the pipeline (None: stored by hand or by a package)."""
+    with session_scope() as session:
+        row = session.get(PipelineRow, name)
+        return None if row is None else managed_of(row)
+
+
 def stored_pipelines() -> dict[str, StoredPipeline]:
     """Every stored pipeline's latest version and digest, and who manages it, by name."""
     with session_scope() as session:
