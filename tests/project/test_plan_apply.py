@@ -83,7 +83,7 @@ def test_plan_apply_change_and_apply_again_on_a_home(project: Path) -> None:
     run_batchops("rule", "create", "later", "--on", "ModelVersionRegistered", "--log")
     planned = _plan(project)
     assert f"+ schedule {NAME}-weekly-inference ({project}/batchops.toml:45)" in planned
-    assert f"~ rule {NAME}-failed-runs ({project}/batchops.toml:37)" in planned
+    assert f"~ rule {NAME}-failed-runs ({project}/batchops.toml:38)" in planned
     assert '-     filters: {"status": "Failed"}' in planned
     assert '+     filters: {"status": "Stopped"}' in planned
     assert f"- alarm {NAME}-violations" in planned
@@ -123,7 +123,7 @@ def test_an_invalid_project_file_is_one_line_per_problem_and_exit_2(project: Pat
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         f"error: {toml}:40: [[rules]] {NAME}-failed-runs: unknown key `colour`; keys: name, on, "
-        "filters, start, parameters, webhook, webhook_env, secret_env, log",
+        "filters, start, parameters, webhook, webhook_env, secret_env, log, paused",
     ]
     toml.write_text(text.replace('colour = "red"\n', ""))
     done = run_batchops("plan", str(project))
