@@ -13,6 +13,12 @@ STATIC = Path(__file__).with_name("static")
 SWAGGER_UI = "/static/swagger-ui"
 """Swagger UI's files, vendored from the swagger-ui-dist package (`make vendor-swagger-ui`),
 so /docs needs no network, as the page does not."""
+BUNDLE_REQUEST_BYTES = 12 * 1024 * 1024
+"""A pipeline's code bundle (at most 8 MiB of code, runtime/bundles.py) in base64 and JSON."""
+BUNDLE_ROUTES = {
+    ("PUT", "/api/pipelines/"): BUNDLE_REQUEST_BYTES,
+    ("POST", "/api/project/"): BUNDLE_REQUEST_BYTES,
+}
 
 
 def create_app(
@@ -37,7 +43,7 @@ def create_app(
     )
     app.state.auth = auth
     app.state.collectors = prometheus.registry()
-    app.add_middleware(BodyLimit, max_bytes=max_request_bytes())
+    app.add_middleware(BodyLimit, max_bytes=max_request_bytes(), larger=BUNDLE_ROUTES)
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

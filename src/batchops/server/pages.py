@@ -23,7 +23,7 @@ from batchops.events.rules import last_failure, list_rules, rule_history, set_ru
 from batchops.events.schedules import list_schedules, schedule_history, set_paused
 from batchops.pipeline.graph import PipelineGraph
 from batchops.registry.versions import pending_versions, versions_numbered
-from batchops.runtime.catalog import definition_versions
+from batchops.runtime.catalog import definition_versions, pipeline_managed_by
 from batchops.runtime.execution import execution_logs, retry_execution, stop_execution
 from batchops.runtime.monitoring_runs import recent_runs
 from batchops.runtime.pipelines import describe_pipeline, start_pipeline
@@ -188,6 +188,7 @@ def pipeline(
         "pipeline.html",
         principal,
         pipeline=described,
+        pipeline_managed=pipeline_managed_by(name),
         graph_layout=layout(described["definition"]),
         statuses={},
         parameters=graph.parameters,

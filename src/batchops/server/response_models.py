@@ -36,6 +36,14 @@ class Deleted(Described):
     deleted: str
 
 
+class Managed(Described):
+    """The project file that manages an object (`batchops apply`) and the revision that
+    applied it; null on an object made by hand."""
+
+    project: str
+    revision: str | None
+
+
 FILE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The file's bytes, typed by its name (JSON, HTML, CSV or text).",
@@ -76,6 +84,7 @@ class PipelineItem(Described):
     created_at: str
     updated_at: str
     last_execution: LastExecution | None
+    managed: Managed | None = None
 
 
 class PipelineDefinition(Described):
@@ -84,6 +93,11 @@ class PipelineDefinition(Described):
     name: str
     version: int
     definition: dict[str, Any]
+
+
+class StoredPipeline(Described):
+    name: str
+    version: int
 
 
 class DefinitionVersion(Described):
@@ -407,6 +421,7 @@ class Schedule(Described):
     last_execution_id: str | None
     created_at: str | None
     created_by: str
+    managed: Managed | None = None
 
 
 class ScheduleDescribed(Schedule):
@@ -432,6 +447,7 @@ class Rule(Described):
     after_position: int
     created_at: str | None
     created_by: str
+    managed: Managed | None = None
 
 
 class RuleFailure(Described):
@@ -464,6 +480,7 @@ class Alarm(Described):
     state_changed_at: str | None
     created_at: str | None
     created_by: str
+    managed: Managed | None = None
 
 
 class AlarmDescribed(Alarm):
@@ -489,3 +506,38 @@ class EventPage(Described):
     after: int
     limit: int
     next: str | None
+
+
+# --- projects -------------------------------------------------------------------------------
+
+
+class ProjectChange(Described):
+    """`action` create, update, delete or unchanged; `before`/`after` its arguments, secrets
+    masked; `line` in the project file."""
+
+    kind: str
+    name: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    line: int
+
+
+class ProjectProblem(Described):
+    line: int
+    message: str
+
+
+class ProjectPlan(Described):
+    project: str
+    changes: list[ProjectChange]
+    unmanaged: list[dict[str, str]]
+    problems: list[ProjectProblem]
+
+
+class ProjectApplied(Described):
+    plan: ProjectPlan
+    applied: list[ProjectChange]
+    failed: ProjectChange | None
+    error: str | None
+    not_applied: list[ProjectChange]

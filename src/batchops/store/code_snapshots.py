@@ -61,6 +61,13 @@ def is_snapshot_reference(code: str) -> bool:
     return _REFERENCE.fullmatch(code) is not None
 
 
+def snapshot_exists(reference: str) -> bool:
+    """Whether the artifact store holds the snapshot `code/<sha256>/<name>`."""
+    if _REFERENCE.fullmatch(reference) is None:
+        return False
+    return artifacts.exists(artifacts.join(artifacts.artifacts_root(), reference))
+
+
 def local_code(code: str) -> Path:
     """A local file holding the code a definition names: a snapshot's bytes, checked against
     their digest (copied out of a remote artifact store into the home first), or, in a

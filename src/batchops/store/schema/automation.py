@@ -13,6 +13,9 @@ from batchops.store.schema import Base, utcnow
 
 
 class ScheduleRow(Base):
+    """`managed_by`: the project whose file declares it (`batchops apply`), if one does;
+    `managed_revision`: the revision (a commit) that applied it last. So for rules and alarms."""
+
     __tablename__ = "schedules"
 
     name: Mapped[str] = mapped_column(String(256), primary_key=True)
@@ -27,6 +30,8 @@ class ScheduleRow(Base):
     last_execution_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(256), default="")
+    managed_by: Mapped[str | None] = mapped_column(String(256), default=None)
+    managed_revision: Mapped[str | None] = mapped_column(String(256), default=None)
 
 
 class RuleRow(Base):
@@ -47,6 +52,8 @@ class RuleRow(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(256), default="")
+    managed_by: Mapped[str | None] = mapped_column(String(256), default=None)
+    managed_revision: Mapped[str | None] = mapped_column(String(256), default=None)
 
 
 class AlarmRow(Base):
@@ -71,6 +78,8 @@ class AlarmRow(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(256), default="")
+    managed_by: Mapped[str | None] = mapped_column(String(256), default=None)
+    managed_revision: Mapped[str | None] = mapped_column(String(256), default=None)
 
 
 class AutomationHistoryRow(Base):
