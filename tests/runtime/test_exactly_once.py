@@ -1,6 +1,6 @@
 """A step killed anywhere (`kill -9` by a crash point) and then retried leaves what one
 uninterrupted run leaves: one model version, one event for rules to act on, one set of metric
-datapoints."""
+datapoints, and outputs that are whole or visibly unfinished, never a mix."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from batchops import registry
 from batchops.crashpoints import (
+    output_files,
     register_committed,
     register_published,
     step_ran,
@@ -20,11 +21,13 @@ from batchops.crashpoints import (
 )
 from batchops.pipeline import (
     Pipeline,
+    ProcessingOutput,
+    ProcessingStep,
     RegisterModel,
 )
 from batchops.pipeline.steps.register import MetricsSource, ModelMetrics
 from batchops.runtime.execution import retry_execution
-from batchops.store import artifacts
+from batchops.store import artifacts, outputs
 from batchops.store.events import EventType, read_events
 from batchops.store.executions import execution_record, list_executions
 from batchops.store.metric_names import VIOLATION_COUNT, model_metric
@@ -161,3 +164,45 @@ def test_a_check_killed_after_recording_its_violations_announces_them_once(
     (event,) = _events(EventType.DATA_QUALITY_VIOLATIONS)  # a retrain rule fires once
     assert event["detail"]["execution_id"] == execution_id
     assert [p["value"] for p in metric_history(VIOLATION_COUNT)] == [float(violations)]
+
+
+WRITE_TWO = """
+import os, pathlib, sys
+out = pathlib.Path(os.environ["BATCHOPS_PROCESSING_DIR"]) / "out"
+out.mkdir(exist_ok=True)
+for name in ("a.csv", "b.csv"):
+    (out / name).write_text(name + "\\n")
+"""
+
+
+def _writing_pipeline(tmp_path: Path) -> None:
+    script = tmp_path / "write.py"
+    script.write_text(WRITE_TWO)
+    step = ProcessingStep("Write", code=script, outputs=[ProcessingOutput("out", "out")])
+    Pipeline("write-once", [], [step]).upsert()
+
+
+def test_a_local_output_never_shows_its_files_without_their_manifest(tmp_path: Path) -> None:
+    _writing_pipeline(tmp_path)
+    execution_id = _crash([output_files("Write")], "write-once")
+    folder = artifacts.step_output_uri("write-once", execution_id, "Write", "out")
+    state = outputs.verify_output(folder)
+    # Killed as soon as the folder was in place: it came with its manifest, whole.
+    assert state.is_complete, state.describe()
+    assert state.manifest is not None and state.manifest.step == "Write"
+    assert sorted(state.manifest.names) == ["a.csv", "b.csv"]
+
+
+def test_an_output_in_an_object_store_killed_before_its_manifest_is_refused_then_rewritten(
+    s3_artifacts: str, tmp_path: Path
+) -> None:
+    _writing_pipeline(tmp_path)
+    execution_id = _crash([output_files("Write")], "write-once")
+    folder = artifacts.step_output_uri("write-once", execution_id, "Write", "out")
+    with pytest.raises(outputs.IncompleteOutput, match="did not finish"):
+        outputs.require_complete(folder, "the written files")
+
+    _retry_once_found_dead(execution_id)
+    state = outputs.verify_output(folder)
+    assert state.is_complete, state.describe()
+    assert state.manifest is not None and sorted(state.manifest.names) == ["a.csv", "b.csv"]
