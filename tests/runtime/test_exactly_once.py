@@ -206,3 +206,29 @@ def test_an_output_in_an_object_store_killed_before_its_manifest_is_refused_then
     state = outputs.verify_output(folder)
     assert state.is_complete, state.describe()
     assert state.manifest is not None and sorted(state.manifest.names) == ["a.csv", "b.csv"]
+
+
+def test_a_transform_killed_after_indexing_its_predictions_indexes_each_file_once(
+    tmp_path: Path,
+) -> None:
+    from batchops.pipeline import TransformStep
+    from batchops.pipeline.steps.transform import Transformer, TransformInput
+    from batchops.store.prediction_files import prediction_sets
+
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(tiny_model_archive())
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for part in ("part-1.csv", "part-2.csv"):
+        (batch / part).write_text("0.1,0.9\n0.7,0.2\n0.4,0.4\n")
+    step = TransformStep(
+        "Score",
+        transformer=Transformer(model_data=str(model)),
+        inputs=TransformInput(data=str(batch)),
+    )
+    Pipeline("score-once", [], [step]).upsert()
+    execution_id = _crash_then_retry([step_ran("Score")], "score-once")
+
+    indexed = prediction_sets(execution_id)
+    assert len(indexed) == 2  # one row per file, so labels join each prediction once
+    assert len({s.uri for s in indexed}) == 2 and all(s.rows == 3 for s in indexed)
