@@ -86,7 +86,8 @@ class StepContext:
             execution_id=self.execution_id,
             step=self.step_name,
         )
-        return outputs.publish_output(local_dir, target or self.output_uri(output_name), manifest)
+        uri = target or self.output_uri(output_name)
+        return outputs.publish_output(local_dir, uri, manifest, self.crash_points)
 
 
 def flag(value: Any) -> bool:

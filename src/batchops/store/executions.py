@@ -27,6 +27,7 @@ from batchops.store.metrics import add_metrics
 from batchops.store.schema import iso, utcnow
 from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
 from batchops.store.statuses import ExecutionStatus, StepStatus
+from batchops.store.step_effects import forget_execution
 
 
 def new_execution_id() -> str:
@@ -541,6 +542,7 @@ def delete_execution_rows(execution_id: str) -> ExecutionRow:
         # unit of work may delete the execution first, whose cascade leaves SQLAlchemy's
         # own step deletes matching nothing (a SAWarning on every delete).
         session.execute(delete(StepRunRow).where(StepRunRow.execution_id == execution_id))
+        forget_execution(session, execution_id)
         session.delete(row)
         session.flush()
         session.expunge(row)

@@ -188,17 +188,21 @@ def record_check(
 ) -> None:
     """Store the run's figures under the names metrics.json gives them, with the violation
     count; violations are announced as a DataQualityViolations event for rules to act on.
-    `model` is the (group, version) the data was checked for, when known."""
+    `model` is the (group, version) the data was checked for, when known. Both are made once
+    per step and check: a retry of a step killed after recording them records nothing more."""
     from batchops.monitor.jobs import VIOLATIONS_FILE
     from batchops.store.db import session_scope
     from batchops.store.events import EventType, append_event
     from batchops.store.executions import get_execution_row
     from batchops.store.metric_names import VIOLATION_COUNT
     from batchops.store.metrics import add_metrics
+    from batchops.store.step_effects import first_time
 
     figures = {**check.metric_values, VIOLATION_COUNT: float(len(check.violations))}
     row = get_execution_row(context.execution_id) if check.violations else None
     with session_scope() as session:
+        if not first_time(session, context.execution_id, context.step_name, f"check {run_uri}"):
+            return
         add_metrics(
             session,
             run_uri,

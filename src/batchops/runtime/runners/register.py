@@ -1,10 +1,15 @@
-"""Runs RegisterModel: a new model version with its metrics, baselines and input columns."""
+"""Runs RegisterModel: a new model version with its metrics, baselines and input columns.
+
+A retry of the step (its runner killed before its success was recorded) finds the version
+the step already registered, and its metric datapoints, instead of making them again.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from batchops.crashpoints import register_committed
 from batchops.models.artifact import read_model_files
 from batchops.models.metrics import evaluation_values
 from batchops.pipeline.graph import StepNode
@@ -62,12 +67,14 @@ def run_register_model(node: StepNode, context: StepContext) -> StepOutcome:
         step_name=context.step_name,
         description=str(args.model_description or ""),
         status=str(args.approval_status or PENDING_MANUAL_APPROVAL),
+        crash_points=context.crash_points,
     )
     context.log(f"registered {version.group}/{version.version} ({version.status})")
+    context.crash_points.reached(register_committed(context.step_name))
     from batchops.store.metric_names import model_metric
     from batchops.store.metrics import record_metrics
 
-    record_metrics(  # the version's evaluation figures as datapoints alarms can watch
+    record_metrics(  # the version's evaluation figures as datapoints alarms can watch, once
         f"{version.group}/{version.version}",
         {model_metric(name): value for name, value in metrics.items()},
         execution_id=context.execution_id,
