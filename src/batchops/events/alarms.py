@@ -18,8 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from batchops.errors import Conflict, InvalidInput, NotFound
-from batchops.events import history, webhooks
-from batchops.events.logs import log
+from batchops.events import history, logs, webhooks
 from batchops.events.schedules import check_name
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
@@ -272,7 +271,8 @@ def _transition(
         {"old_state": old, "value": value, "reason": reason},
         key=f"alarm:{row.name}:{point_id}",
     )
-    log(
+    logs.add_entry(
+        session,
         "alarm",
         f"alarm {row.name}: {old} -> {new}",
         alarm=row.name,
