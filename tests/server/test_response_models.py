@@ -131,6 +131,7 @@ def test_each_answer_matches_the_model_its_route_declares(
 
     execution = seeded["execution"]
     call("GET", "/healthz")
+    call("GET", "/readyz")
     call("GET", "/api/pipelines")
     call("GET", "/api/pipelines/{name}", name="ok")
     call("GET", "/api/pipelines/{name}/versions", name="ok")

@@ -27,14 +27,13 @@ def gc(
 ) -> None:
     """Remove the artifacts, work folders and logs of executions that ended long ago, and the
     scheduler's log entries as old."""
-    from batchops.events.logs import forget_before
+    from batchops.events.logs import forget_older_than
     from batchops.runtime.cleanup import collect_garbage, parse_age
-    from batchops.store.schema import utcnow
     from batchops.wording import counted
 
     age = parse_age(older_than)
     removals = collect_garbage(age, apply=yes)
-    log_entries = forget_before(utcnow() - age, apply=yes)
+    log_entries = forget_older_than(age, apply=yes)
     total = sum(r.bytes for r in removals)
     if as_json:
         print_json(

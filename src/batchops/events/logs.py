@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -67,9 +67,9 @@ def read_log(
         ]
 
 
-def forget_before(moment: datetime, *, apply: bool) -> int:
-    """The entries older than `moment` (`batchops gc`): how many, deleted when `apply`."""
-    older = SchedulerLogRow.at < moment
+def forget_older_than(age: timedelta, *, apply: bool) -> int:
+    """The entries older than `age` (`batchops gc`): how many, deleted when `apply`."""
+    older = SchedulerLogRow.at < utcnow() - age
     with session_scope() as session:
         if not apply:
             return int(session.scalar(select(func.count()).where(older)) or 0)
