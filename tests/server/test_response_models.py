@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
+from batchops.events.logs import log
 from batchops.pipeline import FunctionStep, ParameterString, Pipeline
 from batchops.pipeline.steps.types import StepType
 from batchops.runtime.execution import Execution
@@ -189,6 +190,8 @@ def test_each_answer_matches_the_model_its_route_declares(
         call("POST", f"/api/{kind}/{{name}}/pause", name=name)
         call("POST", f"/api/{kind}/{{name}}/resume", name=name)
     assert call("GET", "/api/events")["items"]
+    log("lease", "lease taken", holder="test")
+    assert call("GET", "/api/scheduler/log?kind=lease")[0]["holder"] == "test"
 
     # Writes: create and delete one of each, start, stop and retry real executions.
     call("POST", "/api/schedules", {"name": "s2", "pipeline": "ok", "cron": "0 7 * * *"})

@@ -19,8 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, InvalidInput, NotFound
-from batchops.events import history, webhooks
-from batchops.events.logs import log
+from batchops.events import history, logs, webhooks
 from batchops.events.schedules import check_name
 from batchops.events.start_parameters import Definitions, pipeline_definition
 from batchops.settings import get_settings
@@ -390,7 +389,8 @@ def _transition(
         {"old_state": old, "value": value, "reason": reason},
         key=f"alarm:{row.name}:{point_id}",
     )
-    log(
+    logs.add_entry(
+        session,
         "alarm",
         f"alarm {row.name}: {old} -> {new}",
         alarm=row.name,

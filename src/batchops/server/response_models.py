@@ -408,6 +408,15 @@ class HistoryEntry(Described):
     outcome: str
 
 
+class SchedulerLogEntry(Described):
+    """One thing a scheduler did; `host` is the process that wrote it, the rest its fields."""
+
+    at: str
+    kind: str
+    message: str
+    host: str
+
+
 class Schedule(Described):
     name: str
     pipeline: str

@@ -1,5 +1,5 @@
 """Schedules, rules, alarms (the objects of `schedule|rule|alarm describe --json`), their
-history, pausing and resuming them, and the event log read by position."""
+history, pausing and resuming them, the event log read by position, and the scheduler's log."""
 
 from __future__ import annotations
 
@@ -277,3 +277,26 @@ def events(
         else None
     )
     return json_response({"items": items, "after": after, "limit": limit, "next": following})
+
+
+# --- the scheduler's log --------------------------------------------------------------------
+
+
+@router.get(
+    "/scheduler/log",
+    response_model=list[models.SchedulerLogEntry],
+    dependencies=[requires(Role.VIEWER)],
+)
+def scheduler_log(
+    kind: Annotated[
+        str | None, Query(max_length=16, description="tick, rule, delivery, alarm, lease, ...")
+    ] = None,
+    since: Annotated[str | None, Query(max_length=64, description="An ISO-8601 moment.")] = None,
+    limit: HistoryLimit = 100,
+) -> Response:
+    """What the schedulers of every host did (`batchops scheduler logs`), oldest first."""
+    from batchops.events.clock import parse_moment
+    from batchops.events.logs import read_log
+
+    moment = parse_moment(since, "since") if since else None
+    return json_response(read_log(kind, moment, limit))

@@ -1,5 +1,5 @@
 """What makes pipelines run themselves: schedules, event rules, alarms, their history, webhook
-deliveries waiting to be sent, and the scheduler's lease."""
+deliveries waiting to be sent, the scheduler's lease and its log."""
 
 from __future__ import annotations
 
@@ -121,3 +121,17 @@ class LeaseRow(Base):
     holder: Mapped[str] = mapped_column(String(256))
     expires_at: Mapped[datetime] = mapped_column()
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SchedulerLogRow(Base):
+    """One line of the scheduler's log; `host` says which scheduler process wrote it, since
+    every host's scheduler writes to this one table."""
+
+    __tablename__ = "scheduler_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    host: Mapped[str] = mapped_column(String(256), default="")
