@@ -193,6 +193,12 @@ def test_each_answer_matches_the_model_its_route_declares(
     log("lease", "lease taken", holder="test")
     assert call("GET", "/api/scheduler/log?kind=lease")[0]["holder"] == "test"
 
+    # Projects as code: plan and apply an empty project; store a definition with no code.
+    call("POST", "/api/project/plan", {"project": "p"})
+    call("POST", "/api/project/apply", {"project": "p"})
+    stored = call("GET", "/api/pipelines/{name}", name="ok")["definition"]
+    call("PUT", "/api/pipelines/{name}", {"definition": stored}, name="ok")
+
     # Writes: create and delete one of each, start, stop and retry real executions.
     call("POST", "/api/schedules", {"name": "s2", "pipeline": "ok", "cron": "0 7 * * *"})
     call("POST", "/api/rules", {"name": "r2", "on": "ModelVersionRegistered", "log": True})
