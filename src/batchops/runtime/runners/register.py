@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from batchops.models.artifact import read_model_files
@@ -19,6 +20,10 @@ from batchops.store import artifacts
 
 def _uri(source: MetricsSource | None) -> Any:
     return source.s3_uri if source else None
+
+
+def _kept(sources: Mapping[str, MetricsSource]) -> dict[str, str]:
+    return {name: str(source.s3_uri) for name, source in sources.items() if source.s3_uri}
 
 
 def run_register_model(node: StepNode, context: StepContext) -> StepOutcome:
@@ -46,6 +51,14 @@ def run_register_model(node: StepNode, context: StepContext) -> StepOutcome:
         "feature_names": manifest.get("feature_names", []),
         "n_features": manifest.get("n_features"),
     }
+    if args.image_uri:
+        inference_spec["Image"] = str(args.image_uri)
+    kept = {
+        "ModelMetrics": _kept(args.model_metrics.other_sources),
+        "DriftCheckBaselines": _kept(args.drift_check_baselines.other_sources),
+    }
+    if any(kept.values()):  # as given, by SageMaker's request names (describe_model_package)
+        inference_spec["MetricSources"] = kept
     version = registry.register_version(
         str(args.model_package_group_name),
         model_data_uri=model_uri,
