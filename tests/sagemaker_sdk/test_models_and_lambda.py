@@ -368,3 +368,45 @@ def test_a_lambda_past_its_timeout_fails_the_step(tmp_path: Path) -> None:
     step = execution.list_steps()[0]
     assert step["StepStatus"] == "Failed"
     assert "Task timed out after 1 seconds" in step["FailureReason"]
+
+
+LIBSVM_ROWS = "1 1:3.5 2:3\n0 1:0.25\n1 2:6\n"
+"""1-based indices: 3 columns against the 2-feature model, as a public SDK example's file."""
+
+
+def test_a_transform_without_content_type_reads_libsvm_as_the_xgboost_image_does(
+    tmp_path: Path,
+) -> None:
+    from batchops.sagemaker.inputs import TransformInput
+    from batchops.sagemaker.transformer import Transformer
+    from batchops.sagemaker.workflow.steps import TransformStep
+    from batchops.transform import transform
+
+    version = _approved_version(tmp_path / "nb1")
+    bucket = PipelineSession().default_bucket()
+    (tmp_path / "batch").write_text(LIBSVM_ROWS)
+    batch = S3Uploader.upload(str(tmp_path / "batch"), f"s3://{bucket}/libsvm")
+    step = TransformStep(
+        name="Score",
+        transformer=Transformer(
+            model_name=version.custom_metadata["ModelName"],
+            instance_count=1,
+            instance_type="ml.m5.xlarge",
+            output_path=f"s3://{bucket}/libsvm-out",
+        ),
+        inputs=TransformInput(data=batch),
+    )
+    pipeline = Pipeline(name="sdk-libsvm", steps=[step])
+    pipeline.upsert(role_arn=ROLE)
+
+    pipeline.start().wait()
+
+    scored = S3Downloader.read_file(f"s3://{bucket}/libsvm-out/batch.out").split()
+    assert len(scored) == 3 and all(0 <= float(p) <= 1 for p in scored)
+    # the core transform reads libsvm only when told; a fourth column is one too many
+    model = str(version.model_data_uri)
+    core = transform(model, tmp_path / "batch", tmp_path / "out", content_type="text/libsvm")
+    assert core.rows == 3
+    (tmp_path / "wide").write_text("1 1:1 3:2\n")
+    with pytest.raises(InvalidInput, match="index 3 is beyond the model's 2 features"):
+        transform(model, tmp_path / "wide", tmp_path / "out2", content_type="text/libsvm")

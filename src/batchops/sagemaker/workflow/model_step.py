@@ -66,18 +66,9 @@ class RegisterModelStep(ConfigurableRetryStep):
         self.registration = dict(step_args.arguments)
 
     def _compile(self, compilation: Compilation) -> BatchopsStep:
-        """`ModelMetrics.model_data_*` are the version's data-quality baseline (what the
-        SDK's readers find under ModelDataQuality); the SDK's `DriftCheckBaselines` and the
-        other sources are kept as given beside it."""
         given_ = self.registration
         metrics = given_.get("model_metrics")
         drift = given_.get("drift_check_baselines")
-        kept_metrics = dict(metrics.other_sources()) if metrics is not None else {}
-        data_statistics = kept_metrics.pop("ModelDataQuality.Statistics", None)
-        data_constraints = kept_metrics.pop("ModelDataQuality.Constraints", None)
-        kept_drift = dict(drift.other_sources()) if drift is not None else {}
-        kept_drift["ModelDataQuality.Statistics"] = getattr(drift, "model_data_statistics", None)
-        kept_drift["ModelDataQuality.Constraints"] = getattr(drift, "model_data_constraints", None)
         statistics = metrics.model_statistics if metrics is not None else None
         return RegisterModel(
             self.name,
@@ -88,14 +79,12 @@ class RegisterModelStep(ConfigurableRetryStep):
             approval_status=given_.get("approval_status") or PENDING_MANUAL_APPROVAL,
             model_metrics=ModelMetrics(
                 model_statistics=statistics.to_batchops() if statistics is not None else None,
-                other_sources=_sources(kept_metrics),
+                other_sources=_sources(metrics.other_sources()) if metrics is not None else {},
             ),
             drift_check_baselines=DriftCheckBaselines(
-                model_data_statistics=_batchops_source(data_statistics)
-                or _batchops(drift, "model_data_statistics"),
-                model_data_constraints=_batchops_source(data_constraints)
-                or _batchops(drift, "model_data_constraints"),
-                other_sources=_sources(kept_drift),
+                model_data_statistics=_batchops(drift, "model_data_statistics"),
+                model_data_constraints=_batchops(drift, "model_data_constraints"),
+                other_sources=_sources(drift.other_sources()) if drift is not None else {},
             ),
             customer_metadata_properties=given_.get("customer_metadata_properties"),
             model_description=given_.get("description") or "",
@@ -121,10 +110,6 @@ class RegisterModelStep(ConfigurableRetryStep):
             *self.model.ignored(),
             *given(self.registration, REGISTER_IGNORED),
         ]
-
-
-def _batchops_source(source: Source | None) -> Any:
-    return source.to_batchops() if source is not None else None
 
 
 def _batchops(holder: Any, name: str) -> Any:
