@@ -70,6 +70,7 @@ def test_both_walkthrough_notebooks_run_end_to_end(runs_unchanged: None, tmp_pat
 
     _clean, missing = walkthrough.write_batch_files(tmp_path / "batch")
     S3Uploader.upload(str(missing), "s3://aws-ml-blog/artifacts/ml_workshop/AIM321")
+    (tmp_path / "nb2").mkdir()
     monitoring = notebooks.batch_monitor_pipeline(tmp_path / "nb2")
     monitoring.upsert(role_arn=ROLE)
     execution = monitoring.start()
