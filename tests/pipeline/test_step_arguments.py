@@ -60,22 +60,10 @@ def test_the_stored_definitions_cover_every_step_type() -> None:
     assert {s["Type"] for s in _stored_steps()} == set(StepType)
 
 
-AWAITING_RUNNERS = {StepType.MODEL, StepType.LAMBDA}
-"""Types a SageMaker SDK pipeline's definition holds before batchops can run them."""
-
-
 def test_every_step_type_has_its_arguments_and_its_runner() -> None:
     assert set(ARGUMENTS) == set(StepType)
-    assert set(RUNNERS) == set(StepType) - AWAITING_RUNNERS
+    assert set(RUNNERS) == set(StepType)
     assert all(runner_for(str(t)) is RUNNERS[t] for t in RUNNERS)
-
-
-@pytest.mark.parametrize("step_type", sorted(AWAITING_RUNNERS))
-def test_a_step_type_without_its_runner_yet_is_refused_by_name(step_type: str) -> None:
-    from batchops.errors import InvalidInput
-
-    with pytest.raises(InvalidInput, match=f"batchops cannot run {step_type} steps yet"):
-        runner_for(step_type)
 
 
 def test_a_step_type_this_version_does_not_know_is_refused_by_name() -> None:

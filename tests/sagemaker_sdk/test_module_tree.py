@@ -121,7 +121,7 @@ def test_the_sdk_s_module_paths_exist(path: str) -> None:
 def _unsupported_uses() -> dict[str, Callable[[], Any]]:
     from batchops.sagemaker import clarify
     from batchops.sagemaker.lineage.visualizer import LineageTableVisualizer
-    from batchops.sagemaker.model_monitor import DefaultModelMonitor, MonitoringExecution
+    from batchops.sagemaker.model_monitor import DefaultModelMonitor
     from batchops.sagemaker.workflow import clarify_check_step
 
     return {
@@ -132,9 +132,6 @@ def _unsupported_uses() -> dict[str, Callable[[], Any]]:
         "ClarifyCheckStep": lambda: clarify_check_step.ClarifyCheckStep(name="Bias"),
         "DefaultModelMonitor": lambda: DefaultModelMonitor(role="r"),
         "DefaultModelMonitor.attach": lambda: DefaultModelMonitor.attach("schedule"),
-        "MonitoringExecution.from_processing_arn": lambda: MonitoringExecution.from_processing_arn(
-            sagemaker_session=None, processing_job_arn="arn"
-        ),
         "LineageTableVisualizer": lambda: LineageTableVisualizer(None),
     }
 

@@ -89,6 +89,15 @@ class StepContext:
         uri = target or self.output_uri(output_name)
         return outputs.publish_output(local_dir, uri, manifest, self.crash_points)
 
+    def publish_to(self, local_dir: Path, output_name: str, destination: Any) -> tuple[str, str]:
+        """Publish into the execution's folder first, then to a shared `destination` (an
+        output's fixed `s3://` place, shared by every execution as on SageMaker: the last
+        writer wins) when one is given. Returns (the execution's copy, where it is read)."""
+        own = self.publish(local_dir, output_name)
+        if destination is None or destination == "":
+            return own, own
+        return own, self.publish(local_dir, output_name, target=str(destination))
+
 
 def flag(value: Any) -> bool:
     """A boolean argument as resolved: a Boolean parameter, or text such as "true" or "1"."""

@@ -117,9 +117,11 @@ class RegisterModelArguments:
     drift_check_baselines: DriftCheckBaselines = field(default_factory=DriftCheckBaselines)
     customer_metadata_properties: Mapping[str, Any] = field(default_factory=dict)
     model_description: Any = ""
+    image_uri: Any = None
+    """The model's image (SageMaker's InferenceSpecification container); stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "ModelPackageGroupName": self.model_package_group_name,
             "ModelData": self.model_data,
             "InferenceSpecification": {
@@ -132,6 +134,9 @@ class RegisterModelArguments:
             "CustomerMetadataProperties": dict(self.customer_metadata_properties),
             "ModelPackageDescription": self.model_description,
         }
+        if self.image_uri is not None:
+            data["Image"] = self.image_uri
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RegisterModelArguments:
@@ -146,6 +151,7 @@ class RegisterModelArguments:
             drift_check_baselines=DriftCheckBaselines.from_json(data.get("DriftCheckBaselines")),
             customer_metadata_properties=dict_of(data.get("CustomerMetadataProperties")),
             model_description=data.get("ModelPackageDescription", ""),
+            image_uri=data.get("Image"),
         )
 
 
@@ -165,6 +171,7 @@ class RegisterModel(Step):
         drift_check_baselines: DriftCheckBaselines | None = None,
         customer_metadata_properties: dict[str, Any] | None = None,
         model_description: Any = "",
+        image_uri: Any = None,
         **common: Any,
     ) -> None:
         super().__init__(name, **common)
@@ -177,6 +184,7 @@ class RegisterModel(Step):
         self.drift_check_baselines = drift_check_baselines or DriftCheckBaselines()
         self.customer_metadata_properties = dict(customer_metadata_properties or {})
         self.model_description = model_description
+        self.image_uri = image_uri
 
     def arguments(self) -> RegisterModelArguments:
         return RegisterModelArguments(
@@ -189,4 +197,5 @@ class RegisterModel(Step):
             drift_check_baselines=self.drift_check_baselines,
             customer_metadata_properties=dict(self.customer_metadata_properties),
             model_description=self.model_description,
+            image_uri=self.image_uri,
         )

@@ -90,12 +90,9 @@ def run_processing(node: StepNode, context: StepContext) -> StepOutcome:
     outputs: dict[str, str] = {}
     locations: dict[str, str] = {}
     for output in args.outputs:
-        outputs[output.output_name] = context.publish(root / output.source, output.output_name)
-        locations[output.output_name] = outputs[output.output_name]
-        if output.destination is not None:  # the execution's copy first, then the shared one
-            locations[output.output_name] = context.publish(
-                root / output.source, output.output_name, target=str(output.destination)
-            )
+        outputs[output.output_name], locations[output.output_name] = context.publish_to(
+            root / output.source, output.output_name, output.destination
+        )
     property_files = {}
     for pf in args.property_files:
         uri = artifacts.join(outputs[pf.output_name], pf.path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from batchops.errors import InvalidInput
@@ -29,7 +30,7 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
     out_dir = context.work_dir / "result"
     if flag(args.skip_check):
         monitor.baseline(dataset, out_dir, header=header, ignore_columns=ignore, dask=args.dask)
-        published = context.publish(out_dir, "baseline")
+        published, _shared = context.publish_to(out_dir, "baseline", args.output_uri)
         statistics = f"{published}/{STATISTICS_FILE}"
         constraints = f"{published}/{CONSTRAINTS_FILE}"
         context.log(f"baseline of {dataset}: {statistics}, {constraints}")
@@ -37,13 +38,7 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
             properties=_baseline_properties(args, statistics, constraints),
             outputs={"baseline": published},
         )
-    supplied_statistics = args.supplied_baseline_statistics
-    supplied_constraints = args.supplied_baseline_constraints
-    if not supplied_statistics or not supplied_constraints:
-        raise InvalidInput(
-            f"step {node.name}: skip_check=False needs supplied_baseline_statistics and "
-            "supplied_baseline_constraints"
-        )
+    supplied_statistics, supplied_constraints = _baseline_to_check_against(args, node.name)
     check = monitor.check(
         dataset,
         statistics=str(supplied_statistics),
@@ -53,11 +48,17 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
         ignore_columns=ignore,
         dask=args.dask,
     )
-    published = context.publish(out_dir, "check")
+    published, _shared = context.publish_to(out_dir, "check", args.output_uri)
     group = str(args.model_package_group_name) if args.model_package_group_name else None
     record_check(published, check, context, dataset, (group, None))
     properties = _baseline_properties(
-        args, f"{published}/{STATISTICS_FILE}", str(supplied_constraints)
+        replace(
+            args,
+            supplied_baseline_statistics=supplied_statistics,
+            supplied_baseline_constraints=supplied_constraints,
+        ),
+        f"{published}/{STATISTICS_FILE}",
+        str(supplied_constraints),
     )
     properties["ViolationReport"] = f"{published}/{VIOLATIONS_FILE}"
     properties["Violations"] = len(check.violations)
@@ -146,6 +147,25 @@ def _run_model_quality(
             result.raise_for_violations(violations_uri)
     context.log(f"model quality of {dataset}: {statistics}")
     return StepOutcome(properties=properties, outputs={"check" if check else "baseline": published})
+
+
+def _baseline_to_check_against(args: QualityCheckArguments, step: str) -> tuple[str, str]:
+    """The supplied baseline, else (as SageMaker does) the drift-check baseline of the
+    group's latest Approved version, its files checked against their digests."""
+    statistics, constraints = args.supplied_baseline_statistics, args.supplied_baseline_constraints
+    if statistics and constraints:
+        return str(statistics), str(constraints)
+    if args.model_package_group_name:
+        from batchops.registry import approved_version
+
+        version = approved_version(str(args.model_package_group_name))
+        if version.statistics_uri and version.constraints_uri:
+            return version.statistics_uri, version.constraints_uri
+    raise InvalidInput(
+        f"step {step}: skip_check=False needs supplied_baseline_statistics and "
+        "supplied_baseline_constraints, or a model_package_group_name whose latest Approved "
+        "version has a baseline"
+    )
 
 
 def _baseline_properties(

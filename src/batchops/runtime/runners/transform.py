@@ -38,12 +38,14 @@ def _model_of(transformer: Transformer) -> _Model:
     from batchops.models import read_model_files
     from batchops.registry.lookup import model_data_uri
 
-    if transformer.model_data is None:
-        raise InvalidInput(
-            f"scoring the model named {transformer.model_name!r} needs a model catalogue, "
-            "which batchops does not have yet; give the model's data instead"
-        )
-    reference = str(transformer.model_data)
+    if transformer.model_data is not None:
+        reference = str(transformer.model_data)
+    elif transformer.model_name:
+        from batchops.registry.models import model_reference
+
+        reference = model_reference(str(transformer.model_name))
+    else:
+        raise InvalidInput("a transform needs a model: its model data or a model name")
     uri = model_data_uri(reference)
     return _Model(reference, uri, read_model_files(uri))
 

@@ -217,3 +217,20 @@ METADATA: dict[str, Callable[[str, Mapping[str, Any]], dict[str, Any]]] = {
     "QualityCheck": _quality_check,
     "Lambda": _lambda,
 }
+
+
+def job_step(kind: str, job_arn: str) -> tuple[str, dict[str, Any]]:
+    """The execution and the step record that ran the job `job_arn` (`arn:...:<kind>/<name>`);
+    job names are `pipelines-<execution id>-<step>` (runtime/arns.py)."""
+    from batchops.errors import NotFound
+
+    resource = str(job_arn).split(":", 5)[-1]
+    if not resource.startswith(f"{kind}/"):
+        raise NotFound(f"{job_arn!r} is not a {kind} ARN")
+    name = resource[len(kind) + 1 :]
+    execution_id = name.removeprefix("pipelines-").split("-", 1)[0]
+    record = executions.execution_json(execution_id)
+    for step in record["steps"]:
+        if arns.job_name(execution_id, step["name"]) == name:
+            return execution_id, step
+    raise NotFound(f"no step of execution {execution_id} ran the {kind} {name}")

@@ -88,6 +88,7 @@ class RegisterModelStep(ConfigurableRetryStep):
             ),
             customer_metadata_properties=given_.get("customer_metadata_properties"),
             model_description=given_.get("description") or "",
+            image_uri=given_.get("image_uri") or self.model.image_uri,
             **self._common(compilation),
         )
 

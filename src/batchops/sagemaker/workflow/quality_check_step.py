@@ -180,6 +180,7 @@ class QualityCheckStep(Step):
             supplied_baseline_statistics=self.supplied_baseline_statistics,
             supplied_baseline_constraints=self.supplied_baseline_constraints,
             model_package_group_name=self.model_package_group_name,
+            output_uri=config.output_s3_uri,
             **self._common(compilation, cache_config=self.cache_config),
         )
 
@@ -208,10 +209,7 @@ class QualityCheckStep(Step):
         }
 
     def _ignored(self) -> list[str]:
-        ignored = self.check_job_config.ignored()
-        if self.quality_check_config.output_s3_uri is not None:
-            ignored.append("output_s3_uri")
-        return [*super()._ignored(), *ignored]
+        return [*super()._ignored(), *self.check_job_config.ignored()]
 
 
 __all__ = [

@@ -34,6 +34,7 @@ from batchops.sagemaker.transformer import Transformer
 from batchops.sagemaker.workflow._compile import Compilation, accepts
 from batchops.sagemaker.workflow.pipeline_context import StepArguments
 from batchops.sagemaker.workflow.properties import Properties, PropertyFile
+from batchops.transform.libsvm import LIBSVM
 
 
 class StepTypeEnum(Enum):
@@ -441,7 +442,7 @@ class TransformStep(ConfigurableRetryStep):
         )
         transform_input = _transform.TransformInput(
             given.data,
-            given.content_type,
+            given.content_type or LIBSVM,  # what the XGBoost image assumes without one
             given.split_type or "None",
             input_filter=given.input_filter,
             join_source=given.join_source,
