@@ -14,13 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from batchops.errors import InvalidInput, NotFound
-from batchops.monitor.ground_truth import latest_labels
+from batchops.models.problem_types import (
+    BINARY,
+    MULTICLASS,
+    PROBLEM_TYPES,
+    REGRESSION,
+    ProblemType,
+    problem_type,
+)
 from batchops.monitor.model_quality import (
+    HEADLINE,
     ModelQualityResult,
-    join_predictions,
     model_quality,
     read_json_file,
 )
+from batchops.monitor.predictions import CLASS_COLUMN, PREDICTION, traced_predictions
 from batchops.registry.refs import parse_version_ref
 from batchops.registry.versions import get_version
 from batchops.store import artifacts
@@ -107,11 +115,15 @@ def measure_execution(
     constraints_uri: str | None = None,
     score_reference_uri: str | None = None,
     role: str | None = None,
+    problem: str | None = None,
+    chunk_size: int | None = None,
 ) -> dict[str, ModelQualityResult]:
     """The model-quality job for each model version an execution (or folder) scored with.
 
     One result per version (the approved one, and a shadow one when the run had it); with
     `out_dir`, each version's files go to `out_dir` (the only one) or `out_dir/<role>`.
+    The problem type is `problem` when given, else the version's (its reference says it),
+    else what the predictions' layout says (`problem_type_of`).
     """
     if (execution_id is None) == (predictions_dir is None):
         raise InvalidInput("give an execution id or a predictions folder, not both")
@@ -136,25 +148,41 @@ def measure_execution(
     by_role: dict[str, list[PredictionSet]] = defaultdict(list)
     for item in sets:
         by_role[item.role].append(item)
-    labels = latest_labels()
     constraints = read_json_file(constraints_uri, "constraints") if constraints_uri else None
     results: dict[str, ModelQualityResult] = {}
     for name, group_sets in by_role.items():
         reference = _score_reference(group_sets[0], score_reference_uri)
-        joined = join_predictions([s.uri for s in group_sets], labels)
+        uris = [s.uri for s in group_sets]
+        kind = problem_type(problem) if problem else problem_type_of(uris, reference)
         target = None
         if out_dir is not None:
             target = str(out_dir) if len(by_role) == 1 else artifacts.join(str(out_dir), name)
         results[name] = model_quality(
-            joined,
+            traced_predictions(uris, kind),
             target,
             threshold=threshold,
             constraints=constraints,
             score_reference=reference,
+            chunk_size=chunk_size,
         )
         if execution_id is not None:
-            _record_by_date(group_sets, labels, threshold, execution_id)
+            _record_by_date(group_sets, kind, threshold, execution_id)
     return results
+
+
+def problem_type_of(uris: list[str], reference: dict[str, Any] | None) -> ProblemType:
+    """The version's problem type (its reference names it), else the traced layout's: one
+    probability column per class is multiclass, `prediction` regression, `probability`
+    binary (as every file written before the other layouts)."""
+    import polars as pl
+
+    named = (reference or {}).get("problem_type")
+    if isinstance(named, str) and named in PROBLEM_TYPES:
+        return PROBLEM_TYPES[named]
+    columns = pl.scan_parquet(uris[0]).collect_schema().names()
+    if any(CLASS_COLUMN.match(c) for c in columns):
+        return MULTICLASS
+    return REGRESSION if PREDICTION in columns else BINARY
 
 
 def _score_reference(item: PredictionSet, given: str | None) -> dict[str, Any] | None:
@@ -166,7 +194,9 @@ def _score_reference(item: PredictionSet, given: str | None) -> dict[str, Any] |
     return read_json_file(uri, "score distribution") if uri else None
 
 
-def _record_by_date(sets: list[PredictionSet], labels: Any, threshold: float, run: str) -> None:
+def _record_by_date(
+    sets: list[PredictionSet], problem: ProblemType, threshold: float, run: str
+) -> None:
     """Realised figures per (version, prediction date) over every prediction of that date:
     a late label replaces that date's datapoint instead of adding one."""
     item = sets[0]
@@ -180,8 +210,8 @@ def _record_by_date(sets: list[PredictionSet], labels: Any, threshold: float, ru
         and s.version == item.version
         and s.predicted_at.date().isoformat() == date
     ]
-    joined = join_predictions([s.uri for s in same_day], labels)
-    result = model_quality(joined, None, threshold=threshold)
+    found = traced_predictions([s.uri for s in same_day], problem)
+    result = model_quality(found, None, threshold=threshold, estimated=False)
     upsert_metrics(
         f"model-quality:{item.group}/{item.version}/{date}",
         result.metrics,
@@ -213,7 +243,7 @@ def prediction_lineage(inference_id: str) -> dict[str, Any]:
             found.append(
                 {
                     "inference_id": inference_id,
-                    "probability": row["probability"],
+                    **_outputs(row),
                     "model_version": f"{item.group}/{item.version}" if item.group else None,
                     "role": item.role,
                     "execution_id": item.execution_id,
@@ -230,21 +260,36 @@ def prediction_lineage(inference_id: str) -> dict[str, Any]:
     found.sort(key=lambda entry: entry["role"] != "champion")  # the model in use first
     answer = found[0]
     shadows = [
-        {"model_version": e["model_version"], "role": e["role"], "probability": e["probability"]}
-        for e in found[1:]
+        {"model_version": e["model_version"], "role": e["role"], **_outputs(e)} for e in found[1:]
     ]
     return {**answer, "also_scored_by": shadows} if shadows else answer
 
 
+_TRACE_COLUMNS = ("inference_id", "input_file", "row")
+
+
+def _outputs(row: dict[str, Any]) -> dict[str, Any]:
+    """The model's output of a traced row: `probability`, `prediction` or a probability per
+    class, whichever the file holds."""
+    return {
+        key: value
+        for key, value in row.items()
+        if key in ("probability", PREDICTION) or CLASS_COLUMN.match(key)
+    }
+
+
 def compare_versions(first: str, second: str) -> dict[str, Any]:
     """Two versions side by side: evaluation metrics (with the champion figures the challenger
-    was gated on), the latest realised model-quality figures, and the realised figures per
-    prediction date (`realised_by_date`: date -> metric -> one value per version)."""
+    was gated on), the latest realised model-quality figures, the realised figures per
+    prediction date (`realised_by_date`: date -> metric -> one value per version), and which
+    version is better on the problem type's own metric (`headline`: rmse lower is better,
+    auc and accuracy higher)."""
     versions = [get_version(*parse_version_ref(ref)) for ref in (first, second)]
     names = sorted(set().union(*(v.metrics for v in versions)))
     by_date = [_realised_by_date(v.group, v.version) for v in versions]
     dates = sorted(set().union(*by_date))
     return {
+        "headline": _headline(versions),
         "versions": [
             {"ref": v.ref, "status": v.status, "metrics": v.metrics, "realised": _latest(r)}
             for v, r in zip(versions, by_date, strict=True)
@@ -259,12 +304,44 @@ def compare_versions(first: str, second: str) -> dict[str, Any]:
     }
 
 
-#: The realised figures `compare_versions` shows, per prediction date.
-REALISED = ("accuracy", "auc", "label_coverage")
+#: The realised figures `compare_versions` shows, per prediction date: every problem type's
+#: headline figures, and the share of predictions labelled.
+REALISED = (*dict.fromkeys(name for names in HEADLINE.values() for name in names), "label_coverage")
+
+
+def _headline(versions: list[Any]) -> dict[str, Any] | None:
+    """The problem type's own metric of the two versions' evaluations, and the better one."""
+    found = [_problem_of_version(v) for v in versions]
+    kind = found[0] or found[1]
+    if kind is None:
+        return None
+    values = [v.metrics.get(kind.headline) for v in versions]
+    answer: dict[str, Any] = {
+        "problem_type": kind.name,
+        "metric": kind.headline,
+        "lower_is_better": kind.lower_better(kind.headline),
+        "values": values,
+        "better": None,
+    }
+    if all(isinstance(v, int | float) for v in values) and values[0] != values[1]:
+        pick = min if answer["lower_is_better"] else max
+        answer["better"] = versions[values.index(pick(values))].ref
+    return answer
+
+
+def _problem_of_version(version: Any) -> ProblemType | None:
+    from batchops.models.problem_types import of_document
+
+    if not version.metrics_uri:
+        return None
+    try:
+        return of_document(read_json_file(version.metrics_uri, "evaluation"))
+    except InvalidInput:
+        return None
 
 
 def _realised_by_date(group: str, version: int) -> dict[str, dict[str, float]]:
-    """date -> {accuracy, auc, label_coverage}: each date's current (upserted) datapoint."""
+    """date -> {metric: value}: each date's current (upserted) datapoint."""
     found: dict[str, dict[str, float]] = defaultdict(dict)
     for name in REALISED:
         metric = f"model_quality.{name}"

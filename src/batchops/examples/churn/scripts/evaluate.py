@@ -28,7 +28,7 @@ import polars as pl
 from batchops.errors import BatchopsError, InvalidInput
 from batchops.models import load_model
 from batchops.models.metrics import binary_classification_metrics, evaluation_values
-from batchops.monitor.estimate import score_distribution
+from batchops.monitor.prediction_drift import score_distribution
 from batchops.store.artifacts import atomic_open
 
 
