@@ -180,8 +180,9 @@ def test_a_late_label_updates_that_dates_datapoint() -> None:
 def test_the_champion_gate_rejects_a_worse_model_and_accepts_a_better_one(
     tmp_path: Path, model: Path, prepared_5000: Path
 ) -> None:
-    from batchops.examples.churn.scripts.evaluate import challenger_gate, read_labelled_csv
+    from batchops.examples.churn.scripts.evaluate import read_labelled_csv
     from batchops.models import load_model
+    from batchops.models.evaluation import challenger_gate
 
     weak = train(
         train=prepared_5000 / "train",
@@ -195,7 +196,7 @@ def test_the_champion_gate_rejects_a_worse_model_and_accepts_a_better_one(
 
     def gate(new: Path, champion: str) -> dict[str, object]:
         report = binary_classification_metrics(labels, load_model(new).predict(features))
-        return challenger_gate(report, labels, features, champion, "auc", 0.0, 0.5)
+        return challenger_gate(report, BINARY, labels, features, champion, "auc", 0.0, 0.5)
 
     assert gate(weak, str(model))["gap"] < 0  # rejected: worse than the approved model
     assert gate(model, str(weak))["gap"] > 0  # accepted: better

@@ -23,12 +23,15 @@ _registered: dict[str, dict[str, int]] = {}
 def register_examples() -> dict[str, int]:
     """Store the example pipelines; their versions by name. Once per database in a process:
     a long-running server looks them up on every request, and their definitions are code."""
+    from batchops.examples.abalone.pipelines import builtin_pipelines as abalone_pipelines
     from batchops.examples.churn.pipelines import upsert_builtin_pipelines
     from batchops.settings import get_settings
 
     url = get_settings().db_url
     if url not in _registered:
-        _registered[url] = upsert_builtin_pipelines()
+        versions = upsert_builtin_pipelines()
+        versions.update({p.name: p.upsert() for p in abalone_pipelines()})
+        _registered[url] = versions
     return dict(_registered[url])
 
 
@@ -60,7 +63,12 @@ def start_pipeline(
 ) -> Execution:
     """Start an execution as `user` (default: the settings' user); the example's default data
     is written first if this run reads it."""
-    from batchops.examples.churn.pipelines import make_default_input_data
+    from batchops.examples.abalone.pipelines import make_default_input_data as abalone_data
+    from batchops.examples.churn.pipelines import make_default_input_data as churn_data
+
+    def prepare(values: Mapping[str, Any]) -> None:
+        churn_data(name, values)
+        abalone_data(name, values)
 
     register_examples()
     return start_execution(
@@ -69,6 +77,6 @@ def start_pipeline(
         dict(parameters or {}),
         wait=wait,
         on_event=on_event,
-        prepare=lambda values: make_default_input_data(name, values),
+        prepare=prepare,
         user=user,
     )

@@ -48,7 +48,6 @@ METHODS = {
     MULTICLASS.name: "confidence-based performance estimation",
     REGRESSION.name: "direct loss estimation",
 }
-_BOUNDED = (0.0, 1.0)
 
 
 @dataclass
@@ -112,7 +111,6 @@ class Estimator:
     def _chunk(
         self, scores: np.ndarray, labels: np.ndarray | None, known: np.ndarray | None
     ) -> dict[str, Any]:
-        import numpy as np
 
         rows = scores.shape[0]
         point = self.expected(scores)
@@ -124,9 +122,7 @@ class Estimator:
         figures: dict[str, Any] = {"rows": int(rows), "prediction_shift": shift}
         for name, value in point.items():
             half = SIGMAS * errors[name] + self.bias[name] + shift * self.scale[name]
-            low, high = _BOUNDED if name in _bounded(self.problem) else (-np.inf, np.inf)
-            if name == "r2":
-                low = -np.inf
+            low, high = _range(self.problem, name)
             entry: dict[str, Any] = {
                 "value": _number(value),
                 "lower": _number(max(low, value - half)),
@@ -342,8 +338,13 @@ def _total_variation(predicted: np.ndarray, bins: dict[str, Any]) -> float:
     return float(0.5 * np.abs(p - q).sum())
 
 
-def _bounded(problem: ProblemType) -> tuple[str, ...]:
-    return cbpe.BINARY_ESTIMATED + cbpe.MULTICLASS_ESTIMATED if problem is not REGRESSION else ()
+def _range(problem: ProblemType, name: str) -> tuple[float, float]:
+    """The values a metric can take: shares in [0, 1], errors from 0 up, r2 up to 1."""
+    import math
+
+    if problem is not REGRESSION:
+        return (0.0, 1.0)
+    return (-math.inf, 1.0) if name == "r2" else (0.0, math.inf)
 
 
 def _number(value: float) -> float | None:
