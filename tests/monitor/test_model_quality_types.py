@@ -107,11 +107,11 @@ def _multiclass_figures(truth: list[str], predicted: list[str]) -> dict[str, flo
     """Accuracy and support-weighted precision, recall and F1, counted here row by row."""
     classes = sorted(set(truth) | set(predicted))
     support = Counter(truth)
-    figures = {"accuracy": sum(t == p for t, p in zip(truth, predicted)) / len(truth)}
+    figures = {"accuracy": sum(t == p for t, p in zip(truth, predicted, strict=True)) / len(truth)}
     for name in ("precision", "recall", "f1"):
         figures[f"weighted_{name}"] = 0.0
     for c in classes:
-        tp = sum(t == c and p == c for t, p in zip(truth, predicted))
+        tp = sum(t == c and p == c for t, p in zip(truth, predicted, strict=True))
         said = sum(p == c for p in predicted)
         precision = tp / said if said else 0.0
         recall = tp / support[c] if support[c] else 0.0
@@ -152,7 +152,7 @@ def test_multiclass_metrics_from_labels_or_class_probabilities(tmp_path: Path, g
     for name, value in expected.items():
         assert body[name]["value"] == pytest.approx(value), name
         assert isinstance(body[name]["standard_deviation"], float)  # 600 rows: from subsamples
-    matrix = Counter(zip(truth.tolist(), predicted.tolist()))
+    matrix = Counter(zip(truth.tolist(), predicted.tolist(), strict=True))
     assert body["confusion_matrix"] == {a: {p: matrix[(a, p)] for p in classes} for a in classes}
     assert body["per_class"]["cat"]["support"] == int((truth == "cat").sum())
     constraints = _load(tmp_path / "out", "constraints.json")
@@ -179,7 +179,7 @@ def test_a_traced_multiclass_run_is_measured_with_labels_uploaded_later(tmp_path
         "".join(
             json.dumps({"groundTruthData": {"data": f"{t}.0"}, "eventMetadata": {"eventId": i}})
             + "\n"
-            for i, t in zip(ids[:200], truth[:200])
+            for i, t in zip(ids[:200], truth[:200], strict=True)
         )
     )
     add_ground_truth(tmp_path / "labels.jsonl")
