@@ -26,6 +26,8 @@ class ProblemType:
     lower_is_better: tuple[str, ...]
     headline: str
     """The metric a challenger must beat the champion on by default."""
+    shown: tuple[str, ...]
+    """The figures a summary, the command line and the page's trend show first."""
 
     def lower_better(self, metric: str) -> bool:
         """Whether a lower value of `metric` is the better one (errors, losses, rates of error)."""
@@ -57,6 +59,7 @@ BINARY = ProblemType(
     ),
     ("false_positive_rate", "false_negative_rate"),
     "auc",
+    ("accuracy", "auc"),
 )
 MULTICLASS = ProblemType(
     "MulticlassClassification",
@@ -72,6 +75,7 @@ MULTICLASS = ProblemType(
     ),
     (),
     "accuracy",
+    ("accuracy", "weighted_f1"),
 )
 REGRESSION = ProblemType(
     "Regression",
@@ -80,8 +84,11 @@ REGRESSION = ProblemType(
     ("r2",),
     ("mae", "mse", "rmse"),
     "rmse",
+    ("rmse", "mae", "r2"),
 )
 PROBLEM_TYPES = {p.name: p for p in (REGRESSION, BINARY, MULTICLASS)}
+SHOWN = tuple(dict.fromkeys(name for p in (BINARY, MULTICLASS, REGRESSION) for name in p.shown))
+"""Every problem type's first-shown figures, once each: what a trend or comparison lists."""
 
 
 def problem_type(name: str) -> ProblemType:

@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING, Any
 from batchops.errors import InvalidInput
 from batchops.models.metrics import binary_classification_metrics, evaluation_values
 from batchops.models.multiclass_metrics import multiclass_classification_metrics
-from batchops.models.problem_types import BINARY, MULTICLASS, REGRESSION, ProblemType
+from batchops.models.problem_types import (
+    BINARY,
+    MULTICLASS,
+    PROBLEM_TYPES,
+    REGRESSION,
+    ProblemType,
+)
 from batchops.models.regression_metrics import regression_metrics
 from batchops.monitor.estimate import estimate_quality
 from batchops.monitor.prediction_drift import DEFAULT_DRIFT_THRESHOLD, prediction_drift
@@ -46,11 +52,7 @@ CONSTRAINTS = "constraints.json"
 VIOLATIONS = "constraint_violations.json"
 SUMMARY = "model_quality.json"
 #: The figures the summary, the command line and the trend show first, by problem type.
-HEADLINE = {
-    BINARY.name: ("accuracy", "auc"),
-    MULTICLASS.name: ("accuracy", "weighted_f1"),
-    REGRESSION.name: ("rmse", "mae", "r2"),
-}
+HEADLINE = {p.name: p.shown for p in PROBLEM_TYPES.values()}
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,11 @@ from batchops.models.problem_types import (
     MULTICLASS,
     PROBLEM_TYPES,
     REGRESSION,
+    SHOWN,
     ProblemType,
     problem_type,
 )
 from batchops.monitor.model_quality import (
-    HEADLINE,
     ModelQualityResult,
     model_quality,
     read_json_file,
@@ -306,7 +306,7 @@ def compare_versions(first: str, second: str) -> dict[str, Any]:
 
 #: The realised figures `compare_versions` shows, per prediction date: every problem type's
 #: headline figures, and the share of predictions labelled.
-REALISED = (*dict.fromkeys(name for names in HEADLINE.values() for name in names), "label_coverage")
+REALISED = (*SHOWN, "label_coverage")
 
 
 def _headline(versions: list[Any]) -> dict[str, Any] | None:
