@@ -5,7 +5,9 @@ the TrainModel step's model.tar.gz and <base>/test the PrepareData step's test.c
 the 0/1 label first), where <base> is $BATCHOPS_PROCESSING_DIR or SageMaker's
 /opt/ml/processing. It writes <base>/evaluation/evaluation.json under Model Monitor's
 model-quality names, e.g. `binary_classification_metrics.accuracy.value`, which the
-PerformanceConditionalCheck step reads and the registry stores with the model version.
+PerformanceConditionalCheck step reads and the registry stores with the model version, and
+<base>/evaluation/score_distribution.json: the holdout's score distribution and a labelled
+sample of it, the reference period of prediction drift and of the label-free estimates.
 
 Unlike the original's evaluate.py, AUC is computed from the predicted probabilities: the
 original passed the rounded 0/1 predictions to roc_auc_score, which measures one point of the
