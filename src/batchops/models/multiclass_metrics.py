@@ -21,14 +21,6 @@ if TYPE_CHECKING:
     import numpy as np
 
 BETAS = {"f0_5": 0.5, "f1": 1.0, "f2": 2.0}
-NAMES = (
-    "accuracy",
-    "weighted_recall",
-    "weighted_precision",
-    "weighted_f0_5",
-    "weighted_f1",
-    "weighted_f2",
-)
 
 
 def multiclass_classification_metrics(

@@ -19,8 +19,8 @@ Each estimate has a band, as wide as three things that can make it wrong:
   reference's own sampling), widens the band by
   that share of the metric's range (1 for a share, the reference's 95th percentile error for
   mae, rmse and mse).
-Measured against NannyML on drifted churn data, its band (sampling only) held the realised
-accuracy in none of eight cases; see benchmarks/estimate.py and docs/monitoring.md.
+On churn chunks with a known shift, NannyML's band (sampling only) held the realised accuracy
+in 10 of 13 chunks, this one in 13 (benchmarks/estimate.py, docs/monitoring.md).
 With labels, `realised` and `error` (estimate - realised) stand beside each estimate.
 """
 
