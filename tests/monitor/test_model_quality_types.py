@@ -222,3 +222,22 @@ def test_dataset_mode_refuses_what_it_cannot_read(tmp_path: Path) -> None:
         assert done.returncode == 2, done.stdout
         assert message in done.stderr, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_multiclass_job_reads_today_s_single_probability_files(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "_batchops_predictions" / "old.parquet"
+    target.parent.mkdir(parents=True)
+    pl.DataFrame({"inference_id": ["a", "b", "c"], "probability": [0.9, 0.2, 0.6]}).write_parquet(
+        target
+    )
+    add_prediction_set(str(target), rows=3)
+    (tmp_path / "labels.csv").write_text("id,label\na,1\nb,1\nc,0\n")
+    add_ground_truth(tmp_path / "labels.csv", id_column="id", label_column="label")
+    done = run_batchops(
+        "model-quality", "--predictions", str(tmp_path / "out"), "--problem-type",
+        "MulticlassClassification", "--out", str(tmp_path / "mq"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    body = _load(tmp_path / "mq", "statistics.json")["multiclass_classification_metrics"]
+    assert body["confusion_matrix"] == {"0": {"0": 0, "1": 1}, "1": {"0": 1, "1": 1}}
+    assert body["accuracy"]["value"] == pytest.approx(1 / 3)
