@@ -251,6 +251,11 @@ def _positive_of(uri: str) -> str | None:
     return pl.read_parquet_metadata(uri).get(POSITIVE_KEY)
 
 
+def class_names(values: pl.Expr) -> pl.Expr:
+    """Text as a class name: a whole number written as a float (`2.0`) is the class `2`."""
+    return values.str.replace(r"^(-?\d+)\.0*$", "${1}")
+
+
 def encode_labels(frame: pl.DataFrame, problem: ProblemType) -> pl.DataFrame:
     """`label` as the problem type reads it: 0/1 (Int8) for binary (the upload's positive
     value, else the text 0 or 1), a number (Float64) for regression, a class name (text,
@@ -276,7 +281,7 @@ def encode_labels(frame: pl.DataFrame, problem: ProblemType) -> pl.DataFrame:
         encoded = frame.select(chosen).to_series()
         what = "is not 0 or 1: upload it with --positive naming the positive value"
     else:
-        encoded = frame.select(label.str.replace(r"^(-?\d+)\.0*$", "${1}")).to_series()
+        encoded = frame.select(class_names(label)).to_series()
         what = ""
     bad = (given & encoded.is_null()).arg_true()
     if bad.len():

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from batchops.errors import InvalidInput
 from batchops.models.problem_types import BINARY, MULTICLASS, REGRESSION, ProblemType
-from batchops.monitor.ground_truth import encode_labels, labels_for
+from batchops.monitor.ground_truth import class_names, encode_labels, labels_for
 
 if TYPE_CHECKING:
     import numpy as np
@@ -134,7 +134,7 @@ def _class_names(values: pl.Series) -> pl.Series:
     labels are read."""
     import polars as pl
 
-    return values.cast(pl.String).str.replace(r"^(-?\d+)\.0*$", "${1}")
+    return values.to_frame("v").select(class_names(pl.col("v").cast(pl.String))).to_series()
 
 
 def _single(frame: pl.DataFrame, *names: str) -> str:
