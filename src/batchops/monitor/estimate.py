@@ -112,7 +112,6 @@ class Estimator:
     def _chunk(
         self, scores: np.ndarray, labels: np.ndarray | None, known: np.ndarray | None
     ) -> dict[str, Any]:
-
         rows = scores.shape[0]
         point = self.expected(scores)
         errors, noise = self._sampling(rows)
@@ -122,7 +121,8 @@ class Estimator:
             realised = self.realised(labels[known], scores[known])
         figures: dict[str, Any] = {"rows": int(rows), "prediction_shift": shift}
         for name, value in point.items():
-            half = SIGMAS * errors[name] + self.bias[name] + shift * self.scale[name]
+            sampling = errors[name] if errors[name] == errors[name] else 0.0  # NaN: unmeasured
+            half = SIGMAS * sampling + self.bias[name] + shift * self.scale[name]
             low, high = _range(self.problem, name)
             entry: dict[str, Any] = {
                 "value": _number(value),
