@@ -51,6 +51,10 @@ def test_the_regression_example_from_training_to_realised_quality(cli, tmp_path:
     assert before["estimate"]["method"] == "direct loss estimation"
     assert before["estimate"]["reference"] == "holdout"
 
+    # An alarm on the realised rmse, created before the labels: it watches what they give.
+    alarm = cli("alarm", "create", "rings-off", "--metric", "model_quality.rmse", "--above", "0.5")
+    assert alarm.code == 0, alarm.stderr
+
     # Half the rings counted, then the rest: the date's datapoint is replaced, not added.
     labels = pl.read_csv(day).select("id", "Rings")
     labels.head(300).write_csv(tmp_path / "first.csv")
@@ -86,9 +90,10 @@ def test_the_regression_example_from_training_to_realised_quality(cli, tmp_path:
     )
     statistics = json.loads((tmp_path / "mq" / "statistics.json").read_text())
     assert statistics["regression_metrics"]["rmse"]["value"] == after["realised"]["rmse"]
-
-    alarm = cli("alarm", "create", "rings-off", "--metric", "model_quality.rmse", "--below", "100")
-    assert alarm.code == 0, alarm.stderr
+    assert after["realised"]["rmse"] > 0.5  # whole rings against a continuous prediction
+    assert cli("scheduler", "--once").code == 0
+    fired = cli("alarm", "describe", "rings-off", "--json").json()
+    assert fired["state"] == "ALARM", fired
 
     # A challenger that must beat the approved model's rmse by 100 rings fails the gate.
     gated = cli(
