@@ -142,3 +142,9 @@ def test_labels_are_stored_as_given_and_read_as_each_problem_type_reads_them(
     assert numbers["label"].to_list() == [2.0, 3.5]
     with pytest.raises(Exception, match="is not 0 or 1: upload it with --positive"):
         encode_labels(found, BINARY)
+    # SageMaker's ground-truth records carry a regression's number as text too.
+    records = tmp_path / "rings.jsonl"
+    records.write_text(_record("c", "12.5") + "\n" + _record("d", "7") + "\n")
+    add_ground_truth(records)
+    newest = labels_for(pl.Series(["c", "d"])).sort("inference_id")
+    assert encode_labels(newest, REGRESSION)["label"].to_list() == [12.5, 7.0]
