@@ -1,17 +1,21 @@
 """The holdout an evaluation script reads: the trained model's archive and a labelled CSV.
 
 Shared by the examples' evaluate.py scripts (processing jobs): where the model is, the one
-test file, and its rows as (labels, features) with every bad input one clear error.
+test file, its rows as (labels, features) with every bad input one clear error, and the two
+files an evaluation leaves.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from batchops.errors import InvalidInput
+from batchops.store.artifacts import atomic_open
 
 
 def model_location(folder: Path) -> Path:
@@ -52,3 +56,13 @@ def read_labelled_csv(path: Path, numeric_labels: bool = False) -> tuple[np.ndar
     features = frame.drop(frame.columns[0]).cast(pl.Float32).to_numpy()
     labels = label.cast(pl.Float64 if numeric_labels else pl.Int8).to_numpy()
     return labels, np.ascontiguousarray(features, dtype=np.float32)
+
+
+def write_evaluation(folder: Path, report: dict[str, Any], reference: dict[str, Any]) -> None:
+    """`evaluation.json` (Model Monitor's metrics, which the condition step reads and the
+    registry keeps) and `score_distribution.json` (the reference period of prediction drift
+    and the label-free estimates), each written whole or not at all."""
+    with atomic_open(folder / "evaluation.json", "w") as handle:
+        json.dump(report, handle, indent=2)
+    with atomic_open(folder / "score_distribution.json", "w") as handle:
+        json.dump(reference, handle)

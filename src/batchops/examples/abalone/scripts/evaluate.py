@@ -13,18 +13,21 @@ reference period the label-free estimate and prediction drift are measured again
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
 from batchops.errors import BatchopsError
-from batchops.examples.holdout import model_location, read_labelled_csv, single_csv
+from batchops.examples.holdout import (
+    model_location,
+    read_labelled_csv,
+    single_csv,
+    write_evaluation,
+)
 from batchops.models import load_model
 from batchops.models.evaluation import challenger_gate, evaluation_report
 from batchops.models.problem_types import REGRESSION
 from batchops.monitor.reference import reference_document
-from batchops.store.artifacts import atomic_open
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,10 +51,8 @@ def main(argv: list[str] | None = None) -> None:
         args.challenger_metric,
         args.challenger_margin,
     )
-    with atomic_open(base / "evaluation" / "evaluation.json", "w") as handle:
-        json.dump(report, handle, indent=2)
-    with atomic_open(base / "evaluation" / "score_distribution.json", "w") as handle:
-        json.dump(reference_document(REGRESSION, rings, predictions), handle)
+    reference = reference_document(REGRESSION, rings, predictions)
+    write_evaluation(base / "evaluation", report, reference)
     metrics = report["regression_metrics"]
     print(
         f"Evaluated {rings.size} rows of {test_file.name}: "

@@ -18,18 +18,21 @@ probability > threshold (the original's np.round). Bad input: a message on stder
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
 from batchops.errors import BatchopsError, InvalidInput
-from batchops.examples.holdout import model_location, read_labelled_csv, single_csv
+from batchops.examples.holdout import (
+    model_location,
+    read_labelled_csv,
+    single_csv,
+    write_evaluation,
+)
 from batchops.models import load_model
 from batchops.models.evaluation import challenger_gate, evaluation_report
 from batchops.models.problem_types import BINARY
 from batchops.monitor.reference import reference_document
-from batchops.store.artifacts import atomic_open
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -62,10 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         args.threshold,
     )
 
-    with atomic_open(base / "evaluation" / "evaluation.json", "w") as handle:
-        json.dump(report, handle, indent=2)
-    with atomic_open(base / "evaluation" / "score_distribution.json", "w") as handle:
-        json.dump(reference_document(BINARY, labels, probabilities), handle)
+    write_evaluation(base / "evaluation", report, reference_document(BINARY, labels, probabilities))
     metrics = report["binary_classification_metrics"]
     print(
         f"Evaluated {labels.size} rows of {test_file.name}: "
