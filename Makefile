@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-TEST_EXTRAS ?= dev,server,postgres,dask,browser
+TEST_EXTRAS ?= dev,server,postgres,dask,browser,s3
 PYTEST_WORKERS ?= 2
 
 .PHONY: venv venv-core demo test test-fast lint bench clean
@@ -27,11 +27,12 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 demo: venv-core
 	$(BIN)/batchops demo
 
+# loadgroup: tests marked xdist_group("name") share one worker (and its module fixtures).
 test: venv
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q -ra
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -ra
 
 test-fast: venv
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q -m "not slow"
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not slow"
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks

@@ -45,9 +45,9 @@ _PREPARE = """
 import os, tempfile
 import numpy as np, xgboost as xgb
 from batchops import registry
-from batchops.examples.churn.pipelines import upsert_builtin_pipelines
 from batchops.models import pack_model
-upsert_builtin_pipelines()
+from batchops.runtime.pipelines import store_provided
+store_provided()
 rows = np.random.default_rng(0).random((32, 2))
 booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(rows, label=rows[:, 0] > 0.5))
 path = os.path.join(tempfile.mkdtemp(), "model.tar.gz")

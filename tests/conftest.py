@@ -11,6 +11,7 @@ import pytest
 from batchops.store.db import dispose_engines
 from support.debian import Unavailable
 from support.postgres import PostgresServer, start_server
+from support.s3 import S3Server
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 
@@ -58,6 +59,39 @@ def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("BATCHOPS_DB_URL", url)
     dispose_engines()
     return url
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """One real S3 API (moto's standalone server, its own process) per test worker."""
+    from support import s3
+
+    try:
+        server = s3.start_server()
+    except Unavailable as reason:
+        pytest.skip(f"S3 server unavailable: {reason}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh bucket on the S3 server, with this process (and its children) pointed at the
+    server through the standard AWS variables; returns the bucket's name."""
+    pytest.importorskip("s3fs", reason="the s3 extra (s3fs) is not installed")
+    for name, value in s3_server.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    return s3_server.create_bucket()
+
+
+@pytest.fixture
+def s3_artifacts(s3_bucket: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """BATCHOPS_ARTIFACTS in the test's bucket: every artifact of the test lands there."""
+    root = f"s3://{s3_bucket}/artifacts"
+    monkeypatch.setenv("BATCHOPS_ARTIFACTS", root)
+    return root
 
 
 @pytest.fixture(scope="session")

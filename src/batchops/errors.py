@@ -15,7 +15,12 @@ class BatchopsError(Exception):
 
 
 class InvalidInput(BatchopsError):
-    """A file, row, value or argument that cannot be used as given."""
+    """A file, row, value or argument that cannot be used as given.
+
+    422, as the API answers a request its schema refuses: both mean "this input, not the
+    state of things, is what is wrong"."""
+
+    http_status = 422
 
 
 class NotFound(BatchopsError):
@@ -39,6 +44,14 @@ class EnvironmentProblem(BatchopsError):
     """
 
     http_status = 503
+
+
+class Busy(EnvironmentProblem):
+    """The database stayed locked by another writer longer than this process waits (its
+    lock timeout): nothing was changed, and the same request shortly after may pass. The API
+    answers 503 with a Retry-After of `retry_after` seconds."""
+
+    retry_after = 2
 
 
 class MissingExtra(EnvironmentProblem):

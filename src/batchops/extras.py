@@ -16,6 +16,7 @@ EXTRAS = {
     "server": "the REST API and web page (FastAPI, uvicorn)",
     "dask": "running data-heavy work on a Dask cluster (dask, distributed)",
     "postgres": "PostgreSQL as the metadata database (psycopg)",
+    "s3": "artifacts and datasets on S3 or any S3 API (s3fs)",
     "browser": "browser tests of the web page and report (Playwright)",
     "dev": "the test and lint tools (pytest, ruff, mypy)",
 }

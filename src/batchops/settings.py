@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from batchops.errors import EnvironmentProblem
+from batchops.errors import EnvironmentProblem, InvalidInput
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,30 @@ class Settings:
     artifacts: str
     user: str
     heartbeat_timeout: float = 60.0
+    lock_timeout: float = 60.0
+    """BATCHOPS_LOCK_TIMEOUT: seconds a write waits for another writer's lock before it gives
+    up (Busy); `batchops server`'s processes wait BATCHOPS_SERVER_LOCK_TIMEOUT instead."""
     dask_address: str | None = None
     """BATCHOPS_DASK_ADDRESS: the Dask scheduler data-heavy jobs run on (`local`: a cluster
     started for the job); unset, they run in this process."""
+
+
+HOME_PLACEHOLDER = "${BATCHOPS_HOME}"
+ARTIFACTS_PLACEHOLDER = "${BATCHOPS_ARTIFACTS}"
+
+
+def expand_locations(value: str) -> str:
+    """`${BATCHOPS_HOME}/…` or `${BATCHOPS_ARTIFACTS}/…` as a place under this home or this
+    artifact store: how a stored definition names a place without naming a host (the
+    example's default data), made concrete when an execution starts. Anything else as is."""
+    settings = get_settings()
+    for placeholder, root in (
+        (HOME_PLACEHOLDER, str(settings.home)),
+        (ARTIFACTS_PLACEHOLDER, settings.artifacts),
+    ):
+        if value == placeholder or value.startswith(f"{placeholder}/"):
+            return root.rstrip("/") + value[len(placeholder) :]
+    return value
 
 
 def current_user() -> str:
@@ -34,12 +55,25 @@ def current_user() -> str:
         return "unknown"
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` reaches this machine only: where a server may run without tokens."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 _READ = (
     "BATCHOPS_HOME",
     "BATCHOPS_DB_URL",
     "BATCHOPS_ARTIFACTS",
     "BATCHOPS_USER",
     "BATCHOPS_HEARTBEAT_TIMEOUT",
+    "BATCHOPS_LOCK_TIMEOUT",
     "BATCHOPS_DASK_ADDRESS",
     # getpass.getuser's own sources, so a change of user is seen too
     "LOGNAME",
@@ -79,6 +113,7 @@ def _settings_for(_key: tuple[str | None, ...]) -> Settings:
         artifacts=artifacts,
         user=current_user(),
         heartbeat_timeout=_seconds("BATCHOPS_HEARTBEAT_TIMEOUT", 60.0),
+        lock_timeout=_seconds("BATCHOPS_LOCK_TIMEOUT", 60.0),
         dask_address=os.environ.get("BATCHOPS_DASK_ADDRESS", "").strip() or None,
     )
 
@@ -123,6 +158,36 @@ def model_limits() -> ModelLimits:
         max_members=_positive_int("BATCHOPS_MAX_MODEL_MEMBERS", 1000),
         max_features=_positive_int("BATCHOPS_MAX_MODEL_FEATURES", 1 << 21),
     )
+
+
+# Lengths of what people type or send (README, "Limits"). Beyond them a command exits 2 and
+# the API answers 422 with one line naming the field, so one request cannot fill the database
+# or every list that shows it; the message never repeats the value.
+MAX_NAME_CHARS = 256  # a pipeline's or a parameter's name
+MAX_PARAMETER_CHARS = 4096  # one parameter value, as text
+MAX_DESCRIPTION_CHARS = 4096  # a pipeline's, a step's or a model version's description
+MAX_REASON_CHARS = 2000  # why a version was approved or rejected
+MAX_SHOWN_CHARS = 4096  # a text in a list or an event; a longer one stored earlier is cut
+DEFAULT_MAX_REQUEST_BYTES = 1 << 20
+
+
+def server_lock_timeout() -> float:
+    """BATCHOPS_SERVER_LOCK_TIMEOUT: seconds a server's write waits for a lock (5 by default)
+    before it answers 503 with Retry-After, so a long writer elsewhere never holds a server
+    process (and every request queued behind it) for a minute."""
+    return _seconds("BATCHOPS_SERVER_LOCK_TIMEOUT", 5.0)
+
+
+def max_request_bytes() -> int:
+    """BATCHOPS_MAX_REQUEST_BYTES: the largest request body the server reads (413 beyond)."""
+    return _positive_int("BATCHOPS_MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES)
+
+
+def check_length(text: str, limit: int, what: str) -> str:
+    """`text` if it has at most `limit` characters; else InvalidInput naming `what`."""
+    if len(text) > limit:
+        raise InvalidInput(f"{what} is {len(text)} characters long; at most {limit} are accepted")
+    return text
 
 
 def _positive_int(name: str, default: int) -> int:

@@ -1,9 +1,19 @@
-"""Counts in messages people read: `1 row`, `2,000 rows`."""
+"""Counts in messages people read: `1 row`, `2,000 rows`, `2 worker processes`."""
 
 from __future__ import annotations
 
+_VOWELS = frozenset("aeiou")
+
+
+def plural(noun: str) -> str:
+    """English's regular plural of `noun`'s last word: rows, processes, deliveries, keys."""
+    if noun.endswith(("s", "x", "z", "ch", "sh")):
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in _VOWELS:
+        return noun[:-1] + "ies"
+    return noun + "s"
+
 
 def counted(count: int, noun: str) -> str:
-    """`count` with thousands separators and the noun in the number it takes (regular plurals;
-    no caller needs another yet)."""
-    return f"{count:,} {noun if count == 1 else noun + 's'}"
+    """`count` with thousands separators and the noun in the number it takes."""
+    return f"{count:,} {noun if count == 1 else plural(noun)}"

@@ -75,6 +75,19 @@ def test_raw_scoring_equals_the_prepared_layout_and_counts_unknown_categories(
     assert unseen.unknown_categories == {"State": 5}
 
 
+def test_a_raw_extract_takes_the_whole_record_filter_but_no_positions(
+    tmp_path: Path, model: Path
+) -> None:
+    raw = raw_batch(tmp_path, rows=50)
+    args = ("transform", "--model", str(model), "--input", str(raw), "--workers", "0")
+    whole = batchops(*args, "--output", str(tmp_path / "whole"), "--input-filter", "$")
+    assert whole.returncode == 0, whole.stderr
+    assert len((tmp_path / "whole" / raw.name).with_suffix(".csv.out").read_text().split()) == 50
+    positions = batchops(*args, "--output", str(tmp_path / "cut"), "--input-filter", "$[2:]")
+    assert positions.returncode == 2
+    assert "selects positions of the prepared layout" in positions.stderr
+
+
 def test_labels_arriving_later_give_the_evaluation_figures(tmp_path: Path, model: Path) -> None:
     raw = raw_batch(tmp_path)
     out = tmp_path / "scored"

@@ -237,3 +237,59 @@ def test_logs_keep_tabs_escape_control_characters_and_end_cache_hits(
     lines = again.stdout.splitlines(keepends=True)
     hit = [line for line in lines if line.startswith("cache hit: ")]
     assert hit and all(line.endswith("\n") for line in hit)
+
+
+def _columns(line: str) -> list[int]:
+    """Where each column of a table line starts (columns are two or more spaces apart)."""
+    return [match.start() for match in re.finditer(r"\S+(?: \S+)*", line)]
+
+
+def test_lists_have_a_header_row_over_their_columns(tmp_path: Path, batchops_home: Path) -> None:
+    from batchops import registry
+    from batchops.events.alarms import create_alarm
+    from batchops.events.rules import create_rule
+    from batchops.events.schedules import create_schedule
+    from batchops.runtime.pipelines import store_provided
+    from batchops.store.tokens import create_token
+
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(tiny_model_archive())
+    registry.register_version("churn", model_data_uri=str(model), metrics={"auc": 0.98765})
+    store_provided()
+    create_schedule("daily", "batch-inference", "0 6 * * *")
+    create_rule("score", "ModelVersionStatusChanged", start="batch-inference")
+    create_alarm("drift", "feature_baseline_drift_age", above=0.1)
+    create_token("alice", "viewer")
+    headers = {
+        ("pipeline", "list"): ["NAME", "VERSION", "DESCRIPTION"],
+        ("registry", "groups"): ["GROUP", "VERSIONS"],
+        ("registry", "versions", "churn"): ["VERSION", "STATUS", "CREATED", "METRICS"],
+        ("schedule", "list"): ["NAME", "PIPELINE", "CRON", "TIMEZONE", "STATE", "NEXT"],
+        ("rule", "list"): ["NAME", "ON", "FILTERS", "ACTION", "TARGET"],
+        ("alarm", "list"): ["NAME", "STATE", "METRIC", "CONDITION"],
+        ("token", "list"): ["ID", "USER", "ROLE", "STATE", "EXPIRES"],
+    }
+    for command, names in headers.items():
+        result = run_batchops(*command)
+        assert result.returncode == 0, result.stderr
+        header, first, *_ = result.stdout.splitlines()
+        assert header.split() == names, command
+        assert len(_columns(first)) == len(names), command
+        assert _columns(first)[-1] == _columns(header)[-1], command  # the last one lines up
+    rule = run_batchops("rule", "list").stdout.splitlines()[1].split()
+    assert rule == ["score", "ModelVersionStatusChanged", "-", "start", "batch-inference"]
+
+
+def test_registry_describe_rounds_metrics_and_json_keeps_them_whole(tmp_path: Path) -> None:
+    from batchops import registry
+
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(tiny_model_archive())
+    metrics = {"auc": 0.987654321, "false_positive_rate": 0.0123456789, "rows": 12345678}
+    registry.register_version("churn", model_data_uri=str(model), metrics=metrics)
+    shown = run_batchops("registry", "describe", "churn/1").stdout
+    assert re.search(r"^    auc +0\.9877$", shown, re.MULTILINE), shown
+    assert re.search(r"^    false_positive_rate +0\.01235$", shown, re.MULTILINE), shown
+    assert re.search(r"^    rows +1\.235e\+07$", shown, re.MULTILINE), shown
+    described = json.loads(run_batchops("registry", "describe", "churn/1", "--json").stdout)
+    assert described["metrics"] == metrics

@@ -39,6 +39,11 @@ def _database_is_a_text_file(tmp: Path) -> dict[str, str]:
     return {"BATCHOPS_DB_URL": f"sqlite:///{tmp / 'x.db'}"}
 
 
+def _database_folder_missing(tmp: Path) -> dict[str, str]:
+    """A typo in the folder: refused, not made (a new empty database there would hide it)."""
+    return {"BATCHOPS_DB_URL": f"sqlite:///{tmp / 'typo' / 'ops.db'}"}
+
+
 def _server_unreachable(tmp: Path) -> dict[str, str]:
     return {"BATCHOPS_DB_URL": f"postgresql+psycopg://user:{PASSWORD}@127.0.0.1:1/db"}
 
@@ -61,6 +66,7 @@ ENVIRONMENTS: dict[str, tuple[Callable[[Path], dict[str, str]], str]] = {
     "home is a file": (_home_is_a_file, "BATCHOPS_HOME"),
     "database URL is nonsense": (_url_is_nonsense, "'nonsense'"),
     "database is a text file": (_database_is_a_text_file, "x.db"),
+    "database folder does not exist": (_database_folder_missing, "typo of the database"),
     "database server unreachable": (_server_unreachable, "127.0.0.1:1"),
     "database driver not installed": (_driver_not_installed, "pip install 'batchops[postgres]'"),
 }
@@ -85,6 +91,17 @@ def test_a_broken_environment_is_one_line_and_exit_2(
     for name, value in set_up(tmp_path).items():
         monkeypatch.setenv(name, value)
     _assert_one_line_exit_2(run_batchops(*command), mention)
+    assert not (tmp_path / "typo").exists()  # nothing written where the URL points wrongly
+
+
+def test_a_database_url_in_an_existing_folder_is_made_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "db").mkdir()
+    monkeypatch.setenv("BATCHOPS_DB_URL", f"sqlite:///{tmp_path / 'db' / 'ops.db'}")
+    result = run_batchops("pipeline", "list")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "db" / "ops.db").exists()
 
 
 @pytest.fixture

@@ -95,9 +95,12 @@ def test_listing_and_showing_write_no_example_data(batchops_home: Path) -> None:
 
 def test_a_run_reading_the_default_data_makes_it_first(batchops_home: Path) -> None:
     shown = json.loads(run_batchops("pipeline", "show", "train-and-baseline", "--json").stdout)
-    (default,) = [
+    (stored,) = [
         p["DefaultValue"] for p in shown["definition"]["Parameters"] if p["Name"] == "InputData"
     ]
+    # The definition names the place in any home; a run reads it in this one.
+    assert stored == "${BATCHOPS_HOME}/examples/churn/churn-5000.csv"
+    default = str(batchops_home / "examples" / "churn" / "churn-5000.csv")
     assert not Path(default).exists()
 
     # A threshold no model reaches here: the run reads and trains on the data, then fails at
@@ -111,3 +114,44 @@ def test_a_run_reading_the_default_data_makes_it_first(batchops_home: Path) -> N
     prepare = next(s for s in execution["steps"] if s["name"] == "PrepareData")
     assert prepare["status"] == "Succeeded"
     assert len(Path(default).read_text().splitlines()) == 5001  # header + 5,000 rows
+
+
+def _default(pipeline: str, home: Path) -> Path:
+    """The pipeline's default InputData, in `home` (the definition names it in any home)."""
+    shown = json.loads(run_batchops("pipeline", "show", pipeline, "--json").stdout)
+    (value,) = [
+        p["DefaultValue"] for p in shown["definition"]["Parameters"] if p["Name"] == "InputData"
+    ]
+    return Path(value.replace("${BATCHOPS_HOME}", str(home)))
+
+
+@pytest.mark.slow
+def test_batch_inference_on_its_defaults_scores_the_batch_made_for_it(
+    batchops_home: Path,
+) -> None:
+    """Right after training, "start batch-inference" with nothing given works, and so does the
+    run a rule starts on the approval (which the scheduler names with its pipeline)."""
+    trained = run_batchops("pipeline", "start", "train-and-baseline", "--wait")
+    assert trained.returncode == 0, trained.stderr
+    batch = _default("batch-inference", batchops_home)
+    assert not batch.exists()
+    rule = run_batchops(
+        "rule", "create", "score-approved", "--on", "ModelVersionStatusChanged",
+        "--filter", "status=Approved", "--start", "batch-inference",
+    )  # fmt: skip
+    assert rule.returncode == 0, rule.stderr
+    assert run_batchops("registry", "approve", "customer-churn/1").returncode == 0
+
+    once = run_batchops("scheduler", "--once")
+    assert once.returncode == 0, once.stderr
+    (started,) = [line for line in once.stdout.splitlines() if line.startswith("  started ")]
+    assert started.startswith("  started batch-inference ")
+    assert "(Succeeded), by rule score-approved on event" in started
+    assert len(batch.read_text().splitlines()) == 1000  # made on first use, headerless
+
+    scored = run_batchops("pipeline", "start", "batch-inference", "--wait", "--json")
+    assert scored.returncode == 0, scored.stderr
+    execution = json.loads(scored.stdout)
+    assert execution["parameters"]["InputData"] == str(batch)
+    (step,) = [s for s in execution["steps"] if s["name"] == "MonitorCustomerChurnDataQuality"]
+    assert step["properties"]["TransformOutput"]["Rows"] == 1000

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -210,7 +212,12 @@ def test_the_batch_file_prepare_data_writes_scores_unchanged(cli, trained) -> No
     assert step["properties"]["DataQuality"]["Violations"] == 0
 
 
-def test_demo_runs_everything_and_shows_the_drift(cli) -> None:
+def test_demo_runs_everything_and_shows_the_drift(
+    cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # As after `make demo`: batchops is in the venv, not on PATH, and the demo says so.
+    monkeypatch.setenv("PATH", os.defpath)
+    monkeypatch.chdir(tmp_path)
     result = cli("demo", "--rows", "2000", "--batch-rows", "500")
     assert result.code == 0, result.stderr
     out = result.stdout
@@ -218,3 +225,12 @@ def test_demo_runs_everything_and_shows_the_drift(cli) -> None:
     assert out.count("execution") >= 3 and "predictions:" in out
     assert "violations: 0 (none)" in out  # the fresh batch
     assert "baseline_drift_check" in out and "(Day Mins)" in out  # the drifted one
+    assert out.count("   scored 500 rows; the first predictions: 0.") == 2
+    venv = Path(sys.executable).parent
+    assert f"batchops is not on your PATH: `. {venv / 'activate'}` first, or call " in out
+    closing = out[out.index("\nTry:\n") :].splitlines()[2:]
+    assert closing[:3] == [
+        "  batchops execution list",
+        "  batchops registry versions customer-churn",
+        "  batchops rule history demo-retrain-on-drift",
+    ]

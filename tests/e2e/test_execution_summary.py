@@ -72,7 +72,7 @@ def test_train_then_score_a_drifted_batch_says_what_happened(cli, tmp_path: Path
     # The monitoring list (API and page): the two scoring runs newest first, never the
     # training run's baselining step, each with the model version it used and the model's
     # names for the drifted columns.
-    from batchops.server.monitoring_runs import recent_runs
+    from batchops.runtime.monitoring_runs import recent_runs
 
     runs = recent_runs(5)
     scoring = [e["id"] for e in cli("execution", "list", "--json").json()[:2]]

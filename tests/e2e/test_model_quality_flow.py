@@ -103,11 +103,13 @@ def test_a_raw_batch_s_realised_quality_equals_the_evaluation_on_those_rows(
     assert lineage["input_file"] == str(extract) and lineage["row"] == 6
     assert lineage["baseline"] == version["baseline_raw"]["statistics_uri"]
 
-    # A drifted raw extract: violations under the real column names, never the label.
+    # A drifted raw extract: violations under the real column names, never the label. `$`,
+    # SageMaker's whole record, is a raw extract's filter as well as the default.
     drifted = _raw_extract(tmp_path / "drifted.csv", 22, drift="shift")
     result = cli(
-        "pipeline", "start", "batch-inference", "-p", f"InputData={drifted}", "--wait", "--json"
-    )
+        "pipeline", "start", "batch-inference", "-p", f"InputData={drifted}",
+        "-p", "InputFilter=$", "--wait", "--json",
+    )  # fmt: skip
     assert result.code == 0, result.stderr
     report = _step(result.json(), "MonitorCustomerChurnDataQuality")["properties"]["DataQuality"]
     violations = json.loads(Path(report["ViolationReport"]).read_text())["violations"]

@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import subprocess
-import sys
+import signal
 
 import pytest
 
+from batchops.crashpoints import SCHEDULER_AFTER_DECIDE
 from batchops.errors import InvalidInput
 from batchops.events import rules
 from batchops.events.scheduler import run_once
@@ -18,6 +17,8 @@ from batchops.events.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, delivery
 from batchops.runtime.execution import start_execution
 from batchops.store.executions import execution_json, list_executions
 from support.automation import echo, fail, receiving, store_pipeline, unused_port_url
+from support.cli import run_batchops
+from support.crashing import run_crashing
 
 
 @pytest.fixture(autouse=True)
@@ -114,11 +115,10 @@ def test_a_crash_between_deciding_and_starting_never_starts_twice(batchops_home:
     store_pipeline("bad", fail)
     rules.create_rule("r", "ExecutionStatusChanged", filters={"pipeline": "bad"}, start="greet")
     start_execution("bad", None, {}, wait=True)
-    code = "from batchops.events.scheduler import run_once; run_once()"
-    env = {**os.environ, "BATCHOPS_TEST_CRASH_AFTER_DECIDE": "1"}
-    crashed = subprocess.run([sys.executable, "-c", code], env=env, check=False)
-    assert crashed.returncode == 75  # died right after recording the start
-    subprocess.run([sys.executable, "-c", code], check=True)  # a new scheduler
+    crashed = run_crashing([SCHEDULER_AFTER_DECIDE], "scheduler-once")
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr  # killed right after deciding
+    again = run_crashing([], "scheduler-once")  # a new scheduler
+    assert again.returncode == 0, again.stderr
     greets = list_executions(pipeline="greet")
     assert len(greets) == 1
     assert [e["outcome"] for e in rules.rule_history("r")] == ["started"]
@@ -153,4 +153,7 @@ def test_rule_json_is_what_the_cli_prints() -> None:
     rule = rules.create_rule(
         "r", "ModelVersionStatusChanged", filters={"status": "Approved"}, log=True
     )
-    assert json.loads(json.dumps(rule.to_json()))["action"] == {"type": "log"}
+    listed = run_batchops("rule", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == [rule.to_json()]
+    assert rule.to_json()["action"] == {"type": "log"}

@@ -12,7 +12,7 @@ import pytest
 from batchops.models.problem_types import BINARY, MULTICLASS, REGRESSION
 from batchops.monitor.ground_truth import add_ground_truth, encode_labels, labels_for
 from batchops.monitor.predictions import traced_predictions
-from batchops.store.quality import add_prediction_set, ground_truth_sets
+from batchops.store.prediction_files import add_prediction_set, ground_truth_sets
 from support.cli import run_batchops
 
 

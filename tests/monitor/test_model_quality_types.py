@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from batchops.monitor.ground_truth import add_ground_truth
-from batchops.store.quality import add_prediction_set
+from batchops.store.prediction_files import add_prediction_set
 from support.cli import run_batchops
 
 

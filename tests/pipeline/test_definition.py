@@ -27,7 +27,7 @@ from batchops.pipeline import (
 )
 from batchops.pipeline.graph import PipelineGraph
 from batchops.pipeline.parameters import bind_parameters
-from batchops.pipeline.steps.base import parse_duration
+from batchops.pipeline.steps.base import parse_iso_duration
 
 
 def _pipeline(tmp_path: Path) -> Pipeline:
@@ -161,7 +161,7 @@ def test_parameters_parse_text_and_refuse_wrong_types() -> None:
 
 
 def test_cache_expiry_is_an_iso_8601_duration() -> None:
-    assert parse_duration("PT12H").total_seconds() == 12 * 3600
-    assert parse_duration("P1DT30M").total_seconds() == 86400 + 1800
+    assert parse_iso_duration("PT12H").total_seconds() == 12 * 3600
+    assert parse_iso_duration("P1DT30M").total_seconds() == 86400 + 1800
     with pytest.raises(InvalidInput, match="ISO 8601"):
         CacheConfig(True, "12 hours")

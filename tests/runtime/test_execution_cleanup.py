@@ -71,7 +71,8 @@ def test_list_filters_by_status_and_pipeline_and_prints_ids_with_q(napper: Nappe
     listed = json.loads(run_batchops("execution", "list", "--json").stdout)
     assert listed[0]["ended_at"] and listed[0]["duration_seconds"] >= 0
     table = run_batchops("execution", "list").stdout.splitlines()
-    assert table[0].startswith(second) and "Succeeded" in table[0]
+    assert table[0].split() == ["ID", "PIPELINE", "STATUS", "STARTED", "ENDED", "DURATION"]
+    assert table[1].startswith(second) and "Succeeded" in table[1]
 
     bad = run_batchops("execution", "list", "--status", "Sleeping")
     assert bad.returncode == 2
@@ -87,6 +88,7 @@ def test_delete_removes_an_execution_but_keeps_a_registered_versions_file(
 
     deleted = run_batchops("execution", "delete", gone_id)
     assert deleted.returncode == 0, deleted.stderr
+    assert deleted.stderr == ""  # no SQLAlchemy warning about the step runs it deleted
     assert not gone_file.exists()
     assert run_batchops("execution", "describe", gone_id).returncode == 2
     assert run_batchops("execution", "list", "-q").stdout.split() == [kept_id]

@@ -37,6 +37,26 @@ def register_example_version(folder: Path, header: str = "usage") -> Any:
     )
 
 
+def drifted_check(data: Path, out: Path) -> tuple[Any, Any]:
+    """A baseline of a two-column CSV and a check of a batch whose `usage` drifted far: the
+    baseline's result and the check's, with violations (files under `out`)."""
+    from batchops.monitor import baseline, check
+
+    data.mkdir(parents=True, exist_ok=True)
+    train = data / "train.csv"
+    train.write_text("usage,calls\n" + "".join(f"{i % 7}.5,{i % 4}\n" for i in range(200)))
+    drifted = data / "drifted.csv"
+    drifted.write_text("usage,calls\n" + "".join(f"{40 + i % 7}.5,{i % 4}\n" for i in range(200)))
+    profiled = baseline(train, out / "baseline")
+    found = check(
+        drifted,
+        statistics=profiled.statistics_uri,
+        constraints=profiled.constraints_uri,
+        out_dir=out / "check",
+    )
+    return profiled, found
+
+
 @pytest.fixture
 def tokens() -> dict[Role, str]:
     return {role: create_token(f"user-{role.label}", role)[0] for role in Role}

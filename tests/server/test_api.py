@@ -16,9 +16,9 @@ from .conftest import bearer, register_example_version
 def test_lists_are_pages_with_a_total_and_a_next_link(
     database: str, client: TestClient, tokens: dict[Role, str]
 ) -> None:
-    from batchops.examples.builtin import register_examples
+    from batchops.runtime.pipelines import store_provided
 
-    register_examples()
+    store_provided()
     made = [
         executions.create_execution("batch-inference", 1, {}, {"Score": "Transform"}, "tester")
         for _ in range(5)
@@ -100,10 +100,10 @@ def test_no_auth_acts_as_the_os_user(tmp_path: Path) -> None:
 def test_prometheus_metrics_name_executions_and_drift(
     client: TestClient, tokens: dict[Role, str]
 ) -> None:
-    from batchops.examples.builtin import register_examples
+    from batchops.runtime.pipelines import store_provided
     from batchops.store.metrics import record_metrics
 
-    register_examples()
+    store_provided()
     executions.create_execution("batch-inference", 1, {}, {"Score": "Transform"}, "tester")
     record_metrics("run", {"feature_baseline_drift_usage": 0.42})
     text = client.get("/metrics", headers=bearer(tokens[Role.VIEWER])).text

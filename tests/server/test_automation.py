@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 
 from batchops.events import alarms, rules, schedules
@@ -10,6 +12,7 @@ from batchops.store.events import read_events
 from batchops.store.metrics import record_metrics
 from batchops.store.tokens import Role
 from support.automation import store_pipeline
+from support.cli import run_batchops
 
 from .conftest import bearer
 
@@ -22,9 +25,11 @@ def test_schedules_are_listed_described_and_paused_as_the_cli_shows_them(
     viewer = bearer(tokens[Role.VIEWER])
     listed = client.get("/api/schedules", headers=viewer).json()
     assert listed["total"] == 1 and listed["items"] == [schedules.get_schedule("nightly").to_json()]
-    assert client.get("/api/schedules/nightly", headers=viewer).json() == (
-        schedules.describe_schedule("nightly")
-    )
+    described = client.get("/api/schedules/nightly", headers=viewer).json()
+    assert described == schedules.describe_schedule("nightly")
+    shown = run_batchops("schedule", "describe", "nightly", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout) == described
     assert client.post("/api/schedules/nightly/pause", headers=viewer).status_code == 403
     approver = bearer(tokens[Role.APPROVER])
     paused = client.post("/api/schedules/nightly/pause", headers=approver).json()

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from batchops.examples.builtin import register_examples
+from batchops.runtime.pipelines import store_provided
 from batchops.store import executions
 from batchops.store.schema import utcnow
 from batchops.store.statuses import ExecutionStatus
@@ -21,7 +21,7 @@ def test_reading_a_dead_runs_execution_marks_it_failed(
     client: TestClient, tokens: dict[Role, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BATCHOPS_HEARTBEAT_TIMEOUT", "5")
-    register_examples()
+    store_provided()
     dead = executions.create_execution(
         "train-and-baseline", 1, {}, {"PrepareData": "Processing"}, "tester"
     )

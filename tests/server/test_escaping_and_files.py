@@ -36,10 +36,10 @@ def test_a_script_in_a_csv_header_and_in_a_reason_is_escaped(
 
 
 def _execution_with_folder(tmp_path: Path) -> tuple[str, Path]:
-    from batchops.examples.builtin import register_examples
+    from batchops.runtime.pipelines import store_provided
     from batchops.settings import get_settings
 
-    register_examples()
+    store_provided()
     execution_id = executions.create_execution(
         "batch-inference", 1, {}, {"Check": "QualityCheck"}, "t"
     )

@@ -4,10 +4,12 @@ SIGTERM stops both cleanly; `--no-scheduler` leaves the rule alone."""
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,8 @@ from batchops.events import rules
 
 from .conftest import register_example_version
 
-WAIT_SECONDS = 20
+WAIT_SECONDS = 150
+_SERVER = (sys.executable, "-m", "batchops.cli.main", "server")
 
 
 def _free_port() -> int:
@@ -123,20 +126,48 @@ def test_connections_spread_over_the_server_processes() -> None:
     assert min(held) >= 2, held  # by chance alone: once in 25,000 runs
 
 
-def test_a_port_already_taken_is_one_line_and_exit_2() -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_already_taken_is_one_line_and_exit_2(workers: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "batchops.cli.main", "server", "--port", str(port)],
+            [*_SERVER, "--port", str(port), "--workers", workers],
             capture_output=True,
             text=True,
             timeout=60,
         )
     assert done.returncode == 2, done.stderr
-    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert done.stdout == ""  # nothing but the error: no "serving on", no settings
+    assert done.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_serving_on_is_printed_once_the_server_answers() -> None:
+    port = _free_port()
+    server = subprocess.Popen(
+        [*_SERVER, "--port", str(port), "--workers", "2", "--no-scheduler", "--no-auth"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=os.environ.copy(),
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in server.stdout or ()]).start()
+    try:
+        seen: list[str] = []
+        while not any(line.startswith("serving on") for line in seen):
+            seen.append(lines.get(timeout=120))
+        assert seen[-1] == f"serving on http://127.0.0.1:{port}/ (API docs at /docs)\n"
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        assert "workers: 2 processes, 1 request at a time each\n" in seen
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    rest = []
+    while not lines.empty():
+        rest.append(lines.get())
+    assert not any("serving on" in line for line in rest)  # said once
 
 
 def _listens(process: Any, port: int) -> bool:

@@ -7,31 +7,20 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from batchops.examples.builtin import register_examples
-from batchops.monitor import baseline, check
 from batchops.pipeline.steps.types import StepType
+from batchops.runtime.pipelines import store_provided
 from batchops.store import executions
 from batchops.store.statuses import StepStatus
 from batchops.store.tokens import Role
 
-from .conftest import bearer
+from .conftest import bearer, drifted_check
 
 
 def test_each_check_is_listed_once_newest_first(
     client: TestClient, tokens: dict[Role, str], tmp_path: Path
 ) -> None:
-    register_examples()
-    train = tmp_path / "train.csv"
-    train.write_text("usage,calls\n" + "".join(f"{i % 7}.5,{i % 4}\n" for i in range(200)))
-    drifted = tmp_path / "drifted.csv"
-    drifted.write_text("usage,calls\n" + "".join(f"{40 + i % 7}.5,{i % 4}\n" for i in range(200)))
-    profiled = baseline(train, tmp_path / "baseline")
-    found = check(
-        drifted,
-        statistics=profiled.statistics_uri,
-        constraints=profiled.constraints_uri,
-        out_dir=tmp_path / "check",
-    )
+    store_provided()
+    profiled, found = drifted_check(tmp_path, tmp_path)
     assert found.violations
     checked = {"ViolationReport": found.violations_uri, "Violations": len(found.violations)}
     baselined = {"CalculatedBaselineStatistics": profiled.statistics_uri}

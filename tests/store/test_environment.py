@@ -49,6 +49,18 @@ def test_require_extra_refuses_an_extra_that_does_not_exist() -> None:
         ("sqlite:////tmp/batchops.db", "sqlite:////tmp/batchops.db"),
         ("postgresql://ann:pw@db.example:port/ops", "postgresql://***@db.example:port/ops"),
         ("nonsense", "nonsense"),
+        (  # libpq also takes the password from the query
+            "postgresql+psycopg://ann@db.example/ops?password=pw&sslmode=require",
+            "postgresql+psycopg://ann@db.example/ops?password=***&sslmode=require",
+        ),
+        (
+            "postgresql+psycopg://ann:pw@db.example/ops?PASSWORD=pw2",
+            "postgresql+psycopg://ann:***@db.example/ops?PASSWORD=***",
+        ),
+        (
+            "postgresql://ann:pw@db.example:port/ops?password=pw2",
+            "postgresql://***@db.example:port/ops?***",
+        ),
     ],
 )
 def test_display_url_never_shows_a_password(url: str, shown: str) -> None:

@@ -40,7 +40,12 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append(
-                    {"headers": dict(self.headers), "body": json.loads(body), "raw": body}
+                    {
+                        "headers": dict(self.headers),
+                        "body": json.loads(body),
+                        "raw": body,
+                        "path": self.path,
+                    }
                 )
                 time.sleep(receiver.delay)
                 self.send_response(receiver.status)

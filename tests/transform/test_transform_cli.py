@@ -42,10 +42,21 @@ def test_transform_command_scores_and_reports(dataset, tmp_path):
         *("--workers=0", "--input-filter=$[1:]", "--join-source", "--output-filter=$[0,-1]"),
     )
     assert result.exit_code == 0, result.output
-    assert "scored 3,000 rows from 1 file(s)" in result.stdout
+    assert "scored 3,000 rows from 1 file in" in result.stdout
     output = tmp_path / "out" / "with_id.csv.out"
     np.testing.assert_array_equal(read_predictions(output), dataset.expected())
     assert output.read_text().splitlines()[0].startswith("c-1000,")
+
+
+def test_the_summary_counts_worker_processes_in_english(dataset, tmp_path):
+    result = _invoke(
+        dataset.model,
+        dataset.root / "header.csv",
+        tmp_path / "out",
+        *("--workers=2", "--header"),
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].endswith(", 2 worker processes")
 
 
 def test_json_output_is_one_object(dataset, tmp_path):

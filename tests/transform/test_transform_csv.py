@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -160,7 +163,7 @@ def test_wrong_column_count_for_the_model(dataset, tmp_path):
 
 
 def test_one_field_too_many_suggests_dropping_the_label(dataset, tmp_path):
-    with pytest.raises(InvalidInput, match=r"drop it with --input-filter '\$\[1:\]'"):
+    with pytest.raises(InvalidInput, match=r"drop it with `input_filter` '\$\[1:\]'"):
         score(dataset, "with_id.csv", tmp_path / "out")
     # with a filter that removes it, the same file scores
     result = score(dataset, "with_id.csv", tmp_path / "out", input_filter="$[1:]")
@@ -277,13 +280,33 @@ def test_unwritable_output_is_refused_before_scoring(dataset, tmp_path):
         score(dataset, "plain.csv", blocker / "out")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def _bound_by_permissions() -> list[str]:
+    """A prefix that runs a command bound by file permissions: as is, or as root without the
+    capabilities that let root write anywhere (util-linux's setpriv), as CI runs as root."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.fail("running as root needs setpriv (util-linux) to drop CAP_DAC_OVERRIDE")
+    dropped = "-dac_override,-dac_read_search"
+    return [setpriv, f"--bounding-set={dropped}", f"--inh-caps={dropped}", "--"]
+
+
 def test_read_only_output_folder_is_refused(dataset, tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o555)
+    data = dataset.root / "plain.csv"
+    command = ["transform", "--model", str(dataset.model), "--input", str(data), "--output"]
     try:
-        with pytest.raises(InvalidInput, match="cannot write to output folder"):
-            score(dataset, "plain.csv", locked)
+        done = subprocess.run(
+            [*_bound_by_permissions(), sys.executable, "-m", "batchops.cli.main", *command, locked],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         locked.chmod(0o755)
+    assert done.returncode == 2, done.stderr
+    assert "cannot write to output folder" in done.stderr
+    assert list(locked.iterdir()) == []

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.automation import print_described, print_history, register_examples
-from batchops.cli.output import JsonFlag, print_json, print_none_found, stdout
+from batchops.cli.described import print_described, print_history, warn_if_secret_unset
+from batchops.cli.output import JsonFlag, print_json, print_none_found, print_table, stdout
 
 app = typer.Typer(
     help="Alarms on recorded metrics: OK, ALARM, INSUFFICIENT_DATA.", no_args_is_help=True
@@ -30,8 +30,6 @@ def create(
     """An alarm, evaluated when a new datapoint of the metric arrives."""
     from batchops.events.alarms import create_alarm
 
-    if pipeline:
-        register_examples()
     alarm = create_alarm(
         name,
         metric,
@@ -43,6 +41,7 @@ def create(
         webhook=webhook,
         secret_env=secret_env,
     )
+    warn_if_secret_unset(secret_env)
     if as_json:
         print_json(alarm.to_json())
         return
@@ -59,8 +58,11 @@ def list_(as_json: JsonFlag = False) -> None:
         return
     if not found:
         print_none_found("alarms")
-    for a in found:
-        stdout.print(f"{a['name']:<24} {a['state']:<18} {a['metric']} {a['condition']}")
+        return
+    print_table(
+        ("NAME", "STATE", "METRIC", "CONDITION"),
+        [(a["name"], a["state"], a["metric"], a["condition"]) for a in found],
+    )
 
 
 @app.command()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.output import JsonFlag, print_json, stdout
+from batchops.cli.output import JsonFlag, print_json, stderr, stdout
 from batchops.wording import counted
 
 HeaderFlag = Annotated[
@@ -67,6 +67,8 @@ def baseline_command(
         workers=workers,
         dask=dask,
     )
+    for hint in result.hints:
+        stderr.print(f"warning: {hint}")
     if as_json:
         print_json(result.to_dict())
         return

@@ -15,9 +15,11 @@ import typer
 
 from batchops.cli.output import stdout, styled
 from batchops.store.statuses import ExecutionStatus
+from batchops.wording import counted
 
 if TYPE_CHECKING:
     from batchops.runtime.summary import ExecutionSummary
+    from batchops.store.execution_records import ExecutionRecord, StepRecord
 
 
 def register(app: typer.Typer) -> None:
@@ -55,8 +57,8 @@ def demo(
     )
 
     stdout.print(styled("\n", ("2. train-and-baseline", "bold")))
-    training, summary = _run(train_and_baseline_pipeline(raw), {"InputData": str(raw)})
-    steps = {s["name"]: s for s in training["steps"]}
+    # The definitions the example provides, so the demo stores no version of its own.
+    training, summary = _run(train_and_baseline_pipeline(), {"InputData": str(raw)})
     registered = summary.registered[0]
 
     from batchops import registry
@@ -70,26 +72,56 @@ def demo(
     )
     stdout.print(styled("\n", ("3. approve", "bold"), f": {registered.ref} -> Approved"))
 
-    vocabulary = Path(_output(steps["PrepareData"], "vocabulary")) / "vocabulary.json"
+    vocabulary = Path(_output(training.step("PrepareData"), "vocabulary")) / "vocabulary.json"
     fresh = _prepared_batch(folder, "fresh", batch_rows, seed=1, drift=None, vocabulary=vocabulary)
     stdout.print(styled("\n", ("4. batch-inference", "bold"), f" on a fresh batch: {fresh}"))
-    _show_sample(*_run(batch_inference_pipeline(fresh), {"InputData": str(fresh)}))
+    _show_sample(*_run(batch_inference_pipeline(), {"InputData": str(fresh)}))
 
     drifted = _prepared_batch(
         folder, "drifted", batch_rows, seed=2, drift="shift", vocabulary=vocabulary
     )
     since = _watch_drift(raw)
     stdout.print(styled("\n", ("5. batch-inference", "bold"), f" on a drifted batch: {drifted}"))
-    _show_sample(*_run(batch_inference_pipeline(drifted), {"InputData": str(drifted)}))
+    _show_sample(*_run(batch_inference_pipeline(), {"InputData": str(drifted)}))
     _close_the_loop(since)
     stdout.rule(styled(("done", "bold")))
-    stdout.print(
-        "Try: batchops execution list | batchops registry versions customer-churn | "
-        f"batchops rule history {RETRAIN_RULE}"
-    )
-    stdout.print(
-        "See it on the page: batchops server --no-auth   (then open http://127.0.0.1:8080/)"
-    )
+    _print_next_steps()
+
+
+def _print_next_steps() -> None:
+    """What to run next, one command per line, and how to reach `batchops` when the shell
+    cannot find it (after `make demo`, it is in the project's venv)."""
+    folder = _unreachable_bin()
+    if folder is not None:
+        activate = folder / "activate"
+        how = f"`. {activate}` first, or call " if activate.exists() else "call "
+        stdout.print(f"batchops is not on your PATH: {how}{folder / 'batchops'}")
+    stdout.print("Try:")
+    for command in (
+        "batchops execution list",
+        "batchops registry versions customer-churn",
+        f"batchops rule history {RETRAIN_RULE}",
+        "batchops server --no-auth        # then open http://127.0.0.1:8080/",
+    ):
+        stdout.print(f"  {command}")
+
+
+def _unreachable_bin() -> Path | None:
+    """The folder of this installation's `batchops` when the shell would not find it by its
+    name (relative to the working folder when inside it), else None."""
+    import shutil
+    import sys
+
+    folder = Path(sys.executable).parent
+    command = folder / "batchops"
+    if not command.exists():
+        return None
+    found = shutil.which("batchops")
+    if found is not None and Path(found).samefile(command):
+        return None
+    with contextlib.suppress(ValueError):
+        return folder.relative_to(Path.cwd())
+    return folder
 
 
 RETRAIN_RULE = "demo-retrain-on-drift"
@@ -153,7 +185,7 @@ def _why(event: Any) -> str:
     return f"{event.group or ''} {event.new_status or ''}".strip()
 
 
-def _run(pipeline: Any, parameters: dict[str, Any]) -> tuple[dict[str, Any], ExecutionSummary]:
+def _run(pipeline: Any, parameters: dict[str, Any]) -> tuple[ExecutionRecord, ExecutionSummary]:
     """Run to the end, printing each step and then what the execution produced (as
     `pipeline start --wait` does)."""
     from batchops.cli.execution import print_summary
@@ -164,17 +196,17 @@ def _run(pipeline: Any, parameters: dict[str, Any]) -> tuple[dict[str, Any], Exe
         first = message.splitlines()[0] if message else ""
         stdout.print(f"   {step:<34} {status} {first}")
 
-    described = pipeline.start(parameters, wait=True, on_event=show).describe()
-    summary = summarize_execution(described)
-    stdout.print(f"   execution {described['id']}: {summary.headline}")
+    record = pipeline.start(parameters, wait=True, on_event=show).record()
+    summary = summarize_execution(record)
+    stdout.print(f"   execution {record.id}: {summary.headline}")
     print_summary(summary, indent="   ")
-    if described["status"] != ExecutionStatus.SUCCEEDED:
-        raise JobFailed(described["failure_reason"] or "the execution failed")
-    return described, summary
+    if record.status != ExecutionStatus.SUCCEEDED:
+        raise JobFailed(record.failure_reason or "the execution failed")
+    return record, summary
 
 
-def _output(step: dict[str, Any], name: str) -> str:
-    return str(step["properties"]["ProcessingOutputConfig"]["Outputs"][name]["S3Output"]["S3Uri"])
+def _output(step: StepRecord, name: str) -> str:
+    return str(step.properties["ProcessingOutputConfig"]["Outputs"][name]["S3Output"]["S3Uri"])
 
 
 def _prepared_batch(
@@ -188,7 +220,7 @@ def _prepared_batch(
     return Path(prepare_batch_file(raw, vocabulary, folder / f"{name}-batch.csv", with_label=True))
 
 
-def _show_sample(_: dict[str, Any], summary: ExecutionSummary) -> None:
+def _show_sample(_: ExecutionRecord, summary: ExecutionSummary) -> None:
     """The first predictions of a local output, to see what scoring wrote."""
     from batchops.store import artifacts
 
@@ -196,4 +228,7 @@ def _show_sample(_: dict[str, Any], summary: ExecutionSummary) -> None:
         if artifacts.is_local(scoring.predictions):
             files = sorted(Path(scoring.predictions).glob("*.out"))
             sample = files[0].read_text().splitlines()[:5] if files else []
-            stdout.print(f"   sample: {', '.join(sample)}")
+            stdout.print(
+                f"   scored {counted(scoring.rows, 'row')}; the first predictions: "
+                f"{', '.join(sample)}"
+            )

@@ -17,6 +17,7 @@ from batchops.cli.output import (
     JsonFlag,
     print_json,
     print_none_found,
+    print_table,
     stderr,
     stdout,
     styled,
@@ -63,12 +64,22 @@ def list_(
         return
     if not rows:
         print_none_found(f"executions of {pipeline}" if pipeline else "executions")
-    for r in rows:
-        ended = (r["ended_at"] or "-")[:19]
-        stdout.print(
-            f"{r['id']}  {r['pipeline']:<22} {r['status']:<10} {r['started_at'][:19]}  "
-            f"{ended:<19}  {_duration(r['duration_seconds']):>8}"
-        )
+        return
+    print_table(
+        ("ID", "PIPELINE", "STATUS", "STARTED", "ENDED", "DURATION"),
+        [
+            (
+                r["id"],
+                r["pipeline"],
+                r["status"],
+                r["started_at"][:19],
+                (r["ended_at"] or "-")[:19],
+                _duration(r["duration_seconds"]),
+            )
+            for r in rows
+        ],
+        right=[5],
+    )
 
 
 def _duration(seconds: float) -> str:
@@ -83,19 +94,19 @@ def _duration(seconds: float) -> str:
 def describe(execution_id: str, as_json: JsonFlag = False) -> None:
     """An execution with each step's status, properties and failure, and what it produced."""
     from batchops.runtime.summary import summarize_execution
-    from batchops.store.executions import execution_json
+    from batchops.store.executions import execution_record
 
-    described = execution_json(execution_id)
-    summary = summarize_execution(described)
+    record = execution_record(execution_id)
+    summary = summarize_execution(record)
     if as_json:
-        print_json({**described, "summary": summary.to_json()})
+        print_json({**record.to_json(), "summary": summary.to_json()})
         return
-    stdout.print(styled((described["id"], "bold"), f" {described['pipeline']}: {summary.headline}"))
-    if described["failure_reason"]:
-        stdout.print(f"  failure: {described['failure_reason']}")
-    for step in described["steps"]:
-        cached = f" (cached from {step['cached_from']})" if step.get("cached_from") else ""
-        stdout.print(f"  {step['name']:<34} {step['status']}{cached}")
+    stdout.print(styled((record.id, "bold"), f" {record.pipeline}: {summary.headline}"))
+    if record.failure_reason:
+        stdout.print(f"  failure: {record.failure_reason}")
+    for step in record.steps:
+        cached = f" (cached from {step.cached_from})" if step.cached_from else ""
+        stdout.print(f"  {step.name:<34} {step.status}{cached}")
     print_summary(summary)
 
 
@@ -234,18 +245,18 @@ def report_execution(execution: Execution, as_json: bool, *, waited: bool) -> No
     from batchops.errors import JobFailed
     from batchops.runtime.summary import summarize_execution
 
-    described = execution.describe()
-    summary = summarize_execution(described)
+    record = execution.record()
+    summary = summarize_execution(record)
     if as_json:
-        print_json({**described, "summary": summary.to_json()})
+        print_json({**record.to_json(), "summary": summary.to_json()})
     else:
         stdout.print(f"execution {execution.id}: {summary.headline}")
         print_summary(summary)
-    if waited and described["status"] == ExecutionStatus.STOPPED:
+    if waited and record.status == ExecutionStatus.STOPPED:
         resume = f"resume it with: batchops execution retry {execution.id}"
-        raise JobFailed(f"{described['failure_reason']}; {resume}")
-    if waited and described["status"] != ExecutionStatus.SUCCEEDED:
-        raise JobFailed(described["failure_reason"] or "the execution failed")
+        raise JobFailed(f"{record.failure_reason}; {resume}")
+    if waited and record.status != ExecutionStatus.SUCCEEDED:
+        raise JobFailed(record.failure_reason or "the execution failed")
 
 
 #: Metrics shown first (the rest of evaluation.json stays in --json and the registry).

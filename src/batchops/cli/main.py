@@ -7,10 +7,13 @@ import their heavy libraries inside the commands, so `batchops --help` stays fas
 
 from __future__ import annotations
 
+import functools
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from batchops import __version__
 from batchops.cli import (
@@ -20,10 +23,11 @@ from batchops.cli import (
     demo,
     execution,
     gc,
+    home,
+    model_quality,
     monitor,
     outputs,
     pipeline,
-    quality,
     registry,
     rule,
     schedule,
@@ -32,7 +36,7 @@ from batchops.cli import (
     token,
     transform,
 )
-from batchops.cli.output import printable
+from batchops.cli.output import as_options, printable
 from batchops.errors import BatchopsError, JobFailed
 
 app = typer.Typer(
@@ -72,13 +76,49 @@ app.add_typer(rule.app, name="rule")
 app.add_typer(alarm.app, name="alarm")
 app.add_typer(scheduler.app, name="scheduler")
 app.add_typer(token.app, name="token")
+app.add_typer(home.app, name="home")
 baseline.register(app)
 monitor.register(app)
 transform.register(app)
 demo.register(app)
-quality.register(app)
+model_quality.register(app)
 gc.register(app)
 server.register(app)
+
+
+# Commands that only read. Their transactions begin deferred: on SQLite (WAL) they read the
+# last commit while another process writes, instead of queueing for the write lock.
+READ_ONLY = {
+    "pipeline": ("list", "show"),
+    "execution": ("list", "describe", "logs"),
+    "registry": ("groups", "versions", "compare", "describe", "latest", "lineage", "verify"),
+    "schedule": ("list", "describe", "history"),
+    "rule": ("list", "describe", "history"),
+    "alarm": ("list", "describe", "history"),
+    "token": ("list",),
+}
+
+
+def _reads_deferred(command: TyperGroup) -> None:
+    """`command` with each READ_ONLY command's transactions beginning deferred."""
+    for group_name, names in READ_ONLY.items():
+        group = command.commands[group_name]
+        assert isinstance(group, TyperGroup)
+        for name in names:
+            leaf = group.commands[name]
+            assert leaf.callback is not None
+            leaf.callback = _deferring(leaf.callback)
+
+
+def _deferring(callback: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(callback)
+    def read(*args: Any, **kwargs: Any) -> Any:
+        from batchops.store.db import prefer_concurrent_reads
+
+        prefer_concurrent_reads()
+        return callback(*args, **kwargs)
+
+    return read
 
 
 def run(argv: list[str] | None = None) -> None:
@@ -88,6 +128,8 @@ def run(argv: list[str] | None = None) -> None:
     printed as one line on stderr: bad input and a broken environment alike exit 2.
     """
     command = typer.main.get_command(app)
+    assert isinstance(command, TyperGroup)
+    _reads_deferred(command)
     try:
         command.main(args=argv, prog_name="batchops", standalone_mode=True)
     except BatchopsError as error:
@@ -102,8 +144,9 @@ def run(argv: list[str] | None = None) -> None:
 
 
 def _say(kind: str, error: BaseException) -> None:
-    """One message on stderr; what came from data (control characters) is shown escaped."""
-    sys.stderr.write(f"{kind}: {printable(str(error))}\n")
+    """One message on stderr, the parameters a library message names as the options that set
+    them; what came from data (control characters) is shown escaped."""
+    sys.stderr.write(f"{kind}: {printable(as_options(str(error)))}\n")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from batchops.cli.baseline import DaskOption, FormatOption, IgnoreColumns, WorkersOption
-from batchops.cli.output import JsonFlag, print_json, stdout
+from batchops.cli.output import JsonFlag, print_json, stderr, stdout
 from batchops.wording import counted
 
 
@@ -59,6 +59,8 @@ def monitor_command(
         workers=workers,
         dask=dask,
     )
+    for hint in result.hints:
+        stderr.print(f"hint: {hint}")
     if as_json:
         print_json(result.to_dict())
     else:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +19,21 @@ from rich.console import Console
 from rich.text import Text
 
 #: `--json` on every list and describe command: exactly one JSON value on stdout.
+_PARAMETER = re.compile(r"`([a-z][a-z0-9_]*)`")
+_OPTIONS = {"parameters": "-p"}
+"""Parameters whose option is not `--` and their name with dashes."""
+
+
+def as_options(message: str) -> str:
+    """A library message in the CLI's words: each parameter it names (`input_filter`) as the
+    option that sets it (--input-filter)."""
+    return _PARAMETER.sub(lambda m: _OPTIONS.get(m[1], "--" + m[1].replace("_", "-")), message)
+
+
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
+Params = Annotated[
+    list[str] | None, typer.Option("-p", "--parameter", help="KEY=VALUE, repeatable.")
+]
 
 _CONTROLS = {
     code: f"\\x{code:02x}"
@@ -77,6 +93,27 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_finite(item) for item in value]
     return value
+
+
+def print_table(
+    headings: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()
+) -> None:
+    """A header row, then the rows: each column as wide as its widest cell, two spaces
+    apart, the columns in `right` (numbers) right-aligned, the last one unpadded."""
+    widths = [max(len(str(row[i])) for row in [headings, *rows]) for i in range(len(headings))]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [
+            str(cell).rjust(width) if index in right else str(cell).ljust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        if len(headings) - 1 not in right:
+            padded[-1] = str(cells[-1])
+        return "  ".join(padded).rstrip()
+
+    stdout.print(styled((line(headings), "bold")))
+    for row in rows:
+        stdout.print(line(row))
 
 
 def parse_assignments(items: list[str] | None, flag: str = "-p") -> dict[str, str]:

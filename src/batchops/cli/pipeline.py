@@ -12,6 +12,7 @@ from batchops.cli.output import (
     parse_assignments,
     print_json,
     print_none_found,
+    print_table,
     stdout,
     styled,
 )
@@ -24,7 +25,7 @@ app = typer.Typer(
 @app.command("list")
 def list_(as_json: JsonFlag = False) -> None:
     """The stored pipelines."""
-    from batchops.examples.builtin import list_pipelines
+    from batchops.runtime.pipelines import list_pipelines
 
     pipelines = list_pipelines()
     if as_json:
@@ -32,8 +33,12 @@ def list_(as_json: JsonFlag = False) -> None:
         return
     if not pipelines:
         print_none_found("pipelines")
-    for p in pipelines:
-        stdout.print(f"{p['name']}  (version {p['latest_version']})  {p['description']}")
+        return
+    print_table(
+        ("NAME", "VERSION", "DESCRIPTION"),
+        [(p["name"], str(p["latest_version"]), p["description"]) for p in pipelines],
+        right=[1],
+    )
 
 
 @app.command()
@@ -43,8 +48,8 @@ def show(
     as_json: JsonFlag = False,
 ) -> None:
     """A pipeline's definition: parameters and steps with what each depends on."""
-    from batchops.examples.builtin import describe_pipeline
     from batchops.pipeline.graph import PipelineGraph
+    from batchops.runtime.pipelines import describe_pipeline
 
     described = describe_pipeline(name, version)
     if as_json:
@@ -88,7 +93,7 @@ def start(
     as_json: JsonFlag = False,
 ) -> None:
     """Start an execution of the latest definition version."""
-    from batchops.examples.builtin import start_pipeline
+    from batchops.runtime.pipelines import start_pipeline
 
     with stop_on_interrupt():
         execution = start_pipeline(

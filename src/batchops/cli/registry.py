@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from batchops.cli.output import JsonFlag, print_json, print_none_found, stdout, styled
+from batchops.cli.output import (
+    JsonFlag,
+    print_json,
+    print_none_found,
+    print_table,
+    stdout,
+    styled,
+)
 
 if TYPE_CHECKING:
     from batchops.registry import ModelVersion
@@ -29,9 +35,11 @@ def groups(as_json: JsonFlag = False) -> None:
         return
     if not found:
         print_none_found("model package groups")
-    for group in found:
-        counts = status_summary(group.status_counts) or "empty"
-        stdout.print(f"{group.name:<32} {counts}")
+        return
+    print_table(
+        ("GROUP", "VERSIONS"),
+        [(group.name, status_summary(group.status_counts) or "empty") for group in found],
+    )
 
 
 @app.command("create-group")
@@ -86,14 +94,14 @@ def versions(
         return
     if not found:
         print_none_found(f"{status + ' ' if status else ''}versions of group {group}")
-    for version in found:
-        _print_line(version)
+        return
+    print_table(("VERSION", "STATUS", "CREATED", "METRICS"), [_version_row(v) for v in found])
 
 
 @app.command()
 def compare(first: VersionRef, second: VersionRef, as_json: JsonFlag = False) -> None:
     """Two versions side by side: evaluation (and champion) figures, realised model quality."""
-    from batchops.registry.quality import REALISED, compare_versions
+    from batchops.registry.version_comparison import REALISED, compare_versions
 
     table = compare_versions(first, second)
     if as_json:
@@ -226,24 +234,46 @@ def events(
 
 
 @app.command("export")
-def export(ref: VersionRef, directory: Path) -> None:
+def export(
+    ref: VersionRef,
+    directory: Annotated[str, typer.Argument(help="A new folder (local or an object store URL).")],
+    sign_key_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Sign metadata.json (HMAC-SHA256) with the secret in this environment variable."
+        ),
+    ] = None,
+) -> None:
     """Write a self-contained folder (model, evaluation, baseline, metadata with checksums)."""
     from batchops import registry
+    from batchops.store.signing import secret_from_env
 
-    target = registry.export_version(*registry.parse_version_ref(ref), directory)
-    stdout.print(f"exported {ref} to {target}")
+    key = secret_from_env(sign_key_env, "--sign-key-env") if sign_key_env is not None else None
+    target = registry.export_version(*registry.parse_version_ref(ref), directory, sign_key=key)
+    stdout.print(f"exported {ref} to {target}{' (signed)' if key is not None else ''}")
 
 
 @app.command("import")
 def import_(
-    directory: Path,
+    directory: Annotated[str, typer.Argument(help="An exported folder (local or a URL).")],
     group: Annotated[str, typer.Option("--group", help="Group to register into.")],
+    verify_key_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Refuse the export unless it is signed with the secret in this environment "
+            "variable."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Register an exported folder as a new version, after verifying every checksum."""
     from batchops import registry
+    from batchops.store.signing import secret_from_env
 
-    version = registry.import_version(directory, group)
+    key = None
+    if verify_key_env is not None:
+        key = secret_from_env(verify_key_env, "--verify-key-env")
+    version = registry.import_version(directory, group, verify_key=key)
     if as_json:
         print_json(version.to_json())
     else:
@@ -278,11 +308,9 @@ def _set_status(ref: str, status: str, reason: str, as_json: bool) -> None:
         stdout.print(f"{version.ref}: {version.status}")
 
 
-def _print_line(version: ModelVersion) -> None:
+def _version_row(version: ModelVersion) -> tuple[str, str, str, str]:
     metrics = ", ".join(f"{k} {_figure(v)}" for k, v in sorted(version.metrics.items())[:3])
-    stdout.print(
-        f"{version.ref:<28} {version.status:<22} {version.created_at:%Y-%m-%d %H:%M} {metrics}"
-    )
+    return version.ref, version.status, f"{version.created_at:%Y-%m-%d %H:%M}", metrics
 
 
 def _figure(value: object) -> str:
@@ -295,8 +323,11 @@ def _figure(value: object) -> str:
 def _print_detail(version: ModelVersion) -> None:
     stdout.print(styled((version.ref, "bold"), f"  {version.status}"))
     stdout.print(f"  model data   {version.model_data_uri}")
-    for name, value in sorted(version.metrics.items()):
-        stdout.print(f"  {name:<12} {value}")
+    if version.metrics:
+        stdout.print("  metrics (4 significant digits; --json gives them in full):")
+        width = max(len(name) for name in version.metrics)
+        for name, value in sorted(version.metrics.items()):
+            stdout.print(f"    {name:<{width}}  {_figure(value)}")
     stdout.print(f"  statistics   {version.statistics_uri or '-'}")
     stdout.print(f"  constraints  {version.constraints_uri or '-'}")
     for key, value in sorted(version.custom_metadata.items()):

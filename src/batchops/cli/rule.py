@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from batchops.cli.automation import Params, print_described, print_history, register_examples
-from batchops.cli.output import JsonFlag, print_json, print_none_found, stdout
+from batchops.cli.described import print_described, print_history, warn_if_secret_unset
+from batchops.cli.output import JsonFlag, Params, print_json, print_none_found, print_table, stdout
 
 app = typer.Typer(
     help="Event rules: start a pipeline, POST a webhook or log.", no_args_is_help=True
@@ -34,7 +34,6 @@ def create(
     from batchops.events.rules import create_rule
     from batchops.events.templates import parse_assignments
 
-    register_examples()
     rule = create_rule(
         name,
         on,
@@ -45,10 +44,21 @@ def create(
         secret_env=secret_env,
         log=log,
     )
+    warn_if_secret_unset(secret_env)
     if as_json:
         print_json(rule.to_json())
         return
-    stdout.print(f"rule {name}: on {rule.event_type} -> {rule.action}")
+    stdout.print(f"rule {name}: on {rule.event_type} -> {_action(rule.to_json()['action'])}")
+
+
+def _action(action: dict[str, Any]) -> str:
+    """What a rule does, named: the pipeline it starts (with its values) or the webhook."""
+    if action["type"] == "start":
+        values = "".join(f" -p {k}={v}" for k, v in (action.get("parameters") or {}).items())
+        return f"start {action['pipeline']}{values}"
+    if action["type"] == "webhook":
+        return f"webhook {action['url']}"
+    return str(action["type"])
 
 
 @app.command("list")
@@ -61,10 +71,20 @@ def list_(as_json: JsonFlag = False) -> None:
         return
     if not found:
         print_none_found("rules")
-    for r in found:
-        target = r["action"].get("pipeline") or r["action"].get("url") or ""
-        filters = ",".join(f"{k}={v}" for k, v in r["filters"].items())
-        stdout.print(f"{r['name']:<24} {r['on']:<26} {filters:<30} {r['action']['type']} {target}")
+        return
+    print_table(
+        ("NAME", "ON", "FILTERS", "ACTION", "TARGET"),
+        [
+            (
+                r["name"],
+                r["on"],
+                ",".join(f"{k}={v}" for k, v in r["filters"].items()) or "-",
+                r["action"]["type"],
+                r["action"].get("pipeline") or r["action"].get("url") or "-",
+            )
+            for r in found
+        ],
+    )
 
 
 @app.command()

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.automation import Params, print_described, print_history, register_examples
-from batchops.cli.output import JsonFlag, print_json, print_none_found, stdout
+from batchops.cli.described import print_described, print_history
+from batchops.cli.output import JsonFlag, Params, print_json, print_none_found, print_table, stdout
 
 app = typer.Typer(help="Pipelines started on a cron calendar.", no_args_is_help=True)
 
@@ -28,7 +28,6 @@ def create(
     from batchops.events.schedules import create_schedule
     from batchops.events.templates import parse_assignments
 
-    register_examples()
     schedule = create_schedule(
         name,
         pipeline,
@@ -55,11 +54,21 @@ def list_(as_json: JsonFlag = False) -> None:
         return
     if not found:
         print_none_found("schedules")
-    for s in found:
-        stdout.print(
-            f"{s['name']:<24} {s['pipeline']:<22} {s['cron']:<14} {s['timezone']:<16} "
-            f"{s['state']:<8} next {s['next_tick_at'] or '-'}"
-        )
+        return
+    print_table(
+        ("NAME", "PIPELINE", "CRON", "TIMEZONE", "STATE", "NEXT"),
+        [
+            (
+                s["name"],
+                s["pipeline"],
+                s["cron"],
+                s["timezone"],
+                s["state"],
+                s["next_tick_at"] or "-",
+            )
+            for s in found
+        ],
+    )
 
 
 @app.command()

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.automation import prepare_hook, register_examples
 from batchops.cli.output import JsonFlag, print_json, stderr, stdout
+from batchops.wording import counted
 
 app = typer.Typer(
     help="Run schedules, rules and alarms (until SIGTERM, or --once).",
@@ -32,16 +32,15 @@ def scheduler(
     from batchops.events.clock import parse_moment
     from batchops.events.scheduler import run_forever, run_once
 
-    register_examples()
     if not once:
         if now:
             from batchops.errors import InvalidInput
 
             raise InvalidInput("--now applies to --once only")
         stderr.print("scheduler running; stop it with SIGTERM or Ctrl-C")
-        run_forever(prepare=prepare_hook())
+        run_forever()
         return
-    report = run_once(parse_moment(now) if now else None, prepare=prepare_hook())
+    report = run_once(parse_moment(now) if now else None)
     if as_json:
         print_json(report.to_json())
         return
@@ -49,12 +48,28 @@ def scheduler(
         stderr.print("another scheduler holds the lease; nothing done")
         return
     stdout.print(
-        f"scheduler: {len(report.started)} execution(s) started, {report.events} event(s) "
-        f"handled, {report.transitions} alarm transition(s), {len(report.deliveries)} "
-        "webhook delivery(ies)"
+        f"scheduler: {counted(len(report.started), 'execution')} started, "
+        f"{counted(report.events, 'event')} handled, "
+        f"{counted(report.transitions, 'alarm transition')}, "
+        f"{counted(len(report.deliveries), 'webhook delivery')}"
     )
     for execution_id in report.started:
-        stdout.print(f"  started {execution_id}")
+        stdout.print(f"  started {_started(execution_id)}")
+
+
+def _started(execution_id: str) -> str:
+    """An execution the pass started: its pipeline, status, and the rule or schedule."""
+    from batchops.store.executions import execution_json
+
+    described = execution_json(execution_id)
+    trigger = described.get("trigger") or {}
+    if trigger.get("rule"):
+        cause = f", by rule {trigger['rule']} on event {trigger.get('event')}"
+    elif trigger.get("schedule"):
+        cause = f", by schedule {trigger['schedule']} at {trigger.get('tick')}"
+    else:
+        cause = ""
+    return f"{described['pipeline']} {execution_id} ({described['status']}){cause}"
 
 
 @app.command()

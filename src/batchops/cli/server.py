@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated
 
 import typer
 
 from batchops.cli.output import stdout
 from batchops.errors import InvalidInput
+from batchops.settings import is_loopback
 from batchops.wording import counted
 
 AUTH_ENV = "BATCHOPS_SERVER_AUTH"
@@ -19,15 +19,6 @@ THREADS_ENV = "BATCHOPS_SERVER_THREADS"
 
 def register(app: typer.Typer) -> None:
     app.command()(server)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def default_workers() -> int:
@@ -88,7 +79,7 @@ def server(
     """Serve the API (/docs) and the web page; stops cleanly on SIGTERM or Ctrl-C."""
     import os
 
-    from batchops.cli.serving import serve
+    from batchops.cli.serving import require_free_port, serve
     from batchops.settings import get_settings
     from batchops.store.db import display_url, get_engine
 
@@ -96,7 +87,7 @@ def server(
         raise InvalidInput(f"--no-auth is allowed only on a loopback address, not {host!r}")
     settings = get_settings()
     get_engine()  # a database that does not open is one clear error before binding
-    stdout.print(f"batchops server on http://{host}:{port}/ (API docs at /docs)")
+    require_free_port(host, port)  # and a port taken is one too, before anything is printed
     stdout.print(f"home: {settings.home}  database: {display_url(settings.db_url)}")
     if no_auth:
         stdout.print(f"auth: off (loopback); every action is recorded as {settings.user}")
@@ -105,8 +96,7 @@ def server(
     processes = workers or default_workers()
     handlers = threads or default_threads(settings.db_url)
     stdout.print(
-        f"workers: {processes} process{'es' if processes > 1 else ''}, "
-        f"{counted(handlers, 'request')} at a time each"
+        f"workers: {counted(processes, 'process')}, {counted(handlers, 'request')} at a time each"
     )
     if no_scheduler:
         stdout.print("scheduler: not hosted (--no-scheduler)")
@@ -127,4 +117,15 @@ def server(
         log_level="info",
         access_log=access_log,
         timeout_graceful_shutdown=10,
+        on_listening=lambda: _say_serving(host, port),
     )
+
+
+def _say_serving(host: str, port: int) -> None:
+    """Printed once the port accepts connections: a script may wait for this line."""
+    stdout.print(f"serving on {_address(host, port)} (API docs at /docs)")
+
+
+def _address(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"

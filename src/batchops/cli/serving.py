@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from batchops.errors import EnvironmentProblem
@@ -31,16 +32,59 @@ STEADY_SECONDS = 10.0
 """A process that ended sooner after its start is a broken setup, not a crash to restart."""
 
 
-def serve(app: str, *, host: str, port: int, workers: int, **options: Any) -> None:
-    """Run the uvicorn app factory `app` in `workers` processes until SIGTERM or Ctrl-C."""
+def require_free_port(host: str, port: int) -> None:
+    """One clear error, before anything starts or is printed, when the port is taken: bound
+    without SO_REUSEPORT, the probe fails on a port anyone listens on (another server of ours
+    included)."""
+    _listening_socket(host, port, shared=False).close()
+
+
+def serve(
+    app: str,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    on_listening: Callable[[], None] = lambda: None,
+    **options: Any,
+) -> None:
+    """Run the uvicorn app factory `app` in `workers` processes until SIGTERM or Ctrl-C;
+    `on_listening` is called once the port accepts connections."""
+    listening = _announce_when_listening(host, port, on_listening)
+    try:
+        _serve(app, host, port, workers, options)
+    finally:
+        listening.set()
+
+
+def _announce_when_listening(
+    host: str, port: int, on_listening: Callable[[], None]
+) -> threading.Event:
+    """Call `on_listening` from a thread once a connection to the port succeeds (what a
+    client needs, whichever process binds first); setting the event returned ends the wait."""
+    done = threading.Event()
+    target = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+
+    def wait() -> None:
+        while not done.is_set():
+            try:
+                socket.create_connection((target, port), timeout=1).close()
+            except OSError:
+                done.wait(0.1)
+                continue
+            on_listening()
+            return
+
+    threading.Thread(target=wait, name="announce-listening", daemon=True).start()
+    return done
+
+
+def _serve(app: str, host: str, port: int, workers: int, options: dict[str, Any]) -> None:
     import uvicorn
 
     if workers == 1 or not sys.platform.startswith("linux"):
         uvicorn.run(app, factory=True, host=host, port=port, workers=workers, **options)
         return
-    # Bound without SO_REUSEPORT, the probe fails on a port anyone listens on (another
-    # server of ours included), which then is one clear error before any process starts.
-    _listening_socket(host, port, shared=False).close()
     context = multiprocessing.get_context("spawn")
     stop = threading.Event()
     received: list[int] = []

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from batchops.cli.output import JsonFlag, print_json, print_none_found, stdout
+from batchops.cli.output import JsonFlag, print_json, print_none_found, print_table, stdout
 
 app = typer.Typer(help="API tokens for `batchops server`.", no_args_is_help=True)
 
@@ -21,10 +21,10 @@ def create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a token; it is shown once and only its digest is kept."""
-    from batchops.store.tokens import create_token, parse_duration
+    from batchops.store.tokens import create_token, parse_token_lifetime
 
     token, info = create_token(
-        user, role, expires_in=parse_duration(expires) if expires is not None else None
+        user, role, expires_in=parse_token_lifetime(expires) if expires is not None else None
     )
     if as_json:
         print_json({"token": token})
@@ -45,11 +45,15 @@ def list_(as_json: JsonFlag = False) -> None:
         return
     if not found:
         print_none_found("tokens")
-    for t in found:
-        stdout.print(
-            f"{t['id']:>4}  {t['user']:<24} {t['role']:<9} {t['state']:<8} "
-            f"expires {t['expires_at'] or 'never'}"
-        )
+        return
+    print_table(
+        ("ID", "USER", "ROLE", "STATE", "EXPIRES"),
+        [
+            (str(t["id"]), t["user"], t["role"], t["state"], t["expires_at"] or "never")
+            for t in found
+        ],
+        right=[0],
+    )
 
 
 @app.command()

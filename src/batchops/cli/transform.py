@@ -109,10 +109,10 @@ def transform_command(
     from batchops.data.cluster import dask_address
     from batchops.registry.lookup import model_data_uri
     from batchops.transform import transform
+    from batchops.transform.api import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS
     from batchops.wording import counted
 
     model_uri = model_data_uri(model)
-    limits = {"max_rows_per_batch": max_rows, "max_bytes_per_batch": max_bytes}
     with _progress_bar(input, content_type, enabled=not quiet and stderr.is_terminal) as advance:
         result = transform(
             model_uri,
@@ -130,13 +130,14 @@ def transform_command(
             dask=dask,
             id_column=id_column,
             id_prefix=f"transform-{_stamp()}" if trace_ids else None,
-            **{name: value for name, value in limits.items() if value is not None},
+            max_rows_per_batch=DEFAULT_MAX_ROWS if max_rows is None else max_rows,
+            max_bytes_per_batch=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes,
         )
     if as_json:
         print_json(result.to_dict(model_uri))
         return
     stdout.print(
-        f"scored {result.rows:,} rows from {len(result.input_files)} file(s) in "
+        f"scored {counted(result.rows, 'row')} from {counted(len(result.input_files), 'file')} in "
         f"{result.seconds:.1f} s ({result.rows_per_second:,.0f} rows/s) with {model_uri}, "
         + (
             "on Dask"

@@ -69,7 +69,7 @@ def dask_client(address: str, purpose: str) -> Iterator[Client]:
         raise EnvironmentProblem(
             f"cannot reach the Dask scheduler at {address} "
             f"({_first_line(error) or type(error).__name__}); "
-            "check the address (--dask, BATCHOPS_DASK_ADDRESS) and that the scheduler runs"
+            "check the address (`dask`, BATCHOPS_DASK_ADDRESS) and that the scheduler runs"
         ) from None
     try:
         yield client

@@ -285,11 +285,6 @@ def read_head(uri: str, size: int) -> bytes:
     return read_range(uri, 0, size)
 
 
-def stream_size(file: DataFile) -> int:
-    """Bytes a reader will see: the file's size, or unknown (`TO_END`) when compressed."""
-    return TO_END if file.is_compressed else file.size
-
-
 def check_format(file: DataFile, arrays_allowed: bool = False) -> None:
     """Refuse a file whose first bytes say it is not in its declared format (checked after
     decompressing), and compressed Parquet (Parquet compresses inside the file)."""

@@ -10,9 +10,9 @@ delivery, all in one transaction.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,44 +23,25 @@ from batchops.events.logs import log
 from batchops.events.schedules import check_name
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
-from batchops.store.events import Event, EventType, append_event
+from batchops.store.events import EventType, append_event, newest_event
+from batchops.store.metric_names import check_metric
+from batchops.store.metrics import datapoints, newest_datapoint
+from batchops.store.redact import mask_url
 from batchops.store.schema import iso, utcnow
 from batchops.store.schema.automation import AlarmRow
-from batchops.store.schema.events import EventRow
-from batchops.store.schema.monitoring import MonitoringMetricRow
-from batchops.store.schema.pipelines import ExecutionRow
 
-OK, ALARM, INSUFFICIENT_DATA = "OK", "ALARM", "INSUFFICIENT_DATA"
+
+class AlarmState(StrEnum):
+    """CloudWatch's alarm states; a member is its string, as stored and shown."""
+
+    OK = "OK"
+    ALARM = "ALARM"
+    INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
+
+
+OK, ALARM, INSUFFICIENT_DATA = AlarmState.OK, AlarmState.ALARM, AlarmState.INSUFFICIENT_DATA
 MAX_WINDOW = 1000
 """The most datapoints an alarm looks back over (its window is read on every evaluation)."""
-
-#: The metrics batchops records, as patterns (a feature's name is anything).
-KNOWN_METRICS = {
-    "dataset_item_count": "rows of a monitored batch",
-    "violation_count": "violations a data-quality check found",
-    "feature_baseline_drift_<feature>": "a feature's distance from its baseline",
-    "feature_completeness_<feature>": "a feature's share of present values",
-    "feature_data_type_share_<feature>": "a feature's share of values of its type",
-    "feature_domain_share_<feature>": "a feature's share of values in its domain",
-    "model_<metric>": "a registered version's evaluation figure (model_accuracy, model_auc …)",
-    "model_quality.<metric>": "realised quality once labels arrive, by prediction date "
-    "(model_quality.accuracy, model_quality.auc …)",
-    "execution_duration_seconds": "an execution's duration",
-    "execution_failed": "1 for a failed execution, 0 for one that succeeded or was stopped",
-}
-_METRIC = re.compile(
-    r"^(dataset_item_count|violation_count|execution_duration_seconds|execution_failed"
-    r"|feature_(baseline_drift|completeness|data_type_share|domain_share)_.+|model_\w+"
-    r"|model_quality\.\w+)$"
-)
-
-
-def check_metric(metric: str) -> str:
-    if not _METRIC.match(metric):
-        raise InvalidInput(
-            f"unknown metric {metric!r}; batchops records: {', '.join(KNOWN_METRICS)}"
-        )
-    return metric
 
 
 @dataclass(frozen=True)
@@ -74,7 +55,7 @@ class Alarm:
     of: int
     url: str | None
     secret_env: str | None
-    state: str
+    state: AlarmState
     state_reason: str
     state_changed_at: datetime
     created_at: datetime
@@ -92,7 +73,7 @@ class Alarm:
             row.of,
             row.url,
             row.secret_env,
-            row.state,
+            AlarmState(row.state),
             row.state_reason,
             row.state_changed_at,
             row.created_at,
@@ -112,7 +93,7 @@ class Alarm:
             "threshold": self.threshold,
             "datapoints": self.datapoints,
             "of": self.of,
-            "webhook": self.url,
+            "webhook": mask_url(self.url) if self.url else None,
             "secret_env": self.secret_env,
             "state": self.state,
             "state_reason": self.state_reason,
@@ -134,29 +115,29 @@ def create_alarm(
     webhook: str | None = None,
     secret_env: str | None = None,
 ) -> Alarm:
-    from batchops.runtime.catalog import get_definition
+    from batchops.runtime.pipelines import describe_pipeline
 
     check_name(name, "alarm")
     check_metric(metric)
     if (above is None) == (below is None):
-        raise InvalidInput(f"alarm {name}: give exactly one of --above X or --below X")
+        raise InvalidInput(f"alarm {name}: give exactly one of `above` or `below`")
     threshold = above if above is not None else below
     if threshold is None or not math.isfinite(threshold):
         raise InvalidInput(f"alarm {name}: the threshold must be a finite number, got {threshold}")
     if not 1 <= datapoints <= of <= MAX_WINDOW:
         raise InvalidInput(
-            f"alarm {name}: --datapoints M --of N needs 1 <= M <= N <= {MAX_WINDOW} "
+            f"alarm {name}: `datapoints` M `of` N needs 1 <= M <= N <= {MAX_WINDOW} "
             f"(got {datapoints} of {of})"
         )
     if pipeline:
-        get_definition(pipeline, None)  # NotFound for an unknown pipeline
+        describe_pipeline(pipeline)  # NotFound for an unknown pipeline
     if webhook:
         webhooks.check_url(webhook)
         webhooks.check_secret_env(secret_env)
     with session_scope() as session:
         if session.get(AlarmRow, name) is not None:
             raise Conflict(f"alarm {name} exists already; delete it first")
-        newest = session.scalar(select(func.max(MonitoringMetricRow.id))) or 0
+        newest = newest_datapoint(session)
         row = AlarmRow(
             name=name,
             metric=metric,
@@ -186,9 +167,16 @@ def get_alarm(name: str) -> Alarm:
         return Alarm.of_row(row)
 
 
-def list_alarms() -> list[Alarm]:
+def list_alarms(*, limit: int | None = None, offset: int = 0) -> list[Alarm]:
+    """Alarms by name; `limit` and `offset` read one page."""
+    query = select(AlarmRow).order_by(AlarmRow.name).offset(offset).limit(limit)
     with session_scope() as session:
-        return [Alarm.of_row(r) for r in session.scalars(select(AlarmRow).order_by(AlarmRow.name))]
+        return [Alarm.of_row(r) for r in session.scalars(query)]
+
+
+def count_alarms() -> int:
+    with session_scope() as session:
+        return int(session.scalar(select(func.count()).select_from(AlarmRow)) or 0)
 
 
 def describe_alarm(name: str) -> dict[str, Any]:
@@ -212,22 +200,11 @@ def evaluate_alarms() -> int:
     """Evaluate every alarm on the datapoints that arrived since it last looked; transitions."""
     transitions = 0
     with session_scope() as session:
-        newest = session.scalar(select(func.max(MonitoringMetricRow.id))) or 0
+        newest = newest_datapoint(session)
         names = list(session.scalars(select(AlarmRow.name).where(AlarmRow.last_datapoint < newest)))
     for name in names:
         transitions += _evaluate(name)
     return transitions
-
-
-def _datapoints(alarm: AlarmRow) -> Any:
-    query = select(MonitoringMetricRow.id, MonitoringMetricRow.value).where(
-        MonitoringMetricRow.metric == alarm.metric
-    )
-    if alarm.pipeline:
-        query = query.join(ExecutionRow, ExecutionRow.id == MonitoringMetricRow.execution_id).where(
-            ExecutionRow.pipeline_name == alarm.pipeline
-        )
-    return query
 
 
 def _evaluate(name: str) -> int:
@@ -236,23 +213,18 @@ def _evaluate(name: str) -> int:
         row = session.get(AlarmRow, name, with_for_update=True)
         if row is None:
             return 0
-        base = _datapoints(row)
-        new = session.execute(
-            base.where(MonitoringMetricRow.id > row.last_datapoint).order_by(MonitoringMetricRow.id)
-        ).all()
+        new = datapoints(session, row.metric, row.pipeline, after=row.last_datapoint)
         if not new:
             return 0
         earlier = (
-            session.execute(
-                base.where(MonitoringMetricRow.id <= row.last_datapoint, MonitoringMetricRow.id > 0)
-                .order_by(MonitoringMetricRow.id.desc())
-                .limit(row.of - 1)
-            ).all()
+            datapoints(
+                session, row.metric, row.pipeline, upto=row.last_datapoint, newest=row.of - 1
+            )
             if row.of > 1
             else []
         )
         alarm = Alarm.of_row(row)
-        window = [value for _, value in reversed(earlier)]
+        window = [value for _, value in earlier]
         state = row.state
         for point_id, value in new:
             window = [*window, value][-row.of :]
@@ -265,7 +237,7 @@ def _evaluate(name: str) -> int:
     return transitions
 
 
-def _state_of(alarm: Alarm, window: list[float]) -> tuple[str, str]:
+def _state_of(alarm: Alarm, window: list[float]) -> tuple[AlarmState, str]:
     breaching = sum(alarm.breaches(v) for v in window)
     condition = f"{alarm.metric} {alarm.comparison} {alarm.threshold:g}"
     if len(window) < alarm.datapoints:
@@ -310,9 +282,7 @@ def _transition(
         reason=reason,
     )
     if row.url:
-        session.flush()
-        position = session.scalar(select(func.max(EventRow.id)))
-        event = Event.of(session.get(EventRow, position))
+        event = newest_event(session)
         webhooks.enqueue(
             session,
             f"alarm:{row.name}:{point_id}",

@@ -16,11 +16,7 @@ def system_clock() -> datetime:
     return utcnow()
 
 
-def fixed_clock(moment: datetime) -> Clock:
-    return lambda: moment
-
-
-def parse_moment(text: str, what: str = "--now") -> datetime:
+def parse_moment(text: str, what: str = "`now`") -> datetime:
     """An ISO-8601 moment; without an offset it is UTC."""
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))

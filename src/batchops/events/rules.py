@@ -11,21 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.events import history
 from batchops.events.schedules import check_name
-from batchops.events.starting import check_pipeline_parameters
+from batchops.events.start_parameters import check_pipeline_parameters
 from batchops.events.templates import check_templates
 from batchops.events.webhooks import check_secret_env, check_url
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
 from batchops.store.events import Event, EventType, last_position
+from batchops.store.redact import mask_url
 from batchops.store.schema import iso
 from batchops.store.schema.automation import RuleRow
-
-ACTIONS = ("start", "webhook", "log")
 
 #: The fields each event type offers to filters and to parameter templates.
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -34,6 +33,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     EventType.VERSION_REGISTERED: ("group", "version", "status"),
     EventType.STATUS_CHANGED: ("group", "version", "status", "old_status"),
     EventType.VERSION_DELETED: ("group", "version", "old_status"),
+    EventType.VERSION_UNUSABLE: ("group", "version", "status", "problems", "execution_id"),
     EventType.EXECUTION_STATUS_CHANGED: ("pipeline", "status", "execution_id", "failure_reason"),
     EventType.DATA_QUALITY_VIOLATIONS: (
         "pipeline",
@@ -121,7 +121,7 @@ class Rule:
         if self.action == "start":
             action.update(pipeline=self.pipeline, parameters=self.parameters)
         elif self.action == "webhook":
-            action.update(url=self.url, secret_env=self.secret_env)
+            action.update(url=mask_url(self.url or ""), secret_env=self.secret_env)
         return {
             "name": self.name,
             "on": self.event_type,
@@ -157,13 +157,13 @@ def create_rule(
             )
     chosen = [a for a, given in (("start", start), ("webhook", webhook), ("log", log)) if given]
     if len(chosen) != 1:
-        raise InvalidInput(f"rule {name}: give exactly one action: --start, --webhook or --log")
+        raise InvalidInput(f"rule {name}: give exactly one action: `start`, `webhook` or `log`")
     action = chosen[0]
     parameters = dict(parameters or {})
     if parameters and action != "start":
-        raise InvalidInput(f"rule {name}: -p applies to --start only")
+        raise InvalidInput(f"rule {name}: `parameters` apply to `start` only")
     if secret_env and action != "webhook":
-        raise InvalidInput(f"rule {name}: --secret-env applies to --webhook only")
+        raise InvalidInput(f"rule {name}: `secret_env` applies to `webhook` only")
     if start:
         check_pipeline_parameters(start, parameters, f"rule {name}")
         check_templates(parameters, [*known, "time"], f"rule {name}")
@@ -199,9 +199,16 @@ def get_rule(name: str) -> Rule:
         return Rule.of(row)
 
 
-def list_rules() -> list[Rule]:
+def list_rules(*, limit: int | None = None, offset: int = 0) -> list[Rule]:
+    """Rules by name; `limit` and `offset` read one page."""
+    query = select(RuleRow).order_by(RuleRow.name).offset(offset).limit(limit)
     with session_scope() as session:
-        return [Rule.of(r) for r in session.scalars(select(RuleRow).order_by(RuleRow.name))]
+        return [Rule.of(r) for r in session.scalars(query)]
+
+
+def count_rules() -> int:
+    with session_scope() as session:
+        return int(session.scalar(select(func.count()).select_from(RuleRow)) or 0)
 
 
 def describe_rule(name: str) -> dict[str, Any]:

@@ -15,7 +15,6 @@ tick is claimed by a compare-and-set, so it never runs twice.
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from collections.abc import Callable
@@ -24,24 +23,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from batchops.crashpoints import NO_CRASH, SCHEDULER_AFTER_DECIDE, CrashPoints
 from batchops.errors import BatchopsError, Conflict
 from batchops.events import alarms, history, schedules, webhooks
 from batchops.events.clock import Clock, system_clock
 from batchops.events.lease import Lease
 from batchops.events.logs import log
 from batchops.events.rules import Rule, event_fields, list_rules
-from batchops.events.starting import PreparePipeline
 from batchops.events.templates import render
-from batchops.runtime.execution import start_execution
+from batchops.runtime.pipelines import start_pipeline
 from batchops.settings import automation_settings
 from batchops.store.events import Event, commit_position, poll
 from batchops.store.executions import get_execution_row
 from batchops.store.statuses import ExecutionStatus
 
 CONSUMER = "scheduler"
-CRASH_AFTER_DECIDE = "BATCHOPS_TEST_CRASH_AFTER_DECIDE"
-"""Test hook: when set, the process exits right after recording a rule's start, before running
-it (the crash the at-most-once test simulates)."""
 
 
 @dataclass
@@ -71,12 +67,14 @@ class Scheduler:
         self,
         *,
         clock: Clock = system_clock,
-        prepare: PreparePipeline | None = None,
         wait: bool = False,
+        crash_points: CrashPoints = NO_CRASH,
     ) -> None:
+        """`crash_points` (tests only, see batchops.crashpoints): where this process dies, and
+        those handed on to the runners of the executions it starts."""
         self.clock = clock
-        self.prepare = prepare
         self.wait = wait
+        self.crash_points = crash_points
         self.settings = automation_settings()
         self.stop = threading.Event()
         self.lease = Lease(self.settings.lease_seconds)
@@ -252,19 +250,16 @@ class Scheduler:
         def recorded(execution_id: str) -> None:
             on_record(execution_id)
             self.report.started.append(execution_id)
-            if os.environ.get(CRASH_AFTER_DECIDE):
-                os._exit(75)
+            self.crash_points.reached(SCHEDULER_AFTER_DECIDE)
 
-        prepare = self.prepare
-        execution = start_execution(
+        execution = start_pipeline(
             pipeline,
-            None,
-            dict(parameters),
+            parameters,
             wait=self.wait,
-            prepare=(lambda values: prepare(pipeline, values)) if prepare else None,
             trigger_key=key,
             trigger=trigger,
             after_record=recorded,
+            crash_points=self.crash_points,
         )
         return execution.id
 
@@ -341,11 +336,11 @@ def _status(execution_id: str) -> ExecutionStatus | None:
         return None
 
 
-def run_once(now: datetime | None = None, *, prepare: PreparePipeline | None = None) -> Report:
+def run_once(now: datetime | None = None, *, crash_points: CrashPoints = NO_CRASH) -> Report:
     """Do everything due at `now` (default: the wall clock), waiting for what it started."""
     clock: Clock = (lambda: now) if now is not None else system_clock
-    return Scheduler(clock=clock, prepare=prepare, wait=True).run_once()
+    return Scheduler(clock=clock, wait=True, crash_points=crash_points).run_once()
 
 
-def run_forever(*, prepare: PreparePipeline | None = None) -> None:
-    Scheduler(prepare=prepare).run_forever()
+def run_forever(*, crash_points: CrashPoints = NO_CRASH) -> None:
+    Scheduler(crash_points=crash_points).run_forever()

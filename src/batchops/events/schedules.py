@@ -15,11 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.events import history
-from batchops.events.starting import check_pipeline_parameters
+from batchops.events.start_parameters import check_pipeline_parameters
 from batchops.events.templates import check_templates
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
@@ -134,7 +134,7 @@ def create_schedule(
     check_cron(cron)
     zone(timezone)
     if catch_up not in CATCH_UP:
-        raise InvalidInput(f"--catch-up {catch_up!r}: one of {', '.join(CATCH_UP)}")
+        raise InvalidInput(f"`catch_up` {catch_up!r}: one of {', '.join(CATCH_UP)}")
     parameters = dict(parameters or {})
     check_pipeline_parameters(pipeline, parameters, f"schedule {name}")
     check_templates(parameters, ["time"], f"schedule {name}")
@@ -167,11 +167,16 @@ def get_schedule(name: str) -> Schedule:
         return Schedule.of(row)
 
 
-def list_schedules() -> list[Schedule]:
+def list_schedules(*, limit: int | None = None, offset: int = 0) -> list[Schedule]:
+    """Schedules by name; `limit` and `offset` read one page."""
+    query = select(ScheduleRow).order_by(ScheduleRow.name).offset(offset).limit(limit)
     with session_scope() as session:
-        return [
-            Schedule.of(r) for r in session.scalars(select(ScheduleRow).order_by(ScheduleRow.name))
-        ]
+        return [Schedule.of(r) for r in session.scalars(query)]
+
+
+def count_schedules() -> int:
+    with session_scope() as session:
+        return int(session.scalar(select(func.count()).select_from(ScheduleRow)) or 0)
 
 
 def describe_schedule(name: str) -> dict[str, Any]:

@@ -11,11 +11,8 @@ history. Delivery is at least once.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
-import re
 import threading
 import urllib.error
 import urllib.request
@@ -30,30 +27,44 @@ from batchops.events import history
 from batchops.events.logs import log
 from batchops.settings import automation_settings
 from batchops.store.db import session_scope
+from batchops.store.redact import mask_url
 from batchops.store.schema import utcnow
 from batchops.store.schema.automation import WebhookDeliveryRow
+from batchops.store.signing import check_env_name, signature
 
 SIGNATURE_HEADER = "X-Batchops-Signature-256"
 DELIVERY_HEADER = "X-Batchops-Delivery"
 EVENT_HEADER = "X-Batchops-Event"
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def check_url(url: str) -> str:
-    parts = urlsplit(url)
+    """A URL deliveries can go to: http(s), a host, no credentials in its userinfo."""
+    shown = mask_url(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is no number is refused here, not at delivery)
+    except ValueError as error:
+        raise InvalidInput(f"webhook URL {shown!r}: {error}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidInput(f"webhook URL {url!r}: only http:// and https:// URLs are accepted")
+        raise InvalidInput(f"webhook URL {shown!r}: only http:// and https:// URLs are accepted")
+    if _has_userinfo(url):
+        raise InvalidInput(f"webhook URL {shown!r}: {USERINFO_REFUSED}")
     return url
 
 
+USERINFO_REFUSED = (
+    "credentials in the URL (user:password@) are never sent; drop them and sign the "
+    "deliveries with --secret-env NAME (HMAC-SHA256), or let the receiver take a token in "
+    "the query (?token=…, masked wherever batchops shows the URL)"
+)
+
+
+def _has_userinfo(url: str) -> bool:
+    return "@" in urlsplit(url).netloc
+
+
 def check_secret_env(name: str | None) -> str | None:
-    if name is not None and not _ENV_NAME.match(name):
-        raise InvalidInput(f"--secret-env {name!r}: the name of an environment variable")
-    return name
-
-
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return check_env_name(name, "`secret_env`")
 
 
 def enqueue(
@@ -115,19 +126,11 @@ def deliver(delivery_id: str, stop: threading.Event | None = None) -> str:
         EVENT_HEADER: str(body.get("event", {}).get("type", "")),
     }
     error = ""
+    problem = _cannot_send(kind, name, url, secret_env)
+    if problem:
+        return _finish(delivery_id, kind, name, url, attempts, "failed", problem)
     if secret_env:
-        secret = os.environ.get(secret_env)
-        if secret is None:
-            return _finish(
-                delivery_id,
-                kind,
-                name,
-                url,
-                attempts,
-                "failed",
-                f"the secret's environment variable {secret_env} is not set",
-            )
-        headers[SIGNATURE_HEADER] = signature(secret, data)
+        headers[SIGNATURE_HEADER] = signature(os.environ[secret_env], data)
     while attempts < settings.webhook_tries:
         if (
             attempts
@@ -144,13 +147,26 @@ def deliver(delivery_id: str, stop: threading.Event | None = None) -> str:
             "delivery",
             "webhook try",
             delivery_id=delivery_id,
-            url=url,
+            url=mask_url(url),
             attempt=attempts,
             error=error or None,
         )
         if not error:
             return _finish(delivery_id, kind, name, url, attempts, "delivered", "")
     return _finish(delivery_id, kind, name, url, attempts, "failed", error)
+
+
+def _cannot_send(kind: str, name: str, url: str, secret_env: str | None) -> str:
+    """Why the delivery cannot be tried at all ('' when it can)."""
+    if _has_userinfo(url):  # stored before such URLs were refused: it never can be sent
+        return (
+            f"the webhook URL of {kind} {name} holds credentials (user:password@), which are "
+            f"never sent: delete the {kind} and create it again with a URL without them "
+            "(sign deliveries with --secret-env NAME)"
+        )
+    if secret_env and os.environ.get(secret_env) is None:
+        return f"the secret's environment variable {secret_env} is not set"
+    return ""
 
 
 def _post(url: str, data: bytes, headers: dict[str, str], timeout: float) -> str:
@@ -193,7 +209,7 @@ def _finish(
                 status,
                 {
                     "delivery_id": delivery_id,
-                    "url": url,
+                    "url": mask_url(url),
                     "attempts": attempts,
                     "error": error or None,
                 },
@@ -203,7 +219,7 @@ def _finish(
         "delivery",
         f"webhook {status}",
         delivery_id=delivery_id,
-        url=url,
+        url=mask_url(url),
         attempts=attempts,
         error=error or None,
     )
@@ -218,7 +234,7 @@ def delivery_json(delivery_id: str) -> dict[str, Any] | None:
         return {
             "id": row.id,
             "owner": f"{row.kind}/{row.name}",
-            "url": row.url,
+            "url": mask_url(row.url),
             "status": row.status,
             "attempts": row.attempts,
             "last_error": row.last_error,

@@ -71,7 +71,7 @@ def _read_folder(fs: Any, path: str, source: str, bounds: ModelLimits) -> ModelF
     model_file = manifest.model_file if manifest else MODEL_FILE
     if not fs.exists(f"{base}/{model_file}"):
         raise NotFound(
-            f"{source} holds neither {ARCHIVE_NAME} nor {model_file}; point --model at a "
+            f"{source} holds neither {ARCHIVE_NAME} nor {model_file}; point `model` at a "
             f"model.tar.gz or a folder containing one"
         )
     model_bytes = _folder_file(fs, f"{base}/{model_file}", f"{source}/{model_file}", budget)

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from batchops.data.jsonfiles import parse_json
 from batchops.errors import InvalidInput
 from batchops.models.manifest import MAX_NAME_CHARS, check_feature_count, limits
 from batchops.models.ubjson import parse_ubjson
-from batchops.store.jsonfiles import parse_json
 
 _MAX_TREES = 10_000_000
 _MAX_GROUPS = 100_000

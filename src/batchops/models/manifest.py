@@ -10,9 +10,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from batchops.data.jsonfiles import parse_json
 from batchops.errors import InvalidInput
 from batchops.settings import ModelLimits, model_limits
-from batchops.store.jsonfiles import parse_json
 
 MANIFEST_FILE = "batchops-model.json"
 MODEL_FILE = "xgboost-model"

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from batchops.data.jsonfiles import parse_json
 from batchops.errors import InvalidInput
-from batchops.store.jsonfiles import parse_json
 
 if TYPE_CHECKING:
     import numpy as np

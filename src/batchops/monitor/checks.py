@@ -22,6 +22,7 @@ from batchops.monitor.drift import Distance, categorical_distance, numeric_dista
 from batchops.monitor.profiling import ColumnProfile
 from batchops.monitor.statistics import DatasetStatistics, FeatureStatistics
 from batchops.monitor.types import NUMERIC, STRING, UNKNOWN, looks_like_number
+from batchops.store.metric_names import BASELINE_DRIFT, COMPLETENESS, DATA_TYPE_SHARE, DOMAIN_SHARE
 
 DATA_TYPE_CHECK = "data_type_check"
 COMPLETENESS_CHECK = "completeness_check"
@@ -84,15 +85,16 @@ class FeatureResult:
     violations: list[Violation] = field(default_factory=list)
 
     def metrics(self) -> dict[str, float]:
+        """The feature's figures by check, as their series are named (`store.metric_names`)."""
         values: dict[str, float] = {}
         if self.drift is not None:
-            values["baseline_drift"] = self.drift.value
+            values[BASELINE_DRIFT] = self.drift.value
         if self.completeness is not None:
-            values["completeness"] = self.completeness
+            values[COMPLETENESS] = self.completeness
         if self.type_share is not None:
-            values["data_type_share"] = self.type_share
+            values[DATA_TYPE_SHARE] = self.type_share
         if self.domain_share is not None:
-            values["domain_share"] = self.domain_share
+            values[DOMAIN_SHARE] = self.domain_share
         return values
 
 

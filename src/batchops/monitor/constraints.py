@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from batchops.errors import InvalidInput
-from batchops.monitor.formats import Node, load_json
+from batchops.monitor.formats import CONSTRAINTS, Node, load_kind
 from batchops.monitor.statistics import DatasetStatistics
 from batchops.monitor.types import NUMERIC, STRING, TYPES
 
@@ -28,6 +28,10 @@ COMPARISON_METHODS = (SIMPLE, ROBUST)
 LINFINITY = "LInfinity"
 CHI_SQUARED = "ChiSquared"
 
+DEFAULT_DRIFT_THRESHOLD = 0.1
+"""A feature drifted when its distance from the baseline is above this, unless the
+constraints say otherwise (`comparison_threshold`): what suggested constraints hold."""
+
 UNIQUE_VALUE_RATIO_FOR_DOMAIN = 0.1
 """Deequ's CategoricalRangeRule: a domain is suggested when at most this share of the distinct
 values occur only once."""
@@ -36,9 +40,9 @@ values occur only once."""
 @dataclass(frozen=True)
 class DistributionConstraints:
     perform_comparison: str = ENABLED
-    comparison_threshold: float = 0.1
+    comparison_threshold: float = DEFAULT_DRIFT_THRESHOLD
     comparison_method: str = ROBUST
-    categorical_comparison_threshold: float | None = 0.1
+    categorical_comparison_threshold: float | None = DEFAULT_DRIFT_THRESHOLD
     categorical_drift_method: str = LINFINITY
     """The only method supported (ChiSquared is refused when read); written for completeness."""
 
@@ -255,7 +259,7 @@ class Constraints:
 
 
 def read_constraints(uri: str | Path) -> Constraints:
-    return Constraints.from_node(load_json(uri))
+    return Constraints.from_node(load_kind(uri, CONSTRAINTS))
 
 
 def suggest_constraints(statistics: DatasetStatistics) -> Constraints:

@@ -37,6 +37,50 @@ def load_json(uri: str | Path) -> Node:
     return Node(value, "$", str(uri))
 
 
+STATISTICS = "statistics"
+CONSTRAINTS = "constraints"
+VIOLATIONS = "violations"
+
+#: Fields only one of Model Monitor's files has, at its top or in its features.
+_TELLING_FIELDS = {
+    STATISTICS: ({"dataset"}, {"numerical_statistics", "string_statistics"}),
+    CONSTRAINTS: ({"monitoring_config"}, {"completeness", "num_constraints", "string_constraints"}),
+    VIOLATIONS: ({"violations"}, set()),
+}
+
+
+class WrongFile(InvalidInput):
+    """A file of Model Monitor's given where another of its files belongs."""
+
+    def __init__(self, source: str, found: str, expected: str) -> None:
+        super().__init__(f"{source} is a {found} file, not {expected}")
+        self.found = found
+
+
+def file_kind(node: Node) -> str | None:
+    """Which of Model Monitor's files a parsed one is (`statistics`, `constraints` or
+    `violations`), by the fields only that kind has; None when none tells."""
+    value = node.value
+    if not isinstance(value, dict):
+        return None
+    features = value.get("features")
+    first = features[0] if isinstance(features, list) and features else None
+    feature_keys = set(first) if isinstance(first, dict) else set()
+    for kind, (top, per_feature) in _TELLING_FIELDS.items():
+        if top & set(value) or per_feature & feature_keys:
+            return kind
+    return None
+
+
+def load_kind(uri: str | Path, expected: str) -> Node:
+    """`load_json`, refusing another of Model Monitor's files than the `expected` kind."""
+    node = load_json(uri)
+    found = file_kind(node)
+    if found is not None and found != expected:
+        raise WrongFile(str(uri), found, expected)
+    return node
+
+
 def dump_json(value: Any) -> str:
     """JSON laid out as Model Monitor writes it (Jackson's default pretty printer): object
     fields one per line, `"key" : value`, arrays on one line as `[ 1.0, 2.0 ]`, objects in
@@ -123,9 +167,6 @@ class Node:
         if not isinstance(self.value, dict):
             raise self.error(f"expected an object, got {_describe(self.value)}")
         return self.value
-
-    def has(self, key: str) -> bool:
-        return key in self.object()
 
     def key(self, key: str) -> Node:
         mapping = self.object()

@@ -32,7 +32,7 @@ from batchops.errors import InvalidInput, at_line
 from batchops.models.problem_types import BINARY, REGRESSION, ProblemType
 from batchops.monitor.label_files import LabelBatch, label_batches
 from batchops.store import artifacts
-from batchops.store.quality import add_ground_truth_set, ground_truth_sets, prediction_sets
+from batchops.store.prediction_files import add_ground_truth_set, ground_truth_sets, prediction_sets
 
 if TYPE_CHECKING:
     import numpy as np

@@ -26,7 +26,15 @@ from batchops.monitor.constraints import (
     suggest_constraints,
 )
 from batchops.monitor.dataset import MonitoredInput, probe_input, resolve_input
-from batchops.monitor.formats import dump_json
+from batchops.monitor.formats import (
+    CONSTRAINTS,
+    STATISTICS,
+    WrongFile,
+    dump_json,
+    file_kind,
+    load_json,
+)
+from batchops.monitor.hints import column_count_differs, header_read_as_data
 from batchops.monitor.profiling import (
     MAX_PARTS_PER_FILE,
     ColumnOptions,
@@ -37,6 +45,7 @@ from batchops.monitor.reading import NUMBER, TEXT, ReadPlan
 from batchops.monitor.statistics import DatasetStatistics, read_statistics
 from batchops.monitor.types import INTEGRAL, NUMERIC, STRING
 from batchops.store import artifacts, outputs
+from batchops.store.metric_names import DATASET_ITEM_COUNT, feature_metric
 from batchops.wording import counted
 
 STATISTICS_FILE = "statistics.json"
@@ -52,6 +61,8 @@ class BaselineResult:
     constraints_uri: str
     statistics: DatasetStatistics
     constraints: Constraints
+    hints: list[str] = field(default_factory=list)
+    """Warnings for a person (`monitor.hints`), e.g. a header profiled as data."""
 
     @property
     def row_count(self) -> int:
@@ -73,6 +84,7 @@ class BaselineResult:
             ],
             "statistics_uri": self.statistics_uri,
             "constraints_uri": self.constraints_uri,
+            "hints": self.hints,
         }
 
 
@@ -88,6 +100,9 @@ class CheckResult:
     row_count: int
     statistics: DatasetStatistics
     outcome: CheckOutcome = field(repr=False)
+    hints: list[str] = field(default_factory=list)
+    """What the violations do not say (`monitor.hints`): a header read as data, a batch of
+    another width than the baseline."""
 
     @property
     def metric_values(self) -> dict[str, float]:
@@ -110,6 +125,7 @@ class CheckResult:
             "statistics_uri": self.statistics_uri,
             "metrics_uri": self.metrics_uri,
             "report_uri": self.report_uri,
+            "hints": self.hints,
         }
 
     def violations_by_type(self) -> dict[str, int]:
@@ -122,11 +138,11 @@ class CheckResult:
 
 def named_metrics(row_count: int, metrics: dict[str, dict[str, float]]) -> dict[str, float]:
     """Per-feature figures under the names metrics.json, alarms and the page use
-    (`feature_baseline_drift_<feature>`, ...)."""
-    values: dict[str, float] = {"dataset_item_count": float(row_count)}
+    (`feature_baseline_drift_<feature>`, ...: `store.metric_names`)."""
+    values: dict[str, float] = {DATASET_ITEM_COUNT: float(row_count)}
     for feature, figures in metrics.items():
         for key, value in figures.items():
-            values[f"feature_{key}_{feature}"] = value
+            values[feature_metric(key, feature)] = value
     return values
 
 
@@ -169,7 +185,8 @@ def baseline(
         },
     )
     statistics_uri, constraints_uri = written[STATISTICS_FILE], written[CONSTRAINTS_FILE]
-    return BaselineResult(statistics_uri, constraints_uri, statistics, constraints)
+    hints = [hint for hint in (header_read_as_data(source),) if hint]
+    return BaselineResult(statistics_uri, constraints_uri, statistics, constraints, hints)
 
 
 def _write_output_set(out_dir: str | Path, kind: str, texts: dict[str, str]) -> dict[str, str]:
@@ -208,7 +225,7 @@ def _profile(
         from batchops.monitor.on_dask import profile_parts_on
 
         with dask_client(
-            address, purpose="profiling on Dask (--dask, BATCHOPS_DASK_ADDRESS)"
+            address, purpose="profiling on Dask (`dask`, BATCHOPS_DASK_ADDRESS)"
         ) as client:
             require_visible(client, address, [file.uri for file in source.files])
             profile = profile_dataset(parts, plan, options, profile_parts=profile_parts_on(client))
@@ -241,8 +258,7 @@ def check(
     """
     outputs.require_complete_file(statistics, "the baseline statistics")
     outputs.require_complete_file(constraints, "the baseline constraints")
-    baseline_statistics = read_statistics(statistics)
-    baseline_constraints = read_constraints(constraints)
+    baseline_statistics, baseline_constraints = _read_baseline(statistics, constraints)
     require_features(baseline_constraints, str(constraints))
     baseline_constraints = _without_ignored(baseline_constraints, ignore_columns, constraints)
     baseline_names = baseline_constraints.names
@@ -301,10 +317,35 @@ def check(
         row_count=batch_statistics.item_count,
         statistics=batch_statistics,
         outcome=outcome,
+        hints=[
+            hint
+            for hint in (
+                header_read_as_data(source),
+                column_count_differs(len(baseline_names), source),
+            )
+            if hint
+        ],
     )
     if fail_on_violation:
         result.raise_for_violations()
     return result
+
+
+def _read_baseline(
+    statistics: str | Path, constraints: str | Path
+) -> tuple[DatasetStatistics, Constraints]:
+    """The baseline's two files; given the other way round, one error that says so."""
+    try:
+        return read_statistics(statistics), read_constraints(constraints)
+    except WrongFile as wrong:
+        swapped = wrong.found == CONSTRAINTS and file_kind(load_json(constraints)) == STATISTICS
+        if not swapped:
+            raise
+        raise InvalidInput(
+            f"statistics and constraints are swapped: {statistics} is the constraints file and "
+            f"{constraints} the statistics file (--statistics takes statistics.json, "
+            "--constraints constraints.json)"
+        ) from None
 
 
 def _without_ignored(
@@ -351,7 +392,3 @@ def violation_summary(result: CheckResult, violations_uri: str | None = None) ->
         f"{len(result.violations)} violation(s) in {counted(result.row_count, 'row')} ({found}) "
         f"on {shown}; see {violations_uri or result.violations_uri}"
     )
-
-
-def result_summary(result: CheckResult) -> dict[str, Any]:
-    return result.to_dict()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from batchops.errors import InvalidInput
+from batchops.errors import InvalidInput, JobFailed
 from batchops.models.metrics import binary_classification_metrics, evaluation_values
 from batchops.models.multiclass_metrics import multiclass_classification_metrics
 from batchops.models.problem_types import (
@@ -43,6 +43,7 @@ from batchops.monitor.predictions import (
 from batchops.monitor.quality_constraints import check_constraints, suggest_constraints
 from batchops.monitor.reference import read_reference, reference_document
 from batchops.store import artifacts
+from batchops.store.metric_names import model_quality_metric
 
 if TYPE_CHECKING:
     import numpy as np
@@ -67,6 +68,17 @@ class ModelQualityResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"out_dir": self.out_dir, **self.summary, "violations": self.violations}
+
+    def raise_for_violations(self, violations_uri: str | None = None) -> None:
+        """The one place model-quality violations become a failed job, as
+        `CheckResult.raise_for_violations` is for data quality: `JobFailed` naming the
+        metrics and the report (`violations_uri`, default where it was written)."""
+        if not self.violations:
+            return
+        names = ", ".join(v["metric_name"] for v in self.violations)
+        where = violations_uri or (artifacts.join(self.out_dir, VIOLATIONS) if self.out_dir else "")
+        see = f"; see {where}" if where else ""
+        raise JobFailed(f"{len(self.violations)} model-quality violation(s) ({names}){see}")
 
 
 def model_quality(
@@ -96,14 +108,14 @@ def model_quality(
     }
     if problem is BINARY:
         summary["threshold"] = threshold
-    metrics: dict[str, float] = {"model_quality.label_coverage": coverage}
+    metrics: dict[str, float] = {model_quality_metric("label_coverage"): coverage}
     estimate = _estimate(predictions, score_reference, threshold, chunk_size) if estimated else None
     if estimate is not None:
         summary["estimate"] = estimate
         for name in HEADLINE[problem.name]:
             value = (estimate.get(name) or {}).get("value")
             if value is not None:
-                metrics[f"model_quality.estimated_{name}"] = value
+                metrics[model_quality_metric(f"estimated_{name}")] = value
     violations: list[dict[str, Any]] = []
     if score_reference is not None:
         drift = prediction_drift(_drift_values(predictions), score_reference)
@@ -112,7 +124,7 @@ def model_quality(
             "threshold": drift_threshold,
             "drifted": drift > drift_threshold,
         }
-        metrics["model_quality.prediction_drift_psi"] = drift
+        metrics[model_quality_metric("prediction_drift_psi")] = drift
         if drift > drift_threshold:
             violations.append(
                 {
@@ -131,11 +143,11 @@ def model_quality(
         suggested = suggest_constraints(statistics)
         realised = evaluation_values(statistics)
         summary["realised"] = {k: realised[k] for k in HEADLINE[problem.name] if k in realised}
-        metrics.update({f"model_quality.{k}": v for k, v in realised.items()})
+        metrics.update({model_quality_metric(k): v for k, v in realised.items()})
         for name in HEADLINE[problem.name]:
             found = (estimate or {}).get(name) or {}
             if found.get("error") is not None:
-                metrics[f"model_quality.estimate_error_{name}"] = found["error"]
+                metrics[model_quality_metric(f"estimate_error_{name}")] = found["error"]
         violations.extend(check_constraints(statistics, constraints or suggested))
     result = ModelQualityResult(
         str(out_dir) if out_dir is not None else None,

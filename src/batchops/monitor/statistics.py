@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from batchops.monitor.formats import Node, load_json
+from batchops.monitor.formats import STATISTICS, Node, load_kind
 from batchops.monitor.sketches import QuantileSketch
 from batchops.monitor.types import NUMERIC, STRING, TYPES
 
@@ -242,4 +242,4 @@ class DatasetStatistics:
 
 
 def read_statistics(uri: str | Path) -> DatasetStatistics:
-    return DatasetStatistics.from_node(load_json(uri))
+    return DatasetStatistics.from_node(load_kind(uri, STATISTICS))

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from batchops.errors import InvalidInput
 from batchops.pipeline.reference import Reference
+from batchops.settings import MAX_NAME_CHARS, MAX_PARAMETER_CHARS, check_length
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,8 +25,17 @@ class Parameter(Reference):
     type_name: ClassVar[str] = "String"
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise InvalidInput(f"a parameter needs a name (text), got {self.name!r}")
+        check_length(self.name, MAX_NAME_CHARS, "a parameter name")
         if self.default_value is not None:
-            object.__setattr__(self, "default_value", self.parse(self.default_value))
+            object.__setattr__(self, "default_value", self.parsed(self.default_value))
+
+    def parsed(self, value: Any) -> Any:
+        """`parse`, after refusing a value longer than MAX_PARAMETER_CHARS as text."""
+        if isinstance(value, str):
+            check_length(value, MAX_PARAMETER_CHARS, f"the value of parameter {self.name!r}")
+        return self.parse(value)
 
     def parse(self, value: Any) -> Any:
         raise NotImplementedError
@@ -70,7 +80,7 @@ class _Number(Parameter):
         for name in ("min_value", "max_value"):
             bound = getattr(self, name)
             if bound is not None:
-                object.__setattr__(self, name, self.parse(bound))
+                object.__setattr__(self, name, self.parsed(bound))
         low, high = self.min_value, self.max_value
         if low is not None and high is not None and low > high:
             raise InvalidInput(
@@ -179,8 +189,9 @@ def bind_parameters(declared: list[Parameter], given: dict[str, Any] | None) -> 
     by_name = {p.name: p for p in declared}
     unknown = sorted(set(given or {}) - set(by_name))
     if unknown:
+        shown = ", ".join(repr(n if len(n) <= 80 else f"{n[:80]}…") for n in unknown[:5])
         raise InvalidInput(
-            f"unknown parameter {', '.join(map(repr, unknown))}; "
+            f"unknown parameter {shown}{' …' if len(unknown) > 5 else ''}; "
             f"this pipeline takes {', '.join(sorted(by_name)) or 'no parameters'}"
         )
     values: dict[str, Any] = {}
@@ -188,5 +199,5 @@ def bind_parameters(declared: list[Parameter], given: dict[str, Any] | None) -> 
         raw = (given or {}).get(parameter.name, parameter.default_value)
         if raw is None:
             raise InvalidInput(f"parameter {parameter.name!r} has no default and was not given")
-        values[parameter.name] = parameter.check(parameter.parse(raw))
+        values[parameter.name] = parameter.check(parameter.parsed(raw))
     return values

@@ -12,6 +12,8 @@ from batchops.errors import InvalidInput
 from batchops.pipeline.graph import PipelineGraph
 from batchops.pipeline.parameters import Parameter, parameter_from_declaration
 from batchops.pipeline.steps.base import DefinedStep, Step
+from batchops.settings import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_length
+from batchops.store.code_snapshots import CodeSnapshot
 
 if TYPE_CHECKING:
     from batchops.runtime.execution import Execution
@@ -27,12 +29,15 @@ class Pipeline:
         steps: list[Step] | None = None,
         description: str = "",
     ) -> None:
+        check_length(name, MAX_NAME_CHARS, "a pipeline name")
         if not name or not all(c.isalnum() or c in "-_" for c in name):
             raise InvalidInput(f"pipeline name {name!r} must be letters, digits, '-' or '_'")
         self.name = name
         self.parameters = list(parameters or [])
         self.steps = list(steps or [])
         self.description = description
+        if isinstance(description, str):
+            check_length(description, MAX_DESCRIPTION_CHARS, f"{name}'s description")
         self.graph = PipelineGraph.from_definition(self.definition())
 
     def all_steps(self) -> list[Step]:
@@ -69,6 +74,10 @@ class Pipeline:
     def digest(self) -> str:
         return definition_digest(self.definition())
 
+    def code_snapshots(self) -> list[CodeSnapshot]:
+        """The scripts the definition names by digest, stored with it."""
+        return [snapshot for step in self.all_steps() for snapshot in step.code_snapshots()]
+
     @classmethod
     def from_definition(cls, name: str, definition: Mapping[str, Any] | str) -> Pipeline:
         data = json.loads(definition) if isinstance(definition, str) else dict(definition)
@@ -80,7 +89,9 @@ class Pipeline:
         """Store the definition; a new version only when it changed. Returns the version."""
         from batchops.runtime.catalog import upsert_definition
 
-        return upsert_definition(self.name, self.definition(), self.description)
+        return upsert_definition(
+            self.name, self.definition(), self.description, code=self.code_snapshots()
+        )
 
     def start(
         self,

@@ -10,7 +10,9 @@ event that schedules and rules read in order. Heavy modules import nothing at st
 from batchops.registry.groups import create_group, delete_group, get_group, list_groups
 from batchops.registry.lineage import execution_lineage, record_usage, version_lineage
 from batchops.registry.lookup import (
+    Champion,
     approved_version,
+    champion,
     model_data_uri,
     verified_version,
     verify_versions,
@@ -41,6 +43,7 @@ __all__ = [
     "REJECTED",
     "STATUSES",
     "ApprovalChange",
+    "Champion",
     "Event",
     "ModelGroup",
     "ModelVersion",
@@ -48,6 +51,7 @@ __all__ = [
     "VersionFilesChanged",
     "approve",
     "approved_version",
+    "champion",
     "commit_position",
     "consume",
     "create_group",

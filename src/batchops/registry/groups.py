@@ -52,10 +52,21 @@ def get_group(name: str) -> ModelGroup:
         return ModelGroup.of(row, status_counts(session, name))
 
 
-def list_groups() -> list[ModelGroup]:
+def list_groups(*, limit: int | None = None, offset: int = 0) -> list[ModelGroup]:
+    """Groups by name with their versions counted by status; `limit` and `offset` read one
+    page. Two queries, however many groups."""
     with session_scope() as session:
-        rows = session.scalars(select(ModelGroupRow).order_by(ModelGroupRow.name)).all()
-        return [ModelGroup.of(row, status_counts(session, row.name)) for row in rows]
+        rows = session.scalars(
+            select(ModelGroupRow).order_by(ModelGroupRow.name).offset(offset).limit(limit)
+        ).all()
+        counts = _status_counts_of(session, [row.name for row in rows])
+        return [ModelGroup.of(row, counts.get(row.name, {})) for row in rows]
+
+
+def count_groups() -> int:
+    """How many groups `list_groups` pages through."""
+    with session_scope() as session:
+        return int(session.scalar(select(func.count()).select_from(ModelGroupRow)) or 0)
 
 
 def delete_group(name: str, user: str | None = None) -> None:
@@ -110,9 +121,21 @@ def _unknown_group(session: Session, name: str) -> NotFound:
 
 
 def status_counts(session: Session, name: str) -> dict[str, int]:
+    return _status_counts_of(session, [name]).get(name, {})
+
+
+def _status_counts_of(session: Session, names: list[str]) -> dict[str, dict[str, int]]:
+    """Group -> status -> how many versions, for the named groups (those with versions)."""
+    if not names:
+        return {}
+    table = ModelVersionRow.__table__.c
     rows = session.execute(
-        select(ModelVersionRow.status, func.count())
-        .where(ModelVersionRow.group_name == name)
-        .group_by(ModelVersionRow.status)
+        select(table.group_name, table.status, func.count())
+        .where(table.group_name.in_(names))
+        .group_by(table.group_name, table.status)
+        .order_by(table.group_name, table.status)
     )
-    return {status: count for status, count in rows}
+    found: dict[str, dict[str, int]] = {}
+    for group, status, count in rows:
+        found.setdefault(group, {})[status] = count
+    return found

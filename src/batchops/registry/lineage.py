@@ -6,15 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from batchops.errors import InvalidInput, NotFound
+from batchops.registry.usage import add_usage, uses_by_execution, uses_of_version
 from batchops.registry.versions import get_version, version_row, versions_registered_by
 from batchops.store import artifacts, outputs
 from batchops.store.db import session_scope
-from batchops.store.schema import utcnow
-from batchops.store.schema.registry import ModelUsageRow
 
 if TYPE_CHECKING:
     from batchops.store.schema.pipelines import ExecutionRow
@@ -25,42 +21,20 @@ _URI_KEYS = ("Source", "DataUri", "S3Uri", "Uri", "DataSource", "S3DataSource")
 
 
 def record_usage(execution_id: str, group: str, version: int, step_name: str = "") -> None:
-    """Note that an execution used a version; recording the same use twice keeps one row."""
-    try:
-        with session_scope() as session:
-            version_row(session, group, version)
-            exists = session.scalars(
-                select(ModelUsageRow.id).where(
-                    ModelUsageRow.execution_id == execution_id,
-                    ModelUsageRow.group_name == group,
-                    ModelUsageRow.version == version,
-                    ModelUsageRow.step_name == step_name,
-                )
-            ).first()
-            if exists is None:
-                session.add(
-                    ModelUsageRow(
-                        execution_id=execution_id,
-                        group_name=group,
-                        version=version,
-                        step_name=step_name,
-                        at=utcnow(),
-                    )
-                )
-    except IntegrityError:
-        pass  # the same use, recorded by a concurrent retry
+    """Note that an execution used a version (NotFound for an unknown one); recording the
+    same use twice keeps one row."""
+    with session_scope() as session:
+        version_row(session, group, version)
+        add_usage(session, execution_id, group, version, step_name)
 
 
 def version_lineage(group: str, version: int) -> dict[str, Any]:
     """Where a version came from and where it went."""
     model = get_version(group, version)
-    with session_scope() as session:
-        usages = session.scalars(
-            select(ModelUsageRow)
-            .where(ModelUsageRow.group_name == group, ModelUsageRow.version == version)
-            .order_by(ModelUsageRow.id)
-        ).all()
-        used_by = [_usage_json(usage) for usage in usages]
+    used_by = [
+        {"execution_id": use.execution_id, "step": use.step_name, "at": use.at.isoformat()}
+        for use in uses_of_version(group, version)
+    ]
     return {
         "version": model.to_json(),
         "produced_by": _produced_by(model.execution_id) if model.execution_id else None,
@@ -73,22 +47,15 @@ def execution_lineage(execution_id: str) -> dict[str, Any]:
     from batchops.store.executions import get_execution_row
 
     summary = _execution_summary(get_execution_row(execution_id))  # unknown: NotFound
-    with session_scope() as session:
-        usages = session.scalars(
-            select(ModelUsageRow)
-            .where(ModelUsageRow.execution_id == execution_id)
-            .order_by(ModelUsageRow.id)
-        ).all()
-        used = [{"group": u.group_name, "version": u.version, "step": u.step_name} for u in usages]
+    used = [
+        {"group": u.group, "version": u.version, "step": u.step_name}
+        for u in uses_by_execution(execution_id)
+    ]
     registered = [
         {"group": v.group, "version": v.version, "status": v.status, "step": v.step_name}
         for v in versions_registered_by(execution_id)
     ]
     return {"execution": summary, "registered": registered, "used": used}
-
-
-def _usage_json(usage: ModelUsageRow) -> dict[str, Any]:
-    return {"execution_id": usage.execution_id, "step": usage.step_name, "at": usage.at.isoformat()}
 
 
 def _produced_by(execution_id: str) -> dict[str, Any]:

@@ -3,37 +3,59 @@
 The folder holds the model, its evaluation and baseline files and `metadata.json` (the
 version's fields plus a sha256 per file). Import checks the whole folder (names, types,
 checksums) before anything is written, so a truncated copy, a tampered file or a link out of
-the folder never becomes a version, and a refused import leaves no trace.
+the folder never becomes a version, and a refused import leaves no trace. A figure the
+checked evaluation.json holds is read from it, and metadata.json may not contradict it:
+metadata.json is not covered by any checksum unless the export is signed
+(`metadata.json.sig`, HMAC-SHA256 of metadata.json with a secret both registries hold, as
+webhooks are signed), which an import given the secret requires.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from batchops.data.jsonfiles import parse_json
 from batchops.errors import Conflict, InvalidInput, NotFound
+from batchops.models.metrics import evaluation_values
 from batchops.registry.refs import check_group_name
 from batchops.registry.status import PENDING, check_status
 from batchops.registry.values import ModelVersion
-from batchops.registry.version_files import FILE_FIELDS, MODEL_FILE, SHA256, verified
+from batchops.registry.version_files import (
+    EVALUATION_FILE,
+    FILE_FIELDS,
+    MODEL_FILE,
+    SHA256,
+    verified,
+)
 from batchops.registry.versions import VersionFields, check_json_value, get_version, register_files
 from batchops.store import artifacts
+from batchops.store.signing import signature, signature_matches
 
 FORMAT = "batchops-model-export/1"
 METADATA = "metadata.json"
+SIGNATURE = "metadata.json.sig"
 
 
-def export_version(group: str, version: int, destination: str | Path) -> Path:
-    """Write the version's folder at `destination`, which must not exist or be empty.
+def export_version(
+    group: str, version: int, destination: str | Path, *, sign_key: str | None = None
+) -> Path | str:
+    """Write the version's folder at `destination` (a local folder or an object store URL),
+    which must not exist or be empty; returns the folder (a Path when local). With
+    `sign_key`, `metadata.json.sig` signs metadata.json (and so every file's checksum).
 
     Only files that still match their recorded digests are exported: the export's checksums
     must vouch for what was registered, not for a later change.
     """
     model = verified(get_version(group, version))
-    target = Path(destination)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    target = Path(destination) if artifacts.is_local(destination) else None
+    if target is None:
+        if artifacts.exists(str(destination)):
+            raise Conflict(f"export destination {destination} exists and is not empty")
+    elif target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise Conflict(f"export destination {target} exists and is not an empty folder")
     sources = {name: getattr(model, field) for name, field in FILE_FIELDS.items()}
     with tempfile.TemporaryDirectory(prefix="batchops-export-") as staging_name:
@@ -47,7 +69,12 @@ def export_version(group: str, version: int, destination: str | Path) -> Path:
             (staging / name).write_bytes(artifacts.read_bytes(uri))
             files[name] = _file_entry(staging / name)
         metadata = {"format": FORMAT, **model.to_json(), "files": files}
-        (staging / METADATA).write_text(json.dumps(metadata, indent=2) + "\n")
+        manifest = (json.dumps(metadata, indent=2) + "\n").encode()
+        (staging / METADATA).write_bytes(manifest)
+        if sign_key is not None:
+            (staging / SIGNATURE).write_text(signature(sign_key, manifest) + "\n")
+        if target is None:
+            return artifacts.publish_directory(staging, str(destination))
         if target.exists():
             target.rmdir()
         artifacts.publish_directory(staging, str(target))
@@ -55,22 +82,42 @@ def export_version(group: str, version: int, destination: str | Path) -> Path:
 
 
 def import_version(
-    source: str | Path, group: str, *, status: str = PENDING, user: str | None = None
+    source: str | Path,
+    group: str,
+    *,
+    status: str = PENDING,
+    user: str | None = None,
+    verify_key: str | None = None,
 ) -> ModelVersion:
     """Register the exported folder `source` as the next version of `group`.
 
-    Everything is checked before anything is written: the group name, metadata.json (size,
-    depth, every field's type), the file list (known plain names, regular files, no links)
-    and every checksum. The copies are checked again against the checksums, so a file swapped
-    meanwhile is caught; a refused import leaves nothing on disk or in the database.
+    Everything is checked before anything is written: the group name, with `verify_key` the
+    signature of metadata.json (an unsigned or otherwise signed export is refused),
+    metadata.json (size, depth, every field's type), the file list (known plain names, regular
+    files, no links), every checksum, and the metrics against the evaluation file. The copies
+    are checked again against the checksums, so a file swapped meanwhile is caught; a refused
+    import leaves nothing on disk or in the database.
     """
     check_group_name(group)
     status = check_status(status)
+    if not artifacts.is_local(source):  # checked and registered from a local copy
+        with tempfile.TemporaryDirectory(prefix="batchops-import-") as copy:
+            try:
+                return import_version(
+                    artifacts.fetch(str(source), Path(copy)),
+                    group,
+                    status=status,
+                    user=user,
+                    verify_key=verify_key,
+                )
+            except (InvalidInput, NotFound) as error:
+                raise type(error)(str(error).replace(copy, str(source).rstrip("/"))) from None
     folder = Path(source)
-    metadata = _read_metadata(folder)
+    metadata = _read_metadata(folder, verify_key)
     files: dict[str, dict[str, Any]] = metadata["files"]
     for name, entry in files.items():
         _verify(folder, name, entry)
+    metrics = _verified_metrics(folder, metadata)
     origin = f"{metadata['group']}/{metadata['version']}"
     custom = dict(metadata.get("custom_metadata") or {})
     custom.setdefault("imported_from", origin)
@@ -78,7 +125,7 @@ def import_version(
         custom.setdefault("source_execution_id", str(metadata["execution_id"]))
     fields = VersionFields.checked(
         inference_spec=metadata.get("inference_spec"),
-        metrics=metadata.get("metrics"),
+        metrics=metrics,
         custom_metadata=custom,
         execution_id=None,
         step_name=None,
@@ -120,16 +167,13 @@ _TYPE_NAMES = {str: "text", int: "an integer", dict: "an object", list: "a list"
 MAX_METADATA_BYTES = 4 << 20
 
 
-def _read_metadata(folder: Path) -> dict[str, Any]:
+def _read_metadata(folder: Path, verify_key: str | None) -> dict[str, Any]:
     path = folder / METADATA
-    if path.is_symlink():
-        raise InvalidInput(f"{path}: is a symbolic link; an export holds plain files only")
-    if not path.is_file():
+    if not path.is_symlink() and not path.exists():
         raise NotFound(f"{folder} is not an exported model version: {METADATA} is missing")
-    with path.open("rb") as handle:
-        raw = handle.read(MAX_METADATA_BYTES + 1)
-    if len(raw) > MAX_METADATA_BYTES:
-        raise InvalidInput(f"{path}: larger than {MAX_METADATA_BYTES >> 20} MiB; not an export")
+    raw = _read_plain(path, MAX_METADATA_BYTES)
+    if verify_key is not None:
+        _check_signature(folder, raw, verify_key)
     try:
         metadata = json.loads(raw.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -153,6 +197,62 @@ def _read_metadata(folder: Path) -> dict[str, Any]:
         check_json_value(metadata.get(key), f"{path}: $.{key}")
     _check_file_list(path, metadata["files"])
     return metadata
+
+
+def _read_plain(path: Path, limit: int) -> bytes:
+    """The bytes of a plain file of the export (no link), refused beyond `limit` bytes."""
+    if path.is_symlink():
+        raise InvalidInput(f"{path}: is a symbolic link; an export holds plain files only")
+    if not path.is_file():
+        raise InvalidInput(f"{path}: not a regular file")
+    with path.open("rb") as handle:
+        raw = handle.read(limit + 1)
+    if len(raw) > limit:
+        size = f"{limit >> 20} MiB" if limit % (1 << 20) == 0 else f"{limit} bytes"
+        raise InvalidInput(f"{path}: larger than {size}; not part of an export")
+    return raw
+
+
+def _check_signature(folder: Path, manifest: bytes, key: str) -> None:
+    """metadata.json must carry the signature `key` makes of it: it holds every file's
+    checksum, so the signature vouches for the whole export."""
+    path = folder / SIGNATURE
+    if not path.is_symlink() and not path.exists():
+        raise InvalidInput(
+            f"{folder}: the export is not signed ({SIGNATURE} is missing); export it again "
+            "with --sign-key-env NAME, or import it without --verify-key-env"
+        )
+    given = _read_plain(path, 256).decode("ascii", errors="replace")
+    if not signature_matches(key, manifest, given):
+        raise InvalidInput(
+            f"{path}: the signature does not match {METADATA}: the export was changed after "
+            "it was signed, or signed with another key"
+        )
+
+
+def _verified_metrics(folder: Path, metadata: dict[str, Any]) -> dict[str, Any] | None:
+    """The version's metrics: every figure the checked evaluation.json holds is read from it,
+    and metadata.json may not contradict one; figures the file does not hold (registered
+    through the library without one) are kept as metadata.json has them."""
+    claimed = metadata.get("metrics") or {}
+    if EVALUATION_FILE not in metadata["files"]:
+        return claimed
+    path = folder / EVALUATION_FILE
+    raw = _read_plain(path, MAX_METADATA_BYTES)
+    if hashlib.sha256(raw).hexdigest() != metadata["files"][EVALUATION_FILE]["sha256"]:
+        raise InvalidInput(f"{path}: changed while it was imported")  # the bytes parsed here
+    document = parse_json(raw, str(path), max_bytes=MAX_METADATA_BYTES)
+    measured = evaluation_values(document) if isinstance(document, dict) else {}
+    differing = sorted(k for k in measured if k in claimed and claimed[k] != measured[k])
+    if differing:
+        shown = ", ".join(
+            f"{k} {claimed[k]!r} there, {measured[k]!r} in the file" for k in differing[:3]
+        )
+        raise InvalidInput(
+            f"{folder / METADATA}: $.metrics do not match the checked {EVALUATION_FILE} "
+            f"({shown}); the export was changed after it was made"
+        )
+    return {**claimed, **measured}
 
 
 def _check_file_list(path: Path, files: dict[str, Any]) -> None:

@@ -15,19 +15,21 @@ from batchops.store.schema.registry import (
     ModelGroupRow,
     ModelVersionRow,
 )
+from batchops.store.statuses import ApprovalStatus
 
 
 @dataclass(frozen=True)
 class ApprovalChange:
-    from_status: str | None
-    to_status: str
+    from_status: ApprovalStatus | None
+    to_status: ApprovalStatus
     user: str
     reason: str
     at: datetime
 
     @classmethod
     def of(cls, row: ApprovalChangeRow | Row[Any]) -> ApprovalChange:
-        return cls(row.from_status, row.to_status, row.user, row.reason, row.at)
+        before = ApprovalStatus(row.from_status) if row.from_status is not None else None
+        return cls(before, ApprovalStatus(row.to_status), row.user, row.reason, row.at)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -43,7 +45,7 @@ class ApprovalChange:
 class ModelVersion:
     group: str
     version: int
-    status: str
+    status: ApprovalStatus
     description: str
     model_data_uri: str
     inference_spec: dict[str, Any]
@@ -89,7 +91,7 @@ class ModelVersion:
         return cls(
             group=row.group_name,
             version=row.version,
-            status=row.status,
+            status=ApprovalStatus(row.status),
             description=row.description,
             model_data_uri=row.model_data_uri,
             inference_spec=dict(row.inference_spec or {}),

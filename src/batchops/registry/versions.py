@@ -17,6 +17,7 @@ from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.registry.groups import ensure_group, group_row, require_group, status_counts
 from batchops.registry.refs import check_group_name
 from batchops.registry.status import APPROVED, PENDING, REJECTED, check_status, status_summary
+from batchops.registry.usage import delete_usages
 from batchops.registry.values import ModelVersion
 from batchops.registry.version_files import (
     CONSTRAINTS_FILE,
@@ -28,11 +29,16 @@ from batchops.registry.version_files import (
     STATISTICS_FILE,
     staged_files,
 )
-from batchops.settings import current_user
+from batchops.settings import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_REASON_CHARS,
+    check_length,
+    current_user,
+)
 from batchops.store import artifacts, events
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
-from batchops.store.schema.registry import ApprovalChangeRow, ModelUsageRow, ModelVersionRow
+from batchops.store.schema.registry import ApprovalChangeRow, ModelVersionRow
 
 
 def register_version(
@@ -124,6 +130,7 @@ class VersionFields:
                 raise InvalidInput(f"{name} must be text, got {type(text).__name__}")
         if not isinstance(description, str):
             raise InvalidInput(f"description must be text, got {type(description).__name__}")
+        check_length(description, MAX_DESCRIPTION_CHARS, "the version's description")
         return cls(
             **objects,
             execution_id=execution_id,
@@ -291,6 +298,7 @@ def update_status(
 ) -> ModelVersion:
     """Move a version to `status`, recording who, when and why, and appending an event."""
     status = check_status(status)
+    check_length(reason, MAX_REASON_CHARS, "the reason")
     user = user or current_user()
     with session_scope() as session:
         row = version_row(session, group, version, lock=True)
@@ -327,6 +335,7 @@ def reject(group: str, version: int, *, reason: str = "", user: str | None = Non
 
 
 def update_description(group: str, version: int, description: str) -> ModelVersion:
+    check_length(description, MAX_DESCRIPTION_CHARS, "the version's description")
     with session_scope() as session:
         row = version_row(session, group, version, lock=True)
         row.description = description
@@ -346,19 +355,14 @@ def delete_version(
         row = version_row(session, group, version, lock=True)
         if row.status == APPROVED and not force:
             raise Conflict(
-                f"model version {group}/{version} is Approved; reject it first or use --force"
+                f"model version {group}/{version} is Approved; reject it first or use `force`"
             )
         deleted = _detached(session, row)
         for change in session.scalars(
             select(ApprovalChangeRow).where(ApprovalChangeRow.version_id == row.id)
         ):
             session.delete(change)
-        for usage in session.scalars(
-            select(ModelUsageRow).where(
-                ModelUsageRow.group_name == group, ModelUsageRow.version == version
-            )
-        ):
-            session.delete(usage)
+        delete_usages(session, group, version)
         session.delete(row)
         events.append_event(
             session,
@@ -378,6 +382,63 @@ def versions_registered_by(execution_id: str) -> list[ModelVersion]:
             select(ModelVersionRow)
             .where(ModelVersionRow.execution_id == execution_id)
             .order_by(ModelVersionRow.group_name, ModelVersionRow.version)
+        ).all()
+        return _detached_all(session, rows)
+
+
+def version_with_model(model_uri: str) -> ModelVersion | None:
+    """The version whose model file is `model_uri` (a version's own copy), or None: which
+    version scored a batch, when a step was handed the file rather than the reference."""
+    table = ModelVersionRow.__table__
+    with session_scope() as session:
+        found = session.execute(
+            select(table).where(table.c.model_data_uri == model_uri).limit(1)
+        ).first()
+        return _detached_all(session, [found])[0] if found is not None else None
+
+
+def registered_uris() -> set[str]:
+    """Every URI a version points at (model data, statistics, constraints, evaluation): the
+    files that cleaning up old executions must keep."""
+    table = ModelVersionRow.__table__.c
+    with session_scope() as session:
+        rows = session.execute(
+            select(
+                table.model_data_uri, table.statistics_uri, table.constraints_uri, table.metrics_uri
+            )
+        ).all()
+    return {uri for row in rows for uri in row if uri}
+
+
+def pending_versions(per_group: int) -> list[ModelVersion]:
+    """Versions waiting for approval, the newest `per_group` of each group, groups by name:
+    what the front page lists, in one query whatever the number of groups."""
+    table = ModelVersionRow.__table__
+    rank = (
+        func.row_number()
+        .over(partition_by=table.c.group_name, order_by=table.c.version.desc())
+        .label("rank")
+    )
+    waiting = select(table, rank).where(table.c.status == PENDING).subquery()
+    query = (
+        select(*(waiting.c[column.name] for column in table.columns))
+        .where(waiting.c.rank <= per_group)
+        .order_by(waiting.c.group_name, waiting.c.version.desc())
+    )
+    with session_scope() as session:
+        return _detached_all(session, session.execute(query).all())
+
+
+def versions_numbered(group: str, numbers: Sequence[int]) -> list[ModelVersion]:
+    """The group's versions of these numbers that exist, newest first (a comparison picks a
+    few, wherever they are in the list)."""
+    table = ModelVersionRow.__table__
+    with session_scope() as session:
+        require_group(session, group)
+        rows = session.execute(
+            select(table)
+            .where(table.c.group_name == group, table.c.version.in_(list(numbers)))
+            .order_by(table.c.version.desc())
         ).all()
         return _detached_all(session, rows)
 

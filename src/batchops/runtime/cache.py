@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from batchops.pipeline.steps.base import parse_duration
+from batchops.pipeline.steps.base import parse_iso_duration
 from batchops.store import artifacts
 
 
@@ -54,7 +54,7 @@ def cache_key(step_type: str, resolved_arguments: dict[str, Any]) -> str:
 
 def not_before(config: dict[str, Any] | None, now: datetime) -> datetime | None:
     expire = (config or {}).get("ExpireAfter")
-    return now - parse_duration(expire) if expire else None
+    return now - parse_iso_duration(expire) if expire else None
 
 
 def enabled(config: dict[str, Any] | None) -> bool:

@@ -6,21 +6,39 @@ through the one declared upward seam (see docs/architecture.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from batchops.errors import NotFound
 from batchops.pipeline.pipeline import definition_digest
-from batchops.store.db import session_scope
+from batchops.store.code_snapshots import CodeSnapshot, save_snapshot
+from batchops.store.db import session_scope, write_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.pipelines import PipelineRow, PipelineVersionRow
 
 
-def upsert_definition(name: str, definition: dict[str, Any], description: str = "") -> int:
+def upsert_definition(
+    name: str,
+    definition: dict[str, Any],
+    description: str = "",
+    *,
+    code: Iterable[CodeSnapshot] = (),
+) -> int:
+    """Store `definition` as `name`'s next version unless it equals the latest; its version.
 
+    `code` (the scripts it names by digest) is kept in the artifact store first, so a stored
+    definition never names code the store lacks."""
+    for snapshot in code:
+        save_snapshot(snapshot)
     digest = definition_digest(definition)
-    with session_scope() as session:
+    with session_scope() as session:  # most calls find it stored: a read, never waiting
+        stored = _latest(session, name)
+        if stored is not None and stored[1] == digest:
+            return stored[0]
+    with write_scope() as session:  # a write, even from a command that otherwise reads
         row = session.get(PipelineRow, name)
         if row is None:
             row = PipelineRow(name=name, description=description, latest_version=0)
@@ -46,6 +64,20 @@ def upsert_definition(name: str, definition: dict[str, Any], description: str = 
         return row.latest_version
 
 
+def _latest(session: Session, name: str) -> tuple[int, str] | None:
+    """The pipeline's latest version and its definition's digest, if it is stored."""
+    found = session.execute(
+        select(PipelineRow.latest_version, PipelineVersionRow.digest)
+        .join(
+            PipelineVersionRow,
+            (PipelineVersionRow.pipeline_name == PipelineRow.name)
+            & (PipelineVersionRow.version == PipelineRow.latest_version),
+        )
+        .where(PipelineRow.name == name)
+    ).first()
+    return None if found is None else (found[0], found[1])
+
+
 def get_definition(name: str, version: int | None = None) -> tuple[int, dict[str, Any]]:
     with session_scope() as session:
         row = session.get(PipelineRow, name)
@@ -65,9 +97,11 @@ def get_definition(name: str, version: int | None = None) -> tuple[int, dict[str
         return wanted, stored.definition
 
 
-def list_pipelines() -> list[dict[str, Any]]:
+def list_pipelines(*, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    """Stored pipelines by name; `limit` and `offset` read one page."""
+    query = select(PipelineRow).order_by(PipelineRow.name).offset(offset).limit(limit)
     with session_scope() as session:
-        rows = session.scalars(select(PipelineRow).order_by(PipelineRow.name)).all()
+        rows = session.scalars(query).all()
         return [
             {
                 "name": r.name,
@@ -80,8 +114,16 @@ def list_pipelines() -> list[dict[str, Any]]:
         ]
 
 
-def definition_versions(name: str) -> list[dict[str, Any]]:
-    """A pipeline's stored definition versions, newest first: version, digest, created_at."""
+def count_pipelines() -> int:
+    with session_scope() as session:
+        return int(session.scalar(select(func.count()).select_from(PipelineRow)) or 0)
+
+
+def definition_versions(
+    name: str, *, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
+    """A pipeline's stored definition versions, newest first: version, digest, created_at;
+    `limit` and `offset` read one page."""
     get_definition(name)  # NotFound names the known pipelines
     with session_scope() as session:
         rows = session.execute(
@@ -90,8 +132,19 @@ def definition_versions(name: str) -> list[dict[str, Any]]:
             )
             .where(PipelineVersionRow.pipeline_name == name)
             .order_by(PipelineVersionRow.version.desc())
+            .offset(offset)
+            .limit(limit)
         ).all()
         return [
             {"version": v, "digest": d, "created_at": c.isoformat() if c else None}
             for v, d, c in rows
         ]
+
+
+def count_definition_versions(name: str) -> int:
+    """How many definition versions `definition_versions` pages through (NotFound for an
+    unknown pipeline)."""
+    get_definition(name)
+    with session_scope() as session:
+        counted = select(func.count()).where(PipelineVersionRow.pipeline_name == name)
+        return int(session.scalar(counted) or 0)

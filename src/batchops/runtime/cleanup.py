@@ -1,7 +1,8 @@
 """Removing what old executions left behind, never a file a registered model version uses.
 
-An execution's files are its step outputs (`<artifacts>/pipelines/<p>/executions/<id>/`),
-its leftover work folder and its logs (both under the home). A registered version points at
+An execution's files are its step outputs and logs (`<artifacts>/pipelines/<p>/executions/<id>/`,
+logs in its `_logs/`), its leftover work folder and, from homes of earlier releases, logs under
+`<home>/logs/<id>/`. A registered version points at
 files by URI (model data, statistics, constraints, metrics); every one of those, and anything
 under one of them, is kept, whichever execution wrote it.
 """
@@ -14,13 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
-
 from batchops.errors import InvalidInput
+from batchops.registry.versions import registered_uris
 from batchops.settings import get_settings
 from batchops.store import artifacts, executions
-from batchops.store.db import session_scope
-from batchops.store.schema.registry import ModelVersionRow
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -48,16 +46,7 @@ class Removal:
 
 def referenced_paths() -> list[str]:
     """Every path a registered model version points at, in its filesystem's own spelling."""
-    with session_scope() as session:
-        rows = session.execute(
-            select(
-                ModelVersionRow.model_data_uri,
-                ModelVersionRow.statistics_uri,
-                ModelVersionRow.constraints_uri,
-                ModelVersionRow.metrics_uri,
-            )
-        ).all()
-    return sorted({_path_of(uri) for row in rows for uri in row if uri})
+    return sorted({_path_of(uri) for uri in registered_uris()})
 
 
 def _path_of(uri: str) -> str:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from batchops.crashpoints import NO_CRASH, CrashPoints
 from batchops.pipeline.references import ResolutionContext, decode, resolve
 from batchops.runtime.control import StopSignal
 from batchops.store import artifacts, outputs
+
+if TYPE_CHECKING:
+    from batchops.pipeline.graph import StepNode
 
 
 class StepFailed(Exception):
@@ -31,6 +35,18 @@ class StepContext:
     log_file: IO[str]
     resolution: ResolutionContext
     stop: StopSignal = field(default_factory=StopSignal)
+    crash_points: CrashPoints = NO_CRASH
+    """Where a test has this runner die (batchops.crashpoints); a runner with phases of its own
+    calls `crash_points.reached(...)` between them."""
+    _arguments: Any = field(default=None, repr=False, init=False)
+
+    def arguments(self, node: StepNode) -> Any:
+        """The step's arguments as plain values, resolved once per run: the executor records
+        them and keys the cache on them, and the runner reads the very same values (a
+        reference such as a property file is not read twice, nor can it change between)."""
+        if self._arguments is None:
+            self._arguments = self.resolve(node.arguments)
+        return self._arguments
 
     def check_stopped(self) -> None:
         """A checkpoint: raise StepStopped if the execution is being stopped (no database read)."""
@@ -65,10 +81,7 @@ class StepContext:
             execution_id=self.execution_id,
             step=self.step_name,
         )
-        (local_dir / outputs.MANIFEST_NAME).unlink(missing_ok=True)
-        published = artifacts.publish_directory(local_dir, target or self.output_uri(output_name))
-        outputs.write_manifest(published, manifest)
-        return published
+        return outputs.publish_output(local_dir, target or self.output_uri(output_name), manifest)
 
 
 def flag(value: Any) -> bool:

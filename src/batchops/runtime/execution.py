@@ -10,12 +10,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from batchops.crashpoints import NO_CRASH, CrashPoints
 from batchops.errors import BatchopsError, NotFound
 from batchops.pipeline.graph import PipelineGraph
 from batchops.pipeline.parameters import bind_parameters, parameter_from_declaration
 from batchops.runtime.catalog import get_definition
-from batchops.settings import get_settings
-from batchops.store import executions
+from batchops.runtime.step_logs import RUNNER_LOG
+from batchops.settings import expand_locations, get_settings
+from batchops.store import artifacts, executions
+from batchops.store.db import database_folder
+from batchops.store.disks import require_room
+from batchops.store.execution_records import ExecutionRecord
 from batchops.store.statuses import RETRYABLE, ExecutionStatus
 
 if TYPE_CHECKING:
@@ -28,8 +33,14 @@ class Execution:
     def __init__(self, execution_id: str) -> None:
         self.id = execution_id
 
+    def record(self) -> ExecutionRecord:
+        """The execution and its steps as they stand now."""
+        return executions.execution_record(self.id)
+
     def describe(self) -> dict[str, Any]:
-        return executions.execution_json(self.id)
+        """The record's JSON object, as `execution describe --json` shows it (SageMaker's
+        `describe()` answers a dict too)."""
+        return self.record().to_json()
 
     @property
     def status(self) -> ExecutionStatus:
@@ -59,26 +70,37 @@ def start_execution(
     trigger: dict[str, Any] | None = None,
     after_record: Callable[[str], None] | None = None,
     user: str | None = None,
+    crash_points: CrashPoints = NO_CRASH,
 ) -> Execution:
     """Check the parameters, record the execution, and run it here (`wait`) or in the background.
 
     `user` (default: the settings' user) is recorded as who started it, and a background
     runner acts as that user (the server passes the token's user).
 
-    `prepare` gets the checked values (defaults filled in) before anything is recorded: the
+    String values starting with `${BATCHOPS_HOME}` or `${BATCHOPS_ARTIFACTS}` (a stored
+    definition's host-independent defaults) become places under this home or artifact store;
+    the execution records the places. `prepare` gets the checked values (defaults filled in)
+    before anything is recorded: the
     place to make an input the run reads, so it is made only for a run that needs it.
     `trigger_key` makes the start idempotent (a second start with the key is a Conflict) and
     `trigger` (what started it: schedule or rule, the chain of events) is kept on the record;
-    `after_record` is called with the id between recording and running.
+    `after_record` is called with the id between recording and running. `crash_points`
+    (tests only) are where the runner dies, here or on its launcher's command line.
     """
+    artifacts.require_usable(artifacts.artifacts_root())
     version, definition = get_definition(pipeline, version)
     graph = PipelineGraph.from_definition(definition)
     declared = [parameter_from_declaration(p) for p in graph.parameters]
-    values = bind_parameters(declared, parameters)
+    values = {
+        name: expand_locations(value) if isinstance(value, str) else value
+        for name, value in bind_parameters(declared, parameters).items()
+    }
     if prepare is not None:
         prepare(dict(values))
     steps = {name: node.type for name, node in graph.steps.items()}
-    user = user or get_settings().user
+    settings = get_settings()
+    require_room(database_folder() or settings.home, f"starting an execution of {pipeline}")
+    user = user or settings.user
     execution_id = executions.create_execution(
         pipeline,
         version,
@@ -90,7 +112,7 @@ def start_execution(
     )
     if after_record is not None:
         after_record(execution_id)
-    _run(execution_id, wait=wait, on_event=on_event, user=user)
+    _run(execution_id, wait=wait, on_event=on_event, user=user, crash_points=crash_points)
     return Execution(execution_id)
 
 
@@ -100,16 +122,25 @@ def retry_execution(
     wait: bool = False,
     on_event: EventCallback | None = None,
     user: str | None = None,
+    crash_points: CrashPoints = NO_CRASH,
 ) -> Execution:
     """Run again the steps that did not succeed, reusing the outputs of those that did; a
     background runner acts as `user` (default: the settings' user)."""
     status = executions.get_execution_row(execution_id).status
+    artifacts.require_usable(artifacts.artifacts_root())
     if status not in RETRYABLE:
         raise BatchopsError(
             f"execution {execution_id} is {status}; only a failed execution can be retried"
         )
+    require_room(database_folder() or get_settings().home, f"retrying execution {execution_id}")
     executions.reset_for_retry(execution_id)
-    _run(execution_id, wait=wait, on_event=on_event, user=user or get_settings().user)
+    _run(
+        execution_id,
+        wait=wait,
+        on_event=on_event,
+        user=user or get_settings().user,
+        crash_points=crash_points,
+    )
     return Execution(execution_id)
 
 
@@ -135,7 +166,7 @@ def execution_logs(execution_id: str, step: str | None = None) -> dict[str, str]
     executions.get_execution_row(execution_id)
     names = [row.name for row in executions.step_rows(execution_id)]
     if step and step not in names:
-        raise NotFound(f"execution {execution_id} has no step {step!r}; steps: {', '.join(names)}")
+        raise executions.no_such_step(execution_id, step, names)
     return logs_of(execution_id, step)
 
 
@@ -149,7 +180,7 @@ def filter_log(text: str, grep: str | None = None, since: datetime | None = None
     try:
         pattern = re.compile(grep) if grep else None
     except re.error as error:
-        raise InvalidInput(f"--grep {grep!r} is not a regular expression: {error}") from error
+        raise InvalidInput(f"`grep` {grep!r} is not a regular expression: {error}") from error
     kept, keep = [], since is None
     for line in text.splitlines(keepends=True):
         if since is not None and line.startswith("--- ") and ", attempt " in line:
@@ -162,19 +193,35 @@ def filter_log(text: str, grep: str | None = None, since: datetime | None = None
     return "".join(kept)
 
 
-def _run(execution_id: str, *, wait: bool, on_event: EventCallback | None, user: str) -> None:
+def _run(
+    execution_id: str,
+    *,
+    wait: bool,
+    on_event: EventCallback | None,
+    user: str,
+    crash_points: CrashPoints,
+) -> None:
     """Run here, or in a background runner whose records (a registered version's creator, a
     retry's approvals) name `user`: it is that process's BATCHOPS_USER."""
     if wait:
         from batchops.runtime.executor import run_execution
 
-        run_execution(execution_id, on_event)
+        run_execution(execution_id, on_event, crash_points)
         return
-    log_dir = get_settings().home / "logs" / execution_id
-    log_dir.mkdir(parents=True, exist_ok=True)
-    with open(log_dir / "launcher.log", "ab") as log:
+    # What the runner prints (a trace if it crashes) goes to a local file first; the runner
+    # keeps it with the execution's logs in the artifact store when it ends.
+    output = get_settings().home / "work" / execution_id / RUNNER_LOG
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with open(output, "ab") as log:
         subprocess.Popen(
-            [sys.executable, "-m", "batchops.runtime.launcher", execution_id],
+            [
+                sys.executable,
+                "-m",
+                "batchops.runtime.launcher",
+                execution_id,
+                str(output),
+                *crash_points.arguments(),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,

@@ -11,6 +11,7 @@ steps not started as NotExecuted, and ends the execution Stopped: a retry resume
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -20,8 +21,9 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from batchops.crashpoints import NO_CRASH, CrashPoints, step_ran, step_started
 from batchops.errors import BatchopsError, JobFailed
 from batchops.pipeline.graph import PipelineGraph, StepNode
 from batchops.pipeline.references import ResolutionContext
@@ -31,8 +33,17 @@ from batchops.runtime.catalog import get_definition
 from batchops.runtime.context import StepContext, StepFailed, StepOutcome
 from batchops.runtime.control import ExecutionInterrupted, StopSignal, Supervisor
 from batchops.runtime.runners import runner_for
+from batchops.runtime.step_logs import open_step_log, read_log, step_log_uri
 from batchops.settings import get_settings
 from batchops.store import artifacts, executions
+from batchops.store.db import database_folder
+from batchops.store.disks import (
+    RESERVE_BYTES,
+    Reserve,
+    disk_full_text,
+    free_bytes,
+    says_disk_full,
+)
 from batchops.store.statuses import ExecutionStatus, StepStatus
 
 EventCallback = Callable[[str, StepStatus, str], None]
@@ -52,8 +63,14 @@ _Verdict = _Readiness | StepStatus
 
 
 class Executor:
-    def __init__(self, execution_id: str, on_event: EventCallback | None = None) -> None:
+    def __init__(
+        self,
+        execution_id: str,
+        on_event: EventCallback | None = None,
+        crash_points: CrashPoints = NO_CRASH,
+    ) -> None:
         self.execution_id = execution_id
+        self.crash_points = crash_points
         self.on_event = on_event or (lambda step, status, message: None)
         row = executions.get_execution_row(execution_id)
         self.pipeline = row.pipeline_name
@@ -69,7 +86,7 @@ class Executor:
         self.stop = StopSignal()
         home = get_settings().home
         self.work_root = home / "work" / execution_id
-        self.log_root = home / "logs" / execution_id
+        self.reserve = Reserve(database_folder() or home, execution_id)
 
     def run(self) -> ExecutionStatus:
         """Run to the end; on Ctrl-C stop cleanly, end Stopped, raise ExecutionInterrupted."""
@@ -77,25 +94,51 @@ class Executor:
         executions.claim_runner(self.execution_id, os.getpid(), socket.gethostname())
         interrupted = False
         running: dict[Future[StepOutcome | None], str] = {}
-        with (
-            Supervisor(self.execution_id, self.stop, settings.heartbeat_timeout),
-            ThreadPoolExecutor(MAX_PARALLEL_STEPS, thread_name_prefix="step") as pool,
-        ):
-            while True:
-                try:
-                    self._schedule(pool, running)
-                    if not running:
-                        break
-                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                    for future in done:
-                        running.pop(future, None)
-                except KeyboardInterrupt:
-                    interrupted = True
-                    self._stop_here(settings.user)
-        status = self._finish()
+        if not self.reserve.hold() and self._no_room():
+            return self._end_without_room()
+        try:
+            with (
+                Supervisor(self.execution_id, self.stop, settings.heartbeat_timeout),
+                ThreadPoolExecutor(MAX_PARALLEL_STEPS, thread_name_prefix="step") as pool,
+            ):
+                while True:
+                    try:
+                        self._schedule(pool, running)
+                        if not running:
+                            break
+                        done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                        for future in done:
+                            running.pop(future, None)
+                    except KeyboardInterrupt:
+                        interrupted = True
+                        self._stop_here(settings.user)
+            status = self._finish()
+        finally:
+            self.reserve.release()
         if interrupted:
             raise ExecutionInterrupted(self.execution_id)
         return status
+
+    def _no_room(self) -> bool:
+        """Whether the reserve's disk (the database's) has less room than the reserve."""
+        try:
+            return free_bytes(self.reserve.path.parent) < RESERVE_BYTES
+        except OSError:
+            return False
+
+    def _end_without_room(self) -> ExecutionStatus:
+        """The database's disk has not even room for the reserve: the run would fill it and
+        leave nothing to record its end, so it ends Failed now, while it still can."""
+        return self._end_failed(disk_full_text([self.reserve.path.parent], "the run began"))
+
+    def _end_failed(self, message: str) -> ExecutionStatus:
+        executions.update_execution(
+            self.execution_id,
+            status=ExecutionStatus.FAILED,
+            ended_at=executions.now(),
+            failure_reason=message,
+        )
+        return ExecutionStatus.FAILED
 
     def _schedule(
         self, pool: ThreadPoolExecutor, running: dict[Future[StepOutcome | None], str]
@@ -109,7 +152,7 @@ class Executor:
                 continue
             verdict = self._readiness(self.graph.steps[name])
             if verdict is _READY:
-                running[pool.submit(self._run_step, self.graph.steps[name])] = name
+                running[pool.submit(self._run_guarded, self.graph.steps[name])] = name
             elif isinstance(verdict, StepStatus):
                 self._settle_unrun(name, verdict)
 
@@ -182,8 +225,7 @@ class Executor:
         work_dir = self.work_root / node.name
         shutil.rmtree(work_dir, ignore_errors=True)
         work_dir.mkdir(parents=True)
-        self.log_root.mkdir(parents=True, exist_ok=True)
-        log_path = self.log_root / f"{node.name}.log"
+        log_uri = step_log_uri(self.pipeline, self.execution_id, node.name)
         self.status[node.name] = StepStatus.EXECUTING
         executions.update_step(
             self.execution_id,
@@ -192,33 +234,23 @@ class Executor:
             attempt=attempt,
             started_at=executions.now(),
             ended_at=None,
-            log_uri=str(log_path),
+            log_uri=log_uri,
         )
         self.on_event(node.name, StepStatus.EXECUTING, "")
-        with open(log_path, "a", encoding="utf-8") as log_file:
-            started = executions.now().isoformat()
-            log_file.write(f"--- {node.name} ({node.type}), attempt {attempt}, {started}\n")
-            context = StepContext(
-                execution_id=self.execution_id,
-                pipeline=self.pipeline,
-                step_name=node.name,
-                step_type=node.type,
-                work_dir=work_dir,
-                log_file=log_file,
-                resolution=self._resolution(),
-                stop=self.stop,
-            )
-            try:
-                outcome = self._run_or_reuse(node, context)
-            except Exception as error:
-                if self.stop.is_set:
-                    self._fail(node, context, self.stop.reason, StepStatus.STOPPED)
-                elif isinstance(error, (StepFailed, BatchopsError, JobFailed)):
-                    self._fail(node, context, str(error))
-                else:  # a runner bug must still end the step, with its trace logged
-                    context.log(traceback.format_exc())
-                    self._fail(node, context, f"{type(error).__name__}: {error}")
-                return None
+        self.crash_points.reached(step_started(node.name))
+        local_log = self.work_root / f"{node.name}.log"  # an object store's copy being written
+        try:
+            with open_step_log(log_uri, local_log) as log_file:
+                outcome = self._attempt(node, attempt, work_dir, log_file)
+        except Exception as error:  # the log itself could not be read or kept in the store
+            if self.status[node.name] in (StepStatus.FAILED, StepStatus.STOPPED):
+                return None  # recorded; only closing its log failed
+            message = self._failure_text(node, error, f"cannot keep the step's log: {error}")
+            self._fail(node, None, message)
+            return None
+        if outcome is None:
+            return None
+        self.crash_points.reached(step_ran(node.name))
         shutil.rmtree(work_dir, ignore_errors=True)
         self.properties[node.name] = outcome.properties
         self.status[node.name] = StepStatus.SUCCEEDED
@@ -233,11 +265,75 @@ class Executor:
         self.on_event(node.name, StepStatus.SUCCEEDED, "")
         return outcome
 
+    def _run_guarded(self, node: StepNode) -> StepOutcome | None:
+        """`_run_step`; a step that failed even to record its failure (its log or its folder
+        on a full disk) is still settled Failed here, never left Executing."""
+        try:
+            return self._run_step(node)
+        except Exception as error:
+            if self.status[node.name] in (StepStatus.FAILED, StepStatus.STOPPED):
+                return None  # recorded; only closing its log failed
+            message = self._failure_text(node, error, f"{type(error).__name__}: {error}")
+            self._fail(node, None, message)
+            return None
+
+    def _failure_text(self, node: StepNode, error: BaseException, message: str) -> str:
+        """`message`, or for a full disk one line naming the disk and the step. The run's
+        reserve and the step's working folder (what the step was writing, which nothing
+        later uses) go first: the room they free lets the failure be recorded."""
+        if not says_disk_full(error, message):
+            return message
+        self.reserve.release()
+        shutil.rmtree(self.work_root / node.name, ignore_errors=True)
+        places: list[str | Path] = [self.work_root.parent]
+        root = artifacts.artifacts_root()
+        if artifacts.is_local(root):
+            places.append(artifacts.local_path(root))
+        return disk_full_text(places, f"step {node.name} wrote its files")
+
+    @staticmethod
+    def _log_quietly(context: StepContext | None, message: str) -> None:
+        """Log, unless the log itself cannot be written (its disk is full): the failure is
+        still recorded in the database."""
+        if context is not None:
+            with contextlib.suppress(OSError):
+                context.log(message)
+
+    def _attempt(
+        self, node: StepNode, attempt: int, work_dir: Path, log_file: IO[str]
+    ) -> StepOutcome | None:
+        """Run the step once with its log open; None when it failed or stopped (recorded)."""
+        started = executions.now().isoformat()
+        log_file.write(f"--- {node.name} ({node.type}), attempt {attempt}, {started}\n")
+        context = StepContext(
+            execution_id=self.execution_id,
+            pipeline=self.pipeline,
+            step_name=node.name,
+            step_type=node.type,
+            work_dir=work_dir,
+            log_file=log_file,
+            resolution=self._resolution(),
+            stop=self.stop,
+            crash_points=self.crash_points,
+        )
+        try:
+            return self._run_or_reuse(node, context)
+        except Exception as error:
+            if self.stop.is_set:
+                self._fail(node, context, self.stop.reason, StepStatus.STOPPED)
+            elif isinstance(error, (StepFailed, BatchopsError, JobFailed)):
+                self._fail(node, context, self._failure_text(node, error, str(error)))
+            else:  # a runner bug must still end the step, with its trace logged
+                self._log_quietly(context, traceback.format_exc())
+                message = f"{type(error).__name__}: {error}"
+                self._fail(node, context, self._failure_text(node, error, message))
+            return None
+
     def _run_or_reuse(self, node: StepNode, context: StepContext) -> StepOutcome:
         run = runner_for(node.type)
         if StepType(node.type).steers_flow:
             return run(node, context)
-        resolved = context.resolve(node.arguments)
+        resolved = context.arguments(node)
         executions.update_step(self.execution_id, node.name, inputs=resolved)
         if not cache.enabled(node.cache):
             return run(node, context)
@@ -260,11 +356,11 @@ class Executor:
     def _fail(
         self,
         node: StepNode,
-        context: StepContext,
+        context: StepContext | None,
         message: str,
         status: StepStatus = StepStatus.FAILED,
     ) -> None:
-        context.log(f"{status.upper()}: {message}")
+        self._log_quietly(context, f"{status.upper()}: {message}")
         self.status[node.name] = status
         self.failures[node.name] = message
         executions.update_step(
@@ -293,13 +389,7 @@ class Executor:
             node = self.graph.steps[first]
             reason = self.failures.get(first) or "failed"
             message = reason if node.type == StepType.FAIL else f"step {first} failed: {reason}"
-            executions.update_execution(
-                self.execution_id,
-                status=ExecutionStatus.FAILED,
-                ended_at=executions.now(),
-                failure_reason=message,
-            )
-            return ExecutionStatus.FAILED
+            return self._end_failed(message)
         executions.update_execution(
             self.execution_id, status=ExecutionStatus.SUCCEEDED, ended_at=executions.now()
         )
@@ -307,8 +397,12 @@ class Executor:
         return ExecutionStatus.SUCCEEDED
 
 
-def run_execution(execution_id: str, on_event: EventCallback | None = None) -> ExecutionStatus:
-    return Executor(execution_id, on_event).run()
+def run_execution(
+    execution_id: str,
+    on_event: EventCallback | None = None,
+    crash_points: CrashPoints = NO_CRASH,
+) -> ExecutionStatus:
+    return Executor(execution_id, on_event, crash_points).run()
 
 
 def logs_of(execution_id: str, step: str | None = None) -> dict[str, str]:
@@ -317,6 +411,7 @@ def logs_of(execution_id: str, step: str | None = None) -> dict[str, str]:
     for row in executions.step_rows(execution_id):
         if step and row.name != step:
             continue
-        if row.log_uri and Path(row.log_uri).exists():
-            result[row.name] = Path(row.log_uri).read_text(encoding="utf-8", errors="replace")
+        text = read_log(row.log_uri) if row.log_uri else None
+        if text is not None:
+            result[row.name] = text
     return result

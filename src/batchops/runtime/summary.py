@@ -19,6 +19,7 @@ from batchops.errors import BatchopsError
 from batchops.models.metrics import evaluation_values
 from batchops.pipeline.steps.types import StepType
 from batchops.store import artifacts
+from batchops.store.execution_records import ExecutionRecord, StepRecord
 from batchops.store.statuses import ExecutionStatus
 from batchops.wording import counted
 
@@ -111,45 +112,45 @@ class ExecutionSummary:
         }
 
 
-def summarize_execution(execution: dict[str, Any]) -> ExecutionSummary:
-    """The summary of an execution's JSON object (`store.executions.execution_json`).
+def summarize_execution(execution: ExecutionRecord) -> ExecutionSummary:
+    """The summary of an execution's record (`store.executions.execution_record`).
 
     Only steps that succeeded recorded properties, so only they contribute; a step that
     failed on its violations says so in the execution's failure reason.
     """
     summary = ExecutionSummary(
-        execution_id=execution["id"],
-        pipeline=execution["pipeline"],
-        status=execution["status"],
-        failure_reason=execution.get("failure_reason"),
+        execution_id=execution.id,
+        pipeline=execution.pipeline,
+        status=execution.status,
+        failure_reason=execution.failure_reason,
     )
-    for step in execution["steps"]:
-        properties = step.get("properties") or {}
+    for step in execution.steps:
+        properties = step.properties
         if not properties:
             continue
-        kind = step.get("type")
+        kind = step.type
         if kind in (StepType.TRANSFORM, StepType.MONITOR_BATCH_TRANSFORM):
             _add_scoring(summary, step, properties)
         if kind == StepType.MONITOR_BATCH_TRANSFORM and properties.get("DataQuality"):
             quality = properties["DataQuality"]
             labels = _column_labels(step, quality)
-            summary.checks.append(_check(step["name"], quality, quality.get("Report"), labels))
+            summary.checks.append(_check(step.name, quality, quality.get("Report"), labels))
         if kind == StepType.QUALITY_CHECK:
-            _add_quality_check(summary, step["name"], properties)
+            _add_quality_check(summary, step.name, properties)
         if kind == StepType.REGISTER_MODEL and "ModelPackageVersion" in properties:
-            summary.registered.append(_registration(step["name"], properties))
+            summary.registered.append(_registration(step.name, properties))
         for uri in (properties.get("PropertyFiles") or {}).values():
             summary.metrics.update(evaluation_values(_read_json(uri) or {}))
     return summary
 
 
-def column_labels(execution: dict[str, Any]) -> dict[str, str]:
+def column_labels(execution: ExecutionRecord) -> dict[str, str]:
     """`_c3` -> the model's feature name, for the positional columns the execution's
     monitored batch transforms checked (empty when the batch had a header)."""
     labels: dict[str, str] = {}
-    for step in execution["steps"]:
-        quality = (step.get("properties") or {}).get("DataQuality")
-        if step.get("type") == StepType.MONITOR_BATCH_TRANSFORM and quality:
+    for step in execution.steps:
+        quality = step.properties.get("DataQuality")
+        if step.type == StepType.MONITOR_BATCH_TRANSFORM and quality:
             labels.update(_column_labels(step, quality))
     return labels
 
@@ -166,12 +167,12 @@ def _registration(step: str, properties: dict[str, Any]) -> Registration:
     return Registration(step, group, number, status)
 
 
-def _add_scoring(summary: ExecutionSummary, step: dict[str, Any], properties: Any) -> None:
+def _add_scoring(summary: ExecutionSummary, step: StepRecord, properties: Any) -> None:
     output = properties.get("TransformOutput") or {}
     if "S3OutputPath" in output:
         summary.scoring.append(
             Scoring(
-                step["name"],
+                step.name,
                 int(output.get("Rows") or 0),
                 str(output["S3OutputPath"]),
                 {str(k): int(v) for k, v in (output.get("UnknownCategories") or {}).items()},
@@ -221,10 +222,10 @@ def _check(
     )
 
 
-def _column_labels(step: dict[str, Any], quality: dict[str, Any]) -> dict[str, str]:
+def _column_labels(step: StepRecord, quality: dict[str, Any]) -> dict[str, str]:
     """`_c3` -> the model's name for that column, for a headerless batch scored through an
     index filter: the filter says which columns the model reads, the model their names."""
-    inputs = step.get("inputs") or {}
+    inputs = step.inputs
     model_uri = (inputs.get("Transformer") or {}).get("ModelData")
     statistics_uri = str(quality.get("Statistics", ""))
     if not model_uri:

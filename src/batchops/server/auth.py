@@ -3,8 +3,9 @@
 
 Every route declares the least role it needs with `requires(role)` (or `public()`); the
 auth tests walk the app's route table and fail on a route that declares none. A session
-cookie names the token by id (never the token), signed with a secret kept in the home, and
-every write made through it must carry the session's CSRF token.
+cookie names a session kept in the database (never the token), signed with a key every server
+of the database shares; logging out ends the session everywhere, and every write made through
+it must carry the session's CSRF token.
 """
 
 from __future__ import annotations
@@ -12,19 +13,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
-import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
+from batchops.errors import EnvironmentProblem
 from batchops.server import token_cache
-from batchops.settings import current_user
+from batchops.settings import current_user, get_settings
 from batchops.store.db import prefer_concurrent_reads
-from batchops.store.tokens import Role, token_by_id
+from batchops.store.sessions import end_session, session_holder, shared_secret, start_session
+from batchops.store.tokens import Role
 
 SESSION_COOKIE = "batchops_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -49,27 +49,24 @@ class NotSignedIn(HTTPException):
         super().__init__(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def load_secret(home: Path) -> bytes:
-    """The home's signing secret (created once, readable by its owner only)."""
-    path = home / "server-secret"
-    if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text().strip())
-
-
+SESSION_SECRET_ENV = "BATCHOPS_SESSION_SECRET"
+SIGNING_SECRET = "session-signing"
 _secrets: dict[str, bytes] = {}
 
 
 def _secret() -> bytes:
-    from batchops.settings import get_settings
-
-    home = get_settings().home
-    key = str(home)
+    """The cookies' signing key: BATCHOPS_SESSION_SECRET when set (at least 32 characters),
+    else the key kept in the database, so every server of one database signs alike."""
+    given = os.environ.get(SESSION_SECRET_ENV, "")
+    if given:
+        if len(given) < 32:
+            raise EnvironmentProblem(
+                f"{SESSION_SECRET_ENV} must be at least 32 characters (a random string)"
+            )
+        return given.encode()
+    key = get_settings().db_url
     if key not in _secrets:
-        _secrets[key] = load_secret(home)
+        _secrets[key] = shared_secret(SIGNING_SECRET)
     return _secrets[key]
 
 
@@ -77,21 +74,28 @@ def _sign(text: str) -> str:
     return hmac.new(_secret(), text.encode(), hashlib.sha256).hexdigest()
 
 
-def session_value(token_id: int) -> str:
-    body = f"{token_id}.{int(time.time()) + SESSION_SECONDS}.{secrets.token_hex(8)}"
-    return f"{body}.{_sign(body)}"
+def new_session_cookie(token_id: int) -> str:
+    """A session for the token, in the database; the cookie's value names it, signed."""
+    session_id = start_session(token_id, SESSION_SECONDS)
+    return f"{session_id}.{_sign(session_id)}"
 
 
-def session_token_id(value: str) -> int | None:
-    """The token id a cookie names, if its signature holds and it has not expired."""
-    body, _, signature = value.rpartition(".")
-    parts = body.split(".")
-    if len(parts) != 3 or not hmac.compare_digest(_sign(body), signature):
+def session_id_of(cookie: str) -> str | None:
+    """The session id a cookie names, if its signature holds (the database says if it lives)."""
+    session_id, _, signature = cookie.rpartition(".")
+    if not session_id or len(cookie) > 256:
         return None
-    token_id, until = parts[0], parts[1]
-    if not (token_id.isdigit() and until.isdigit()) or int(until) < time.time():
-        return None
-    return int(token_id)
+    expected = _sign(session_id).encode()
+    return (
+        session_id if hmac.compare_digest(expected, signature.encode("utf-8", "replace")) else None
+    )
+
+
+def end_session_of(principal: Principal) -> None:
+    """Log out: the principal's session (if it came with one) ends on every server."""
+    session_id = session_id_of(principal.session) if principal.session else None
+    if session_id is not None:
+        end_session(session_id)
 
 
 def csrf_for(session: str) -> str:
@@ -115,8 +119,8 @@ async def identify(request: Request) -> Principal | None:
         info = token_cache.recall(token) or await run_in_threadpool(token_cache.verify, token)
         return None if info is None else Principal(info.user, info.role)
     cookie = request.cookies.get(SESSION_COOKIE)
-    token_id = session_token_id(cookie) if cookie else None
-    info = await run_in_threadpool(token_by_id, token_id) if token_id is not None else None
+    session_id = await run_in_threadpool(session_id_of, cookie) if cookie else None
+    info = await run_in_threadpool(session_holder, session_id) if session_id else None
     if info is None or cookie is None:
         return None
     principal = Principal(info.user, info.role, session=cookie)
@@ -157,6 +161,17 @@ def public() -> Any:
 
     async def check(request: Request) -> Principal | None:
         return await identify(request) if request.method in SAFE_METHODS else None
+
+    check.required_role = None  # type: ignore[attr-defined]
+    return Depends(check)
+
+
+def anyone() -> Any:
+    """A dependency for probes (liveness, readiness): no credential is looked at, so they
+    never wait for the database."""
+
+    async def check() -> None:
+        return None
 
     check.required_role = None  # type: ignore[attr-defined]
     return Depends(check)

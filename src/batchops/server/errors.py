@@ -10,16 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from batchops.errors import BatchopsError, InvalidInput
-
-
-def status_of(error: BatchopsError) -> int:
-    return 422 if type(error) is InvalidInput else error.http_status
+from batchops.errors import BatchopsError, Busy
 
 
 def wants_page(request: Request) -> bool:
     path = request.url.path
-    return not (path.startswith(("/api/", "/metrics", "/healthz", "/openapi", "/docs", "/static/")))
+    machine = ("/api/", "/metrics", "/healthz", "/readyz", "/openapi", "/docs", "/static/")
+    return not path.startswith(machine)
 
 
 def _respond(request: Request, status: int, detail: str, headers: Any = None) -> Response:
@@ -41,7 +38,8 @@ def _field(error: dict[str, Any]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(BatchopsError)
     async def _ours(request: Request, error: BatchopsError) -> Response:
-        return _respond(request, status_of(error), str(error))
+        later = {"Retry-After": str(error.retry_after)} if isinstance(error, Busy) else None
+        return _respond(request, error.http_status, str(error), later)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:

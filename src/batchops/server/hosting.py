@@ -17,9 +17,8 @@ STOP_SECONDS = 15.0
 class HostedScheduler:
     def __init__(self) -> None:
         from batchops.events.scheduler import Scheduler
-        from batchops.examples.churn.pipelines import make_default_input_data
 
-        self.scheduler = Scheduler(prepare=make_default_input_data)
+        self.scheduler = Scheduler()
         self.thread = threading.Thread(
             target=self.scheduler.run_forever, name="batchops-scheduler", daemon=True
         )

@@ -17,41 +17,43 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from batchops import registry as models
-from batchops.errors import NotFound
-from batchops.events.alarms import alarm_history, list_alarms
+from batchops.errors import InvalidInput, NotFound
+from batchops.events.alarms import AlarmState, alarm_history, list_alarms
 from batchops.events.rules import list_rules, rule_history
 from batchops.events.schedules import list_schedules, schedule_history, set_paused
-from batchops.examples.builtin import describe_pipeline, start_pipeline
+from batchops.models.problem_types import SHOWN
 from batchops.pipeline.graph import PipelineGraph
+from batchops.registry.versions import pending_versions, versions_numbered
 from batchops.runtime.catalog import definition_versions
 from batchops.runtime.execution import execution_logs, retry_execution, stop_execution
+from batchops.runtime.monitoring_runs import recent_runs
+from batchops.runtime.pipelines import describe_pipeline, start_pipeline
 from batchops.runtime.summary import column_labels, summarize_execution
 from batchops.server.auth import (
     SESSION_COOKIE,
     SESSION_SECONDS,
     Principal,
+    end_session_of,
+    new_session_cookie,
     public,
     requires,
-    session_value,
 )
-from batchops.server.charts import trend
+from batchops.server.charts import Trend, trend
 from batchops.server.dag import NODE_HEIGHT, NODE_WIDTH, layout
 from batchops.server.files import step_files, version_files
-from batchops.server.monitoring_runs import recent_runs
 from batchops.server.routes.pipelines import pipelines_with_last_execution
-from batchops.server.views import (
-    drift_series,
-    drift_threshold,
-    quality_series,
-    read_json,
-    statistics_table,
-)
 from batchops.store.events import last_position, read_events
-from batchops.store.executions import count_executions, execution_json, list_executions
-from batchops.store.tokens import Role, authenticate
+from batchops.store.executions import count_executions, execution_record, list_executions
+from batchops.store.metric_names import BASELINE_DRIFT
+from batchops.store.metrics import feature_series, realised_quality
+from batchops.store.tokens import Role, authenticate, pasted_token
 
 router = APIRouter(include_in_schema=False)
 TRENDS_SHOWN = 12
+VERSIONS_SHOWN = 100
+#: The realised figures the monitoring page charts: every problem type's headline figures
+#: (accuracy and auc, weighted_f1, rmse, mae and r2), each where a version has them.
+QUALITY = SHOWN
 # The sections of the page, in the nav's order; a new section is one line here.
 NAV = [
     ("/", "Overview"),
@@ -67,6 +69,7 @@ _environment = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 _environment.filters["tojson_compact"] = lambda v: json.dumps(v, indent=1, default=str)
+_environment.filters["moment"] = lambda v: v.isoformat() if v else ""
 templates = Jinja2Templates(env=_environment)
 
 
@@ -114,14 +117,19 @@ def login(
     token: Annotated[str, Form(max_length=512)],
     next: Annotated[str, Form(max_length=512)] = "/",
 ) -> Response:
-    """Exchange a token for a session cookie naming the token (by id), signed."""
-    info = authenticate(token.strip())
+    """Exchange a token for a session cookie naming a new session (kept in the database)."""
+    try:
+        info = authenticate(pasted_token(token))
+    except InvalidInput as problem:
+        return render(
+            request, "login.html", None, status=400, next=_local(next), problem=str(problem)
+        )
     if info is None:
         return render(request, "login.html", None, status=401, next=_local(next), failed=True)
     response = _see(_local(next))
     response.set_cookie(
         SESSION_COOKIE,
-        session_value(info.id),
+        new_session_cookie(info.id),
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="strict",
@@ -132,7 +140,9 @@ def login(
 
 
 @router.post("/logout")
-def logout(_: Principal = requires(Role.VIEWER)) -> Response:
+def logout(principal: Principal = requires(Role.VIEWER)) -> Response:
+    """End the session on every server, and forget the cookie in this browser."""
+    end_session_of(principal)
     response = _see("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -148,19 +158,15 @@ def _local(target: str) -> str:
 
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, principal: Principal = requires(Role.VIEWER)) -> Response:
-    pending = []
-    for group in models.list_groups():
-        if group.status_counts.get(models.PENDING):
-            pending += models.list_versions(group.name, models.PENDING, limit=10)
     return render(
         request,
         "overview.html",
         principal,
         pipelines=pipelines_with_last_execution(),
-        pending=pending,
+        pending=pending_versions(per_group=10),
         runs=recent_runs(8),
         executions=list_executions(limit=10),
-        alarms=[a for a in list_alarms() if a.state == "ALARM"],
+        alarms=[a for a in list_alarms() if a.state == AlarmState.ALARM],
     )
 
 
@@ -210,20 +216,20 @@ async def start(
 def execution(
     request: Request, execution_id: str, principal: Principal = requires(Role.VIEWER)
 ) -> Response:
-    described = execution_json(execution_id)
-    definition = describe_pipeline(described["pipeline"], described["pipeline_version"])
+    record = execution_record(execution_id)
+    definition = describe_pipeline(record.pipeline, record.pipeline_version)
     from batchops.registry import execution_lineage
 
     return render(
         request,
         "execution.html",
         principal,
-        execution=described,
+        execution=record,
         graph_layout=layout(definition["definition"]),
-        statuses={s["name"]: s["status"] for s in described["steps"]},
-        files={s["name"]: step_files(s) for s in described["steps"]},
+        statuses={s.name: s.status for s in record.steps},
+        files={s.name: step_files(s) for s in record.steps},
         logs=execution_logs(execution_id),
-        summary=summarize_execution(described),
+        summary=summarize_execution(record),
         lineage=execution_lineage(execution_id),
     )
 
@@ -244,9 +250,9 @@ def stop(execution_id: str, principal: Principal = requires(Role.APPROVER)) -> R
 def step_statistics(
     request: Request, execution_id: str, step: str, principal: Principal = requires(Role.VIEWER)
 ) -> Response:
-    described = execution_json(execution_id)
-    found = next((s for s in described["steps"] if s["name"] == step), None)
-    files = step_files(found) if found else {}
+    from batchops.monitor.file_views import statistics_rows
+
+    files = step_files(execution_record(execution_id).step(step))
     if "statistics.json" not in files:
         raise NotFound(f"step {step!r} of execution {execution_id} recorded no statistics.json")
     return render(
@@ -255,7 +261,7 @@ def step_statistics(
         principal,
         title=f"{step} of execution {execution_id}",
         back=f"/executions/{_quote(execution_id)}",
-        rows=statistics_table(read_json(files["statistics.json"])),
+        rows=statistics_rows(files["statistics.json"]),
     )
 
 
@@ -271,15 +277,15 @@ def group(
     compare: Annotated[list[int] | None, Query(max_length=2)] = None,
     principal: Principal = requires(Role.VIEWER),
 ) -> Response:
-    versions = models.list_versions(group)
-    chosen = [v for v in versions if compare and v.version in compare]
+    versions = models.list_versions(group, limit=VERSIONS_SHOWN)
+    chosen = versions_numbered(group, compare) if compare else []
     metric_names = sorted({k for v in (chosen or versions[:6]) for k in _flat(v.metrics)})
     return render(
         request,
         "group.html",
         principal,
         group=models.get_group(group),
-        versions=versions[:100],
+        versions=versions,
         compared=chosen or versions[:6],
         metric_names=metric_names,
         flat=_flat,
@@ -290,6 +296,8 @@ def group(
 def version(
     request: Request, group: str, version: int, principal: Principal = requires(Role.VIEWER)
 ) -> Response:
+    from batchops.monitor.file_views import statistics_rows
+
     found = models.get_version(group, version)
     as_json = found.to_json()
     return render(
@@ -298,8 +306,8 @@ def version(
         principal,
         version=found,
         record=as_json,
-        files=version_files(as_json),
-        rows=statistics_table(read_json(found.statistics_uri)),
+        files=version_files(found),
+        rows=statistics_rows(found.statistics_uri),
         lineage=models.version_lineage(group, version),
         can_approve=principal.role >= Role.APPROVER,
     )
@@ -322,17 +330,14 @@ def decide(
 
 @router.get("/monitoring", response_class=HTMLResponse)
 def monitoring(request: Request, principal: Principal = requires(Role.VIEWER)) -> Response:
-    threshold = drift_threshold(None)
-    for group in models.list_groups():
-        if group.status_counts.get(models.APPROVED):
-            approved = models.latest_version(group.name)
-            threshold = drift_threshold(read_json(approved.constraints_uri))
-            break
+    from batchops.registry.lookup import approved_drift_threshold
+
+    threshold = approved_drift_threshold()
     runs = recent_runs(30)
-    labels = column_labels(execution_json(runs[0]["execution_id"])) if runs else {}
+    labels = column_labels(execution_record(runs[0]["execution_id"])) if runs else {}
     trends = [
         trend(f"{labels[f]} ({f})" if f in labels else f, s, threshold)
-        for f, s in drift_series(20).items()
+        for f, s in feature_series(BASELINE_DRIFT, 20).items()
     ]
     trends.sort(key=lambda t: (not t.above, -t.last))
     trends = trends[:TRENDS_SHOWN]  # the drifting features first; the API has them all
@@ -343,7 +348,7 @@ def monitoring(request: Request, principal: Principal = requires(Role.VIEWER)) -
         runs=runs,
         trends=trends,
         threshold=threshold,
-        quality=[trend(name, series, None) for name, series in quality_series().items()],
+        quality=[_dated_trend(name, series) for name, series in realised_quality(QUALITY).items()],
     )
 
 
@@ -389,6 +394,11 @@ def pause_or_resume(
         raise NotFound(f"no action {action!r}; pause or resume")
     set_paused(name, action == "pause")
     return _see("/automation")
+
+
+def _dated_trend(name: str, series: list[dict[str, Any]]) -> Trend:
+    """A trend of figures by prediction date: each dot labelled with its date."""
+    return trend(name, [{"value": p["value"], "execution_id": p["date"]} for p in series], None)
 
 
 def _flat(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:

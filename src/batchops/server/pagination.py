@@ -1,4 +1,8 @@
-"""Lists are pages: `limit` and `offset` in, `items`, `total` and a `next` link out."""
+"""Lists are pages: `limit` and `offset` in, `items`, `total` and a `next` link out (relative:
+its path and query, never built from the request's Host header).
+
+The owner of each list reads the page in SQL (`limit`/`offset` and a count); this only
+shapes the answer."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import Query, Request
+from starlette.datastructures import URL
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
@@ -16,7 +21,7 @@ def page(
 ) -> dict[str, Any]:
     following = offset + len(items)
     next_link = (
-        str(request.url.include_query_params(offset=following, limit=limit))
+        relative(request.url.include_query_params(offset=following, limit=limit))
         if following < total
         else None
     )
@@ -29,8 +34,7 @@ def page(
     }
 
 
-def slice_page(
-    request: Request, everything: Sequence[Any], limit: int, offset: int
-) -> dict[str, Any]:
-    """A page of a list that is small enough to read whole (groups, pipelines, versions)."""
-    return page(request, everything[offset : offset + limit], len(everything), limit, offset)
+def relative(url: URL) -> str:
+    """The path and query of `url`: a link that stays on the server the client asked, whatever
+    Host header came with the request (a forged one must not send the next click elsewhere)."""
+    return f"{url.path}?{url.query}" if url.query else url.path

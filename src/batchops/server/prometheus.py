@@ -8,14 +8,14 @@ from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
-from sqlalchemy import func, select
 
-from batchops.store.db import session_scope
-from batchops.store.metrics import latest_values
-from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
-from batchops.store.statuses import StepStatus
+from batchops.events.alarms import AlarmState
+from batchops.store.executions import executions_by_status
+from batchops.store.metric_names import BASELINE_DRIFT
+from batchops.store.metrics import latest_feature_values
+from batchops.store.recent_steps import newest_succeeded_steps
 
-ALARM_STATES = {"OK": 0, "ALARM": 1, "INSUFFICIENT_DATA": -1}
+ALARM_STATES = {AlarmState.OK: 0, AlarmState.ALARM: 1, AlarmState.INSUFFICIENT_DATA: -1}
 RECENT_STEPS = 500  # transform throughput from the newest step runs, not the whole history
 
 
@@ -49,41 +49,24 @@ class StoreCollector(Collector):
             "The newest baseline drift distance per feature.",
             labels=["feature"],
         )
-        with session_scope() as session:
-            for pipeline, status, count in session.execute(
-                select(ExecutionRow.pipeline_name, ExecutionRow.status, func.count()).group_by(
-                    ExecutionRow.pipeline_name, ExecutionRow.status
-                )
-            ):
-                executions.add_metric([pipeline, status], count)
-            steps = session.execute(
-                select(ExecutionRow.pipeline_name, StepRunRow)
-                .join(ExecutionRow, ExecutionRow.id == StepRunRow.execution_id)
-                .where(StepRunRow.status == StepStatus.SUCCEEDED)
-                .order_by(StepRunRow.id.desc())
-                .limit(RECENT_STEPS)
-            ).all()
-            totals: dict[tuple[str, str], list[float]] = {}
-            newest: dict[tuple[str, str], tuple[float, float]] = {}
-            for pipeline, step in steps:
-                if step.started_at is None or step.ended_at is None:
-                    continue
-                seconds = (step.ended_at - step.started_at).total_seconds()
-                key = (pipeline, step.name)
-                totals.setdefault(key, []).append(seconds)
-                scored = _rows(step.properties)
-                if scored is not None and key not in newest:
-                    newest[key] = (scored, seconds)
+        for pipeline, status, count in executions_by_status():
+            executions.add_metric([pipeline, status], count)
+        totals: dict[tuple[str, str], list[float]] = {}
+        newest: dict[tuple[str, str], tuple[float, float]] = {}
+        for step in newest_succeeded_steps(RECENT_STEPS):
+            key = (step.pipeline, step.step)
+            totals.setdefault(key, []).append(step.seconds)
+            scored = _rows(step.properties)
+            if scored is not None and key not in newest:
+                newest[key] = (scored, step.seconds)
         for key, values in totals.items():
             durations.add_metric(list(key), sum(values) / len(values))
             runs.add_metric(list(key), len(values))
         for key, (scored, seconds) in newest.items():
             rows.add_metric(list(key), scored)
             speed.add_metric(list(key), scored / seconds if seconds > 0 else 0.0)
-        from batchops.server.views import DRIFT_PREFIX
-
-        for name, value in latest_values(DRIFT_PREFIX).items():
-            drift.add_metric([name[len(DRIFT_PREFIX) :]], value)
+        for feature, value in latest_feature_values(BASELINE_DRIFT).items():
+            drift.add_metric([feature], value)
         yield from (executions, durations, runs, rows, speed, drift, _alarm_states())
 
 

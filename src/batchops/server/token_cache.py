@@ -12,7 +12,6 @@ import threading
 import time
 from collections import OrderedDict
 
-from batchops.store.schema import utcnow
 from batchops.store.tokens import TokenInfo, authenticate, digest
 
 TTL_SECONDS = 1.0
@@ -31,7 +30,7 @@ def recall(token: str) -> TokenInfo | None:
         if found is None:
             return None
         until, info = found
-        if until > time.monotonic() and (info.expires_at is None or info.expires_at > utcnow()):
+        if until > time.monotonic() and not info.expired():
             return info
         del _entries[key]
         return None

@@ -1,9 +1,17 @@
 """Files under one root (a local folder or any fsspec URL), written so no reader sees half a file.
 
-A file is written under a temporary sibling name and then renamed; a directory is assembled
-under a temporary sibling and renamed into place as a whole. On object stores a rename is a
-copy, which is still all-or-nothing per object. Layout of pipeline outputs:
-`<root>/pipelines/<pipeline>/executions/<execution>/<step>/<output>/...`.
+Locally a file is written under a temporary sibling name and then renamed; a directory is
+assembled under a temporary sibling and renamed into place as a whole. An object store (S3
+and its kin) has no rename and no folders, but each object appears whole when its upload
+completes: a file is written to a local temporary file and uploaded in one piece, and a
+folder is its objects, uploaded one by one (`store.outputs` makes such a set whole with a
+manifest written last). Layout of pipeline outputs:
+`<root>/pipelines/<pipeline>/executions/<execution>/<step>/<output>/...`, and of their logs:
+`<root>/pipelines/<pipeline>/executions/<execution>/_logs/<step>.log`.
+
+An object store is checked once per process when first touched, so a wrong bucket, missing
+credentials or an unreachable endpoint is one line naming the URL (`EnvironmentProblem`)
+instead of a library's trace half-way through a job.
 """
 
 from __future__ import annotations
@@ -13,13 +21,14 @@ import os
 import shutil
 import stat
 import tempfile
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from batchops.errors import EnvironmentProblem
+from batchops.errors import EnvironmentProblem, MissingExtra
 from batchops.settings import get_settings
 
 
@@ -49,11 +58,117 @@ def join(root: str, *parts: str) -> str:
 
 
 def filesystem(uri: str) -> tuple[Any, str]:
-    """The fsspec filesystem of `uri` and the path within it (local paths too)."""
+    """The fsspec filesystem of `uri` and the path within it (local paths too); an object
+    store's bucket is checked the first time this process touches it."""
     from fsspec.core import url_to_fs
 
-    found: tuple[Any, str] = url_to_fs(uri)
-    return found
+    _refuse_credentials_in(uri)
+    try:
+        fs, path = url_to_fs(uri)
+    except ImportError as error:
+        raise _missing_package(uri, error) from None
+    if protocol(uri) in OBJECT_STORES:
+        _check_bucket(fs, str(path), uri)
+    return fs, str(path)
+
+
+def _refuse_credentials_in(uri: str) -> None:
+    """A bucket URL with `key:secret@` in it: its store reads no credentials from there (and
+    would echo them in its errors), so it is refused before anything is asked."""
+    if protocol(uri) in _BUCKET_NAMED and "@" in uri.split("://", 1)[1].partition("/")[0]:
+        raise EnvironmentProblem(
+            f"{shown(uri)}: credentials in the URL are not used; give them as AWS_ACCESS_KEY_ID "
+            "and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
+        )
+
+
+def require_usable(uri: str) -> None:
+    """Check now that the store holding `uri` can be used (for an object store: the bucket is
+    there and the credentials open it), so a command fails before it records or starts work."""
+    if not is_local(uri):
+        filesystem(uri)
+
+
+OBJECT_STORES = frozenset({"s3", "s3a", "gs", "gcs", "abfs", "abfss", "az"})
+"""Protocols whose first path segment is a bucket (or container) that must exist."""
+
+_BUCKET_NAMED = frozenset({"s3", "s3a", "gs", "gcs"})
+"""Protocols where `@` cannot be part of a bucket name (Azure's `container@account` can)."""
+
+_PACKAGES = {"s3": ("s3", "s3fs"), "s3a": ("s3", "s3fs")}
+"""Protocol -> (batchops extra, Python package) for the stores an extra brings."""
+
+
+def protocol(uri: str) -> str:
+    """`s3` for `s3://bucket/key`; `file` for a local path."""
+    text = str(uri)
+    return text.split("://", 1)[0].lower() if "://" in text else "file"
+
+
+def shown(uri: str) -> str:
+    """`uri` as it may be printed: credentials written into it (`s3://key:secret@bucket`)
+    are masked."""
+    text = str(uri)
+    if "://" not in text:
+        return text
+    scheme, _, rest = text.partition("://")
+    authority, slash, tail = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    return f"{scheme}://{authority}{slash}{tail}"
+
+
+def _missing_package(uri: str, error: ImportError) -> EnvironmentProblem:
+    extra, package = _PACKAGES.get(protocol(uri), (None, None))
+    if extra is not None and package is not None:
+        return MissingExtra(extra, package, f"the URL {shown(uri)}")
+    return EnvironmentProblem(f"{shown(uri)}: no filesystem for {protocol(uri)}:// ({error})")
+
+
+_checked: set[tuple[str, str, str]] = set()
+_checked_lock = threading.Lock()
+
+
+def _check_bucket(fs: Any, path: str, uri: str) -> None:
+    """Ask the store once per process (per bucket, endpoint and key) whether the bucket is
+    there and ours to use; every failure is one EnvironmentProblem naming `uri`."""
+    bucket = path.split("/", 1)[0]
+    key = (protocol(uri), bucket, _endpoint() + "|" + os.environ.get("AWS_ACCESS_KEY_ID", ""))
+    with _checked_lock:
+        if key in _checked:
+            return
+    try:
+        fs.info(bucket)
+    except Exception as error:
+        raise store_problem(uri, bucket, error) from None
+    with _checked_lock:
+        _checked.add(key)
+
+
+def _endpoint() -> str:
+    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or ""
+
+
+def store_problem(uri: str, bucket: str, error: BaseException) -> EnvironmentProblem:
+    """What is wrong with an object store's bucket, in one line that names `uri` (credentials
+    masked) and the endpoint, never a key."""
+    where = shown(uri)
+    endpoint = _endpoint()
+    at = f" at {endpoint}" if endpoint else ""
+    kinds = {cls.__name__ for cls in type(error).__mro__}
+    if kinds & {"NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError"}:
+        detail = (
+            "no credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
+        )
+    elif kinds & {"EndpointConnectionError", "ConnectTimeoutError", "ConnectionClosedError"}:
+        detail = f"cannot connect to the object store{at or ' (its default endpoint)'}"
+    elif isinstance(error, FileNotFoundError):
+        detail = f"the bucket {bucket!r} does not exist{at}"
+    elif isinstance(error, PermissionError):
+        detail = f"access to the bucket {bucket!r} is denied{at} ({error})"
+    else:
+        detail = f"the object store{at} cannot be used: {type(error).__name__}: {error}"
+    return EnvironmentProblem(f"{where}: {detail}")
 
 
 def make_folder(path: Path) -> Path:
@@ -98,18 +213,32 @@ def atomic_open(uri: str | Path, mode: str = "wb") -> Iterator[IO[Any]]:
             raise
         return
     fs, path = filesystem(str(uri))
-    temp = _temp_sibling(path)
+    fd, temp = tempfile.mkstemp(prefix="batchops-upload-", suffix=".tmp")
     try:
-        with fs.open(temp, mode) as handle:
+        with os.fdopen(fd, mode) as handle:
             yield handle
-        fs.mv(temp, path)
-    except BaseException:
-        if fs.exists(temp):
-            fs.rm(temp)
-        raise
+        fs.put_file(temp, path)  # one object, visible only once its upload completes
+    finally:
+        Path(temp).unlink(missing_ok=True)
+
+
+def upload_file(local: Path, uri: str) -> str:
+    """Copy a finished local file to `uri` in one piece: atomically renamed into place
+    locally, uploaded as one object remotely."""
+    if not is_local(uri):
+        fs, path = filesystem(uri)
+        fs.put_file(str(local), path)
+        return uri
+    with open(local, "rb") as source, atomic_open(uri, "wb") as sink:
+        shutil.copyfileobj(source, sink, 1 << 20)
+    return str(uri)
 
 
 def write_bytes(uri: str | Path, data: bytes) -> str:
+    if not is_local(uri):
+        fs, path = filesystem(str(uri))
+        fs.pipe_file(path, data)  # one PUT: the object appears whole or not at all
+        return str(uri)
     with atomic_open(uri, "wb") as handle:
         handle.write(data)
     return str(uri)
@@ -137,8 +266,12 @@ def exists(uri: str | Path) -> bool:
     return bool(fs.exists(path))
 
 
-def publish_directory(local_dir: Path, uri: str) -> str:
-    """Copy a finished local directory to `uri` as a whole, replacing what was there."""
+def publish_directory(local_dir: Path, uri: str, *, keep: Collection[str] = ()) -> str:
+    """Copy a finished local directory to `uri` as a whole, replacing what was there.
+
+    In an object store the folder's objects are uploaded one by one, then those of the earlier
+    set that were not replaced are removed, except the names in `keep` (the unfinished manifest
+    that tells readers the set is being written)."""
     if is_local(uri):
         target = local_path(uri)
         make_folder(target.parent)
@@ -153,29 +286,55 @@ def publish_directory(local_dir: Path, uri: str) -> str:
             os.replace(staging, target)
         return str(target)
     fs, path = filesystem(uri)
-    remote_staging = _temp_sibling(path)
-    fs.put(str(local_dir).rstrip("/") + "/", remote_staging, recursive=True)
-    if fs.exists(path):
-        fs.rm(path, recursive=True)
-    fs.mv(remote_staging, path, recursive=True)
+    root = path.rstrip("/")
+    earlier = set(_object_names(fs, root))
+    made: set[str] = set()
+    for file in sorted(p for p in local_dir.rglob("*") if p.is_file()):
+        relative = file.relative_to(local_dir).as_posix()
+        fs.put_file(str(file), f"{root}/{relative}")
+        made.add(relative)
+    for stale in sorted(earlier - made - set(keep)):
+        fs.rm_file(f"{root}/{stale}")
     return uri
 
 
-def fetch(uri: str, local_dir: Path) -> Path:
-    """Make `uri` (a file or a directory) available under `local_dir`; return the local path."""
+def _object_names(fs: Any, root: str) -> list[str]:
+    """The names (below `root`) of the objects under a remote folder."""
+    if not fs.exists(root):
+        return []
+    found = fs.find(root, detail=True)
+    return [
+        name[len(root) + 1 :]
+        for name, info in found.items()
+        if info.get("type") == "file" and name.startswith(root + "/")
+    ]
+
+
+def fetch(uri: str, local_dir: Path, *, skip: Collection[str] = ()) -> Path:
+    """Copy the file at `uri` into `local_dir`, or the files of the folder at `uri` (less
+    those named in `skip`) into `local_dir` itself, as a step's process expects its inputs.
+    Returns `local_dir`."""
     make_folder(local_dir)
     if is_local(uri):
         source = local_path(uri)
-        target = local_dir / source.name
         if source.is_dir():
-            shutil.copytree(source, target, dirs_exist_ok=True)
+            ignored = shutil.ignore_patterns(*skip) if skip else None
+            shutil.copytree(source, local_dir, dirs_exist_ok=True, ignore=ignored)
         else:
-            shutil.copy2(source, target)
-        return target
+            shutil.copy2(source, local_dir / source.name)
+        return local_dir
     fs, path = filesystem(uri)
-    target = local_dir / path.rstrip("/").rpartition("/")[2]
-    fs.get(path, str(target), recursive=fs.isdir(path))
-    return target
+    root = path.rstrip("/")
+    if not fs.isdir(root):
+        fs.get_file(root, str(local_dir / root.rpartition("/")[2]))
+        return local_dir
+    for relative in sorted(_object_names(fs, root)):
+        if relative.rpartition("/")[2] in skip:
+            continue
+        local = local_dir.joinpath(*relative.split("/"))
+        local.parent.mkdir(parents=True, exist_ok=True)
+        fs.get_file(f"{root}/{relative}", str(local))
+    return local_dir
 
 
 def artifacts_root() -> str:

@@ -1,10 +1,13 @@
 """The metadata database: one engine per URL, migrated to the newest schema on first use.
 
-SQLite is the default, so it is tuned for several processes writing at once: WAL journaling,
-a generous busy timeout, and write transactions that take the lock up front (BEGIN IMMEDIATE)
-instead of failing when a reader upgrades to a writer. A database that cannot be opened (a
-URL that does not parse, a missing driver, a server not answering, a file that is no
-database) is an EnvironmentProblem naming the URL with its password masked.
+SQLite is the default, so it is tuned for several processes writing at once: WAL journaling
+(readers never wait for a writer), a bounded wait for another writer's lock (then Busy; on
+PostgreSQL the same bound is its lock_timeout), and write transactions that take the lock up
+front (BEGIN IMMEDIATE) instead of failing when a reader upgrades to a writer; read-only
+commands and requests begin deferred (`prefer_concurrent_reads`). A database that cannot be
+opened (a URL that does not parse, a missing driver, a server not answering, a file that is
+no database) is an EnvironmentProblem naming the URL with every form of its password
+masked.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
-from batchops.errors import EnvironmentProblem
+from batchops.errors import Busy, EnvironmentProblem
 from batchops.extras import require_extra
 from batchops.settings import get_settings
+from batchops.store.disks import disk_full_text, says_disk_full
+from batchops.store.redact import mask_text, mask_url
 
 _engines: dict[str, Engine] = {}
 _deferred_begin: ContextVar[bool] = ContextVar("batchops_deferred_begin", default=False)
@@ -34,7 +39,7 @@ _lock = threading.Lock()
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest revision, so the common case (already migrated) needs one query and no Alembic
 # import; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0009_executions_by_pipeline"
+HEAD_REVISION = "0010_sessions"
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -66,12 +71,17 @@ def display_url(url: str | URL) -> str:
     try:
         parsed = url if isinstance(url, URL) else make_url(url)
     except (ArgumentError, ValueError):
-        # Unparsed, the password's place is unknown: keep the scheme and host part only.
-        text = str(url)
-        return (
-            f"{text.partition('://')[0]}://***@{text.rpartition('@')[2]}" if "@" in text else text
-        )
-    return parsed.render_as_string(hide_password=True)
+        return mask_url(str(url))  # unparsed: mask by the URL's text
+    # libpq also takes the password from the query (?password=…): masked with the rest.
+    return mask_url(parsed.render_as_string(hide_password=True))
+
+
+def database_folder() -> Path | None:
+    """The folder of the SQLite database file (None for a database server or in memory)."""
+    parsed = parse_db_url(get_settings().db_url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).parent
 
 
 def dispose_engines() -> None:
@@ -84,16 +94,69 @@ def dispose_engines() -> None:
 
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
-    session = Session(get_engine(url), expire_on_commit=False)
+    """A session that commits on success and rolls back on any error; a lock waited for
+    longer than the lock timeout is Busy (nothing was changed: try again)."""
+    engine = get_engine(url)
+    session = Session(engine, expire_on_commit=False)
     try:
         yield session
         session.commit()
+    except DBAPIError as error:
+        session.rollback()
+        if engine.dialect.name == "sqlite" and says_disk_full(error) and engine.url.database:
+            what = f"the metadata database {engine.url.database} was written"
+            raise EnvironmentProblem(disk_full_text([engine.url.database], what)) from error
+        if _waited_for_a_lock(error):
+            raise Busy(
+                f"the database {display_url(engine.url)} stayed locked by another "
+                f"writer for {lock_wait_seconds():g} s; nothing was changed, try again"
+            ) from error
+        raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _waited_for_a_lock(error: DBAPIError) -> bool:
+    """SQLite's busy timeout or PostgreSQL's lock_timeout (SQLSTATE 55P03) ran out."""
+    if getattr(error.orig, "sqlstate", None) == "55P03":
+        return True
+    return "database is locked" in str(error.orig) or "database table is locked" in str(error.orig)
+
+
+_lock_wait: float | None = None
+
+
+def bound_lock_waits(seconds: float) -> None:
+    """From now on this process's connections wait at most `seconds` for another writer's
+    lock (a server's processes: a short wait, then 503), instead of BATCHOPS_LOCK_TIMEOUT."""
+    global _lock_wait
+    _lock_wait = seconds
+    dispose_engines()  # pooled connections were tuned with the old wait
+
+
+def lock_wait_seconds() -> float:
+    """How long this process's writes wait for a lock before they are Busy."""
+    return _lock_wait if _lock_wait is not None else get_settings().lock_timeout
+
+
+def database_answers(within: float) -> None:
+    """Read the schema's revision, waiting at most `within` seconds for a lock (a readiness
+    probe); EnvironmentProblem, passwords masked, when the database cannot be read."""
+    engine = get_engine()
+    token = _deferred_begin.set(True)  # a read: it must not queue for the write lock
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(within * 1000)}")
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError as error:
+        reason = _first_line(error, engine.url)
+        raise EnvironmentProblem(f"cannot read {display_url(engine.url)}: {reason}") from error
+    finally:
+        _deferred_begin.reset(token)
 
 
 def prefer_concurrent_reads() -> None:
@@ -128,24 +191,22 @@ def _create(parsed: URL) -> Engine:
         if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
             require_extra("postgres", "psycopg", purpose=f"the database {display_url(parsed)}")
         try:
-            return create_engine(parsed, pool_pre_ping=True, json_deserializer=read_json_text)
+            engine = create_engine(parsed, pool_pre_ping=True, json_deserializer=read_json_text)
         except (NoSuchModuleError, ImportError) as error:
             raise EnvironmentProblem(
                 f"cannot use the database {display_url(parsed)}: its driver is not installed "
                 f"({error})"
             ) from error
+        except (ArgumentError, ValueError, TypeError) as error:
+            raise _bad_query(parsed, error) from error
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", _bound_postgres_lock_waits)
+        return engine
     if parsed.database and parsed.database != ":memory:":
-        folder = Path(parsed.database).parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise EnvironmentProblem(
-                f"cannot create the folder {folder} of the database {display_url(parsed)}: "
-                f"{error.strerror or error}"
-            ) from error
+        _database_folder(Path(parsed.database).parent, parsed)
     engine = create_engine(
         parsed,
-        connect_args={"timeout": 60, "check_same_thread": False},
+        connect_args={"timeout": lock_wait_seconds(), "check_same_thread": False},
         json_deserializer=read_json_text,
     )
 
@@ -157,7 +218,7 @@ def _create(parsed: URL) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_wait_seconds() * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -165,6 +226,35 @@ def _create(parsed: URL) -> Engine:
         connection.exec_driver_sql("BEGIN" if _deferred_begin.get() else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _database_folder(folder: Path, parsed: URL) -> None:
+    """Make the home's folder on first use; a URL naming any other folder that does not
+    exist is refused, not created: it is most likely a typo, and a database made there
+    would be silently empty."""
+    if folder.is_dir():
+        return
+    if folder.exists() or folder.resolve() != get_settings().home:
+        state = "is not a folder" if folder.exists() else "does not exist"
+        raise EnvironmentProblem(
+            f"the folder {folder} of the database {display_url(parsed)} {state}; create it, "
+            "or fix the URL (BATCHOPS_DB_URL)"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise EnvironmentProblem(
+            f"cannot create the folder {folder} of the database {display_url(parsed)}: "
+            f"{error.strerror or error}"
+        ) from error
+
+
+def _bound_postgres_lock_waits(dbapi_connection: Any, _record: Any) -> None:
+    """A statement waiting for a lock longer than the lock timeout fails (SQLSTATE 55P03)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET lock_timeout = {int(lock_wait_seconds() * 1000)}")
+    cursor.close()
+    dbapi_connection.commit()
 
 
 def read_json_text(text: str) -> Any:
@@ -182,6 +272,8 @@ def _check_connection(engine: Engine) -> None:
     try:
         with engine.connect():
             pass
+    except (ArgumentError, ValueError, TypeError) as error:  # the URL's query, read by the driver
+        raise _bad_query(engine.url, error) from error
     except DBAPIError as error:
         url = engine.url
         where = display_url(url)
@@ -190,13 +282,19 @@ def _check_connection(engine: Engine) -> None:
         raise EnvironmentProblem(f"cannot open {where}: {_first_line(error, url)}") from error
 
 
+def _bad_query(url: URL, error: Exception) -> EnvironmentProblem:
+    """A URL whose query the dialect or the driver refuses (`?port=abc`): one line."""
+    reason = mask_text(str(error).strip().split("\n")[0], url.render_as_string(hide_password=False))
+    return EnvironmentProblem(
+        f"database URL {display_url(url)} (BATCHOPS_DB_URL) is not usable: {reason}"
+    )
+
+
 def _first_line(error: DBAPIError, url: URL) -> str:
     """The driver's own reason, one line, never holding the password."""
     text = str(error.orig or error).strip().splitlines()
     line = text[0] if text else type(error.orig).__name__
-    if url.password:
-        line = line.replace(str(url.password), "***")
-    return line
+    return mask_text(line, url.render_as_string(hide_password=False))
 
 
 def migrate(engine: Engine) -> None:
@@ -208,23 +306,31 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with _migration_lock(engine), engine.begin() as connection:
-        config.attributes["connection"] = connection
-        try:
+    try:
+        with _migration_lock(engine), engine.begin() as connection:
+            config.attributes["connection"] = connection
             command.upgrade(config, "head")
-        except Exception as error:  # a database we cannot migrate is the user's to fix
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            raise EnvironmentProblem(
-                f"cannot migrate the metadata database {display_url(engine.url)}: {reason}"
-            ) from error
+    except Exception as error:  # a database we cannot migrate is the user's to fix
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        kind = Busy if isinstance(error, DBAPIError) and _waited_for_a_lock(error) else None
+        raise (kind or EnvironmentProblem)(
+            f"cannot migrate the metadata database {display_url(engine.url)}: "
+            f"{mask_text(reason, engine.url.render_as_string(hide_password=False))}"
+        ) from error
 
 
 def _current_revision(engine: Engine) -> str | None:
+    """The schema's revision (None: a new database), read without waiting for a writer."""
+    token = _deferred_begin.set(True)
     try:
         with engine.connect() as connection:
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except DBAPIError:  # no table yet: a new database
-        return None
+    except DBAPIError as error:
+        if _waited_for_a_lock(error):
+            raise Busy(f"the database {display_url(engine.url)} is locked: {error.orig}") from error
+        return None  # no table yet: a new database
+    finally:
+        _deferred_begin.reset(token)
 
 
 @contextmanager

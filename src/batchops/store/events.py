@@ -21,6 +21,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from batchops.errors import InvalidInput
+from batchops.store.abbreviate import abbreviate
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.events import EventConsumerRow, EventRow
@@ -34,6 +35,8 @@ class EventType(StrEnum):
     VERSION_REGISTERED = "ModelVersionRegistered"
     STATUS_CHANGED = "ModelVersionStatusChanged"
     VERSION_DELETED = "ModelVersionDeleted"
+    VERSION_UNUSABLE = "ModelVersionUnusable"
+    """An approved version's files failed their check where it was to be used."""
     EXECUTION_STATUS_CHANGED = "ExecutionStatusChanged"
     DATA_QUALITY_VIOLATIONS = "DataQualityViolations"
     ALARM_STATE_CHANGED = "AlarmStateChanged"
@@ -64,7 +67,7 @@ class Event:
             row.new_status,
             row.user,
             row.at,
-            dict(row.detail or {}),
+            abbreviate(dict(row.detail or {})),  # bounded even if stored before the limits
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -107,9 +110,16 @@ def append_event(
             new_status=new_status,
             user=user,
             at=utcnow(),
-            detail=detail or None,
+            detail=abbreviate(detail) or None,  # the log outlives what it tells of
         )
     )
+
+
+def newest_event(session: Session) -> Event:
+    """The newest event as the caller's transaction sees it (one it just appended)."""
+    session.flush()
+    row = session.scalars(select(EventRow).order_by(EventRow.id.desc()).limit(1)).one()
+    return Event.of(row)
 
 
 def last_position() -> int:

@@ -1,4 +1,4 @@
-"""Execution and step-run rows in the metadata database, and the JSON shape scripts rely on.
+"""Execution and step-run rows in the metadata database, read out as `ExecutionRecord`s.
 
 The runtime writes them; the registry (lineage), the CLI and the server read them here, below
 both, so reading an execution never imports the runtime that runs it.
@@ -12,14 +12,17 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.settings import get_settings
+from batchops.store.abbreviate import abbreviate
 from batchops.store.db import reads_are_deferred, session_scope, write_scope
 from batchops.store.events import EventType, append_event
+from batchops.store.execution_records import ExecutionRecord, no_such_step
+from batchops.store.metric_names import EXECUTION_DURATION, EXECUTION_FAILED
 from batchops.store.metrics import add_metrics
 from batchops.store.schema import iso, utcnow
 from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
@@ -139,6 +142,7 @@ def step_rows(execution_id: str) -> list[StepRunRow]:
 
 
 def update_step(execution_id: str, name: str, **fields: Any) -> None:
+    fields = _bounded(fields)
     with session_scope() as session:
         row = session.scalar(
             select(StepRunRow).where(
@@ -146,12 +150,26 @@ def update_step(execution_id: str, name: str, **fields: Any) -> None:
             )
         )
         if row is None:
-            raise NotFound(f"execution {execution_id!r} has no step {name!r}")
+            names = session.scalars(
+                select(StepRunRow.name)
+                .where(StepRunRow.execution_id == execution_id)
+                .order_by(StepRunRow.id)
+            ).all()
+            raise no_such_step(execution_id, name, names)
         for key, value in fields.items():
             setattr(row, key, value)
 
 
+def _bounded(fields: dict[str, Any]) -> dict[str, Any]:
+    """A failure reason may quote what failed (a whole parameter, a long path): it is kept
+    abbreviated, as the lists and the event log show it."""
+    if fields.get("failure_reason"):
+        fields["failure_reason"] = abbreviate(fields["failure_reason"])
+    return fields
+
+
 def update_execution(execution_id: str, **fields: Any) -> None:
+    fields = _bounded(fields)
     with session_scope() as session:
         row = session.get(ExecutionRow, execution_id)
         if row is None:
@@ -188,8 +206,8 @@ def _status_changed(session: Session, row: ExecutionRow) -> None:
         session,
         f"execution:{row.id}",
         {
-            "execution_duration_seconds": duration_seconds(row.started_at, row.ended_at),
-            "execution_failed": 1.0 if status is ExecutionStatus.FAILED else 0.0,
+            EXECUTION_DURATION: duration_seconds(row.started_at, row.ended_at),
+            EXECUTION_FAILED: 1.0 if status is ExecutionStatus.FAILED else 0.0,
         },
         execution_id=row.id,
     )
@@ -241,24 +259,7 @@ def find_cached_run(
         return row
 
 
-def step_json(row: StepRunRow | Row[Any]) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "type": row.step_type,
-        "status": row.status,
-        "started_at": iso(row.started_at),
-        "ended_at": iso(row.ended_at),
-        "attempt": row.attempt,
-        "inputs": row.inputs,
-        "outputs": row.outputs,
-        "properties": row.properties,
-        "failure_reason": row.failure_reason,
-        "cached_from": row.cached_from,
-        "log_uri": row.log_uri,
-    }
-
-
-def execution_json(execution_id: str) -> dict[str, Any]:
+def execution_record(execution_id: str) -> ExecutionRecord:
     """The execution and its steps, read in one session (the API and the page call it a lot)."""
     with session_scope() as session:
         row = _current_row(session, execution_id)
@@ -267,13 +268,18 @@ def execution_json(execution_id: str) -> dict[str, Any]:
             .where(StepRunRow.execution_id == execution_id)
             .order_by(StepRunRow.id)
         ).all()
-        return _execution_json(row, steps)
+        return ExecutionRecord.of(row, steps)
 
 
-def executions_json(
+def execution_json(execution_id: str) -> dict[str, Any]:
+    """The execution's JSON object: what `execution describe --json` and the API show."""
+    return execution_record(execution_id).to_json()
+
+
+def execution_records(
     execution_ids: Sequence[str], step_types: Collection[str] | None = None
-) -> dict[str, dict[str, Any]]:
-    """Several executions' objects by id, in two queries (lists of runs on the page); with
+) -> dict[str, ExecutionRecord]:
+    """Several executions by id, in two queries (lists of runs on the page); with
     `step_types`, only the steps of those types (a list of checks needs no other step)."""
     with session_scope() as session:
         fail_unresponsive(session)
@@ -288,35 +294,7 @@ def executions_json(
             query = query.where(StepRunRow.step_type.in_([str(t) for t in step_types]))
         for step in session.execute(query.order_by(StepRunRow.id)):
             steps[step.execution_id].append(step)
-        return {key: _execution_json(row, steps[key]) for key, row in found.items()}
-
-
-def _execution_json(
-    row: ExecutionRow | Row[Any], steps: Sequence[StepRunRow | Row[Any]]
-) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "pipeline": row.pipeline_name,
-        "pipeline_version": row.pipeline_version,
-        "status": row.status,
-        "parameters": row.parameters,
-        "started_at": iso(row.started_at),
-        "ended_at": iso(row.ended_at),
-        "failure_reason": row.failure_reason,
-        "attempt": row.attempt,
-        "created_by": row.created_by,
-        "trigger": row.trigger,
-        "runner": _runner_json(row),
-        "stop_requested_at": iso(row.stop_requested_at),
-        "stop_requested_by": row.stop_requested_by,
-        "steps": [step_json(s) for s in steps],
-    }
-
-
-def _runner_json(row: ExecutionRow | Row[Any]) -> dict[str, Any] | None:
-    if row.runner_pid is None:
-        return None
-    return {"pid": row.runner_pid, "host": row.runner_host, "heartbeat_at": iso(row.heartbeat_at)}
+        return {key: ExecutionRecord.of(row, steps[key]) for key, row in found.items()}
 
 
 def duration_seconds(started_at: datetime, ended_at: datetime | None) -> float:
@@ -327,7 +305,8 @@ def duration_seconds(started_at: datetime, ended_at: datetime | None) -> float:
 def list_executions(
     pipeline: str | None = None, limit: int = 50, status: str | None = None, offset: int = 0
 ) -> list[dict[str, Any]]:
-    """Executions newest first, optionally of one pipeline and one status; `offset` pages."""
+    """Executions newest first, optionally of one pipeline and one status; `offset` pages.
+    Long texts are abbreviated, so a page stays small whatever was stored."""
     if status is not None:
         status = _check_status(status)
     with session_scope() as session:
@@ -359,11 +338,11 @@ def list_executions(
             "pipeline": r.pipeline_name,
             "pipeline_version": r.pipeline_version,
             "status": r.status,
-            "parameters": r.parameters,
+            "parameters": abbreviate(r.parameters),
             "started_at": iso(r.started_at),
             "ended_at": iso(r.ended_at),
             "duration_seconds": round(duration_seconds(r.started_at, r.ended_at), 3),
-            "failure_reason": r.failure_reason,
+            "failure_reason": abbreviate(r.failure_reason),
         }
         for r in rows
     ]
@@ -380,13 +359,26 @@ def count_executions(pipeline: str | None = None, status: str | None = None) -> 
         return int(session.scalar(query) or 0)
 
 
-def last_execution_by_pipeline() -> dict[str, dict[str, Any]]:
-    """Each pipeline's newest execution (id, status, started_at), in one query."""
-    newest = (
-        select(ExecutionRow.pipeline_name, func.max(ExecutionRow.started_at).label("at"))
-        .group_by(ExecutionRow.pipeline_name)
-        .subquery()
-    )
+def executions_by_status() -> list[tuple[str, str, int]]:
+    """`(pipeline, status, how many executions)` for every pair that has any."""
+    with session_scope() as session:
+        rows = session.execute(
+            select(ExecutionRow.pipeline_name, ExecutionRow.status, func.count()).group_by(
+                ExecutionRow.pipeline_name, ExecutionRow.status
+            )
+        ).all()
+    return [(pipeline, status, int(count)) for pipeline, status, count in rows]
+
+
+def last_execution_by_pipeline(
+    pipelines: Sequence[str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Each pipeline's newest execution (id, status, started_at), in one query; of the
+    named pipelines only, when given (one page of a list)."""
+    newest_of = select(ExecutionRow.pipeline_name, func.max(ExecutionRow.started_at).label("at"))
+    if pipelines is not None:
+        newest_of = newest_of.where(ExecutionRow.pipeline_name.in_(list(pipelines)))
+    newest = newest_of.group_by(ExecutionRow.pipeline_name).subquery()
     query = select(
         ExecutionRow.pipeline_name, ExecutionRow.id, ExecutionRow.status, ExecutionRow.started_at
     ).join(
@@ -527,10 +519,10 @@ def delete_execution_rows(execution_id: str) -> ExecutionRow:
                 f"execution {execution_id} is Executing; stop it first "
                 f"(batchops execution stop {execution_id})"
             )
-        for step in session.scalars(
-            select(StepRunRow).where(StepRunRow.execution_id == execution_id)
-        ):
-            session.delete(step)
+        # One statement for the step runs, before the execution: deleted one by one, the
+        # unit of work may delete the execution first, whose cascade leaves SQLAlchemy's
+        # own step deletes matching nothing (a SAWarning on every delete).
+        session.execute(delete(StepRunRow).where(StepRunRow.execution_id == execution_id))
         session.delete(row)
         session.flush()
         session.expunge(row)

@@ -6,15 +6,17 @@ Below the runtime (which records them) and the registry, events and server (whic
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from batchops.store.db import session_scope
+from batchops.store.metric_names import feature_prefix, model_quality_metric
 from batchops.store.schema import utcnow
 from batchops.store.schema.monitoring import MonitoringMetricRow
+from batchops.store.schema.pipelines import ExecutionRow
 
 
 def record_metrics(
@@ -93,6 +95,37 @@ def upsert_metrics(
             if earlier is not None:
                 session.delete(earlier)
     return len(values)
+
+
+def newest_datapoint(session: Session) -> int:
+    """The id of the newest datapoint of any metric (0 when none): alarms read on from it."""
+    return session.scalar(select(func.max(MonitoringMetricRow.id))) or 0
+
+
+def datapoints(
+    session: Session,
+    metric: str,
+    pipeline: str | None = None,
+    *,
+    after: int = 0,
+    upto: int | None = None,
+    newest: int | None = None,
+) -> list[tuple[int, float]]:
+    """`(id, value)` of one metric's datapoints (of one pipeline's executions when named),
+    oldest first: those after the id `after`, up to `upto`; with `newest`, only the newest
+    that many of them. What an alarm evaluates, in the caller's transaction."""
+    table = MonitoringMetricRow
+    query = select(table.id, table.value).where(table.metric == metric, table.id > after)
+    if upto is not None:
+        query = query.where(table.id <= upto)
+    if pipeline:
+        query = query.join(ExecutionRow, ExecutionRow.id == table.execution_id).where(
+            ExecutionRow.pipeline_name == pipeline
+        )
+    if newest is None:
+        return [(i, v) for i, v in session.execute(query.order_by(table.id))]
+    found = session.execute(query.order_by(table.id.desc()).limit(newest)).all()
+    return [(i, v) for i, v in reversed(found)]
 
 
 def metric_history(metric: str, limit: int = 100) -> list[dict[str, Any]]:
@@ -174,3 +207,40 @@ def dated_series(metric: str) -> dict[str, list[dict[str, Any]]]:
         _, subject, date = str(series_key).split("|", 2)
         found.setdefault(subject, []).append({"date": date, "value": value})
     return {subject: sorted(points, key=lambda p: p["date"]) for subject, points in found.items()}
+
+
+def dated_values(metric: str, subject: str) -> dict[str, float]:
+    """One subject's figures kept by `upsert_metrics` (key `SUBJECT|DATE`), by date: each
+    date's current datapoint (a version's realised accuracy per prediction date)."""
+    prefix = f"{metric}|{subject}|"
+    with session_scope() as session:
+        rows = session.execute(
+            select(MonitoringMetricRow.series_key, MonitoringMetricRow.value).where(
+                MonitoringMetricRow.metric == metric,
+                MonitoringMetricRow.series_key.startswith(prefix, autoescape=True),
+            )
+        ).all()
+    return {str(key).removeprefix(prefix): value for key, value in rows}
+
+
+def feature_series(check: str, runs: int = 20) -> dict[str, list[dict[str, Any]]]:
+    """Feature -> its figure of one check (`baseline_drift`: its drift distance) over the last
+    `runs` runs, oldest first."""
+    prefix = feature_prefix(check)
+    return {name[len(prefix) :]: series for name, series in histories(prefix, runs).items()}
+
+
+def latest_feature_values(check: str) -> dict[str, float]:
+    """Feature -> the newest figure of one check (`/metrics` reports drift this way)."""
+    prefix = feature_prefix(check)
+    return {name[len(prefix) :]: value for name, value in latest_values(prefix).items()}
+
+
+def realised_quality(figures: Sequence[str], points: int = 30) -> dict[str, list[dict[str, Any]]]:
+    """`GROUP/VERSION figure` -> realised model quality by prediction date (the last `points`
+    dates, oldest first), as ground truth arrives."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for figure in figures:
+        for version, series in dated_series(model_quality_metric(figure)).items():
+            found[f"{version} {figure}"] = series[-points:]
+    return dict(sorted(found.items()))

@@ -168,7 +168,8 @@ def hash_file(uri: str, name: str, rows: int | None = None) -> FileEntry:
     return digest.entry(name, rows)
 
 
-def now() -> str:
+def now_iso() -> str:
+    """This moment as a manifest's `written_at` text (an ISO 8601 UTC time)."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
@@ -279,10 +280,37 @@ class OutputWriting:
             if name not in made:
                 _remove(self.folder, name)
         manifest = replace(
-            self.unfinished, files=tuple(entries), complete=True, written_at=now(), replaces=()
+            self.unfinished, files=tuple(entries), complete=True, written_at=now_iso(), replaces=()
         )
         write_manifest(self.folder, manifest)
         return manifest
+
+
+def publish_output(local_dir: Path, uri: str, manifest: Manifest) -> str:
+    """Make a finished local folder the output set at `uri`, sealed by `manifest` written last.
+
+    Locally the folder replaces what was there in one rename. In an object store its files are
+    uploaded one by one, so an unfinished manifest goes first: until the complete one is
+    written, readers see a folder being written, never a mix of the earlier set and this one.
+    """
+    (local_dir / MANIFEST_NAME).unlink(missing_ok=True)
+    if artifacts.is_local(uri):
+        published = artifacts.publish_directory(local_dir, uri)
+    else:
+        earlier = list_output_files(uri)
+        write_manifest(
+            uri,
+            replace(
+                manifest,
+                files=tuple(FileEntry(entry.name) for entry in manifest.files),
+                complete=False,
+                written_at=now_iso(),
+                replaces=tuple(name for name in sorted(earlier) if name not in manifest.names),
+            ),
+        )
+        published = artifacts.publish_directory(local_dir, uri, keep=[MANIFEST_NAME])
+    write_manifest(published, manifest)
+    return published
 
 
 def begin_output(
@@ -313,7 +341,7 @@ def begin_output(
         kind=kind,
         files=tuple(FileEntry(name) for name in planned),
         complete=False,
-        written_at=now(),
+        written_at=now_iso(),
         execution_id=execution_id,
         step=step,
         model=model,
@@ -346,7 +374,7 @@ def describe_folder(
         kind=known.kind if known is not None and known.complete else kind,
         files=tuple(entries),
         complete=True,
-        written_at=now(),
+        written_at=now_iso(),
         execution_id=execution_id,
         step=step,
         model=known.model if known is not None else None,

@@ -1,4 +1,5 @@
-"""The statuses an execution and its steps go through, as stored and as `--json` shows them.
+"""The statuses executions, steps and model versions go through, as stored and as `--json`
+shows them.
 
 They are `StrEnum`s: a member is its string, so the database columns, the JSON output and
 the event messages hold the same text as before these names existed, and a status read
@@ -34,3 +35,12 @@ class StepStatus(StrEnum):
 
 RETRYABLE = frozenset({ExecutionStatus.FAILED, ExecutionStatus.STOPPED})
 """Executions a retry may resume."""
+
+
+class ApprovalStatus(StrEnum):
+    """A model version's approval, spelled as SageMaker spells it so notebooks and rules carry
+    over; the registry moves versions between them (`registry.status`)."""
+
+    PENDING = "PendingManualApproval"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"

@@ -58,12 +58,16 @@ class TokenInfo:
     def allows(self, needed: Role) -> bool:
         return self.role >= needed
 
+    def expired(self) -> bool:
+        """Past its expiry now (a token without one never expires)."""
+        return self.expires_at is not None and self.expires_at <= utcnow()
+
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def parse_duration(text: str) -> timedelta:
+def parse_token_lifetime(text: str) -> timedelta:
     """`30d`, `12h`, `45m`, `2w`: how long a token lives."""
     match = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text or "")
     if not match or int(match.group(1)) == 0:
@@ -98,6 +102,30 @@ def create_token(
         return token, TokenInfo(row.id, user, level, expires)
 
 
+def pasted_token(text: str) -> str:
+    """The token in what a person pasted to sign in: the token itself, or the JSON that
+    `batchops token create --json` prints (a file's content); anything else is refused with
+    which part to paste."""
+    import json
+
+    pasted = text.strip()
+    if pasted.startswith(("{", '"')):
+        try:
+            value = json.loads(pasted)
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            value = value.get("token")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    elif pasted and not any(character.isspace() for character in pasted):
+        return pasted
+    raise InvalidInput(
+        f"paste the token alone (the {TOKEN_PREFIX}… value), or the whole JSON that "
+        "`batchops token create --json` printed"
+    )
+
+
 def authenticate(token: str) -> TokenInfo | None:
     """The token's holder, or None for an unknown, revoked or expired token."""
     if not token or len(token) > 512:
@@ -107,17 +135,10 @@ def authenticate(token: str) -> TokenInfo | None:
         row = session.scalar(select(TokenRow).where(TokenRow.digest == wanted))
         if row is None or not hmac.compare_digest(row.digest, wanted):
             return None
-        return _valid(row)
+        return valid_token(row)
 
 
-def token_by_id(token_id: int) -> TokenInfo | None:
-    """A session names its token by id; None once the token is revoked or expired."""
-    with session_scope() as session:
-        row = session.get(TokenRow, token_id)
-        return None if row is None else _valid(row)
-
-
-def _valid(row: TokenRow) -> TokenInfo | None:
+def valid_token(row: TokenRow) -> TokenInfo | None:
     now = utcnow()
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None

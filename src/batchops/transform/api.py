@@ -23,6 +23,7 @@ from batchops.data.cluster import dask_address, dask_client, require_visible
 from batchops.data.files import DataFile, list_data_files, read_range
 from batchops.errors import BatchopsError, InvalidInput, JobFailed, at_line
 from batchops.extras import require_extra
+from batchops.models.artifact import ModelFiles
 from batchops.models.loaded import LoadedModel
 from batchops.models.manifest import ModelManifest
 from batchops.store.outputs import FileEntry, begin_output
@@ -54,7 +55,7 @@ DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MAX_BYTES = 16 << 20
 
 Progress = Callable[[int], None]
-_ON_DASK = "scoring on Dask (--dask, BATCHOPS_DASK_ADDRESS)"
+_ON_DASK = "scoring on Dask (`dask`, BATCHOPS_DASK_ADDRESS)"
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class TransformResult:
 
 
 def transform(
-    model: str | Path | LoadedModel,
+    model: str | Path | LoadedModel | ModelFiles,
     input: str | Path,
     output: str | Path,
     *,
@@ -110,6 +111,7 @@ def transform(
     dask: str | None = None,
     id_column: str | None = None,
     id_prefix: str | None = None,
+    raw_input: bool | None = None,
 ) -> TransformResult:
     """Write `<input file>.out` under `output` for each input file: one line per record.
 
@@ -129,6 +131,9 @@ def transform(
     scored through that encoding instead (`transform.traced`), its predictions' inference ids
     (`id_column`'s value, or `<id_prefix>/<file>/<row>`) kept beside the output; the prepared
     layout's are kept when `id_prefix` is given (a pipeline passes its execution id).
+    `model` may be files already read (`read_model_files`) and `raw_input` the layout the
+    caller already decided (`traced.is_raw_input`), so a step that checks the batch first
+    reads the archive and decides once; None decides here.
     """
     started = time.perf_counter()
     _check_limits(workers, max_rows_per_batch, max_bytes_per_batch)
@@ -143,8 +148,10 @@ def transform(
             stack.callback(pool.terminate)
         files = list_data_files(input, content_type, exclude=output)
         prefix = id_prefix or f"transform-{uuid.uuid4().hex[:12]}"
+        read = _read_once(model)
         raw = _score_raw(
-            model,
+            read,
+            raw_input,
             files,
             str(output),
             id_column,
@@ -162,7 +169,7 @@ def transform(
                 f"id column {id_column!r}: only a raw file with a header names its columns; "
                 "the prepared, headerless layout gets generated inference ids"
             )
-        source = _model_source(model, load=pool is None and address is None)
+        source = _model_source(read, load=pool is None and address is None)
         specs = [
             plan_file(item, formats.of_file(item), header, source.manifest, in_path)
             for item in files
@@ -219,8 +226,19 @@ def transform(
     )
 
 
+def _read_once(model: str | Path | LoadedModel | ModelFiles) -> LoadedModel | ModelFiles:
+    """The model as this job uses it: the archive's files read once for the whole job (or
+    what the caller read or loaded already)."""
+    from batchops.models import read_model_files
+
+    if isinstance(model, LoadedModel | ModelFiles):
+        return model
+    return read_model_files(model)
+
+
 def _score_raw(
-    model: str | Path | LoadedModel,
+    model: LoadedModel | ModelFiles,
+    raw_input: bool | None,
     files: list[DataFile],
     output: str,
     id_column: str | None,
@@ -232,21 +250,19 @@ def _score_raw(
     started: float,
 ) -> TransformResult | None:
     """The raw-extract path (`transform.traced`), or None when the input is the prepared layout."""
-    from batchops.models import read_model_files
     from batchops.transform.traced import is_raw_input, score_raw
 
-    if isinstance(model, LoadedModel):
+    if isinstance(model, LoadedModel) or model.preprocessing is None:
         return None
-    model_files = read_model_files(model)
-    if not is_raw_input(files, model_files):
+    if not (is_raw_input(files, model) if raw_input is None else raw_input):
         return None
-    model_used = {"uri": model_files.source}
+    model_used = {"uri": model.source}
     if model_reference:
         model_used["reference"] = model_reference
     scored = score_raw(
         files,
         output,
-        model_files,
+        model,
         id_column=id_column,
         id_prefix=prefix,
         input_filter=input_filter,
@@ -289,17 +305,17 @@ class _ModelSource:
     loaded: LoadedModel | None
 
 
-def _model_source(model: str | Path | LoadedModel, load: bool) -> _ModelSource:
+def _model_source(model: LoadedModel | ModelFiles, load: bool) -> _ModelSource:
     """The model's manifest and file bytes; loaded here only when scoring here.
 
     With a manifest, workers load the booster themselves, so this process never imports
     XGBoost and the workers' start-up is not delayed by it.
     """
-    from batchops.models import flavor, load_files, read_model_files
+    from batchops.models import flavor, load_files
 
     if isinstance(model, LoadedModel):
         return _ModelSource(model.manifest, model.to_bytes(), "the given model", model)
-    files = read_model_files(model)
+    files = model
     if files.manifest is None or load:
         loaded = load_files(files)  # the files read above, not a second download
         return _ModelSource(loaded.manifest, loaded.to_bytes(), files.source, loaded)

@@ -1,8 +1,9 @@
 """Output files that appear under their name only when whole.
 
 Each output is written under a hidden temporary sibling (`.<name>.tmp-<id>`) and renamed
-when its last batch is in; a failed run removes its temporary file, and the next run
-removes any left by a run that was killed outright. Each file is hashed as it is written,
+when its last batch is in (for an object store: a local temporary file, uploaded whole); a
+failed run removes its temporary file, and the next run removes any left by a run that was
+killed outright. Each file is hashed as it is written,
 for the output folder's manifest (`batchops.store.outputs`), which makes the set whole.
 """
 
@@ -66,11 +67,8 @@ class OutputFile:
             os.replace(self._temp, self._final)
             return entry
         fs, path = self._remote
-        folder, _, name = path.rpartition("/")
-        staging = f"{folder}/.{name}{_TEMP_MARK}{uuid.uuid4().hex[:12]}"
-        try:
-            fs.put_file(str(self._temp), staging)  # type: ignore[attr-defined]
-            fs.mv(staging, path)  # type: ignore[attr-defined]
+        try:  # one object, visible only once its upload completes: no rename needed
+            fs.put_file(str(self._temp), path)  # type: ignore[attr-defined]
         finally:
             self._temp.unlink(missing_ok=True)
         return entry

@@ -276,5 +276,5 @@ def _label_hint(positions: list[int], manifest: ModelManifest, input_filter: Jso
     """One field too many, unfiltered, is nearly always the label, as in the walkthrough's
     batch files."""
     if not input_filter.segments and len(positions) == manifest.n_features + 1:
-        return "; if the first field is the label, drop it with --input-filter '$[1:]'"
+        return "; if the first field is the label, drop it with `input_filter` '$[1:]'"
     return ""

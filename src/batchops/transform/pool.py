@@ -71,10 +71,6 @@ class WorkerPool:
     def size(self) -> int:
         return len(self._processes)
 
-    @property
-    def pids(self) -> list[int]:
-        return [process.pid for process in self._processes]
-
     def start(self, init: WorkerInit) -> None:
         for index in range(len(self._processes)):
             self.submit(index, init)

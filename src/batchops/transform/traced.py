@@ -81,10 +81,11 @@ def score_raw(
 
     from batchops.models import load_files
 
-    if input_filter not in (None, "", DEFAULT_INPUT_FILTER):
+    if input_filter not in (None, "", "$", DEFAULT_INPUT_FILTER):
         raise InvalidInput(
             f"input filter {input_filter!r} selects positions of the prepared layout; a raw "
-            "file with a header is selected by column name (leave the filter at its default)"
+            "file with a header is selected by column name (leave the filter at its default, "
+            "or $: the whole record)"
         )
     if join_source or output_filter not in (None, "", "$"):
         raise InvalidInput("join_source and output_filter apply to the prepared layout only")

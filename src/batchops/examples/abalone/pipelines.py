@@ -13,6 +13,7 @@ add` and `batchops model-quality` measure it once the rings are counted.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,9 @@ from batchops.pipeline import (
     TransformInput,
     XGBoost,
 )
-from batchops.settings import get_settings
+from batchops.runtime.pipelines import PipelineProvider
+from batchops.settings import HOME_PLACEHOLDER, expand_locations
+from batchops.store import artifacts
 
 SCRIPTS = Path(__file__).with_name("scripts")
 GROUP = "abalone"
@@ -68,21 +71,34 @@ HYPERPARAMETERS = {
 SPLITS = ("train", "validation", "test", "vocabulary", "raw_train")
 
 
-def default_input_data() -> Path:
-    """The generated file abalone-train-and-baseline reads unless told otherwise (its place
-    only: `make_default_input_data` writes it when a run reads it)."""
-    return get_settings().home / "examples" / "abalone" / f"abalone-{DEFAULT_ROWS}.csv"
+EXAMPLE_FOLDER = f"{HOME_PLACEHOLDER}/examples/abalone"
+"""The example's files, in the home of whoever runs it (as churn's): the definitions name it
+this way, so they are the same stored from any home or machine."""
+DEFAULT_INPUT_DATA = f"{EXAMPLE_FOLDER}/abalone-{DEFAULT_ROWS}.csv"
+"""The generated file abalone-train-and-baseline reads unless told otherwise. Only its place:
+`make_default_input_data` writes it when a run is about to read it."""
+
+
+def default_input_data() -> str:
+    return expand_locations(DEFAULT_INPUT_DATA)
 
 
 def make_default_input_data(pipeline: str, parameters: Mapping[str, Any]) -> None:
-    if pipeline != TRAIN_AND_BASELINE:
-        return
-    path = default_input_data()
-    if str(parameters.get("InputData", "")) == str(path) and not path.exists():
-        from batchops.examples.abalone.data import write_abalone_csv
+    """Write the default training file (once) when a run of abalone-train-and-baseline
+    with these values reads it."""
+    from batchops.examples.abalone.data import write_abalone_csv
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_abalone_csv(path, DEFAULT_ROWS, seed=0)
+    uri = default_input_data()
+    if pipeline != TRAIN_AND_BASELINE or str(parameters.get("InputData", "")) != uri:
+        return
+    if artifacts.exists(uri):
+        return
+    if artifacts.is_local(uri):
+        write_abalone_csv(artifacts.local_path(uri), DEFAULT_ROWS, seed=0)
+        return
+    with tempfile.TemporaryDirectory(prefix="batchops-example-") as folder:
+        made = write_abalone_csv(Path(folder) / "data.csv", DEFAULT_ROWS, seed=0)
+        artifacts.upload_file(made, uri)
 
 
 def _output(step: ProcessingStep, name: str) -> object:
@@ -90,7 +106,7 @@ def _output(step: ProcessingStep, name: str) -> object:
 
 
 def train_and_baseline_pipeline() -> Pipeline:
-    data = ParameterString("InputData", str(default_input_data()))
+    data = ParameterString("InputData", DEFAULT_INPUT_DATA)
     mse_threshold = ParameterFloat("MseThreshold", 10.0, min_value=0.0)
     group = ParameterString("ModelPackageGroup", GROUP)
     challenger_margin = ParameterFloat("ChallengerMargin", 0.0)
@@ -117,8 +133,11 @@ def train_and_baseline_pipeline() -> Pipeline:
     champion = FunctionStep(
         "GetChampionModel",
         function="batchops.examples.churn.functions:get_champion_model",
-        inputs={"model_package_group": group},
-        outputs=["model_uri", "model_package"],
+        inputs={
+            "model_package_group": group,
+            "execution_id": ExecutionVariables.PIPELINE_EXECUTION_ID,
+        },
+        outputs=["model_uri", "model_package", "champion_problem"],
     )
     report = PropertyFile("AbaloneEvaluationReport", "evaluation", "evaluation.json")
     evaluate = ProcessingStep(
@@ -262,5 +281,11 @@ def batch_inference_pipeline() -> Pipeline:
     )
 
 
-def builtin_pipelines() -> list[Pipeline]:
+def example_pipelines() -> list[Pipeline]:
     return [train_and_baseline_pipeline(), batch_inference_pipeline()]
+
+
+PROVIDER = PipelineProvider(pipelines=example_pipelines, prepare=make_default_input_data)
+"""The example's entry in the `batchops.pipelines` entry point group (pyproject.toml), beside
+churn's: the pipeline service stores both pipelines and makes the default training data when
+a run reads it."""

@@ -51,12 +51,15 @@ def _shadow_version(group: str) -> registry.ModelVersion | None:
     return registry.verified_version(pending.group, pending.version)
 
 
-def get_champion_model(model_package_group: str) -> dict[str, object]:
-    """The approved model a new one must beat, or an empty URI when the group has none yet."""
-    from batchops.errors import NotFound
-
-    try:
-        version = registry.approved_version(model_package_group)
-    except NotFound:
-        return {"model_uri": "", "model_package": ""}
-    return {"model_uri": version.model_data_uri, "model_package": version.ref}
+def get_champion_model(
+    model_package_group: str, execution_id: str | None = None
+) -> dict[str, object]:
+    """The approved model a new one must beat, or an empty URI when the group has none yet or
+    its files are unusable (`champion_problem` then says why; the step log shows it)."""
+    found = registry.champion(model_package_group, execution_id=execution_id)
+    version = found.version
+    return {
+        "model_uri": version.model_data_uri if version else "",
+        "model_package": version.ref if version else "",
+        "champion_problem": found.problem,
+    }

@@ -8,7 +8,8 @@ Names, parameters and steps are the original's, so its users recognise every pie
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +46,16 @@ from batchops.pipeline import (
     TransformStep,
     XGBoost,
 )
-from batchops.settings import get_settings
+from batchops.runtime.pipelines import PipelineProvider
+from batchops.settings import HOME_PLACEHOLDER, expand_locations
+from batchops.store import artifacts
 
 SCRIPTS = Path(__file__).with_name("scripts")
 GROUP = "customer-churn"
 TRAIN_AND_BASELINE = "train-and-baseline"
 BATCH_INFERENCE = "batch-inference"
 DEFAULT_ROWS = 5000
+DEFAULT_BATCH_ROWS = 1000
 
 #: The original walkthrough's XGBoost settings.
 HYPERPARAMETERS = {
@@ -66,32 +70,49 @@ HYPERPARAMETERS = {
 SPLITS = ("train", "validation", "test", "batch", "vocabulary", "raw_train")
 
 
+EXAMPLE_FOLDER = f"{HOME_PLACEHOLDER}/examples/churn"
+"""The example's files, in the home of whoever runs it: the definitions name it this way, so
+they are the same stored from any home or machine."""
+DEFAULT_INPUT_DATA = f"{EXAMPLE_FOLDER}/churn-{DEFAULT_ROWS}.csv"
+"""The generated 5,000-row file train-and-baseline reads unless told otherwise. Only its
+place: storing or listing the pipeline writes nothing; `make_default_input_data` writes it
+when a run is about to read it."""
+DEFAULT_BATCH_DATA = f"{EXAMPLE_FOLDER}/batch.csv"
+
+
 def example_dir() -> Path:
-    return get_settings().home / "examples" / "churn"
+    return Path(expand_locations(EXAMPLE_FOLDER))
 
 
-def default_input_data() -> Path:
-    """The generated 5,000-row file train-and-baseline reads unless told otherwise.
-
-    Only its place: registering or listing the pipeline writes nothing;
-    `make_default_input_data` writes it when a run is about to read it.
-    """
-    return example_dir() / f"churn-{DEFAULT_ROWS}.csv"
+def default_input_data() -> str:
+    return expand_locations(DEFAULT_INPUT_DATA)
 
 
 def make_default_input_data(pipeline: str, parameters: Mapping[str, Any]) -> None:
-    """Write the default data (once) when a run of `pipeline` with these values reads it."""
-    if pipeline != TRAIN_AND_BASELINE:
+    """Write the default data (once) when a run of `pipeline` with these values reads it:
+    the raw training file, or a day's batch in the model's layout for batch-inference."""
+    from batchops.examples.churn.data import write_churn_csv
+    from batchops.examples.churn.prepared import write_prepared_csv
+
+    write: Callable[..., Path]
+    if pipeline == TRAIN_AND_BASELINE:
+        uri, rows, seed, write = default_input_data(), DEFAULT_ROWS, 0, write_churn_csv
+    elif pipeline == BATCH_INFERENCE:
+        uri, rows, seed, write = default_batch_data(), DEFAULT_BATCH_ROWS, 1, write_prepared_csv
+    else:
         return
-    path = default_input_data()
-    if str(parameters.get("InputData", "")) == str(path) and not path.exists():
-        from batchops.examples.churn.data import write_churn_csv
+    if str(parameters.get("InputData", "")) != uri or artifacts.exists(uri):
+        return
+    if artifacts.is_local(uri):
+        write(artifacts.local_path(uri), rows, seed=seed)
+        return
+    with tempfile.TemporaryDirectory(prefix="batchops-example-") as folder:
+        made = write(Path(folder) / "data.csv", rows, seed=seed)
+        artifacts.upload_file(made, uri)
 
-        write_churn_csv(path, DEFAULT_ROWS, seed=0)
 
-
-def default_batch_data() -> Path:
-    return example_dir() / "batch.csv"
+def default_batch_data() -> str:
+    return expand_locations(DEFAULT_BATCH_DATA)
 
 
 def _output(step: ProcessingStep, name: str) -> object:
@@ -99,7 +120,7 @@ def _output(step: ProcessingStep, name: str) -> object:
 
 
 def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipeline:
-    data = ParameterString("InputData", str(input_data or default_input_data()))
+    data = ParameterString("InputData", str(input_data or DEFAULT_INPUT_DATA))
     min_accuracy = ParameterFloat("MinAccuracy", 0.7, min_value=0.0, max_value=1.0)
     group = ParameterString("ModelPackageGroup", GROUP)
     challenger_metric = ParameterString("ChallengerMetric", "auc")
@@ -129,8 +150,11 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
     champion = FunctionStep(
         "GetChampionModel",
         function="batchops.examples.churn.functions:get_champion_model",
-        inputs={"model_package_group": group},
-        outputs=["model_uri", "model_package"],
+        inputs={
+            "model_package_group": group,
+            "execution_id": ExecutionVariables.PIPELINE_EXECUTION_ID,
+        },
+        outputs=["model_uri", "model_package", "champion_problem"],
     )
     evaluate = ProcessingStep(
         "EvaluateModel",
@@ -246,7 +270,7 @@ def train_and_baseline_pipeline(input_data: str | Path | None = None) -> Pipelin
 
 
 def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
-    data = ParameterString("InputData", str(input_data or default_batch_data()))
+    data = ParameterString("InputData", str(input_data or DEFAULT_BATCH_DATA))
     group = ParameterString("ModelPackageGroup", GROUP)
     fail_on_violation = ParameterBoolean("FailOnViolation", False)
     input_filter = ParameterString("InputFilter", "$[1:]")
@@ -322,6 +346,10 @@ def batch_inference_pipeline(input_data: str | Path | None = None) -> Pipeline:
     )
 
 
-def upsert_builtin_pipelines() -> dict[str, int]:
-    """Store the example pipelines (a new version only when their definitions changed)."""
-    return {p.name: p.upsert() for p in (train_and_baseline_pipeline(), batch_inference_pipeline())}
+def example_pipelines() -> list[Pipeline]:
+    return [train_and_baseline_pipeline(), batch_inference_pipeline()]
+
+
+PROVIDER = PipelineProvider(pipelines=example_pipelines, prepare=make_default_input_data)
+"""The example's entry in the `batchops.pipelines` entry point group (pyproject.toml): the
+pipeline service stores both pipelines and makes their default data when a run reads it."""

@@ -18,6 +18,8 @@ from typing import Any, ClassVar, Protocol
 from batchops.errors import InvalidInput
 from batchops.pipeline.references import Properties, encode
 from batchops.pipeline.steps.types import StepType
+from batchops.settings import MAX_DESCRIPTION_CHARS, check_length
+from batchops.store.code_snapshots import CodeSnapshot
 
 _DURATION = re.compile(
     r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -25,7 +27,7 @@ _DURATION = re.compile(
 )
 
 
-def parse_duration(text: str) -> timedelta:
+def parse_iso_duration(text: str) -> timedelta:
     """An ISO 8601 duration ("PT12H", "P30D"); a month counts 30 days and a year 365."""
     match = _DURATION.match(text or "")
     if not match or text in ("P", "PT") or text.endswith("T"):
@@ -50,7 +52,7 @@ class CacheConfig:
 
     def __post_init__(self) -> None:
         if self.expire_after is not None:
-            parse_duration(self.expire_after)
+            parse_iso_duration(self.expire_after)
 
     def to_json(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"Enabled": self.enable_caching}
@@ -102,6 +104,8 @@ class Step:
         self.depends_on = [d if isinstance(d, str) else d.name for d in depends_on or []]
         self.cache_config = cache_config
         self.description = description
+        if isinstance(description, str):
+            check_length(description, MAX_DESCRIPTION_CHARS, f"step {name}'s description")
 
     @property
     def properties(self) -> Properties:
@@ -115,6 +119,10 @@ class Step:
 
     def child_steps(self) -> list[Step]:
         """Steps declared inside this one (a condition's branches)."""
+        return []
+
+    def code_snapshots(self) -> list[CodeSnapshot]:
+        """The code the definition names by digest, to keep in the artifact store."""
         return []
 
     def to_json(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from batchops.errors import InvalidInput
 from batchops.pipeline.references import PropertyFile
 from batchops.pipeline.steps.base import Step, dict_of, tuple_of
 from batchops.pipeline.steps.types import StepType
+from batchops.store.code_snapshots import CodeSnapshot, read_snapshot
 
 SAGEMAKER_PROCESSING_ROOT = "/opt/ml/processing"
 
@@ -71,6 +72,8 @@ class PublishedOutput:
 @dataclass(frozen=True)
 class ProcessingArguments:
     code: str
+    """`code/<sha256>/<name>`: the script's snapshot in the artifact store (a definition
+    stored before snapshots holds the script's absolute path)."""
     inputs: tuple[StagedInput, ...] = ()
     outputs: tuple[PublishedOutput, ...] = ()
     container_arguments: tuple[Any, ...] = ()
@@ -137,7 +140,8 @@ class ProcessingStep(Step):
         **common: Any,
     ) -> None:
         super().__init__(name, **common)
-        self.code = str(Path(code).resolve())
+        self.snapshot = read_snapshot(code)  # the bytes that run, whatever the file becomes
+        self.code = self.snapshot.reference
         self.inputs = list(inputs or [])
         self.outputs = list(outputs or [])
         self.job_arguments = list(job_arguments or [])
@@ -152,6 +156,9 @@ class ProcessingStep(Step):
                     f"step {name!r}: property file {pf.name!r} names unknown output "
                     f"{pf.output_name!r}"
                 )
+
+    def code_snapshots(self) -> list[CodeSnapshot]:
+        return [self.snapshot]
 
     def arguments(self) -> ProcessingArguments:
         return ProcessingArguments(

@@ -8,8 +8,9 @@ from typing import Any
 
 from batchops.pipeline.steps.base import Step, dict_of, tuple_of
 from batchops.pipeline.steps.types import StepType
+from batchops.store.statuses import ApprovalStatus
 
-PENDING_MANUAL_APPROVAL = "PendingManualApproval"
+PENDING_MANUAL_APPROVAL = ApprovalStatus.PENDING
 
 
 @dataclass(frozen=True)

@@ -22,5 +22,5 @@ def run_condition(node: StepNode, context: StepContext) -> StepOutcome:
 
 
 def run_fail(node: StepNode, context: StepContext) -> StepOutcome:
-    message = FailArguments.from_json(context.resolve(node.arguments)).error_message
+    message = FailArguments.from_json(context.arguments(node)).error_message
     raise StepFailed(str(message) or f"FailStep {node.name} reached")

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from batchops.errors import InvalidInput
+from batchops.errors import BatchopsError, InvalidInput
 from batchops.pipeline.graph import StepNode
 from batchops.pipeline.steps.processing import ProcessingArguments
 from batchops.runtime.context import StepContext, StepOutcome
 from batchops.runtime.runners.staging import child_environment, run_process, stage
 from batchops.store import artifacts
+from batchops.store.code_snapshots import local_code
 
 
 def run_processing(node: StepNode, context: StepContext) -> StepOutcome:
-    args = ProcessingArguments.from_json(context.resolve(node.arguments))
-    code = Path(args.code)
-    if not code.is_file():
-        raise InvalidInput(f"step {node.name}: script {code} does not exist")
+    args = ProcessingArguments.from_json(context.arguments(node))
+    try:
+        code = local_code(args.code)
+    except BatchopsError as error:
+        raise type(error)(f"step {node.name}: {error}") from None
     root = context.work_dir
     inputs: dict[str, str] = {}
     for staged in args.inputs:

@@ -17,7 +17,7 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
     from batchops import monitor
     from batchops.monitor.jobs import CONSTRAINTS_FILE, STATISTICS_FILE, VIOLATIONS_FILE
 
-    args = QualityCheckArguments.from_json(context.resolve(node.arguments))
+    args = QualityCheckArguments.from_json(context.arguments(node))
     if args.model_quality is not None:
         return _run_model_quality(node, args, context)
     dataset = str(args.baseline_dataset)
@@ -75,9 +75,9 @@ def _run_model_quality(
         ModelQualityResult,
         measure_dataset,
     )
-    from batchops.registry.quality import measure_execution
-    from batchops.store.db import session_scope
-    from batchops.store.metrics import add_metrics
+    from batchops.registry.quality_measurement import measure_execution
+    from batchops.store.metric_names import model_quality_metric
+    from batchops.store.metrics import record_metrics
 
     config = args.model_quality
     assert config is not None
@@ -116,14 +116,12 @@ def _run_model_quality(
             problem=problem.name,
         ).values()
     published = context.publish(out_dir, "check" if check else "baseline")
-    with session_scope() as session:
-        add_metrics(
-            session,
-            published,
-            {**result.metrics, "model_quality.violation_count": float(len(result.violations))},
-            execution_id=context.execution_id,
-            step_name=context.step_name,
-        )
+    record_metrics(
+        published,
+        {**result.metrics, model_quality_metric("violation_count"): float(len(result.violations))},
+        execution_id=context.execution_id,
+        step_name=context.step_name,
+    )
     statistics = f"{published}/{STATISTICS}"
     properties = _baseline_properties(args, statistics, f"{published}/{CONSTRAINTS}")
     properties["ModelQuality"] = {
@@ -138,14 +136,8 @@ def _run_model_quality(
         properties["Violations"] = len(result.violations)
         for violation in result.violations:
             context.log(f"violation: {violation['description']}")
-        if result.violations and flag(args.fail_on_violation):
-            from batchops.errors import JobFailed
-
-            names = ", ".join(v["metric_name"] for v in result.violations)
-            raise JobFailed(
-                f"step {node.name}: {len(result.violations)} model-quality violation(s) "
-                f"({names}); see {violations_uri}"
-            )
+        if flag(args.fail_on_violation):
+            result.raise_for_violations(violations_uri)
     context.log(f"model quality of {dataset}: {statistics}")
     return StepOutcome(properties=properties, outputs={"check" if check else "baseline": published})
 
@@ -199,9 +191,10 @@ def record_check(
     from batchops.store.db import session_scope
     from batchops.store.events import EventType, append_event
     from batchops.store.executions import get_execution_row
+    from batchops.store.metric_names import VIOLATION_COUNT
     from batchops.store.metrics import add_metrics
 
-    figures = {**check.metric_values, "violation_count": float(len(check.violations))}
+    figures = {**check.metric_values, VIOLATION_COUNT: float(len(check.violations))}
     row = get_execution_row(context.execution_id) if check.violations else None
     with session_scope() as session:
         add_metrics(

@@ -24,7 +24,7 @@ def _uri(source: MetricsSource | None) -> Any:
 def run_register_model(node: StepNode, context: StepContext) -> StepOutcome:
     from batchops import registry
 
-    args = RegisterModelArguments.from_json(context.resolve(node.arguments))
+    args = RegisterModelArguments.from_json(context.arguments(node))
     model_uri = str(args.model_data)
     files = read_model_files(model_uri)  # checks the archive holds a model, as scoring will
     manifest = files.manifest.to_dict() if files.manifest else {}
@@ -64,11 +64,12 @@ def run_register_model(node: StepNode, context: StepContext) -> StepOutcome:
         status=str(args.approval_status or PENDING_MANUAL_APPROVAL),
     )
     context.log(f"registered {version.group}/{version.version} ({version.status})")
+    from batchops.store.metric_names import model_metric
     from batchops.store.metrics import record_metrics
 
     record_metrics(  # the version's evaluation figures as datapoints alarms can watch
         f"{version.group}/{version.version}",
-        {f"model_{name}": value for name, value in metrics.items()},
+        {model_metric(name): value for name, value in metrics.items()},
         execution_id=context.execution_id,
         step_name=context.step_name,
     )

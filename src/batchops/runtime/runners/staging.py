@@ -21,12 +21,12 @@ def stage(uri: str, destination: Path) -> Path:
     batchops wrote (a folder with a manifest) is staged only when its files match it.
     """
     destination.mkdir(parents=True, exist_ok=True)
-    _require_complete(uri)
-    if not artifacts.is_local(uri):
-        return artifacts.fetch(uri, destination)
-    source = artifacts.local_path(uri)
-    if not source.exists():
+    if not artifacts.exists(uri):
         raise InvalidInput(f"input {uri} does not exist")
+    _require_complete(uri)
+    if not artifacts.is_local(uri):  # an object store's files are copied here
+        return artifacts.fetch(uri, destination, skip=[outputs.MANIFEST_NAME])
+    source = artifacts.local_path(uri)
     if source.is_dir():
         for child in sorted(source.iterdir()):
             if child.name == outputs.MANIFEST_NAME:
@@ -70,10 +70,15 @@ def run_process(
     lock = threading.Lock()
 
     def pump(stream: object, keep: bool) -> None:
+        logging = True  # until the log cannot be written (a full disk): keep draining the pipe
         for line in stream:  # type: ignore[attr-defined]
-            with lock:
-                context.log_file.write(line)
-                context.log_file.flush()
+            if logging:
+                try:
+                    with lock:
+                        context.log_file.write(line)
+                        context.log_file.flush()
+                except OSError:
+                    logging = False
             if keep:
                 tail.append(line.rstrip("\n"))
 

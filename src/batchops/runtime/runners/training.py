@@ -14,7 +14,7 @@ from batchops.store import artifacts
 
 
 def run_training(node: StepNode, context: StepContext) -> StepOutcome:
-    args = TrainingArguments.from_json(context.resolve(node.arguments))
+    args = TrainingArguments.from_json(context.arguments(node))
     if args.algorithm != "xgboost":
         raise InvalidInput(
             f"step {node.name}: unknown algorithm {args.algorithm!r} (built in: xgboost)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from batchops.models.artifact import ModelFiles
 from batchops.pipeline.graph import StepNode
 from batchops.pipeline.steps.transform import (
     BatchMonitor,
@@ -20,6 +21,35 @@ from batchops.pipeline.steps.transform import (
 )
 from batchops.runtime.context import StepContext, StepOutcome, flag
 from batchops.runtime.runners.quality_check import fail_if_violations, record_check
+
+
+@dataclass(frozen=True)
+class _Model:
+    """The step's model, found and read once for its check and its scoring."""
+
+    reference: str
+    """As the step names it: a file, or a registry `GROUP[/VERSION]`."""
+    uri: str
+    files: ModelFiles
+
+
+def _model_of(transformer: Transformer) -> _Model:
+    from batchops.models import read_model_files
+    from batchops.registry.lookup import model_data_uri
+
+    reference = str(transformer.model_data)
+    uri = model_data_uri(reference)
+    return _Model(reference, uri, read_model_files(uri))
+
+
+def _is_raw(dataset: str, content_type: str | None, model: _Model) -> bool:
+    """The batch is a raw extract for this model (decided once per dataset and step)."""
+    from batchops.data.files import list_data_files
+    from batchops.transform.traced import is_raw_input
+
+    if model.files.preprocessing is None:
+        return False
+    return is_raw_input(list_data_files(dataset, content_type), model.files)
 
 
 @dataclass(frozen=True)
@@ -34,7 +64,7 @@ class _Baseline:
 
 
 def _baseline_for(
-    spec: BatchMonitor, dataset: str, transformer: Transformer, content_type: str | None
+    spec: BatchMonitor, dataset: str, raw: bool, model: _Model, content_type: str | None
 ) -> _Baseline:
     """The raw training data's baseline, with the real column names, when the batch is a raw
     extract and the model version has one; otherwise the supplied (prepared-layout) one,
@@ -46,18 +76,16 @@ def _baseline_for(
         spec.header,
         list(spec.ignore_columns),
     )
-    if not spec.supplied_raw_baseline_statistics or not spec.supplied_raw_baseline_constraints:
+    has_raw_baseline = (
+        spec.supplied_raw_baseline_statistics and spec.supplied_raw_baseline_constraints
+    )
+    if not has_raw_baseline or not raw or model.files.preprocessing is None:
         return prepared
     from batchops.data.files import list_data_files
-    from batchops.models import read_model_files
-    from batchops.registry.lookup import model_data_uri
-    from batchops.transform.traced import header_of, is_raw_input
+    from batchops.transform.traced import header_of
 
-    model = read_model_files(model_data_uri(str(transformer.model_data)))
+    reads = set(model.files.preprocessing.raw_columns)
     files = list_data_files(dataset, content_type)
-    if model.preprocessing is None or not is_raw_input(files, model):
-        return prepared
-    reads = set(model.preprocessing.raw_columns)
     ignored = {column for item in files for column in header_of(item) if column not in reads}
     return _Baseline(
         str(spec.supplied_raw_baseline_statistics),
@@ -69,14 +97,21 @@ def _baseline_for(
 
 
 def _monitor(
-    spec: BatchMonitor, source: TransformInput, transformer: Transformer, context: StepContext
+    spec: BatchMonitor,
+    source: TransformInput,
+    transformer: Transformer,
+    model: _Model,
+    raw_input: bool,
+    context: StepContext,
 ) -> dict[str, Any]:
     from batchops import monitor
     from batchops.monitor.jobs import REPORT_FILE, STATISTICS_FILE, VIOLATIONS_FILE
+    from batchops.registry.usage import model_used
 
     dataset = str(spec.dataset or source.data)
+    raw = raw_input if dataset == str(source.data) else _is_raw(dataset, source.content_type, model)
     out_dir = context.work_dir / "monitoring"
-    baseline = _baseline_for(spec, dataset, transformer, source.content_type)
+    baseline = _baseline_for(spec, dataset, raw, model, source.content_type)
     check = monitor.check(
         dataset,
         statistics=baseline.statistics,
@@ -87,7 +122,10 @@ def _monitor(
         dask=transformer.dask,
     )
     published = context.publish(out_dir, "monitoring")
-    record_check(published, check, context, dataset, _model_used(context.execution_id))
+    used = model_used(context.execution_id)
+    record_check(
+        published, check, context, dataset, (used.group, used.version) if used else (None, None)
+    )
     context.log(
         f"data-quality check of {dataset}: {len(check.violations)} violation(s), {published}"
     )
@@ -105,34 +143,18 @@ def _monitor(
     }
 
 
-def _model_used(execution_id: str) -> tuple[str | None, int | None]:
-    """The model version this execution looked up (GetApprovedModel records its use)."""
-    from sqlalchemy import select
-
-    from batchops.store.db import session_scope
-    from batchops.store.schema.registry import ModelUsageRow
-
-    with session_scope() as session:
-        usage = session.scalars(
-            select(ModelUsageRow)
-            .where(ModelUsageRow.execution_id == execution_id)
-            .order_by(ModelUsageRow.id.desc())
-            .limit(1)
-        ).first()
-        return (usage.group_name, usage.version) if usage else (None, None)
-
-
 def _score(
-    spec: Transformer, source: TransformInput, context: StepContext
+    spec: Transformer,
+    source: TransformInput,
+    model: _Model,
+    context: StepContext,
+    raw_input: bool | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    from batchops.registry.lookup import model_data_uri
     from batchops.transform import transform
 
     local_out = context.work_dir / "predictions"
-    reference = str(spec.model_data)
-    model_uri = model_data_uri(reference)
     result = transform(
-        model_uri,
+        model.files,
         str(source.data),
         local_out,
         workers=int(spec.workers or 1),
@@ -143,17 +165,18 @@ def _score(
         output_filter=source.output_filter or None,
         join_source=(source.join_source or "").lower() == "input",
         progress=lambda _rows: context.check_stopped(),  # a stop ends it between batches
-        model_reference=reference if reference != model_uri else None,
+        model_reference=model.reference if model.reference != model.uri else None,
         dask=spec.dask,
         id_prefix=context.execution_id,
         id_column=str(spec.id_column) if spec.id_column else None,
+        raw_input=raw_input,
     )
     target = str(spec.output_path or context.output_uri("predictions"))
     published = context.publish(local_out, "predictions", target)
     context.log(f"scored {result.rows} record(s) into {published}")
     _index_predictions(
         published,
-        model_uri,
+        model.uri,
         str(source.data),
         context,
         spec.prediction_role or "champion",
@@ -178,7 +201,7 @@ def _index_predictions(
     raw_input: bool,
 ) -> None:
     """Index the inference ids kept beside the output, so labels can be joined later."""
-    from batchops.registry.quality import record_traced_predictions
+    from batchops.registry.prediction_index import record_traced_predictions
 
     record_traced_predictions(
         published,
@@ -192,20 +215,24 @@ def _index_predictions(
 
 
 def run_transform(node: StepNode, context: StepContext) -> StepOutcome:
-    args = TransformArguments.from_json(context.resolve(node.arguments))
-    published, output = _score(args.transformer, args.transform_input, context)
+    args = TransformArguments.from_json(context.arguments(node))
+    model = _model_of(args.transformer)
+    published, output = _score(args.transformer, args.transform_input, model, context)
     return StepOutcome(properties={"TransformOutput": output}, outputs={"predictions": published})
 
 
 def run_monitor_batch_transform(node: StepNode, context: StepContext) -> StepOutcome:
-    args = MonitorBatchTransformArguments.from_json(context.resolve(node.arguments))
+    """The model is found and read once, and whether the batch is a raw extract decided
+    once, for both the check and the scoring."""
+    args = MonitorBatchTransformArguments.from_json(context.arguments(node))
+    source, transformer = args.transform_input, args.transformer
+    model = _model_of(transformer)
+    raw = _is_raw(str(source.data), source.content_type or "text/csv", model)
     before = flag(args.monitor.monitor_before_transform)
-    quality = (
-        _monitor(args.monitor, args.transform_input, args.transformer, context) if before else None
-    )
-    published, output = _score(args.transformer, args.transform_input, context)
+    quality = _monitor(args.monitor, source, transformer, model, raw, context) if before else None
+    published, output = _score(transformer, source, model, context, raw)
     if not before:
-        quality = _monitor(args.monitor, args.transform_input, args.transformer, context)
+        quality = _monitor(args.monitor, source, transformer, model, raw, context)
     return StepOutcome(
         properties={"TransformOutput": output, "DataQuality": quality},
         outputs={"predictions": published, "monitoring": quality["Uri"] if quality else ""},

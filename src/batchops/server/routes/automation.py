@@ -3,15 +3,15 @@ history, pausing and resuming schedules, and the event log read by position."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from batchops.events import alarms, rules, schedules
-from batchops.examples.builtin import register_examples
+from batchops.server import response_models as models
 from batchops.server.auth import requires
-from batchops.server.pagination import Limit, Offset, slice_page
+from batchops.server.pagination import Limit, Offset, page
 from batchops.server.responses import json_response
 from batchops.store.events import read_events
 from batchops.store.tokens import Role
@@ -47,8 +47,8 @@ class NewAlarm(BaseModel):
     above: float | None = None
     below: float | None = None
     pipeline: str | None = Field(default=None, max_length=256)
-    datapoints: int = Field(default=1, ge=1, le=1000)
-    of: int = Field(default=1, ge=1, le=1000)
+    datapoints: int = Field(default=1, ge=1, le=alarms.MAX_WINDOW)
+    of: int = Field(default=1, ge=1, le=alarms.MAX_WINDOW)
     webhook: str | None = Field(default=None, max_length=2048)
     secret_env: str | None = Field(default=None, max_length=128)
 
@@ -56,80 +56,113 @@ class NewAlarm(BaseModel):
 # --- schedules ------------------------------------------------------------------------------
 
 
-@router.get("/schedules", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)])
+@router.get(
+    "/schedules", response_model=models.Page[models.Schedule], dependencies=[requires(Role.VIEWER)]
+)
 def list_schedules(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
     """Schedules by name, with their state (ENABLED or PAUSED) and next tick."""
-    found = [s.to_json() for s in schedules.list_schedules()]
-    return json_response(slice_page(request, found, limit, offset))
+    found = [s.to_json() for s in schedules.list_schedules(limit=limit, offset=offset)]
+    return json_response(page(request, found, schedules.count_schedules(), limit, offset))
 
 
-@router.get("/schedules/{name}", dependencies=[requires(Role.VIEWER)])
-def describe_schedule(name: str) -> dict[str, Any]:
-    return schedules.describe_schedule(name)
+@router.get(
+    "/schedules/{name}",
+    response_model=models.ScheduleDescribed,
+    dependencies=[requires(Role.VIEWER)],
+)
+def describe_schedule(name: str) -> Response:
+    return json_response(schedules.describe_schedule(name))
 
 
-@router.get("/schedules/{name}/history", dependencies=[requires(Role.VIEWER)])
-def schedule_history(name: str, limit: HistoryLimit = 100) -> list[dict[str, Any]]:
+@router.get(
+    "/schedules/{name}/history",
+    response_model=list[models.HistoryEntry],
+    dependencies=[requires(Role.VIEWER)],
+)
+def schedule_history(name: str, limit: HistoryLimit = 100) -> Response:
     """Ticks started, skipped and missed, oldest first."""
     schedules.get_schedule(name)
-    return schedules.schedule_history(name, limit)
+    return json_response(schedules.schedule_history(name, limit))
 
 
-@router.post("/schedules/{name}/pause", dependencies=[requires(Role.APPROVER)])
-def pause_schedule(name: str) -> dict[str, Any]:
-    return schedules.set_paused(name, True).to_json()
+@router.post(
+    "/schedules/{name}/pause",
+    response_model=models.Schedule,
+    dependencies=[requires(Role.APPROVER)],
+)
+def pause_schedule(name: str) -> Response:
+    return json_response(schedules.set_paused(name, True).to_json())
 
 
-@router.post("/schedules/{name}/resume", dependencies=[requires(Role.APPROVER)])
-def resume_schedule(name: str) -> dict[str, Any]:
+@router.post(
+    "/schedules/{name}/resume",
+    response_model=models.Schedule,
+    dependencies=[requires(Role.APPROVER)],
+)
+def resume_schedule(name: str) -> Response:
     """Resume from the next tick after now; ticks while paused are not run."""
-    return schedules.set_paused(name, False).to_json()
+    return json_response(schedules.set_paused(name, False).to_json())
 
 
-@router.post("/schedules", status_code=201, dependencies=[requires(Role.ADMIN)])
-def create_schedule(body: Annotated[NewSchedule, Body()]) -> dict[str, Any]:
-    register_examples()
-    return schedules.create_schedule(
+@router.post(
+    "/schedules",
+    status_code=201,
+    response_model=models.Schedule,
+    dependencies=[requires(Role.ADMIN)],
+)
+def create_schedule(body: Annotated[NewSchedule, Body()]) -> Response:
+    created = schedules.create_schedule(
         body.name,
         body.pipeline,
         body.cron,
         timezone=body.timezone,
         parameters=body.parameters,
         catch_up=body.catch_up,
-    ).to_json()
+    )
+    return json_response(created.to_json(), status_code=201)
 
 
-@router.delete("/schedules/{name}", dependencies=[requires(Role.ADMIN)])
-def delete_schedule(name: str) -> dict[str, Any]:
+@router.delete(
+    "/schedules/{name}", response_model=models.Deleted, dependencies=[requires(Role.ADMIN)]
+)
+def delete_schedule(name: str) -> Response:
     schedules.delete_schedule(name)
-    return {"deleted": name}
+    return json_response({"deleted": name})
 
 
 # --- rules ----------------------------------------------------------------------------------
 
 
-@router.get("/rules", dependencies=[requires(Role.VIEWER)])
-def list_rules(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+@router.get("/rules", response_model=models.Page[models.Rule], dependencies=[requires(Role.VIEWER)])
+def list_rules(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
     """Event rules by name: the event type, filters and action."""
-    return slice_page(request, [r.to_json() for r in rules.list_rules()], limit, offset)
+    found = [r.to_json() for r in rules.list_rules(limit=limit, offset=offset)]
+    return json_response(page(request, found, rules.count_rules(), limit, offset))
 
 
-@router.get("/rules/{name}", dependencies=[requires(Role.VIEWER)])
-def describe_rule(name: str) -> dict[str, Any]:
-    return rules.describe_rule(name)
+@router.get(
+    "/rules/{name}", response_model=models.RuleDescribed, dependencies=[requires(Role.VIEWER)]
+)
+def describe_rule(name: str) -> Response:
+    return json_response(rules.describe_rule(name))
 
 
-@router.get("/rules/{name}/history", dependencies=[requires(Role.VIEWER)])
-def rule_history(name: str, limit: HistoryLimit = 100) -> list[dict[str, Any]]:
+@router.get(
+    "/rules/{name}/history",
+    response_model=list[models.HistoryEntry],
+    dependencies=[requires(Role.VIEWER)],
+)
+def rule_history(name: str, limit: HistoryLimit = 100) -> Response:
     """The events the rule matched and what it did, oldest first."""
     rules.get_rule(name)
-    return rules.rule_history(name, limit)
+    return json_response(rules.rule_history(name, limit))
 
 
-@router.post("/rules", status_code=201, dependencies=[requires(Role.ADMIN)])
-def create_rule(body: Annotated[NewRule, Body()]) -> dict[str, Any]:
-    register_examples()
-    return rules.create_rule(
+@router.post(
+    "/rules", status_code=201, response_model=models.Rule, dependencies=[requires(Role.ADMIN)]
+)
+def create_rule(body: Annotated[NewRule, Body()]) -> Response:
+    created = rules.create_rule(
         body.name,
         body.on,
         filters=body.filters,
@@ -138,40 +171,51 @@ def create_rule(body: Annotated[NewRule, Body()]) -> dict[str, Any]:
         webhook=body.webhook,
         secret_env=body.secret_env,
         log=body.log,
-    ).to_json()
+    )
+    return json_response(created.to_json(), status_code=201)
 
 
-@router.delete("/rules/{name}", dependencies=[requires(Role.ADMIN)])
-def delete_rule(name: str) -> dict[str, Any]:
+@router.delete("/rules/{name}", response_model=models.Deleted, dependencies=[requires(Role.ADMIN)])
+def delete_rule(name: str) -> Response:
     rules.delete_rule(name)
-    return {"deleted": name}
+    return json_response({"deleted": name})
 
 
 # --- alarms ---------------------------------------------------------------------------------
 
 
-@router.get("/alarms", dependencies=[requires(Role.VIEWER)])
-def list_alarms(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+@router.get(
+    "/alarms", response_model=models.Page[models.Alarm], dependencies=[requires(Role.VIEWER)]
+)
+def list_alarms(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
     """Alarms by name with their state: OK, ALARM or INSUFFICIENT_DATA."""
-    return slice_page(request, [a.to_json() for a in alarms.list_alarms()], limit, offset)
+    found = [a.to_json() for a in alarms.list_alarms(limit=limit, offset=offset)]
+    return json_response(page(request, found, alarms.count_alarms(), limit, offset))
 
 
-@router.get("/alarms/{name}", dependencies=[requires(Role.VIEWER)])
-def describe_alarm(name: str) -> dict[str, Any]:
-    return alarms.describe_alarm(name)
+@router.get(
+    "/alarms/{name}", response_model=models.AlarmDescribed, dependencies=[requires(Role.VIEWER)]
+)
+def describe_alarm(name: str) -> Response:
+    return json_response(alarms.describe_alarm(name))
 
 
-@router.get("/alarms/{name}/history", dependencies=[requires(Role.VIEWER)])
-def alarm_history(name: str, limit: HistoryLimit = 100) -> list[dict[str, Any]]:
+@router.get(
+    "/alarms/{name}/history",
+    response_model=list[models.HistoryEntry],
+    dependencies=[requires(Role.VIEWER)],
+)
+def alarm_history(name: str, limit: HistoryLimit = 100) -> Response:
     """State changes, oldest first."""
     alarms.get_alarm(name)
-    return alarms.alarm_history(name, limit)
+    return json_response(alarms.alarm_history(name, limit))
 
 
-@router.post("/alarms", status_code=201, dependencies=[requires(Role.ADMIN)])
-def create_alarm(body: Annotated[NewAlarm, Body()]) -> dict[str, Any]:
-    register_examples()
-    return alarms.create_alarm(
+@router.post(
+    "/alarms", status_code=201, response_model=models.Alarm, dependencies=[requires(Role.ADMIN)]
+)
+def create_alarm(body: Annotated[NewAlarm, Body()]) -> Response:
+    created = alarms.create_alarm(
         body.name,
         body.metric,
         above=body.above,
@@ -181,19 +225,20 @@ def create_alarm(body: Annotated[NewAlarm, Body()]) -> dict[str, Any]:
         of=body.of,
         webhook=body.webhook,
         secret_env=body.secret_env,
-    ).to_json()
+    )
+    return json_response(created.to_json(), status_code=201)
 
 
-@router.delete("/alarms/{name}", dependencies=[requires(Role.ADMIN)])
-def delete_alarm(name: str) -> dict[str, Any]:
+@router.delete("/alarms/{name}", response_model=models.Deleted, dependencies=[requires(Role.ADMIN)])
+def delete_alarm(name: str) -> Response:
     alarms.delete_alarm(name)
-    return {"deleted": name}
+    return json_response({"deleted": name})
 
 
 # --- the event log --------------------------------------------------------------------------
 
 
-@router.get("/events", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)])
+@router.get("/events", response_model=models.EventPage, dependencies=[requires(Role.VIEWER)])
 def events(
     request: Request,
     after: Annotated[int, Query(ge=0, le=2**62, description="Events after this position.")] = 0,

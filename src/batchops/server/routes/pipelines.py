@@ -7,13 +7,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from batchops.examples.builtin import describe_pipeline, list_pipelines, start_pipeline
-from batchops.runtime.catalog import definition_versions
+from batchops.runtime.catalog import (
+    count_definition_versions,
+    count_pipelines,
+    definition_versions,
+)
+from batchops.runtime.pipelines import describe_pipeline, list_pipelines, start_pipeline
+from batchops.server import response_models as models
 from batchops.server.auth import Principal, requires
 from batchops.server.dag import layout
-from batchops.server.pagination import Limit, Offset, slice_page
+from batchops.server.pagination import Limit, Offset, page
 from batchops.server.responses import json_response
-from batchops.store.executions import execution_json, last_execution_by_pipeline
+from batchops.store.executions import last_execution_by_pipeline
 from batchops.store.tokens import Role
 
 router = APIRouter(prefix="/api/pipelines", tags=["pipelines"])
@@ -25,41 +30,54 @@ class StartRequest(BaseModel):
     version: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
-def pipelines_with_last_execution() -> list[dict[str, Any]]:
-    last = last_execution_by_pipeline()
-    return [{**p, "last_execution": last.get(p["name"])} for p in list_pipelines()]
+def pipelines_with_last_execution(
+    limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
+    found = list_pipelines(limit=limit, offset=offset)
+    last = last_execution_by_pipeline([p["name"] for p in found])
+    return [{**p, "last_execution": last.get(p["name"])} for p in found]
 
 
-@router.get("", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)])
+@router.get(
+    "", response_model=models.Page[models.PipelineItem], dependencies=[requires(Role.VIEWER)]
+)
 def pipelines(request: Request, limit: Limit = 50, offset: Offset = 0) -> Response:
     """Stored pipelines by name, each with its last execution."""
-    return json_response(slice_page(request, pipelines_with_last_execution(), limit, offset))
+    found = pipelines_with_last_execution(limit, offset)
+    return json_response(page(request, found, count_pipelines(), limit, offset))
 
 
-@router.get("/{name}", response_model=dict[str, Any], dependencies=[requires(Role.VIEWER)])
+@router.get(
+    "/{name}", response_model=models.PipelineDefinition, dependencies=[requires(Role.VIEWER)]
+)
 def pipeline(name: str, version: Version = None) -> Response:
     """A definition version (default: the latest): name, version, definition."""
     return json_response(describe_pipeline(name, version))
 
 
-@router.get("/{name}/versions", dependencies=[requires(Role.VIEWER)])
-def versions(request: Request, name: str, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+@router.get(
+    "/{name}/versions",
+    response_model=models.Page[models.DefinitionVersion],
+    dependencies=[requires(Role.VIEWER)],
+)
+def versions(request: Request, name: str, limit: Limit = 50, offset: Offset = 0) -> Response:
     """The pipeline's stored definition versions, newest first."""
-    return slice_page(request, definition_versions(name), limit, offset)
+    found = definition_versions(name, limit=limit, offset=offset)
+    return json_response(page(request, found, count_definition_versions(name), limit, offset))
 
 
-@router.get("/{name}/graph", dependencies=[requires(Role.VIEWER)])
-def graph(name: str, version: Version = None) -> dict[str, Any]:
+@router.get("/{name}/graph", response_model=models.Graph, dependencies=[requires(Role.VIEWER)])
+def graph(name: str, version: Version = None) -> Response:
     """The DAG laid out: steps with positions, dependencies, the condition's branches."""
-    return layout(describe_pipeline(name, version)["definition"]).to_json()
+    return json_response(layout(describe_pipeline(name, version)["definition"]).to_json())
 
 
-@router.post("/{name}/executions", status_code=201)
+@router.post("/{name}/executions", status_code=201, response_model=models.Execution)
 def start(
     name: str,
     body: Annotated[StartRequest, Body()] = StartRequest(),
     principal: Principal = requires(Role.APPROVER),
-) -> dict[str, Any]:
+) -> Response:
     """Start an execution in the background; its JSON object (status Executing)."""
     execution = start_pipeline(name, body.parameters, version=body.version, user=principal.user)
-    return execution_json(execution.id)
+    return json_response(execution.record().to_json(), status_code=201)

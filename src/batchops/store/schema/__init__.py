@@ -56,7 +56,7 @@ def all_tables() -> DeclarativeBase:
         events,
         monitoring,
         pipelines,
-        quality,
+        predictions,
         registry,
     )
 

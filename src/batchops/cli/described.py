@@ -1,30 +1,23 @@
-"""Shared pieces of the schedule, rule and alarm commands."""
+"""A schedule, rule or alarm as the `describe` and `history` commands print it."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import typer
-
-from batchops.cli.output import print_json, stdout
-
-Params = Annotated[
-    list[str] | None, typer.Option("-p", "--parameter", help="KEY=VALUE, repeatable.")
-]
+from batchops.cli.output import print_json, stderr, stdout
 
 
-def register_examples() -> None:
-    """The example pipelines are stored on first look, as for `pipeline start`."""
-    from batchops.examples.builtin import register_examples as store
+def warn_if_secret_unset(secret_env: str | None) -> None:
+    """A webhook signed with a variable this shell lacks: deliveries fail until the
+    scheduler's environment has it, so say so when the rule or alarm is made."""
+    import os
 
-    store()
-
-
-def prepare_hook() -> Any:
-    """The scheduler writes the churn example's default data when a run reads it."""
-    from batchops.examples.churn.pipelines import make_default_input_data
-
-    return make_default_input_data
+    if secret_env and not os.environ.get(secret_env):
+        stderr.print(
+            f"warning: the environment variable {secret_env} is not set here; its webhook "
+            "deliveries fail until it is set where the scheduler runs (batchops scheduler or "
+            "batchops server)"
+        )
 
 
 def print_history(entries: list[dict[str, Any]], as_json: bool) -> None:

@@ -1,25 +1,21 @@
-"""What schedules and rules start: a stored pipeline with checked parameters."""
+"""The parameters a schedule or rule starts a pipeline with, checked when it is created."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from batchops.errors import InvalidInput
 from batchops.pipeline.graph import PipelineGraph
 from batchops.pipeline.parameters import parameter_from_declaration
-from batchops.runtime.catalog import get_definition
-
-PreparePipeline = Callable[[str, dict[str, Any]], None]
-"""Handed the pipeline's name and bound values before a start (the CLI passes the examples'
-default-data maker, so a scheduled run of the churn example finds its data made)."""
+from batchops.runtime.pipelines import describe_pipeline
+from batchops.settings import MAX_PARAMETER_CHARS, check_length
 
 
 def check_pipeline_parameters(pipeline: str, parameters: Mapping[str, str], what: str) -> None:
     """The pipeline must exist (NotFound) and declare every parameter given; a value with no
     `{…}` placeholder is bound now as a start would bind it (type, range, finite), so a bad
     one is refused at creation, not at 6 a.m."""
-    _, definition = get_definition(pipeline, None)
+    definition = describe_pipeline(pipeline)["definition"]
     declared = {p["Name"] for p in PipelineGraph.from_definition(definition).parameters}
     unknown = sorted(set(parameters) - declared)
     if unknown:
@@ -31,8 +27,10 @@ def check_pipeline_parameters(pipeline: str, parameters: Mapping[str, str], what
         parameter = parameter_from_declaration(declaration)
         value = parameters.get(parameter.name)
         if value is None or "{" in str(value):
+            if value is not None:  # a template: bound when it starts, bounded now
+                check_length(str(value), MAX_PARAMETER_CHARS, f"{what}: {parameter.name}")
             continue  # the default, or filled from the tick or the event when it starts
         try:
-            parameter.check(parameter.parse(value))
+            parameter.check(parameter.parsed(value))
         except InvalidInput as error:
             raise InvalidInput(f"{what}: {error}") from None

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from batchops.store.db import session_scope
-from batchops.store.schema.quality import GroundTruthSetRow, PredictionSetRow
+from batchops.store.schema.predictions import GroundTruthSetRow, PredictionSetRow
 
 
 @dataclass(frozen=True)

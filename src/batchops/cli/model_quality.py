@@ -157,7 +157,7 @@ def _measure(
                 "--inference-attribute, --probability-attribute, --ground-truth-attribute, "
                 "--reference and --positive go with --dataset"
             )
-        from batchops.registry.quality import measure_execution
+        from batchops.registry.quality_measurement import measure_execution
 
         return measure_execution(
             execution_id,
@@ -232,7 +232,7 @@ def _f(value: float | None) -> str:
 @lineage_app.command("prediction")
 def prediction(inference_id: str, as_json: JsonFlag = False) -> None:
     """Which model version, execution, input file and row, and baseline made a prediction."""
-    from batchops.registry.quality import prediction_lineage
+    from batchops.registry.prediction_lineage import prediction_lineage
 
     found = prediction_lineage(inference_id)
     if as_json:

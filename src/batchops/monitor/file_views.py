@@ -1,20 +1,21 @@
-"""Small read models the API and the page share: a statistics file as a table, the drift
-series with their threshold, the last monitoring runs. Built from library calls only."""
+"""Model Monitor files as a person reads them, on the page and through the API: a statistics
+file as one row per feature, and the drift threshold a constraints file sets.
+
+Lenient where the jobs are strict: a file that is gone or is not JSON shows as nothing (a table
+without rows, the default threshold), so a page renders whatever a record points at.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from batchops.models.problem_types import SHOWN
+from batchops.monitor.constraints import DEFAULT_DRIFT_THRESHOLD
 from batchops.store import artifacts
-from batchops.store.metrics import dated_series, histories
-
-DRIFT_PREFIX = "feature_baseline_drift_"
-DEFAULT_DRIFT_THRESHOLD = 0.1
 
 
-def read_json(uri: str | None) -> Any:
+def read_document(uri: str | None) -> Any:
+    """The JSON document at `uri`, or None when there is none or it cannot be read."""
     if not uri:
         return None
     try:
@@ -52,31 +53,19 @@ def statistics_table(statistics: dict[str, Any] | None) -> list[dict[str, Any]]:
     return rows
 
 
+def statistics_rows(uri: str | None) -> list[dict[str, Any]]:
+    """`statistics_table` of the statistics file at `uri` (no rows when it cannot be read)."""
+    return statistics_table(read_document(uri))
+
+
 def drift_threshold(constraints: dict[str, Any] | None) -> float:
+    """The distance beyond which a feature drifted, as the constraints set it (SageMaker's
+    `distribution_constraints.comparison_threshold`), else the monitor's default."""
     config = ((constraints or {}).get("monitoring_config") or {}).get("distribution_constraints")
     value = (config or {}).get("comparison_threshold")
     return float(value) if isinstance(value, int | float) else DEFAULT_DRIFT_THRESHOLD
 
 
-def drift_series(runs: int = 20) -> dict[str, list[dict[str, Any]]]:
-    """Feature -> its drift distance over the last runs, oldest first."""
-    return {
-        name[len(DRIFT_PREFIX) :]: series for name, series in histories(DRIFT_PREFIX, runs).items()
-    }
-
-
-#: The realised figures the page draws: every problem type's headline figures (accuracy and
-#: auc, weighted_f1, rmse, mae and r2), each where a version has them.
-QUALITY_METRICS = SHOWN
-
-
-def quality_series(points: int = 30) -> dict[str, list[dict[str, Any]]]:
-    """`GROUP/VERSION metric` -> realised quality by prediction date (the last `points`
-    dates), as ground truth arrives; a dot's label is its date."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    for metric in QUALITY_METRICS:
-        for version, series in dated_series(f"model_quality.{metric}").items():
-            found[f"{version} {metric}"] = [
-                {"value": p["value"], "execution_id": p["date"]} for p in series[-points:]
-            ]
-    return dict(sorted(found.items()))
+def drift_threshold_at(uri: str | None) -> float:
+    """`drift_threshold` of the constraints file at `uri` (the default when it cannot be read)."""
+    return drift_threshold(read_document(uri))
