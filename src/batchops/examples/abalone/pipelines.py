@@ -13,11 +13,11 @@ add` and `batchops model-quality` measure it once the rings are counted.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from batchops.examples.generated import write_once
 from batchops.pipeline import (
     CacheConfig,
     ConditionGreaterThanOrEqualTo,
@@ -52,7 +52,6 @@ from batchops.pipeline import (
 )
 from batchops.runtime.pipelines import PipelineProvider
 from batchops.settings import HOME_PLACEHOLDER, expand_locations
-from batchops.store import artifacts
 
 SCRIPTS = Path(__file__).with_name("scripts")
 GROUP = "abalone"
@@ -89,16 +88,8 @@ def make_default_input_data(pipeline: str, parameters: Mapping[str, Any]) -> Non
     from batchops.examples.abalone.data import write_abalone_csv
 
     uri = default_input_data()
-    if pipeline != TRAIN_AND_BASELINE or str(parameters.get("InputData", "")) != uri:
-        return
-    if artifacts.exists(uri):
-        return
-    if artifacts.is_local(uri):
-        write_abalone_csv(artifacts.local_path(uri), DEFAULT_ROWS, seed=0)
-        return
-    with tempfile.TemporaryDirectory(prefix="batchops-example-") as folder:
-        made = write_abalone_csv(Path(folder) / "data.csv", DEFAULT_ROWS, seed=0)
-        artifacts.upload_file(made, uri)
+    if pipeline == TRAIN_AND_BASELINE and str(parameters.get("InputData", "")) == uri:
+        write_once(uri, lambda path: write_abalone_csv(path, DEFAULT_ROWS, seed=0))
 
 
 def _output(step: ProcessingStep, name: str) -> object:
