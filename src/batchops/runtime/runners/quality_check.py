@@ -7,10 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from batchops.errors import InvalidInput
 from batchops.pipeline.graph import StepNode
-from batchops.pipeline.steps.quality_check import (
-    BINARY_CLASSIFICATION,
-    QualityCheckArguments,
-)
+from batchops.pipeline.steps.quality_check import QualityCheckArguments
 from batchops.runtime.context import StepContext, StepOutcome, flag
 
 if TYPE_CHECKING:
@@ -71,14 +68,13 @@ def _run_model_quality(
 ) -> StepOutcome:
     """The model-quality job: baseline (suggested constraints) or check against the supplied
     constraints, in Model Monitor's files; its figures recorded as metric datapoints."""
+    from batchops.models.problem_types import problem_type
     from batchops.monitor.model_quality import (
         CONSTRAINTS,
         STATISTICS,
         VIOLATIONS,
         ModelQualityResult,
-        model_quality,
-        read_json_file,
-        read_labelled_dataset,
+        measure_dataset,
     )
     from batchops.registry.quality_measurement import measure_execution
     from batchops.store.metric_names import model_quality_metric
@@ -86,11 +82,10 @@ def _run_model_quality(
 
     config = args.model_quality
     assert config is not None
-    if config.problem_type != BINARY_CLASSIFICATION:
-        raise InvalidInput(
-            f"step {node.name}: problem_type {config.problem_type!r} is not supported; "
-            f"the model-quality job measures {BINARY_CLASSIFICATION}"
-        )
+    try:
+        problem = problem_type(config.problem_type)
+    except InvalidInput as error:
+        raise InvalidInput(f"step {node.name}: {error}") from None
     dataset = str(args.baseline_dataset)
     threshold = float(config.probability_threshold_attribute or 0.5)
     check = not flag(args.skip_check)
@@ -102,25 +97,24 @@ def _run_model_quality(
     out_dir = context.work_dir / "result"
     result: ModelQualityResult
     if config.ground_truth_attribute:
-        probability = config.probability_attribute or config.inference_attribute
-        if not probability:
-            raise InvalidInput(
-                f"step {node.name}: name the probability_attribute (or inference_attribute)"
-            )
-        joined = read_labelled_dataset(
+        result = measure_dataset(
             dataset,
-            probability_column=str(probability),
-            label_column=str(config.ground_truth_attribute),
+            problem,
+            ground_truth_attribute=str(config.ground_truth_attribute),
+            inference_attribute=_text(config.inference_attribute),
+            probability_attribute=_text(config.probability_attribute),
+            out_dir=out_dir,
+            constraints_uri=constraints_uri,
+            threshold=threshold,
             header=args.dataset_format.csv_header,
         )
-        constraints = read_json_file(constraints_uri, "constraints") if constraints_uri else None
-        result = model_quality(joined, out_dir, threshold=threshold, constraints=constraints)
     else:  # a traced transform's output, joined with the labels recorded so far
         (result,) = measure_execution(
             predictions_dir=dataset,
             out_dir=out_dir,
             threshold=threshold,
             constraints_uri=constraints_uri,
+            problem=problem.name,
         ).values()
     published = context.publish(out_dir, "check" if check else "baseline")
     record_metrics(
@@ -166,6 +160,10 @@ def _baseline_to_check_against(args: QualityCheckArguments, step: str) -> tuple[
         "supplied_baseline_constraints, or a model_package_group_name whose latest Approved "
         "version has a baseline"
     )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 def _baseline_properties(
