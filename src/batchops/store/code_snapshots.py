@@ -68,33 +68,41 @@ def snapshot_exists(reference: str) -> bool:
     return artifacts.exists(artifacts.join(artifacts.artifacts_root(), reference))
 
 
-def local_code(code: str) -> Path:
-    """A local file holding the code a definition names: a snapshot's bytes, checked against
-    their digest (copied out of a remote artifact store into the home first), or, in a
-    definition stored before snapshots, the script's own path."""
-    found = _REFERENCE.fullmatch(code)
+def snapshot_bytes(reference: str) -> bytes:
+    """The bytes of the snapshot `code/<sha256>/<name>`, read from the artifact store (local
+    or remote, nothing copied) and checked against their digest."""
+    found = _REFERENCE.fullmatch(reference)
     if found is None:
+        raise InvalidInput(f"{reference!r} is not a code snapshot's reference")
+    uri = artifacts.join(artifacts.artifacts_root(), reference)
+    if not artifacts.exists(uri):
+        raise NotFound(
+            f"code {reference} is not in the artifact store {artifacts.artifacts_root()}; "
+            "upserting the pipeline from its Python definition stores it"
+        )
+    data = artifacts.read_bytes(uri)
+    if hashlib.sha256(data).hexdigest() != found["sha256"]:
+        raise InvalidInput(
+            f"code {reference} at {uri} no longer matches its digest; it was changed"
+        )
+    return data
+
+
+def local_code(code: str) -> Path:
+    """A local file holding the code a definition names (a function step imports it from
+    there): a snapshot's bytes, checked against their digest (copied out of a remote artifact
+    store into the home's cache first), or, in a definition stored before snapshots, the
+    script's own path."""
+    if _REFERENCE.fullmatch(code) is None:
         path = Path(code)
         if not path.is_file():
             raise InvalidInput(f"script {code} does not exist")
         return path
     uri = artifacts.join(artifacts.artifacts_root(), code)
-    if not artifacts.exists(uri):
-        raise NotFound(
-            f"code {code} is not in the artifact store {artifacts.artifacts_root()}; "
-            "upserting the pipeline from its Python definition stores it"
-        )
-    local = (
-        artifacts.local_path(uri)
-        if artifacts.is_local(uri)
-        else _copied_home(uri, get_settings().home / code)
-    )
-    if hashlib.sha256(local.read_bytes()).hexdigest() != found["sha256"]:
-        raise InvalidInput(f"code {code} at {uri} no longer matches its digest; it was changed")
-    return local
-
-
-def _copied_home(uri: str, target: Path) -> Path:
+    if artifacts.is_local(uri):
+        snapshot_bytes(code)  # present and unchanged
+        return artifacts.local_path(uri)
+    target = get_settings().home / "cache" / code
     if not target.is_file():
-        artifacts.write_bytes(target, artifacts.read_bytes(uri))
+        artifacts.write_bytes(target, snapshot_bytes(code))
     return target

@@ -28,7 +28,7 @@ from batchops.runtime.context import StepContext, StepOutcome
 from batchops.runtime.frameworks import Interpreter, interpreter_for
 from batchops.runtime.runners.staging import child_environment, run_process, stage
 from batchops.store import artifacts
-from batchops.store.code_snapshots import is_snapshot_reference, local_code
+from batchops.store.code_snapshots import is_snapshot_reference, snapshot_bytes
 
 CODE_FOLDER = f"{SAGEMAKER_PROCESSING_ROOT}/input/code"
 HARD_CODED = "/opt/ml/"
@@ -132,7 +132,7 @@ def snapshot_code(code: str, step: str, context: StepContext) -> RunnableCode:
     the execution's store under its digest."""
     if is_snapshot_reference(code):
         try:
-            data = local_code(code).read_bytes()
+            data = snapshot_bytes(code)
         except BatchopsError as error:
             raise type(error)(f"step {step}: {error}") from None
         name = code.rpartition("/")[2]
