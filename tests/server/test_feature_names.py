@@ -85,3 +85,9 @@ def test_the_pages_and_the_report_name_features_by_the_model(
     assert any(TITLED.match(c) and c.startswith("Day Mins") for c in cards), cards
     violations = json.loads(Path(check["violation_report"]).read_text())["violations"]
     assert all(re.fullmatch(r"_c\d+", v["feature_name"]) for v in violations)
+
+    # The scoring run's page links its predictions, and the link opens them.
+    run_page = client.get(f"/executions/{scored}", headers=headers)
+    (link,) = re.findall(r'<a class="predictions" href="([^"]+)"', run_page.text)
+    predictions = client.get(link, headers=headers)
+    assert predictions.status_code == 200 and predictions.text.strip(), link
