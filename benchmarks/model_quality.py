@@ -145,8 +145,9 @@ def memory(labels: int, folder: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys; from batchops.store.prediction_files import add_prediction_set; "
-            "add_prediction_set(sys.argv[1], rows=int(sys.argv[2]))",
+            "import sys; from batchops.store.prediction_files import NewPredictionFile, "
+            "index_prediction_files; "
+            "index_prediction_files([NewPredictionFile(sys.argv[1], int(sys.argv[2]))])",
             str(known / "_batchops_predictions" / "batch.csv.out.parquet"),
             str(ROWS),
         ],

@@ -12,7 +12,11 @@ import pytest
 from batchops.models.problem_types import BINARY, MULTICLASS, REGRESSION
 from batchops.monitor.ground_truth import add_ground_truth, encode_labels, labels_for
 from batchops.monitor.predictions import traced_predictions
-from batchops.store.prediction_files import add_prediction_set, ground_truth_sets
+from batchops.store.prediction_files import (
+    NewPredictionFile,
+    ground_truth_sets,
+    index_prediction_files,
+)
 from support.cli import run_batchops
 
 
@@ -39,7 +43,7 @@ def _traced(folder: Path, ids: list[str], **outputs: list[float]) -> Path:
     target = folder / "_batchops_predictions" / "batch.csv.out.parquet"
     target.parent.mkdir(parents=True)
     pl.DataFrame({"inference_id": ids, **outputs}).write_parquet(target)
-    add_prediction_set(str(target), rows=len(ids))
+    index_prediction_files([NewPredictionFile(str(target), len(ids))])
     return target
 
 

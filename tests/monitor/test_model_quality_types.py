@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from batchops.monitor.ground_truth import add_ground_truth
-from batchops.store.prediction_files import add_prediction_set
+from batchops.store.prediction_files import NewPredictionFile, index_prediction_files
 from support.cli import run_batchops
 
 
@@ -174,7 +174,7 @@ def test_a_traced_multiclass_run_is_measured_with_labels_uploaded_later(tmp_path
     pl.DataFrame(
         {"inference_id": ids, **{f"probability_{k}": scores[:, k] for k in range(3)}}
     ).write_parquet(target)
-    add_prediction_set(str(target), rows=rows)
+    index_prediction_files([NewPredictionFile(str(target), rows)])
     (tmp_path / "labels.jsonl").write_text(
         "".join(
             json.dumps({"groundTruthData": {"data": f"{t}.0"}, "eventMetadata": {"eventId": i}})
@@ -230,7 +230,7 @@ def test_a_multiclass_job_reads_today_s_single_probability_files(tmp_path: Path)
     pl.DataFrame({"inference_id": ["a", "b", "c"], "probability": [0.9, 0.2, 0.6]}).write_parquet(
         target
     )
-    add_prediction_set(str(target), rows=3)
+    index_prediction_files([NewPredictionFile(str(target), 3)])
     (tmp_path / "labels.csv").write_text("id,label\na,1\nb,1\nc,0\n")
     add_ground_truth(tmp_path / "labels.csv", id_column="id", label_column="label")
     done = run_batchops(
