@@ -56,22 +56,33 @@ def save_snapshot(snapshot: CodeSnapshot) -> str:
     return uri
 
 
-def local_code(code: str) -> Path:
-    """A local file holding the code a definition names: a snapshot's bytes, checked against
-    their digest (copied out of a remote artifact store into the home first), or, in a
-    definition stored before snapshots, the script's own path."""
-    found = _REFERENCE.fullmatch(code)
-    if found is None:
-        path = Path(code)
-        if not path.is_file():
-            raise InvalidInput(f"script {code} does not exist")
-        return path
+def code_location(code: str) -> str:
+    """Where the code a definition names lies: its snapshot's URI in this host's artifact
+    store (NotFound when it is not there) or, in a definition stored before snapshots, the
+    script's own path."""
+    if _REFERENCE.fullmatch(code) is None:
+        return code
     uri = artifacts.join(artifacts.artifacts_root(), code)
     if not artifacts.exists(uri):
         raise NotFound(
             f"code {code} is not in the artifact store {artifacts.artifacts_root()}; "
             "upserting the pipeline from its Python definition stores it"
         )
+    return uri
+
+
+def local_code(code: str, location: str | None = None) -> Path:
+    """A local file holding the code a definition names, found at `location` (default:
+    `code_location(code)`, which a host passes on to a worker): a snapshot's bytes, checked
+    against their digest (copied out of a remote artifact store into the home's cache
+    first), or, in a definition stored before snapshots, the script's own path."""
+    uri = location or code_location(code)
+    found = _REFERENCE.fullmatch(code)
+    if found is None:
+        path = Path(uri)
+        if not path.is_file():
+            raise InvalidInput(f"script {code} does not exist")
+        return path
     local = (
         artifacts.local_path(uri)
         if artifacts.is_local(uri)

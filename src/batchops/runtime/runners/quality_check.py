@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from batchops.errors import InvalidInput
@@ -10,10 +11,11 @@ from batchops.pipeline.steps.quality_check import (
     BINARY_CLASSIFICATION,
     QualityCheckArguments,
 )
-from batchops.runtime.context import StepContext, StepOutcome, flag
+from batchops.runtime.context import StepContext, StepOutcome, Workspace, flag
 
 if TYPE_CHECKING:
     from batchops.monitor.jobs import CheckResult
+    from batchops.monitor.model_quality import ModelQualityResult
 
 
 def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
@@ -28,7 +30,9 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
     ignore = list(args.ignore_columns)
     out_dir = context.work_dir / "result"
     if flag(args.skip_check):
-        monitor.baseline(dataset, out_dir, header=header, ignore_columns=ignore, dask=args.dask)
+        monitor.baseline(
+            dataset, out_dir, header=header, ignore_columns=ignore, dask=args.dask or context.dask
+        )
         published = context.publish(out_dir, "baseline")
         statistics = f"{published}/{STATISTICS_FILE}"
         constraints = f"{published}/{CONSTRAINTS_FILE}"
@@ -51,7 +55,7 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
         out_dir=out_dir,
         header=header,
         ignore_columns=ignore,
-        dask=args.dask,
+        dask=args.dask or context.dask,
     )
     published = context.publish(out_dir, "check")
     group = str(args.model_package_group_name) if args.model_package_group_name else None
@@ -70,15 +74,7 @@ def _run_model_quality(
 ) -> StepOutcome:
     """The model-quality job: baseline (suggested constraints) or check against the supplied
     constraints, in Model Monitor's files; its figures recorded as metric datapoints."""
-    from batchops.monitor.model_quality import (
-        CONSTRAINTS,
-        STATISTICS,
-        VIOLATIONS,
-        ModelQualityResult,
-        model_quality,
-        read_json_file,
-        read_labelled_dataset,
-    )
+    from batchops.monitor.model_quality import CONSTRAINTS, STATISTICS, VIOLATIONS
     from batchops.registry.quality_measurement import measure_execution
     from batchops.store.metric_names import model_quality_metric
     from batchops.store.metrics import record_metrics
@@ -98,30 +94,34 @@ def _run_model_quality(
             f"step {node.name}: skip_check=False needs supplied_baseline_constraints"
         )
     constraints_uri = str(args.supplied_baseline_constraints) if check else None
-    out_dir = context.work_dir / "result"
-    result: ModelQualityResult
     if config.ground_truth_attribute:
         probability = config.probability_attribute or config.inference_attribute
         if not probability:
             raise InvalidInput(
                 f"step {node.name}: name the probability_attribute (or inference_attribute)"
             )
-        joined = read_labelled_dataset(
-            dataset,
-            probability_column=str(probability),
-            label_column=str(config.ground_truth_attribute),
-            header=args.dataset_format.csv_header,
+        result, published = context.on_worker(
+            measure_labelled,
+            LabelledJob(
+                dataset,
+                str(probability),
+                str(config.ground_truth_attribute),
+                args.dataset_format.csv_header,
+                threshold,
+                constraints_uri,
+                "check" if check else "baseline",
+            ),
         )
-        constraints = read_json_file(constraints_uri, "constraints") if constraints_uri else None
-        result = model_quality(joined, out_dir, threshold=threshold, constraints=constraints)
-    else:  # a traced transform's output, joined with the labels recorded so far
+    else:  # a traced transform's output, joined with the labels recorded so far (here: the
+        # labels are in the database, which workers do not reach)
+        out_dir = context.work_dir / "result"
         (result,) = measure_execution(
             predictions_dir=dataset,
             out_dir=out_dir,
             threshold=threshold,
             constraints_uri=constraints_uri,
         ).values()
-    published = context.publish(out_dir, "check" if check else "baseline")
+        published = context.publish(out_dir, "check" if check else "baseline")
     record_metrics(
         published,
         {**result.metrics, model_quality_metric("violation_count"): float(len(result.violations))},
@@ -146,6 +146,38 @@ def _run_model_quality(
             result.raise_for_violations(violations_uri)
     context.log(f"model quality of {dataset}: {statistics}")
     return StepOutcome(properties=properties, outputs={"check" if check else "baseline": published})
+
+
+@dataclass(frozen=True)
+class LabelledJob:
+    """A model-quality job over a dataset holding its own labels."""
+
+    dataset: str
+    probability_column: str
+    label_column: str
+    header: bool | None
+    threshold: float
+    constraints_uri: str | None
+    output_name: str
+
+
+def measure_labelled(workspace: Workspace, job: LabelledJob) -> tuple[ModelQualityResult, str]:
+    """Read the labelled predictions, measure them (against the constraints, if any) and
+    publish the files: the result and where they are."""
+    from batchops.monitor.model_quality import model_quality, read_json_file, read_labelled_dataset
+
+    joined = read_labelled_dataset(
+        job.dataset,
+        probability_column=job.probability_column,
+        label_column=job.label_column,
+        header=job.header,
+    )
+    constraints = (
+        read_json_file(job.constraints_uri, "constraints") if job.constraints_uri else None
+    )
+    out_dir = workspace.work_dir / "result"
+    result = model_quality(joined, out_dir, threshold=job.threshold, constraints=constraints)
+    return result, workspace.publish(out_dir, job.output_name)
 
 
 def _baseline_properties(

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from batchops.errors import InvalidInput
-from batchops.runtime.context import StepContext, StepFailed
+from batchops.runtime.context import StepFailed, Workspace
 from batchops.store import artifacts, outputs
 
 
@@ -45,9 +45,7 @@ def _require_complete(uri: str) -> None:
         outputs.require_complete_file(uri, what, digests=False)
 
 
-def run_process(
-    command: list[str], context: StepContext, *, env: dict[str, str], cwd: Path
-) -> None:
+def run_process(command: list[str], context: Workspace, *, env: dict[str, str], cwd: Path) -> None:
     """Run `command`, streaming its output into the step log; fail with the stderr tail.
 
     The child gets its own session, so Ctrl-C on a terminal reaches the runner only, and a
