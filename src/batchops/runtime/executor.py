@@ -320,6 +320,9 @@ class Executor:
             pipeline=self.pipeline,
             step_name=node.name,
             step_type=node.type,
+            output_root=artifacts.join(
+                artifacts.execution_output_uri(self.pipeline, self.execution_id), node.name
+            ),
             work_dir=work_dir,
             log_file=log_file,
             resolution=self._resolution(),

@@ -187,6 +187,7 @@ def run_job(
                 identity.pipeline,
                 identity.step_name,
                 identity.step_type,
+                identity.output_root,
                 work_dir=folder / "work",
                 log_file=log_file,
                 stop=stop,

@@ -23,6 +23,9 @@ class StepIdentity:
     pipeline: str
     step_name: str
     step_type: str
+    output_root: str
+    """The step's folder in the orchestrating host's artifact store: its outputs go under it,
+    wherever the work runs (a worker's own settings name no store)."""
 
 
 @dataclass
@@ -33,13 +36,16 @@ class Workspace:
     pipeline: str
     step_name: str
     step_type: str
+    output_root: str
     work_dir: Path
     log_file: IO[str]
     stop: StopSignal = field(default_factory=StopSignal)
 
     @property
     def identity(self) -> StepIdentity:
-        return StepIdentity(self.execution_id, self.pipeline, self.step_name, self.step_type)
+        return StepIdentity(
+            self.execution_id, self.pipeline, self.step_name, self.step_type, self.output_root
+        )
 
     def check_stopped(self) -> None:
         """A checkpoint: raise StepStopped if the execution is being stopped (no database read)."""
@@ -50,9 +56,7 @@ class Workspace:
         self.log_file.flush()
 
     def output_uri(self, output_name: str) -> str:
-        return artifacts.step_output_uri(
-            self.pipeline, self.execution_id, self.step_name, output_name
-        )
+        return artifacts.join(self.output_root, output_name)
 
     def publish(self, local_dir: Path, output_name: str, target: str | None = None) -> str:
         """Make a finished local folder the step's output `output_name` (at `target`, or
