@@ -188,3 +188,86 @@ def test_every_step_runs_on_the_cluster_and_another_host_finishes_a_killed_run(
     for worker in dask_cluster.folder.glob("worker-*"):
         assert not (worker / "artifacts").exists(), files_left(worker / "artifacts")
     assert files_left(host_a) in ([], [f"work/{execution_id}/{RUNNER_LOG}"])
+
+
+SLOW_SCRIPT = """
+import os, pathlib, time
+marks = pathlib.Path(os.environ["MARKS"])
+with marks.open("a") as out:
+    out.write("started\\n")
+time.sleep(4)
+root = pathlib.Path(os.environ["BATCHOPS_PROCESSING_DIR"])
+(root / "out" / "done.txt").write_text("done")
+"""
+
+FAILING_SCRIPT = """
+import sys
+print("the input had no rows", file=sys.stderr)
+sys.exit(3)
+"""
+
+
+@pytest.fixture
+def on_the_cluster(
+    dask_cluster: DaskProcesses, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[DaskProcesses]:
+    """This process runs executions' steps on the cluster (BATCHOPS_DASK_ADDRESS), reaching
+    it over TLS through distributed's configuration, as the variables set it in a new one."""
+    import dask
+
+    monkeypatch.setenv("BATCHOPS_DASK_ADDRESS", dask_cluster.address)
+    with dask.config.set(dask_cluster.client_configuration()):
+        yield dask_cluster
+
+
+def test_a_worker_killed_mid_step_has_its_task_run_again_by_dask(
+    on_the_cluster: DaskProcesses, tmp_path: Path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed import Client
+
+    from batchops.pipeline import Pipeline, ProcessingOutput, ProcessingStep
+
+    script, marks = tmp_path / "slow.py", tmp_path / "marks.txt"
+    script.write_text(SLOW_SCRIPT)
+    step = ProcessingStep(
+        "Slow",
+        code=script,
+        outputs=[ProcessingOutput(output_name="out", source="out")],
+        environment={"MARKS": str(marks)},
+    )
+    pipeline = Pipeline("worker-dies", [], [step])
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(lambda: pipeline.start(wait=True).describe())
+        _wait_for(marks.exists, "the script to start on a worker", timeout=120)
+        with Client(on_the_cluster.address, timeout=10) as client:
+            busy = [address for address, keys in client.processing().items() if keys]
+            assert len(busy) == 1, client.processing()
+            pid = client.run(os.getpid, workers=busy)[busy[0]]
+        os.kill(pid, signal.SIGKILL)
+        described = running.result(timeout=300)
+    assert described["status"] == "Succeeded", described
+    assert marks.read_text() == "started\nstarted\n"  # the killed run, and Dask's second
+    log = execution_logs(described["id"])["Slow"]
+    ran_on = [line.split()[3] for line in log.splitlines() if line.startswith("on Dask worker")]
+    assert ran_on and busy[0] not in ran_on, log
+    output = described["steps"][0]["outputs"]["out"]
+    assert (Path(output) / "done.txt").read_text() == "done"
+
+
+def test_a_step_failing_on_a_worker_fails_with_its_reason_and_log(
+    on_the_cluster: DaskProcesses, tmp_path: Path
+) -> None:
+    from batchops.pipeline import Pipeline, ProcessingStep
+
+    script = tmp_path / "failing.py"
+    script.write_text(FAILING_SCRIPT)
+    pipeline = Pipeline("fails-on-worker", [], [ProcessingStep("Prepare", code=script)])
+    described = pipeline.start(wait=True).describe()
+    assert described["status"] == "Failed"
+    reason = described["failure_reason"]
+    assert "Prepare (failing.py) exited with code 3" in reason, reason
+    assert "the input had no rows" in reason
+    log = execution_logs(described["id"])["Prepare"]
+    assert "on Dask worker tls://" in log and "the input had no rows" in log

@@ -44,6 +44,15 @@ class DaskProcesses:
             f"{prefix}TLS__CLIENT__KEY": str(self.key),
         }
 
+    def client_configuration(self) -> dict[str, object]:
+        """The same, as dask configuration for `dask.config.set` in a running process."""
+        return {
+            "distributed.comm.require-encryption": True,
+            "distributed.comm.tls.ca-file": str(self.certificate),
+            "distributed.comm.tls.client.cert": str(self.certificate),
+            "distributed.comm.tls.client.key": str(self.key),
+        }
+
     def logs(self) -> str:
         return "\n".join(
             f"== {path.name}\n{path.read_text(errors='replace')[-3000:]}"
