@@ -36,6 +36,7 @@ PAGE_REQUESTS = 7
 CLIENTS = 20
 REQUESTS_PER_CLIENT = 15  # bounded: 300 requests per endpoint and round
 ROUNDS = 3
+COPY_CHUNK = 500  # executions copied a transaction
 """Rounds per endpoint; the verdict is on their median p95. The host is a shared VM whose
 other tenants move one round's p95 by a factor of two (59 to 134 ms for the same endpoint
 minutes apart); every round's figure is printed."""
@@ -81,17 +82,26 @@ def seed(folder: Path) -> tuple[str, int]:
     """History as a year of use leaves it: executions of both pipelines (copies of a real run
     of each, with their steps, check results and drift figures) and model versions; the newest
     execution's id and a version number."""
-    from sqlalchemy import select
+    return copy_history(folder, real_runs(folder), EXECUTIONS, VERSIONS)
+
+
+def copy_history(
+    folder: Path, originals: tuple[str, str], executions: int, versions: int
+) -> tuple[str, int]:
+    """`executions` copies of the two real runs (a retraining a week, a scoring run a day, one
+    every 8 hours back in time), with their steps, figures and events, and `versions` model
+    versions; the newest execution's id and a version number."""
+    from sqlalchemy import insert, select
 
     from batchops import registry
     from batchops.store.db import session_scope
     from batchops.store.executions import new_execution_id, now
+    from batchops.store.schema.events import EventRow
     from batchops.store.schema.monitoring import MonitoringMetricRow
     from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
     from batchops.store.schema.registry import ModelUsageRow
     from support.models import tiny_model_archive
 
-    originals = real_runs(folder)
     with session_scope() as session:
         runs = {
             original: (
@@ -102,56 +112,73 @@ def seed(folder: Path) -> tuple[str, int]:
                 session.scalars(
                     select(MonitoringMetricRow).where(MonitoringMetricRow.execution_id == original)
                 ).all(),
+                [
+                    event
+                    for event in session.scalars(select(EventRow)).all()
+                    if (event.detail or {}).get("execution_id") == original
+                ],
             )
             for original in originals
         }
         session.expunge_all()
-    start = now() - timedelta(days=EXECUTIONS // 3)
+    start = now() - timedelta(days=executions // 3)
     newest = ""
-    with session_scope() as session:
-        for index in range(EXECUTIONS - len(originals)):
+    for first in range(0, executions - len(originals), COPY_CHUNK):
+        rows: dict[Any, list[dict[str, Any]]] = {
+            table: [] for table in (ExecutionRow, StepRunRow, MonitoringMetricRow, EventRow)
+        }
+        rows[ModelUsageRow] = []
+        for index in range(first, min(first + COPY_CHUNK, executions - len(originals))):
             # a retraining a week, a scoring run a day
-            execution, steps, metrics = runs[originals[0 if index % 7 == 0 else 1]]
+            execution, steps, metrics, events = runs[originals[0 if index % 7 == 0 else 1]]
             newest = new_execution_id()
             began = start + timedelta(hours=8 * index)
             moved = began - execution.started_at
-            session.add(
-                ExecutionRow(
-                    **{
-                        **columns(execution),
-                        "id": newest,
-                        "started_at": began,
-                        "ended_at": execution.ended_at and execution.ended_at + moved,
-                        "created_by": "bench",
-                    }
-                )
+            rows[ExecutionRow].append(
+                {
+                    **columns(execution),
+                    "id": newest,
+                    "started_at": began,
+                    "ended_at": execution.ended_at and execution.ended_at + moved,
+                    "created_by": "bench",
+                }
             )
-            for step in steps:
-                session.add(
-                    StepRunRow(
-                        **{
-                            **columns(step, "id"),
-                            "execution_id": newest,
-                            "started_at": step.started_at and step.started_at + moved,
-                            "ended_at": step.ended_at and step.ended_at + moved,
-                        }
-                    )
-                )
-            for metric in metrics:
-                session.add(
-                    MonitoringMetricRow(
-                        **{
-                            **columns(metric, "id", "series_key"),
-                            "execution_id": newest,
-                            "recorded_at": began,
-                        }
-                    )
-                )
+            rows[StepRunRow] += [
+                {
+                    **columns(step, "id"),
+                    "execution_id": newest,
+                    "started_at": step.started_at and step.started_at + moved,
+                    "ended_at": step.ended_at and step.ended_at + moved,
+                }
+                for step in steps
+            ]
+            rows[MonitoringMetricRow] += [
+                {
+                    **columns(metric, "id", "series_key"),
+                    "execution_id": newest,
+                    "recorded_at": began,
+                }
+                for metric in metrics
+            ]
+            rows[EventRow] += [
+                {
+                    **columns(event, "id"),
+                    "at": event.at + moved,
+                    "detail": {**(event.detail or {}), "execution_id": newest},
+                }
+                for event in events
+            ]
             if execution.pipeline_name == INFERENCE:
-                session.add(ModelUsageRow(execution_id=newest, group_name=GROUP, version=1))
+                rows[ModelUsageRow].append(
+                    {"execution_id": newest, "group_name": GROUP, "version": 1}
+                )
+        with session_scope() as session:  # one transaction a chunk: bounded memory
+            for table, values in rows.items():
+                if values:
+                    session.execute(insert(table), values)
     model = folder / "model.tar.gz"
     model.write_bytes(tiny_model_archive())
-    for index in range(VERSIONS - 1):
+    for index in range(versions - 1):
         found = registry.register_version(
             GROUP,
             model_data_uri=str(model),
@@ -160,7 +187,7 @@ def seed(folder: Path) -> tuple[str, int]:
         )
         if index % 3 == 0:
             registry.approve(GROUP, found.version, reason="bench", user="bench")
-    return newest, VERSIONS // 2
+    return newest, versions // 2
 
 
 def columns(row: Any, *leave_out: str) -> dict[str, Any]:
@@ -216,6 +243,13 @@ def measure_pages(base: str, token: str, pages: list[str]) -> list[tuple[str, fl
 
 def measure_concurrent(base: str, token: str, path: str) -> float:
     """p95 in ms of `CLIENTS` clients each sending `REQUESTS_PER_CLIENT` requests at once."""
+    return statistics.quantiles(concurrent_times(base, token, path), n=20)[-1]
+
+
+def concurrent_times(
+    base: str, token: str, path: str, clients: int = CLIENTS, each: int = REQUESTS_PER_CLIENT
+) -> list[float]:
+    """The times in ms of `clients` clients each sending `each` requests at once."""
     import httpx
 
     times: list[float] = []
@@ -223,17 +257,17 @@ def measure_concurrent(base: str, token: str, path: str) -> float:
 
     def one_client() -> None:
         headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
-            mine = [timed_get(client, path) for _ in range(REQUESTS_PER_CLIENT)]
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+            mine = [timed_get(client, path) for _ in range(each)]
         with lock:
             times.extend(mine)
 
-    threads = [threading.Thread(target=one_client) for _ in range(CLIENTS)]
+    threads = [threading.Thread(target=one_client) for _ in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return statistics.quantiles(times, n=20)[-1]
+    return times
 
 
 def cpu_seconds(pid: int) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +26,9 @@ def batchops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.delenv("BATCHOPS_ARTIFACTS", raising=False)
     monkeypatch.delenv("BATCHOPS_DASK_ADDRESS", raising=False)
     monkeypatch.setenv("BATCHOPS_USER", "tester")
+    # Framework environments are built once per venv (`make test` builds them), not per home.
+    environments = os.environ.get("BATCHOPS_ENVIRONMENTS") or str(Path(sys.prefix) / "frameworks")
+    monkeypatch.setenv("BATCHOPS_ENVIRONMENTS", environments)
     dispose_engines()
     yield home
     dispose_engines()

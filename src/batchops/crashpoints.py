@@ -14,6 +14,11 @@ The points, by where the process is:
   trigger key), the run not begun.
 - `step.started:STEP`: the step is recorded Executing, its runner not called yet.
 - `step.ran:STEP`: the step's runner returned, its success not recorded yet.
+- `register.published:STEP`: RegisterModel put the new version's folder in place; the version's
+  row (its approval entry and ModelVersionRegistered event) not committed yet.
+- `register.committed:STEP`: the version is committed; its metric datapoints not yet.
+- `output.files:STEP`: a step output's files are in place and, in an object store, the
+  manifest that seals them not written yet (a local folder moves in with its manifest).
 
 Runners reach their own points through `StepContext.crash_points`; a new point is a pattern
 added to `POINTS` beside a `reached` call.
@@ -34,6 +39,9 @@ POINTS = (
     re.escape(SCHEDULER_AFTER_DECIDE),
     r"step\.started:[A-Za-z0-9][A-Za-z0-9_\-]*",
     r"step\.ran:[A-Za-z0-9][A-Za-z0-9_\-]*",
+    r"register\.published:[A-Za-z0-9][A-Za-z0-9_\-]*",
+    r"register\.committed:[A-Za-z0-9][A-Za-z0-9_\-]*",
+    r"output\.files:[A-Za-z0-9][A-Za-z0-9_\-]*",
 )
 """The point names a process accepts, as patterns (`STEP` a step's name)."""
 OPTION = "--crash-at"
@@ -46,6 +54,18 @@ def step_started(step: str) -> str:
 
 def step_ran(step: str) -> str:
     return f"step.ran:{step}"
+
+
+def register_published(step: str) -> str:
+    return f"register.published:{step}"
+
+
+def register_committed(step: str) -> str:
+    return f"register.committed:{step}"
+
+
+def output_files(step: str) -> str:
+    return f"output.files:{step}"
 
 
 @dataclass(frozen=True)
@@ -63,7 +83,8 @@ class CrashPoints:
         if unknown:
             raise InvalidInput(
                 f"unknown crash point {', '.join(unknown)}; points: "
-                f"{SCHEDULER_AFTER_DECIDE}, step.started:STEP, step.ran:STEP"
+                f"{SCHEDULER_AFTER_DECIDE}, step.started:STEP, step.ran:STEP, "
+                "register.published:STEP, register.committed:STEP, output.files:STEP"
             )
         return cls(named)
 

@@ -18,6 +18,7 @@ EXTRAS = {
     "postgres": "PostgreSQL as the metadata database (psycopg)",
     "s3": "artifacts and datasets on S3 or any S3 API (s3fs)",
     "browser": "browser tests of the web page and report (Playwright)",
+    "sagemaker": "SageMaker SDK notebooks' processing scripts (pandas, scikit-learn, requests)",
     "dev": "the test and lint tools (pytest, ruff, mypy)",
 }
 

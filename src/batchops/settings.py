@@ -143,6 +143,29 @@ def automation_settings() -> AutomationSettings:
 
 
 @dataclass(frozen=True)
+class SageMakerAccount:
+    """The pseudo-account that `batchops.sagemaker` answers for, so default buckets and ARNs
+    are the same in every session and process: BATCHOPS_SAGEMAKER_REGION (us-east-1),
+    BATCHOPS_SAGEMAKER_ACCOUNT (twelve digits, 000000000000), and BATCHOPS_SAGEMAKER_ASYNC
+    (1: `Pipeline.start()` runs in the background instead of to the end, as local mode does)."""
+
+    region: str
+    account_id: str
+    run_in_background: bool
+
+
+def sagemaker_account() -> SageMakerAccount:
+    region = os.environ.get("BATCHOPS_SAGEMAKER_REGION", "").strip() or "us-east-1"
+    if not all(c.isalnum() or c == "-" for c in region):
+        raise EnvironmentProblem(f"BATCHOPS_SAGEMAKER_REGION={region!r} is not a region name")
+    account = os.environ.get("BATCHOPS_SAGEMAKER_ACCOUNT", "").strip() or "000000000000"
+    if not (account.isdigit() and len(account) == 12):
+        raise EnvironmentProblem(f"BATCHOPS_SAGEMAKER_ACCOUNT={account!r} must be twelve digits")
+    background = os.environ.get("BATCHOPS_SAGEMAKER_ASYNC", "").strip().lower()
+    return SageMakerAccount(region, account, background in ("1", "true", "yes"))
+
+
+@dataclass(frozen=True)
 class ModelLimits:
     """Bounds on a model read from anywhere, so a hostile archive fails fast instead of
     exhausting memory: batch ML models are a few hundred MB at most."""
@@ -211,3 +234,12 @@ def _seconds(name: str, default: float) -> float:
     if not value > 0:
         raise EnvironmentProblem(f"{name}={text!r} must be a positive number of seconds")
     return value
+
+
+def environments_folder() -> Path:
+    """Where framework environments are built once and reused (BATCHOPS_ENVIRONMENTS, default
+    `<home>/environments`): point several homes, or a cluster's hosts, at one shared folder."""
+    explicit = os.environ.get("BATCHOPS_ENVIRONMENTS", "").strip()
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    return get_settings().home / "environments"

@@ -1,4 +1,5 @@
-"""Counts in messages people read: `1 row`, `2,000 rows`, `2 worker processes`."""
+"""Counts and durations in messages people read: `1 row`, `2,000 rows`, `2 worker processes`,
+`1m05s`."""
 
 from __future__ import annotations
 
@@ -17,3 +18,12 @@ def plural(noun: str) -> str:
 def counted(count: int, noun: str) -> str:
     """`count` with thousands separators and the noun in the number it takes."""
     return f"{count:,} {noun if count == 1 else plural(noun)}"
+
+
+def duration(seconds: float) -> str:
+    """`42s`, `1m05s`, `2h03m`: as `execution list` and the page show how long something took."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"

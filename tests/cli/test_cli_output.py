@@ -265,7 +265,7 @@ def test_lists_have_a_header_row_over_their_columns(tmp_path: Path, batchops_hom
         ("registry", "groups"): ["GROUP", "VERSIONS"],
         ("registry", "versions", "churn"): ["VERSION", "STATUS", "CREATED", "METRICS"],
         ("schedule", "list"): ["NAME", "PIPELINE", "CRON", "TIMEZONE", "STATE", "NEXT"],
-        ("rule", "list"): ["NAME", "ON", "FILTERS", "ACTION", "TARGET"],
+        ("rule", "list"): ["NAME", "STATE", "ON", "FILTERS", "ACTION", "TARGET"],
         ("alarm", "list"): ["NAME", "STATE", "METRIC", "CONDITION"],
         ("token", "list"): ["ID", "USER", "ROLE", "STATE", "EXPIRES"],
     }
@@ -277,7 +277,14 @@ def test_lists_have_a_header_row_over_their_columns(tmp_path: Path, batchops_hom
         assert len(_columns(first)) == len(names), command
         assert _columns(first)[-1] == _columns(header)[-1], command  # the last one lines up
     rule = run_batchops("rule", "list").stdout.splitlines()[1].split()
-    assert rule == ["score", "ModelVersionStatusChanged", "-", "start", "batch-inference"]
+    assert rule == [
+        "score",
+        "ENABLED",
+        "ModelVersionStatusChanged",
+        "-",
+        "start",
+        "batch-inference",
+    ]
 
 
 def test_registry_describe_rounds_metrics_and_json_keeps_them_whole(tmp_path: Path) -> None:

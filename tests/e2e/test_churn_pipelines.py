@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from batchops.examples.churn.data import write_churn_csv
+from batchops.runtime.sandbox import support
 
 pytestmark = pytest.mark.slow
 
@@ -234,3 +235,25 @@ def test_demo_runs_everything_and_shows_the_drift(
         "  batchops registry versions customer-churn",
         "  batchops rule history demo-retrain-on-drift",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sandbox", "said"),
+    [("auto", "private root ("), ("off", "no private root here (BATCHOPS_SANDBOX=off)")],
+)
+def test_the_churn_scripts_run_in_a_private_root_and_where_none_exists(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: str, said: str
+) -> None:
+    if sandbox == "auto" and support().tool is None:
+        pytest.skip(f"no private root here: {support().reason}")
+    monkeypatch.setenv("BATCHOPS_SANDBOX", sandbox)
+    raw = write_churn_csv(tmp_path / "churn.csv", 2000, seed=5)
+    result = cli(
+        "pipeline", "start", "train-and-baseline", "-p", f"InputData={raw}", "--wait", "--json"
+    )
+    assert result.code == 0, result.stderr
+    execution = result.json()
+    assert execution["status"] == "Succeeded", execution["failure_reason"]
+    for step in ("PrepareData", "EvaluateModel"):
+        log = cli("execution", "logs", execution["id"], step)
+        assert said in log.stdout, log.stdout

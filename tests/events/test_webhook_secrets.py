@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from batchops.events import rules
-from batchops.events.logs import log_path
+from batchops.events.logs import read_log
 from batchops.events.scheduler import run_once
 from batchops.runtime.execution import start_execution
 from batchops.server import create_app
@@ -88,6 +88,7 @@ def test_credential_query_values_reach_the_receiver_but_are_shown_and_logged_mas
         listed = client.get("/api/rules", headers=bearer)
         described = client.get("/api/rules/tell", headers=bearer)
         history = client.get("/api/rules/tell/history", headers=bearer)
+        scheduler_log = client.get("/api/scheduler/log?kind=delivery", headers=bearer)
         client.post("/login", data={"token": viewer}, follow_redirects=False)
         page = client.get("/automation")
     shown = {
@@ -100,7 +101,7 @@ def test_credential_query_values_reach_the_receiver_but_are_shown_and_logged_mas
         "rule describe": run_batchops("rule", "describe", "tell").stdout,
         "rule history --json": run_batchops("rule", "history", "tell", "--json").stdout,
         "scheduler logs": run_batchops("scheduler", "logs", "--json").stdout,
-        "the scheduler's log file": log_path().read_text(),
+        "GET /api/scheduler/log": scheduler_log.text,
     }
     for where, what in shown.items():
         _shows_no_secret(what)
@@ -127,4 +128,4 @@ def test_a_rule_stored_with_credentials_is_refused_at_its_next_delivery_saying_h
     assert "holds credentials" in entry["error"] and "delete the rule" in entry["error"]
     assert entry["url"] == receiver.url.replace("http://", "http://ops:***@")
     _shows_no_secret(json.dumps(rules.describe_rule("old-hook")))
-    _shows_no_secret(log_path().read_text())
+    _shows_no_secret(json.dumps(read_log()))

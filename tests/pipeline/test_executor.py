@@ -40,11 +40,10 @@ print("wrote", sys.argv[1])
 
 FAIL_UNLESS_MARKER = """
 import os, sys, pathlib
-marker = pathlib.Path(sys.argv[1])
-if not marker.exists():
+base = pathlib.Path(os.environ["BATCHOPS_PROCESSING_DIR"])
+if not (base / "flags" / "marker").exists():
     print("the marker is missing, giving up", file=sys.stderr)
     sys.exit(3)
-base = pathlib.Path(os.environ["BATCHOPS_PROCESSING_DIR"])
 (base / "out").mkdir(exist_ok=True)
 (base / "out" / "ok.txt").write_text("ok")
 """
@@ -120,18 +119,19 @@ def test_a_failing_step_fails_the_execution_skips_dependents_and_retry_resumes(
 ) -> None:
     write = _script(tmp_path, "write.py", WRITE)
     flaky = _script(tmp_path, "flaky.py", FAIL_UNLESS_MARKER)
-    marker = tmp_path / "marker"
+    flags = tmp_path / "flags"
+    flags.mkdir()
     first = ProcessingStep(
         "First", code=write, job_arguments=["first"], outputs=[ProcessingOutput("out", "out")]
     )
     second = ProcessingStep(
         "Second",
         code=flaky,
-        job_arguments=[str(marker)],
         inputs=[
             ProcessingInput(
                 first.properties.ProcessingOutputConfig.Outputs["out"].S3Output.S3Uri, "input"
-            )
+            ),
+            ProcessingInput(str(flags), "flags"),
         ],
         outputs=[ProcessingOutput("out", "out")],
     )
@@ -146,7 +146,7 @@ def test_a_failing_step_fails_the_execution_skips_dependents_and_retry_resumes(
     assert "exited with code 3" in described["failure_reason"]
     first_output = _read_output(described, "First", "out", "started")
 
-    marker.write_text("present")
+    (flags / "marker").write_text("present")
     retried = retry_execution(execution.id, wait=True).describe()
     assert retried["status"] == "Succeeded"
     steps = {s["name"]: s for s in retried["steps"]}

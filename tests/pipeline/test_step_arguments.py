@@ -1,8 +1,9 @@
 """A step and its runner read one arguments dataclass: stored definitions keep their bytes.
 
 The fixtures are definitions written before the arguments became dataclasses (the two
-example pipelines, and one holding the remaining step types); a definition stored by that
-release must load, and write back, unchanged.
+example pipelines, and one holding the remaining step types), and one holding the types a
+SageMaker SDK pipeline adds (Model, Lambda); a stored definition must load, and write back,
+unchanged.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def test_the_stored_definitions_cover_every_step_type() -> None:
 def test_every_step_type_has_its_arguments_and_its_runner() -> None:
     assert set(ARGUMENTS) == set(StepType)
     assert set(RUNNERS) == set(StepType)
-    assert all(runner_for(str(t)) is RUNNERS[t] for t in StepType)
+    assert all(runner_for(str(t)) is RUNNERS[t] for t in RUNNERS)
 
 
 def test_a_step_type_this_version_does_not_know_is_refused_by_name() -> None:

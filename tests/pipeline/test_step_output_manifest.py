@@ -14,7 +14,8 @@ from batchops.store.outputs import MANIFEST_NAME, OutputStatus, verify_output
 WRITE = """
 import os, pathlib
 base = pathlib.Path(os.environ["BATCHOPS_PROCESSING_DIR"])
-names = sorted(p.name for p in (base / "input").iterdir()) if (base / "input").exists() else []
+inputs = base / "input"  # as on SageMaker, it may also hold the code/ folder
+names = sorted(p.name for p in inputs.iterdir() if p.is_file()) if inputs.exists() else []
 (base / "out").mkdir(exist_ok=True)
 (base / "out" / "result.txt").write_text(",".join(names) or "first")
 """

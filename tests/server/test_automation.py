@@ -111,3 +111,75 @@ def test_a_start_through_the_api_is_recorded_as_the_tokens_user(
     assert started.status_code == 201 and started.json()["created_by"] == "user-approver"
     assert os.environ.get("BATCHOPS_USER") == before  # nothing process-wide was changed
     get_execution(started.json()["id"]).wait(timeout=60)  # its runner ends before the home goes
+
+
+def test_rules_and_alarms_pause_and_resume_through_the_api_the_cli_and_the_page(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    store_pipeline("greet")
+    rules.create_rule("go", "AlarmStateChanged", start="greet", parameters={"Who": "{alarm}"})
+    alarms.create_alarm("drift", "feature_baseline_drift_age", above=0.1)
+    viewer, approver = bearer(tokens[Role.VIEWER]), bearer(tokens[Role.APPROVER])
+    assert client.post("/api/rules/go/pause", headers=viewer).status_code == 403
+    paused = client.post("/api/rules/go/pause", headers=approver).json()
+    assert paused["state"] == "PAUSED" and rules.get_rule("go").paused
+    assert client.get("/api/rules/go", headers=viewer).json()["state"] == "PAUSED"
+    alarm = client.post("/api/alarms/drift/pause", headers=approver).json()
+    assert alarm["paused"] is True and alarms.get_alarm("drift").paused
+    assert client.post("/api/alarms/nope/pause", headers=approver).status_code == 404
+    assert rules.rule_history("go")[-1]["user"] == "user-approver"
+
+    listed = run_batchops("rule", "list")
+    assert listed.returncode == 0 and "PAUSED" in listed.stdout, listed.stderr
+    assert "(paused)" in run_batchops("alarm", "list").stdout
+    for kind in ("rule", "alarm"):
+        name = "go" if kind == "rule" else "drift"
+        resumed = run_batchops(kind, "resume", name)
+        assert resumed.returncode == 0 and f"{kind} {name} resumed" in resumed.stdout
+    assert not rules.get_rule("go").paused and not alarms.get_alarm("drift").paused
+    missing = run_batchops("rule", "pause", "nope")
+    assert missing.returncode != 0 and "nope" in missing.stderr
+
+    client.post("/login", data={"token": tokens[Role.APPROVER]}, follow_redirects=False)
+    page = client.get("/automation").text
+    assert 'action="/automation/rules/go/pause"' in page
+    assert 'action="/automation/alarms/drift/pause"' in page
+    assert 'start <a href="/pipelines/greet">greet</a>' in page  # the action, not `log`
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    for kind, name in (("rules", "go"), ("alarms", "drift")):
+        done = client.post(
+            f"/automation/{kind}/{name}/pause", data={"csrf_token": csrf}, follow_redirects=False
+        )
+        assert done.status_code == 303
+    assert rules.get_rule("go").paused and alarms.get_alarm("drift").paused
+    shown = client.get("/automation").text
+    assert 'action="/automation/rules/go/resume"' in shown
+    assert 'action="/automation/alarms/drift/resume"' in shown
+    unknown = client.post(
+        "/automation/tables/x/pause", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert unknown.status_code == 404
+
+
+def test_the_automation_page_shows_a_rules_last_failure_and_events_name_their_pipeline(
+    client: TestClient, tokens: dict[Role, str]
+) -> None:
+    from batchops.runtime.execution import start_execution
+    from support.automation import echo, fail
+
+    store_pipeline("bad", fail)
+    store_pipeline("greet", echo)
+    rules.create_rule(
+        "then-bad", "ExecutionStatusChanged", filters={"pipeline": "greet"}, start="bad"
+    )
+    rules.create_rule("hook", "ModelVersionRegistered", webhook="http://127.0.0.1:9/hook")
+    start_execution("greet", None, {}, wait=True)
+    failed = run_once().started[0]
+    client.post("/login", data={"token": tokens[Role.VIEWER]}, follow_redirects=False)
+    page = client.get("/automation").text
+    row = page.split('data-rule="then-bad"')[1].split("</tr>")[0]
+    assert "last failure" in row and f'href="/executions/{failed}"' in row
+    hook = page.split('data-rule="hook"')[1].split("</tr>")[0]
+    assert "webhook" in hook and "http://127.0.0.1:9/hook" in hook and "last failure" not in hook
+    events = page.split("<h2>Events</h2>")[1]
+    assert 'href="/pipelines/greet"' in events and 'href="/pipelines/bad"' in events

@@ -197,3 +197,36 @@ def test_killing_the_server_with_sigkill_leaves_no_process_on_the_port() -> None
         again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as a server binds
         again.bind(("127.0.0.1", port))
         again.listen()
+
+
+def test_starting_the_server_stores_no_new_version_of_an_unchanged_pipeline(
+    tmp_path: Path,
+) -> None:
+    """The demo stores the example's definitions; each server process stores its providers'
+    pipelines again on its first request, which must find them unchanged."""
+    from batchops.examples.churn.pipelines import (
+        batch_inference_pipeline,
+        train_and_baseline_pipeline,
+    )
+    from batchops.runtime.catalog import definition_versions
+    from batchops.store.tokens import create_token
+
+    assert train_and_baseline_pipeline().upsert() == 1
+    assert batch_inference_pipeline().upsert() == 1
+    token, _ = create_token("viewer", "viewer")
+    for _ in range(2):  # two starts, each with two processes
+        server, base = _serve("--no-scheduler")
+        try:
+            for _ in range(4):  # reach both processes
+                listed = httpx.get(
+                    f"{base}/api/pipelines", headers={"Authorization": f"Bearer {token}"}
+                )
+                assert listed.status_code == 200, listed.text
+                assert {p["name"]: p["latest_version"] for p in listed.json()["items"]} == {
+                    "batch-inference": 1,
+                    "train-and-baseline": 1,
+                }
+        finally:
+            _stop(server)
+    for name in ("batch-inference", "train-and-baseline"):
+        assert [v["version"] for v in definition_versions(name)] == [1]

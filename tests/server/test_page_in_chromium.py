@@ -18,6 +18,24 @@ import pytest
 
 pytestmark = pytest.mark.slow
 SHOTS = os.environ.get("BATCHOPS_TEST_SCREENSHOTS")
+# Every table and SVG that sticks out of its card (or makes the card scroll sideways), and a
+# page wider than the window: what a person at 1400 px would find cut off.
+OVERFLOWING = """() => {
+  const found = [];
+  for (const card of document.querySelectorAll(".card")) {
+    const box = card.getBoundingClientRect();
+    const title = (card.querySelector("h2, summary") || card).textContent.trim().slice(0, 40);
+    for (const inner of card.querySelectorAll("table, svg")) {
+      const r = inner.getBoundingClientRect();
+      if (r.width && (r.right > box.right + 1 || r.left < box.left - 1)) {
+        found.push(`${inner.tagName} in "${title}" is ${Math.round(r.width)} px wide`);
+      }
+    }
+    if (card.scrollWidth > card.clientWidth + 1) found.push(`"${title}" scrolls sideways`);
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) found.push("the page");
+  return found;
+}"""
 
 
 def _free_port() -> int:
@@ -55,9 +73,12 @@ def test_a_person_runs_approves_and_monitors_from_the_page(
     shots: list[Path] = []
 
     def shot(page: object, name: str) -> None:
+        """A screenshot, after checking that at 1400 px nothing is wider than its card."""
         path = tmp_path / f"{len(shots) + 1:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
         shots.append(path)
+        overflowing = page.evaluate(OVERFLOWING)  # type: ignore[attr-defined]
+        assert overflowing == [], f"{name} at 1400 px: {overflowing} (see {path})"
 
     try:
         for _ in range(100):
@@ -110,6 +131,21 @@ def test_a_person_runs_approves_and_monitors_from_the_page(
             report.wait_for_load_state()
             assert report.locator("section.card.alert").count() >= 1
             shot(report, "report-violation")
+            page.goto(f"{base}/registry/customer-churn")
+            shot(page, "registry-group")
+            page.goto(f"{base}/automation")
+            shot(page, "automation")
+            page.goto(f"{base}/")
+            shot(page, "overview-after")
+            subprocess.run(
+                [sys.executable, "-m", "batchops.cli.main", "pipeline", "start",
+                 "batch-inference", "-p", f"InputData={tmp_path / 'missing.csv'}", "--wait"],
+                capture_output=True, env=os.environ.copy(),
+            )  # fmt: skip
+            failed = _batchops("execution", "list", "-q", "--limit", "1").split()[0]
+            page.goto(f"{base}/executions/{failed}")
+            assert "missing.csv" in page.inner_text("p.error")
+            shot(page, "execution-failed")
             page.goto(f"{base}/monitoring")
             assert page.locator("figure.trend.alert").count() >= 1
             captions = page.locator("figure.trend figcaption").all_inner_texts()
@@ -124,4 +160,4 @@ def test_a_person_runs_approves_and_monitors_from_the_page(
             for path in shots:
                 shutil.copy(path, Path(SHOTS) / path.name)
     assert server.returncode == 0 or server.returncode == -15
-    assert len(shots) == 9
+    assert len(shots) == 13

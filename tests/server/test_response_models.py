@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
+from batchops.events.logs import log
 from batchops.pipeline import FunctionStep, ParameterString, Pipeline
 from batchops.pipeline.steps.types import StepType
 from batchops.runtime.execution import Execution
@@ -130,6 +131,7 @@ def test_each_answer_matches_the_model_its_route_declares(
 
     execution = seeded["execution"]
     call("GET", "/healthz")
+    call("GET", "/readyz")
     call("GET", "/api/pipelines")
     call("GET", "/api/pipelines/{name}", name="ok")
     call("GET", "/api/pipelines/{name}/versions", name="ok")
@@ -185,9 +187,17 @@ def test_each_answer_matches_the_model_its_route_declares(
         call("GET", f"/api/{kind}")
         assert call("GET", f"/api/{kind}/{{name}}", name=name)["name"] == name
         call("GET", f"/api/{kind}/{{name}}/history", name=name)
-    call("POST", "/api/schedules/{name}/pause", name="nightly")
-    call("POST", "/api/schedules/{name}/resume", name="nightly")
+        call("POST", f"/api/{kind}/{{name}}/pause", name=name)
+        call("POST", f"/api/{kind}/{{name}}/resume", name=name)
     assert call("GET", "/api/events")["items"]
+    log("lease", "lease taken", holder="test")
+    assert call("GET", "/api/scheduler/log?kind=lease")[0]["holder"] == "test"
+
+    # Projects as code: plan and apply an empty project; store a definition with no code.
+    call("POST", "/api/project/plan", {"project": "p"})
+    call("POST", "/api/project/apply", {"project": "p"})
+    stored = call("GET", "/api/pipelines/{name}", name="ok")["definition"]
+    call("PUT", "/api/pipelines/{name}", {"definition": stored}, name="ok")
 
     # Writes: create and delete one of each, start, stop and retry real executions.
     call("POST", "/api/schedules", {"name": "s2", "pipeline": "ok", "cron": "0 7 * * *"})

@@ -79,7 +79,7 @@ def test_a_publish_that_dies_halfway_leaves_a_set_readers_refuse(
     os.symlink("/proc/self/mem", second / "c.csv")
     entries = (outputs.entry_for_bytes("a.csv", b"5,6\n7,8\n"), outputs.FileEntry("c.csv"))
     with pytest.raises(OSError):
-        outputs.publish_output(second, uri, Manifest("test", entries, True, outputs.now()))
+        outputs.publish_output(second, uri, Manifest("test", entries, True, outputs.now_iso()))
 
     state = outputs.verify_output(uri)
     assert state.status == OutputStatus.PARTIAL

@@ -1,8 +1,9 @@
-"""`batchops alarm create | list | describe | history | delete`: metrics crossing thresholds."""
+"""`batchops alarm create | list | describe | history | pause | resume | delete`: metrics
+crossing thresholds."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -61,8 +62,12 @@ def list_(as_json: JsonFlag = False) -> None:
         return
     print_table(
         ("NAME", "STATE", "METRIC", "CONDITION"),
-        [(a["name"], a["state"], a["metric"], a["condition"]) for a in found],
+        [(a["name"], _state(a), a["metric"], a["condition"]) for a in found],
     )
+
+
+def _state(alarm: dict[str, Any]) -> str:
+    return f"{alarm['state']} (paused)" if alarm["paused"] else str(alarm["state"])
 
 
 @app.command()
@@ -78,6 +83,24 @@ def history(name: str, limit: int = 100, as_json: JsonFlag = False) -> None:
     from batchops.events.alarms import alarm_history
 
     print_history(alarm_history(name, limit), as_json)
+
+
+@app.command()
+def pause(name: str) -> None:
+    """Stop evaluating (no transition, no webhook) until resumed."""
+    from batchops.events.alarms import set_alarm_paused
+
+    set_alarm_paused(name, True)
+    stdout.print(f"alarm {name} paused")
+
+
+@app.command()
+def resume(name: str) -> None:
+    """Evaluate again from the next datapoint; those while paused cause no transition."""
+    from batchops.events.alarms import set_alarm_paused
+
+    set_alarm_paused(name, False)
+    stdout.print(f"alarm {name} resumed")
 
 
 @app.command()

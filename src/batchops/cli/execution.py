@@ -25,7 +25,7 @@ from batchops.cli.output import (
     write_text,
 )
 from batchops.store.statuses import ExecutionStatus, StepStatus
-from batchops.wording import counted
+from batchops.wording import counted, duration
 
 if TYPE_CHECKING:
     from batchops.runtime.execution import Execution
@@ -75,20 +75,12 @@ def list_(
                 r["status"],
                 r["started_at"][:19],
                 (r["ended_at"] or "-")[:19],
-                _duration(r["duration_seconds"]),
+                duration(r["duration_seconds"]),
             )
             for r in rows
         ],
         right=[5],
     )
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""`batchops gc --older-than 30d [--yes]`: free the files of old executions.
+"""`batchops gc --older-than 30d [--yes]`: free the files of old executions and forget the
+scheduler's log entries as old.
 
 A dry run by default: it prints what it would remove and how many bytes. Records stay, and
 files a registered model version points at are never removed.
@@ -24,17 +25,22 @@ def gc(
     yes: Annotated[bool, typer.Option("--yes", help="Delete; without it, only show.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Remove the artifacts, work folders and logs of executions that ended long ago."""
+    """Remove the artifacts, work folders and logs of executions that ended long ago, and the
+    scheduler's log entries as old."""
+    from batchops.events.logs import forget_older_than
     from batchops.runtime.cleanup import collect_garbage, parse_age
     from batchops.wording import counted
 
-    removals = collect_garbage(parse_age(older_than), apply=yes)
+    age = parse_age(older_than)
+    removals = collect_garbage(age, apply=yes)
+    log_entries = forget_older_than(age, apply=yes)
     total = sum(r.bytes for r in removals)
     if as_json:
         print_json(
             {
                 "deleted": yes,
                 "bytes": total,
+                "scheduler_log_entries": log_entries,
                 "executions": [
                     {
                         "id": r.execution_id,
@@ -58,6 +64,7 @@ def gc(
             f"{counted(len(r.files), 'file')} ({r.bytes:,} bytes){kept}"
         )
     stdout.print(
-        f"{verb} {counted(total, 'byte')} from {counted(len(removals), 'execution')}"
+        f"{verb} {counted(total, 'byte')} from {counted(len(removals), 'execution')} "
+        f"and {counted(log_entries, 'scheduler log entry')}"
         + ("" if yes else "; run again with --yes to delete")
     )

@@ -28,6 +28,7 @@ from batchops.cli import (
     monitor,
     outputs,
     pipeline,
+    project,
     registry,
     rule,
     schedule,
@@ -84,6 +85,7 @@ demo.register(app)
 model_quality.register(app)
 gc.register(app)
 server.register(app)
+project.register(app)
 
 
 # Commands that only read. Their transactions begin deferred: on SQLite (WAL) they read the

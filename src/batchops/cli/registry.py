@@ -274,7 +274,10 @@ def import_(
 
 @app.command()
 def verify(
-    ref: Annotated[str, typer.Argument(metavar="GROUP[/VERSION]")], as_json: JsonFlag = False
+    ref: Annotated[
+        str | None, typer.Argument(metavar="[GROUP[/VERSION]]", help="Default: every version.")
+    ] = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """Check versions' files against the digests recorded at registration; exit 1 on a mismatch."""
     from batchops import registry

@@ -1,4 +1,4 @@
-"""`batchops rule create | list | describe | history | delete`: act on events."""
+"""`batchops rule create | list | describe | history | pause | resume | delete`: act on events."""
 
 from __future__ import annotations
 
@@ -73,10 +73,11 @@ def list_(as_json: JsonFlag = False) -> None:
         print_none_found("rules")
         return
     print_table(
-        ("NAME", "ON", "FILTERS", "ACTION", "TARGET"),
+        ("NAME", "STATE", "ON", "FILTERS", "ACTION", "TARGET"),
         [
             (
                 r["name"],
+                r["state"],
                 r["on"],
                 ",".join(f"{k}={v}" for k, v in r["filters"].items()) or "-",
                 r["action"]["type"],
@@ -100,6 +101,24 @@ def history(name: str, limit: int = 100, as_json: JsonFlag = False) -> None:
     from batchops.events.rules import rule_history
 
     print_history(rule_history(name, limit), as_json)
+
+
+@app.command()
+def pause(name: str) -> None:
+    """Stop acting on events until resumed."""
+    from batchops.events.rules import set_rule_paused
+
+    set_rule_paused(name, True)
+    stdout.print(f"rule {name} paused")
+
+
+@app.command()
+def resume(name: str) -> None:
+    """Act on the events from now on; those that arrived while paused are not acted on."""
+    from batchops.events.rules import set_rule_paused
+
+    set_rule_paused(name, False)
+    stdout.print(f"rule {name} resumed")
 
 
 @app.command()

@@ -52,8 +52,8 @@ def transform_command(
         str | None,
         typer.Option(
             "--content-type",
-            help="text/csv, application/jsonlines or application/x-parquet "
-            "(default: from the file extension).",
+            help="text/csv, application/jsonlines, application/x-parquet or text/libsvm "
+            "(default: from the file extension; libsvm only when given).",
         ),
     ] = None,
     accept: Annotated[

@@ -4,7 +4,7 @@ Evaluated when a new datapoint of the metric arrives (of the pipeline's executio
 named): of the last N datapoints, at least M breaching (above or below the threshold) is
 ALARM; fewer than M datapoints in all is INSUFFICIENT_DATA; else OK. A transition is written
 with an AlarmStateChanged event, a history entry and, when the alarm has a webhook, a queued
-delivery, all in one transaction.
+delivery, all in one transaction. A paused alarm is not evaluated.
 """
 
 from __future__ import annotations
@@ -16,14 +16,16 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from batchops.errors import Conflict, InvalidInput, NotFound
-from batchops.events import history, webhooks
-from batchops.events.logs import log
+from batchops.events import history, logs, webhooks
 from batchops.events.schedules import check_name
+from batchops.events.start_parameters import Definitions, pipeline_definition
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
 from batchops.store.events import EventType, append_event, newest_event
+from batchops.store.managed import Managed, managed_json, managed_of
 from batchops.store.metric_names import check_metric
 from batchops.store.metrics import datapoints, newest_datapoint
 from batchops.store.redact import mask_url
@@ -60,6 +62,8 @@ class Alarm:
     state_changed_at: datetime
     created_at: datetime
     created_by: str
+    paused: bool = False
+    managed: Managed | None = None
 
     @classmethod
     def of_row(cls, row: AlarmRow) -> Alarm:
@@ -78,6 +82,8 @@ class Alarm:
             row.state_changed_at,
             row.created_at,
             row.created_by,
+            bool(row.paused),
+            managed_of(row),
         )
 
     def breaches(self, value: float) -> bool:
@@ -96,14 +102,16 @@ class Alarm:
             "webhook": mask_url(self.url) if self.url else None,
             "secret_env": self.secret_env,
             "state": self.state,
+            "paused": self.paused,
             "state_reason": self.state_reason,
             "state_changed_at": iso(self.state_changed_at),
             "created_at": iso(self.created_at),
             "created_by": self.created_by,
+            "managed": managed_json(self.managed),
         }
 
 
-def create_alarm(
+def check_alarm(
     name: str,
     metric: str,
     *,
@@ -114,9 +122,9 @@ def create_alarm(
     of: int = 1,
     webhook: str | None = None,
     secret_env: str | None = None,
-) -> Alarm:
-    from batchops.runtime.pipelines import describe_pipeline
-
+    declared: Definitions | None = None,
+) -> dict[str, Any]:
+    """Check the metric, threshold, window, pipeline and webhook now; the columns to store."""
     check_name(name, "alarm")
     check_metric(metric)
     if (above is None) == (below is None):
@@ -130,33 +138,111 @@ def create_alarm(
             f"(got {datapoints} of {of})"
         )
     if pipeline:
-        describe_pipeline(pipeline)  # NotFound for an unknown pipeline
+        pipeline_definition(pipeline, declared)  # NotFound for an unknown pipeline
     if webhook:
         webhooks.check_url(webhook)
         webhooks.check_secret_env(secret_env)
+    return {
+        "metric": metric,
+        "pipeline": pipeline,
+        "comparison": "above" if above is not None else "below",
+        "threshold": float(threshold),
+        "datapoints": datapoints,
+        "of": of,
+        "url": webhook,
+        "secret_env": secret_env,
+    }
+
+
+def create_alarm(
+    name: str,
+    metric: str,
+    *,
+    above: float | None = None,
+    below: float | None = None,
+    pipeline: str | None = None,
+    datapoints: int = 1,
+    of: int = 1,
+    webhook: str | None = None,
+    secret_env: str | None = None,
+    paused: bool = False,
+    managed: Managed | None = None,
+) -> Alarm:
+    """A new alarm (Conflict if the name is taken), checked by `check_alarm`; it evaluates
+    the datapoints that arrive from now on."""
+    columns = check_alarm(
+        name,
+        metric,
+        above=above,
+        below=below,
+        pipeline=pipeline,
+        datapoints=datapoints,
+        of=of,
+        webhook=webhook,
+        secret_env=secret_env,
+    )
     with session_scope() as session:
         if session.get(AlarmRow, name) is not None:
             raise Conflict(f"alarm {name} exists already; delete it first")
-        newest = newest_datapoint(session)
-        row = AlarmRow(
-            name=name,
-            metric=metric,
-            pipeline=pipeline,
-            comparison="above" if above is not None else "below",
-            threshold=float(above if above is not None else below),  # type: ignore[arg-type]
-            datapoints=datapoints,
-            of=of,
-            url=webhook,
-            secret_env=secret_env,
-            state=INSUFFICIENT_DATA,
-            state_reason="no datapoint since the alarm was created",
-            state_changed_at=utcnow(),
-            last_datapoint=newest,
-            created_by=get_settings().user,
-        )
+        row = AlarmRow(name=name, **columns, paused=paused, created_by=get_settings().user)
+        _start_afresh(row, newest_datapoint(session))
+        if managed is not None:
+            managed.write(row)
         session.add(row)
         session.flush()
         return Alarm.of_row(row)
+
+
+def update_alarm(
+    name: str,
+    metric: str,
+    *,
+    above: float | None = None,
+    below: float | None = None,
+    pipeline: str | None = None,
+    datapoints: int = 1,
+    of: int = 1,
+    webhook: str | None = None,
+    secret_env: str | None = None,
+    paused: bool = False,
+    managed: Managed | None = None,
+) -> Alarm:
+    """Change an alarm in place, in one transaction, keeping its history. Watching another
+    metric or pipeline starts it afresh (INSUFFICIENT_DATA, from the next datapoint); a new
+    threshold or window keeps its state until the next datapoint is evaluated."""
+    columns = check_alarm(
+        name,
+        metric,
+        above=above,
+        below=below,
+        pipeline=pipeline,
+        datapoints=datapoints,
+        of=of,
+        webhook=webhook,
+        secret_env=secret_env,
+    )
+    with session_scope() as session:
+        row = session.get(AlarmRow, name, with_for_update=True)
+        if row is None:
+            raise NotFound(f"unknown alarm {name!r}")
+        watches_another = (row.metric, row.pipeline) != (metric, pipeline)
+        for column, value in columns.items():
+            setattr(row, column, value)
+        if watches_another:
+            _start_afresh(row, newest_datapoint(session))
+        _pause(session, row, paused, None)
+        if managed is not None:
+            managed.write(row)
+        session.flush()
+        return Alarm.of_row(row)
+
+
+def _start_afresh(row: AlarmRow, newest: int) -> None:
+    """No state yet: it evaluates only datapoints newer than `newest`."""
+    row.state = INSUFFICIENT_DATA
+    row.state_reason = "no datapoint since the alarm was created"
+    row.state_changed_at = utcnow()
+    row.last_datapoint = newest
 
 
 def get_alarm(name: str) -> Alarm:
@@ -196,12 +282,43 @@ def delete_alarm(name: str) -> None:
         session.delete(row)
 
 
+def set_alarm_paused(name: str, paused: bool, user: str | None = None) -> Alarm:
+    """Pause, or resume. A paused alarm is not evaluated, so it neither changes state nor
+    notifies; the datapoints that arrive meanwhile cause no transition after it resumes (they
+    stay in the window the next datapoint is judged with)."""
+    with session_scope() as session:
+        row = session.get(AlarmRow, name, with_for_update=True)
+        if row is None:
+            raise NotFound(f"unknown alarm {name!r}")
+        _pause(session, row, paused, user)
+        session.flush()
+        return Alarm.of_row(row)
+
+
+def _pause(session: Session, row: AlarmRow, paused: bool, user: str | None) -> None:
+    """Pause or resume the alarm in the caller's transaction (a resumed one judges only the
+    datapoints that arrive after), with its history entry; nothing when it already is so."""
+    if row.paused == paused:
+        return
+    if not paused:
+        row.last_datapoint = max(row.last_datapoint, newest_datapoint(session))
+    row.paused = paused
+    history.add_pause_entry(session, "alarm", row.name, paused, user)
+
+
 def evaluate_alarms() -> int:
-    """Evaluate every alarm on the datapoints that arrived since it last looked; transitions."""
+    """Evaluate every alarm not paused on the datapoints that arrived since it last looked;
+    how many transitions."""
     transitions = 0
     with session_scope() as session:
         newest = newest_datapoint(session)
-        names = list(session.scalars(select(AlarmRow.name).where(AlarmRow.last_datapoint < newest)))
+        names = list(
+            session.scalars(
+                select(AlarmRow.name).where(
+                    AlarmRow.last_datapoint < newest, AlarmRow.paused.is_(False)
+                )
+            )
+        )
     for name in names:
         transitions += _evaluate(name)
     return transitions
@@ -211,7 +328,7 @@ def _evaluate(name: str) -> int:
     transitions = 0
     with session_scope() as session:
         row = session.get(AlarmRow, name, with_for_update=True)
-        if row is None:
+        if row is None or row.paused:
             return 0
         new = datapoints(session, row.metric, row.pipeline, after=row.last_datapoint)
         if not new:
@@ -272,7 +389,8 @@ def _transition(
         {"old_state": old, "value": value, "reason": reason},
         key=f"alarm:{row.name}:{point_id}",
     )
-    log(
+    logs.add_entry(
+        session,
         "alarm",
         f"alarm {row.name}: {old} -> {new}",
         alarm=row.name,

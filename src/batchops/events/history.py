@@ -6,12 +6,14 @@ handled at least once) leaves one entry.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from batchops.settings import get_settings
 from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
 from batchops.store.schema.automation import AutomationHistoryRow
@@ -33,6 +35,14 @@ def add_entry(
     )
 
 
+def add_pause_entry(
+    session: Session, kind: str, name: str, paused: bool, user: str | None = None
+) -> None:
+    """`paused` or `resumed`, by whom, in the transaction that made the change."""
+    outcome = "paused" if paused else "resumed"
+    add_entry(session, kind, name, outcome, {"user": user or get_settings().user})
+
+
 def record(
     kind: str, name: str, outcome: str, detail: dict[str, Any], key: str | None = None
 ) -> bool:
@@ -45,6 +55,22 @@ def record(
     return True
 
 
+def newest_entry(kind: str, name: str, outcomes: Collection[str]) -> dict[str, Any] | None:
+    """The newest entry of one schedule, rule or alarm with one of these outcomes, or None."""
+    with session_scope() as session:
+        row = session.scalars(
+            select(AutomationHistoryRow)
+            .where(
+                AutomationHistoryRow.kind == kind,
+                AutomationHistoryRow.name == name,
+                AutomationHistoryRow.outcome.in_(list(outcomes)),
+            )
+            .order_by(AutomationHistoryRow.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else _entry(row)
+
+
 def entries(kind: str, name: str, limit: int = 100) -> list[dict[str, Any]]:
     """The newest `limit` entries of one schedule, rule or alarm, oldest first."""
     with session_scope() as session:
@@ -54,7 +80,8 @@ def entries(kind: str, name: str, limit: int = 100) -> list[dict[str, Any]]:
             .order_by(AutomationHistoryRow.id.desc())
             .limit(limit)
         ).all()
-        return [
-            {"at": r.at.isoformat(), "outcome": r.outcome, **(r.detail or {})}
-            for r in reversed(rows)
-        ]
+        return [_entry(r) for r in reversed(rows)]
+
+
+def _entry(row: AutomationHistoryRow) -> dict[str, Any]:
+    return {"at": row.at.isoformat(), "outcome": row.outcome, **(row.detail or {})}

@@ -1,50 +1,82 @@
-"""The scheduler's structured log: one JSON object per line in `<home>/logs/scheduler.jsonl`,
-for every tick, rule match, delivery and alarm transition (`batchops scheduler logs`)."""
+"""The scheduler's structured log: one row per tick, rule match, delivery and alarm
+transition (`batchops scheduler logs`, `GET /api/scheduler/log`).
+
+It lives in the metadata database, not in a host's home: the scheduler acting now may run on
+any host of a team's deployment, and every host reads what each of them did. Each entry names
+the process that wrote it. Logs written before the table existed stay in
+`<home>/logs/scheduler.jsonl` on the host that wrote them.
+"""
 
 from __future__ import annotations
 
 import json
-import threading
-from datetime import datetime
-from pathlib import Path
+import os
+import socket
+from datetime import datetime, timedelta
 from typing import Any
 
-from batchops.settings import get_settings
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from batchops.store.db import session_scope
 from batchops.store.schema import utcnow
+from batchops.store.schema.automation import SchedulerLogRow
 
-_lock = threading.Lock()
 
-
-def log_path() -> Path:
-    return get_settings().home / "logs" / "scheduler.jsonl"
+def add_entry(session: Session, kind: str, message: str, **fields: Any) -> None:
+    """Log in the caller's transaction: the entry is kept exactly when what it tells is."""
+    session.add(
+        SchedulerLogRow(
+            at=utcnow(),
+            kind=kind,
+            message=message,
+            fields=_plain(fields),
+            host=f"{socket.gethostname()}:{os.getpid()}",
+        )
+    )
 
 
 def log(kind: str, message: str, **fields: Any) -> None:
-    entry = {"at": utcnow().isoformat(), "kind": kind, "message": message, **fields}
-    line = json.dumps(entry, default=str) + "\n"
-    path = log_path()
-    with _lock:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(line)
+    """Log in a transaction of its own."""
+    with session_scope() as session:
+        add_entry(session, kind, message, **fields)
 
 
 def read_log(
     kind: str | None = None, since: datetime | None = None, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """Entries oldest first, optionally of one kind and from a moment on; the last `limit`."""
-    path = log_path()
-    if not path.exists():
-        return []
-    found = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line cut short by a crash
-        if kind and entry.get("kind") != kind:
-            continue
-        if since and datetime.fromisoformat(entry["at"]) < since:
-            continue
-        found.append(entry)
-    return found[-limit:] if limit else found
+    query = select(SchedulerLogRow).order_by(SchedulerLogRow.id.desc())
+    if kind:
+        query = query.where(SchedulerLogRow.kind == kind)
+    if since:
+        query = query.where(SchedulerLogRow.at >= since)
+    if limit:
+        query = query.limit(limit)
+    with session_scope() as session:
+        rows = session.scalars(query).all()
+        return [
+            {
+                "at": row.at.isoformat(),
+                "kind": row.kind,
+                "message": row.message,
+                "host": row.host,
+                **row.fields,
+            }
+            for row in reversed(rows)
+        ]
+
+
+def forget_older_than(age: timedelta, *, apply: bool) -> int:
+    """The entries older than `age` (`batchops gc`): how many, deleted when `apply`."""
+    older = SchedulerLogRow.at < utcnow() - age
+    with session_scope() as session:
+        if not apply:
+            return int(session.scalar(select(func.count()).where(older)) or 0)
+        result = session.execute(delete(SchedulerLogRow).where(older))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _plain(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields as JSON holds them (moments and other objects as their text)."""
+    return dict(json.loads(json.dumps(fields, default=str)))

@@ -16,6 +16,7 @@ tick is claimed by a compare-and-set, so it never runs twice.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -309,19 +310,28 @@ class Scheduler:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: self.stop.set())
-        log("scheduler", "scheduler started", poll_seconds=self.settings.poll_seconds)
+        _log_safely("scheduler started", poll_seconds=self.settings.poll_seconds)
         try:
             while not self.stop.is_set():
-                if self.lease.held or self.lease.acquire():
-                    try:
+                try:
+                    if self.lease.held or self.lease.acquire():
                         self.one_pass()
-                    except Exception as error:  # a busy database: log and try next time
-                        log("scheduler", f"pass failed: {type(error).__name__}: {error}")
+                except Exception as error:  # a busy or unreachable database: try next time
+                    _log_safely(f"pass failed: {type(error).__name__}: {error}")
                 self.stop.wait(self.settings.poll_seconds)
         finally:
             self._pool.shutdown(wait=True)
             self.lease.release()
-            log("scheduler", "scheduler stopped")
+            _log_safely("scheduler stopped")
+
+
+def _log_safely(message: str, **fields: Any) -> None:
+    """Log where the database itself may be what failed: to the log when it can be written,
+    else to stderr, so a database that is down never stops the scheduler."""
+    try:
+        log("scheduler", message, **fields)
+    except Exception as error:
+        print(f"scheduler: {message} (not logged: {type(error).__name__})", file=sys.stderr)
 
 
 def _schedule_started(name: str, tick: str, execution_id: str) -> None:

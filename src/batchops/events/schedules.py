@@ -19,10 +19,11 @@ from sqlalchemy import func, select, update
 
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.events import history
-from batchops.events.start_parameters import check_pipeline_parameters
+from batchops.events.start_parameters import Definitions, check_pipeline_parameters
 from batchops.events.templates import check_templates
 from batchops.settings import get_settings
 from batchops.store.db import session_scope
+from batchops.store.managed import Managed, managed_json, managed_of
 from batchops.store.schema import iso, utcnow
 from batchops.store.schema.automation import ScheduleRow
 
@@ -84,6 +85,7 @@ class Schedule:
     last_execution_id: str | None
     created_at: datetime
     created_by: str
+    managed: Managed | None = None
 
     @classmethod
     def of(cls, row: ScheduleRow) -> Schedule:
@@ -100,6 +102,7 @@ class Schedule:
             row.last_execution_id,
             row.created_at,
             row.created_by,
+            managed_of(row),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -116,7 +119,37 @@ class Schedule:
             "last_execution_id": self.last_execution_id,
             "created_at": iso(self.created_at),
             "created_by": self.created_by,
+            "managed": managed_json(self.managed),
         }
+
+
+def check_schedule(
+    name: str,
+    pipeline: str,
+    cron: str,
+    *,
+    timezone: str = "UTC",
+    parameters: dict[str, str] | None = None,
+    catch_up: str = "skip",
+    declared: Definitions | None = None,
+) -> dict[str, Any]:
+    """Check everything now (cron, zone, pipeline, parameters), so nothing fails at 6 a.m.;
+    the columns to store."""
+    check_name(name, "schedule")
+    check_cron(cron)
+    zone(timezone)
+    if catch_up not in CATCH_UP:
+        raise InvalidInput(f"`catch_up` {catch_up!r}: one of {', '.join(CATCH_UP)}")
+    parameters = dict(parameters or {})
+    check_pipeline_parameters(pipeline, parameters, f"schedule {name}", declared)
+    check_templates(parameters, ["time"], f"schedule {name}")
+    return {
+        "pipeline": pipeline,
+        "cron": cron,
+        "timezone": timezone,
+        "parameters": parameters,
+        "catch_up": catch_up,
+    }
 
 
 def create_schedule(
@@ -127,34 +160,62 @@ def create_schedule(
     timezone: str = "UTC",
     parameters: dict[str, str] | None = None,
     catch_up: str = "skip",
+    paused: bool = False,
+    managed: Managed | None = None,
     now: datetime | None = None,
 ) -> Schedule:
-    """Check everything now (cron, zone, pipeline, parameters), so nothing fails at 6 a.m."""
-    check_name(name, "schedule")
-    check_cron(cron)
-    zone(timezone)
-    if catch_up not in CATCH_UP:
-        raise InvalidInput(f"`catch_up` {catch_up!r}: one of {', '.join(CATCH_UP)}")
-    parameters = dict(parameters or {})
-    check_pipeline_parameters(pipeline, parameters, f"schedule {name}")
-    check_templates(parameters, ["time"], f"schedule {name}")
+    """A new schedule (Conflict if the name is taken), checked by `check_schedule`."""
+    columns = check_schedule(
+        name, pipeline, cron, timezone=timezone, parameters=parameters, catch_up=catch_up
+    )
     moment = now or utcnow()
     with session_scope() as session:
         if session.get(ScheduleRow, name) is not None:
             raise Conflict(f"schedule {name} exists already; delete it first")
         row = ScheduleRow(
             name=name,
-            pipeline=pipeline,
-            cron=cron,
-            timezone=timezone,
-            parameters=parameters,
-            catch_up=catch_up,
-            paused=False,
+            **columns,
+            paused=paused,
             next_tick_at=next_tick(cron, timezone, moment),
             created_at=moment,
             created_by=get_settings().user,
         )
+        if managed is not None:
+            managed.write(row)
         session.add(row)
+        session.flush()
+        return Schedule.of(row)
+
+
+def update_schedule(
+    name: str,
+    pipeline: str,
+    cron: str,
+    *,
+    timezone: str = "UTC",
+    parameters: dict[str, str] | None = None,
+    catch_up: str = "skip",
+    paused: bool = False,
+    managed: Managed | None = None,
+    now: datetime | None = None,
+) -> Schedule:
+    """Change a schedule in place, in one transaction: its history and last start stay; a
+    new calendar (or a resume) ticks next after now, an unchanged one keeps its next tick."""
+    columns = check_schedule(
+        name, pipeline, cron, timezone=timezone, parameters=parameters, catch_up=catch_up
+    )
+    moment = now or utcnow()
+    with session_scope() as session:
+        row = session.get(ScheduleRow, name, with_for_update=True)
+        if row is None:
+            raise NotFound(f"unknown schedule {name!r}")
+        if (row.cron, row.timezone) != (cron, timezone) or (row.paused and not paused):
+            row.next_tick_at = next_tick(cron, timezone, moment)
+        for column, value in columns.items():
+            setattr(row, column, value)
+        row.paused = paused
+        if managed is not None:
+            managed.write(row)
         session.flush()
         return Schedule.of(row)
 

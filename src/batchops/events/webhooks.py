@@ -23,8 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from batchops.errors import InvalidInput
-from batchops.events import history
-from batchops.events.logs import log
+from batchops.events import history, logs
 from batchops.settings import automation_settings
 from batchops.store.db import session_scope
 from batchops.store.redact import mask_url
@@ -143,7 +142,7 @@ def deliver(delivery_id: str, stop: threading.Event | None = None) -> str:
         attempts += 1
         error = _post(url, data, headers, settings.webhook_timeout)
         _save_attempt(delivery_id, attempts, error)
-        log(
+        logs.log(
             "delivery",
             "webhook try",
             delivery_id=delivery_id,
@@ -215,14 +214,15 @@ def _finish(
                 },
                 key=f"delivery:{delivery_id}",
             )
-    log(
-        "delivery",
-        f"webhook {status}",
-        delivery_id=delivery_id,
-        url=mask_url(url),
-        attempts=attempts,
-        error=error or None,
-    )
+        logs.add_entry(
+            session,
+            "delivery",
+            f"webhook {status}",
+            delivery_id=delivery_id,
+            url=mask_url(url),
+            attempts=attempts,
+            error=error or None,
+        )
     return status
 
 

@@ -4,17 +4,20 @@ A model can come from anywhere (a registry import, a download), so reading one i
 the archive is decompressed as a stream with a running total (BATCHOPS_MAX_MODEL_BYTES) and
 a member count (BATCHOPS_MAX_MODEL_MEMBERS), so a gzip bomb stops early; nothing is
 extracted to disk; links are refused, and only plain file names are looked up, so nothing
-outside the archive or folder is ever read.
+outside the archive or folder is ever read. Members the manifest lists as extra (the pickled
+booster written for old SageMaker images) are never loaded, only checked against their sha256.
 """
 
 from __future__ import annotations
 
 import bz2
 import gzip
+import hashlib
 import io
 import lzma
 import tarfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -75,6 +78,15 @@ def _read_folder(fs: Any, path: str, source: str, bounds: ModelLimits) -> ModelF
             f"model.tar.gz or a folder containing one"
         )
     model_bytes = _folder_file(fs, f"{base}/{model_file}", f"{source}/{model_file}", budget)
+    _check_extra_members(
+        manifest,
+        lambda name: (
+            _folder_file(fs, f"{base}/{name}", f"{source}/{name}", budget)
+            if fs.exists(f"{base}/{name}")
+            else None
+        ),
+        f"{source}/",
+    )
     preprocessing = None
     if fs.exists(f"{base}/{PREPROCESSING_FILE}"):
         where = f"{source}/{PREPROCESSING_FILE}"
@@ -197,11 +209,29 @@ def _model_in(files: dict[str, bytes], source: str) -> ModelFiles:
     model_file = manifest.model_file if manifest else MODEL_FILE
     if model_file not in files:
         raise InvalidInput(f"{source}: the archive has no {model_file} (it holds {_names(files)})")
+    _check_extra_members(manifest, files.get, f"{source}:")
     preprocessing = None
     if PREPROCESSING_FILE in files:
         where = f"{source}:{PREPROCESSING_FILE}"
         preprocessing = Preprocessing.from_json(files[PREPROCESSING_FILE], where)
     return ModelFiles(source, files[model_file], manifest, preprocessing)
+
+
+def _check_extra_members(
+    manifest: ModelManifest | None, read: Callable[[str], bytes | None], prefix: str
+) -> None:
+    """Each extra member the manifest lists is there with its recorded sha256 (never loaded).
+
+    `prefix` + a member's name is how messages name it (`model.tar.gz:` or `folder/`)."""
+    for name, entry in (manifest.extra_members if manifest else {}).items():
+        data = read(name)
+        where = prefix + name
+        if data is None:
+            raise InvalidInput(f"{where}: listed in the manifest's extra_members but missing")
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            raise InvalidInput(
+                f"{where}: its sha256 differs from the manifest's; the file was changed"
+            )
 
 
 def _member_name(name: str) -> str:

@@ -2,11 +2,17 @@
 
 It travels with the booster so a transform can check a batch's columns before scoring it,
 and so a model made elsewhere (SageMaker) can be told apart from one of ours.
+
+A model trained for a SageMaker XGBoost image before 1.3-1 also carries the booster pickled
+as `xgboost-model`, which is what those images wrote and what user scripts `pickle.load`.
+batchops reads the native booster named by `model_file` and never the pickle; the manifest
+lists the pickle under `extra_members` with its sha256, checked whenever the archive is read.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -16,10 +22,14 @@ from batchops.settings import ModelLimits, model_limits
 
 MANIFEST_FILE = "batchops-model.json"
 MODEL_FILE = "xgboost-model"
+NATIVE_BESIDE_PICKLE = "xgboost-model.json"
+"""The native booster's name when `xgboost-model` is the pickle written for old images."""
 FORMAT_VERSION = 1
 _KEY_ORDER = ("flavor", "format_version", "loader", "model_file", "feature_names", "n_features")
 MAX_MANIFEST_BYTES = 64 << 20
 MAX_NAME_CHARS = 1024
+MAX_EXTRA_MEMBERS = 16
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 _TEXT_FIELDS = ("flavor", "loader", "model_file", "content_type", "objective", "xgboost_version")
 
 
@@ -37,11 +47,15 @@ class ModelManifest:
     header: bool = False
     objective: str | None = None
     xgboost_version: str | None = None
+    extra_members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Other files of the archive batchops wrote but never reads: name -> {format, sha256}."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         extra = data.pop("extra")
+        if not data["extra_members"]:
+            data.pop("extra_members")
         ordered = {key: data.pop(key) for key in _KEY_ORDER}
         return {**ordered, **data, **extra}
 
@@ -118,7 +132,7 @@ def check_feature_count(count: int, source: str) -> None:
         )
 
 
-def check_file_name(name: object, source: str) -> str:
+def check_file_name(name: object, source: str, what: str = "model_file") -> str:
     """A manifest names a file beside itself: a plain name, never a path that leaves its folder."""
     if (
         not isinstance(name, str)
@@ -127,7 +141,7 @@ def check_file_name(name: object, source: str) -> str:
         or name in (".", "..")
         or any(c in name for c in "/\\\0")
     ):
-        raise InvalidInput(f"{source}: model_file must be a plain file name, got {_preview(name)}")
+        raise InvalidInput(f"{source}: {what} must be a plain file name, got {_preview(name)}")
     return name
 
 
@@ -144,6 +158,18 @@ def _check_fields(data: dict[str, Any], source: str) -> None:
         )
     if "model_file" in data:
         check_file_name(data["model_file"], source)
+    members = data.get("extra_members", {})
+    if not isinstance(members, dict) or len(members) > MAX_EXTRA_MEMBERS:
+        raise InvalidInput(
+            f"{source}: extra_members must be an object of at most {MAX_EXTRA_MEMBERS} files"
+        )
+    for name, entry in members.items():
+        check_file_name(name, source, "each of extra_members")
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+            raise InvalidInput(
+                f"{source}: extra_members[{_preview(name)}] must give the file's sha256"
+            )
 
 
 def _preview(value: object, limit: int = 60) -> str:

@@ -1,7 +1,7 @@
 """Entry point the pipeline runtime runs in its own process to train the built-in XGBoost.
 
     python -m batchops.models.train --train DIR [--validation DIR] [--schema DIR]
-        --model-dir DIR --hyperparameters JSON
+        --model-dir DIR --hyperparameters JSON [--pickled-booster]
 
 Exit codes: 0 trained, 2 bad input (the message on stderr), 1 any other failure.
 """
@@ -27,6 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--hyperparameters", default="{}", help="JSON object of SageMaker hyperparameters"
     )
+    parser.add_argument(
+        "--pickled-booster",
+        action="store_true",
+        help="also write the booster pickled as xgboost-model (SageMaker images before 1.3-1)",
+    )
     args = parser.parse_args(argv)
     try:
         from batchops.models.xgboost import train
@@ -37,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             model_dir=args.model_dir,
             hyperparameters=_hyperparameters(args.hyperparameters),
             schema=args.schema,
+            pickled_booster=args.pickled_booster,
             log=lambda line: print(line, flush=True),
         )
     except BatchopsError as exc:

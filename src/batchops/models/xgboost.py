@@ -3,13 +3,16 @@
 Training reads channel folders of headerless CSV with the target in the first column (the
 built-in algorithm's convention) and writes model.tar.gz with the booster in XGBoost's own
 JSON format plus our manifest. Loading accepts ours and SageMaker's archives, but never
-unpickles: a pickle can run arbitrary code when read.
+unpickles: a pickle can run arbitrary code when read. For scripts written for SageMaker's
+XGBoost images before 1.3-1, training can also write the booster pickled as `xgboost-model`
+(what those images wrote); writing a pickle runs nothing, and batchops never reads it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -24,6 +27,7 @@ from batchops.models.loaded import LoadedModel
 from batchops.models.manifest import (
     MANIFEST_FILE,
     MODEL_FILE,
+    NATIVE_BESIDE_PICKLE,
     ModelManifest,
     default_feature_names,
 )
@@ -183,36 +187,46 @@ def train(
     hyperparameters: Mapping[str, str | int | float],
     feature_names: Sequence[str] | None = None,
     schema: Path | None = None,
+    pickled_booster: bool = False,
     log: Log = print,
 ) -> Path:
     """Train on `train` (and evaluate on `validation` every round); return model_dir/model.tar.gz.
 
     Feature names come from `feature_names`, else from a JSON file with a `feature_names`
     key in the `schema` folder, else are f0..fN-1. The same data, hyperparameters and seed
-    give the same model.
+    give the same model. `pickled_booster`: also write the booster pickled as `xgboost-model`,
+    as SageMaker's XGBoost images before 1.3-1 did, the native one beside it.
     """
     import xgboost
 
     plan = parse_hyperparameters(hyperparameters)
+    for note in plan.notes:
+        log(note)
     if plan.early_stopping_rounds is not None and validation is None:
         raise InvalidInput("hyperparameter early_stopping_rounds needs a validation channel")
+    writer = _ModelWriter(plan.params, Path(model_dir), log, schema, pickled_booster)
     if plan.distributed == "dask":
         from batchops.models.on_dask import train_on_dask
 
+        if plan.csv_weights:
+            raise InvalidInput("hyperparameter csv_weights=1 does not work with distributed=dask")
         booster, width = train_on_dask(plan, Path(train), validation, log)
-        names = _feature_names(feature_names, schema, width)
-        return _write_model(booster, names, plan.params, Path(model_dir), log, schema)
-    train_x, train_y = read_channel(Path(train), "train")
+        return writer.write(booster, _feature_names(feature_names, schema, width))
+    train_x, train_y, train_w = _weighted(read_channel(Path(train), "train"), plan.csv_weights)
     names = _feature_names(feature_names, schema, train_x.shape[1])
-    evals = [(xgboost.DMatrix(train_x, label=train_y, nthread=-1), "train")]
+    dtrain = xgboost.DMatrix(train_x, label=train_y, weight=train_w, nthread=-1)
+    evals = [(dtrain, "train")]
     if validation is not None:
-        valid_x, valid_y = read_channel(Path(validation), "validation")
+        valid_x, valid_y, valid_w = _weighted(
+            read_channel(Path(validation), "validation"), plan.csv_weights
+        )
         if valid_x.shape[1] != train_x.shape[1]:
             raise InvalidInput(
                 f"validation channel {validation} has {valid_x.shape[1]} features per row "
                 f"but train has {train_x.shape[1]}"
             )
-        evals.append((xgboost.DMatrix(valid_x, label=valid_y, nthread=-1), "validation"))
+        dvalid = xgboost.DMatrix(valid_x, label=valid_y, weight=valid_w, nthread=-1)
+        evals.append((dvalid, "validation"))
     log(
         f"Training XGBoost {xgboost.__version__} on {train_x.shape[0]} rows x "
         f"{train_x.shape[1]} features for {plan.num_boost_round} rounds"
@@ -229,43 +243,84 @@ def train(
         )
     except xgboost.core.XGBoostError as exc:
         raise InvalidInput(f"XGBoost refused the hyperparameters: {_first_line(exc)}") from exc
-    return _write_model(booster, names, plan.params, Path(model_dir), log, schema)
+    return writer.write(booster, names)
 
 
-def _write_model(
-    booster: xgboost.Booster,
-    names: list[str],
-    params: Mapping[str, Any],
-    model_dir: Path,
-    log: Log,
-    schema: Path | None,
-) -> Path:
-    import xgboost
+def _weighted(
+    channel: tuple[np.ndarray, np.ndarray], csv_weights: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Features, labels and weights: with csv_weights the column after the target is each
+    row's weight, as the SageMaker images read it."""
+    features, labels = channel
+    if not csv_weights:
+        return features, labels, None
+    if features.shape[1] < 2:
+        raise InvalidInput("csv_weights=1 needs the target, a weight and at least 1 feature")
+    return features[:, 1:], labels, features[:, 0].copy()
 
-    from batchops.store.artifacts import write_bytes
 
-    manifest = ModelManifest(
-        feature_names=names,
-        n_features=len(names),
-        objective=str(params.get("objective")),
-        xgboost_version=xgboost.__version__,
-    )
-    archive = Path(model_dir) / ARCHIVE_NAME
-    members = {
-        MODEL_FILE: bytes(booster.save_raw("json")),
-        MANIFEST_FILE: manifest.to_json().encode(),
-    }
-    preprocessing = _schema_preprocessing(schema)
-    if preprocessing is not None:
-        if preprocessing.feature_names != names:
-            raise InvalidInput(f"schema {schema}: its encoding's columns are not the feature names")
-        members[PREPROCESSING_FILE] = (
-            json.dumps(preprocessing.to_dict(), indent=2) + "\n"
-        ).encode()
-    payload = pack_model(members)
-    write_bytes(archive, payload)
-    log(f"Wrote {archive}")
-    return archive
+class _ModelWriter:
+    """Packs a trained booster as model.tar.gz with its manifest (and the pickle, if asked)."""
+
+    def __init__(
+        self,
+        params: Mapping[str, Any],
+        model_dir: Path,
+        log: Log,
+        schema: Path | None,
+        pickled_booster: bool,
+    ) -> None:
+        self.params = params
+        self.model_dir = model_dir
+        self.log = log
+        self.schema = schema
+        self.pickled_booster = pickled_booster
+
+    def write(self, booster: xgboost.Booster, names: list[str]) -> Path:
+        import xgboost
+
+        from batchops.store.artifacts import write_bytes
+
+        members: dict[str, bytes] = {}
+        extra: dict[str, dict[str, Any]] = {}
+        model_file = MODEL_FILE
+        if self.pickled_booster:
+            model_file = NATIVE_BESIDE_PICKLE
+            members[MODEL_FILE] = pickle.dumps(booster, protocol=pickle.HIGHEST_PROTOCOL)
+            extra[MODEL_FILE] = {
+                "format": "pickle",
+                "sha256": hashlib.sha256(members[MODEL_FILE]).hexdigest(),
+                "note": "for scripts written for SageMaker's XGBoost images before 1.3-1; "
+                "batchops never reads it",
+            }
+        manifest = ModelManifest(
+            feature_names=names,
+            n_features=len(names),
+            model_file=model_file,
+            objective=str(self.params.get("objective")),
+            xgboost_version=xgboost.__version__,
+            extra_members=extra,
+        )
+        members[model_file] = bytes(booster.save_raw("json"))
+        members[MANIFEST_FILE] = manifest.to_json().encode()
+        preprocessing = _schema_preprocessing(self.schema)
+        if preprocessing is not None:
+            if preprocessing.feature_names != names:
+                raise InvalidInput(
+                    f"schema {self.schema}: its encoding's columns are not the feature names"
+                )
+            members[PREPROCESSING_FILE] = (
+                json.dumps(preprocessing.to_dict(), indent=2) + "\n"
+            ).encode()
+        archive = self.model_dir / ARCHIVE_NAME
+        write_bytes(archive, pack_model(members))
+        if self.pickled_booster:
+            self.log(
+                f"{MODEL_FILE} is the booster pickled (as images before 1.3-1 wrote it), "
+                f"{model_file} the same booster in XGBoost's own format"
+            )
+        self.log(f"Wrote {archive}")
+        return archive
 
 
 def _round_logger(log: Log) -> Any:

@@ -59,13 +59,36 @@ class Parameter(Reference):
         )
 
 
+@dataclass(frozen=True, eq=False)
 class ParameterString(Parameter):
+    """Text; `enum_values`, when given, are the only values it accepts (SageMaker's EnumValues)."""
+
+    enum_values: tuple[str, ...] | None = None
     type_name = "String"
+
+    def __post_init__(self) -> None:
+        if self.enum_values is not None:
+            object.__setattr__(self, "enum_values", tuple(map(self.parse, self.enum_values)))
+        super().__post_init__()
+        if self.default_value is not None:
+            self.check(self.default_value)
 
     def parse(self, value: Any) -> str:
         if isinstance(value, str):
             return value
         raise self._refuse(value)
+
+    def check(self, value: Any) -> Any:
+        if self.enum_values is not None and value not in self.enum_values:
+            allowed = ", ".join(map(repr, self.enum_values))
+            raise InvalidInput(f"parameter {self.name!r} must be one of {allowed}, got {value!r}")
+        return value
+
+    def declaration(self) -> dict[str, Any]:
+        entry = super().declaration()
+        if self.enum_values is not None:
+            entry["EnumValues"] = list(self.enum_values)
+        return entry
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,6 +204,8 @@ def parameter_from_declaration(entry: dict[str, Any]) -> Parameter:
             min_value=entry.get("MinValue"),
             max_value=entry.get("MaxValue"),
         )
+    if kind is ParameterString and entry.get("EnumValues") is not None:
+        return ParameterString(entry["Name"], entry.get("DefaultValue"), entry["EnumValues"])
     return kind(entry["Name"], entry.get("DefaultValue"))
 
 

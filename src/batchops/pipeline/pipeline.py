@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from batchops.runtime.execution import Execution
 
 DEFINITION_VERSION = "2020-12-01"
+S3_IN_ARTIFACT_STORE = {"S3": "ArtifactStore"}
+"""Metadata of a definition whose `s3://` URIs name folders of the artifact store
+(`store.artifacts.resolve_sdk_s3`), as `batchops.sagemaker` writes them; the runtime maps them
+when a step runs. Elsewhere `s3://` is real S3."""
 
 
 class Pipeline:
@@ -28,6 +32,7 @@ class Pipeline:
         parameters: list[Parameter] | None = None,
         steps: list[Step] | None = None,
         description: str = "",
+        metadata: Mapping[str, Any] | None = None,
     ) -> None:
         check_length(name, MAX_NAME_CHARS, "a pipeline name")
         if not name or not all(c.isalnum() or c in "-_" for c in name):
@@ -38,6 +43,8 @@ class Pipeline:
         self.description = description
         if isinstance(description, str):
             check_length(description, MAX_DESCRIPTION_CHARS, f"{name}'s description")
+        self.metadata = dict(metadata or {})
+        """More of the definition's `Metadata` (its description aside), kept as given."""
         self.graph = PipelineGraph.from_definition(self.definition())
 
     def all_steps(self) -> list[Step]:
@@ -63,7 +70,10 @@ class Pipeline:
     def definition(self) -> dict[str, Any]:
         return {
             "Version": DEFINITION_VERSION,
-            "Metadata": {"Description": self.description} if self.description else {},
+            "Metadata": {
+                **self.metadata,
+                **({"Description": self.description} if self.description else {}),
+            },
             "Parameters": [p.declaration() for p in self.parameters],
             "Steps": [s.to_json() for s in self.all_steps()],
         }
@@ -83,7 +93,9 @@ class Pipeline:
         data = json.loads(definition) if isinstance(definition, str) else dict(definition)
         parameters = [parameter_from_declaration(p) for p in data.get("Parameters", [])]
         steps: list[Step] = [DefinedStep(s) for s in data.get("Steps", [])]
-        return cls(name, parameters, steps, data.get("Metadata", {}).get("Description", ""))
+        metadata = dict(data.get("Metadata") or {})
+        description = metadata.pop("Description", "")
+        return cls(name, parameters, steps, description, metadata)
 
     def upsert(self) -> int:
         """Store the definition; a new version only when it changed. Returns the version."""

@@ -85,8 +85,12 @@ def verified_version(group: str, number: int) -> ModelVersion:
     return verified(get_version(group, number))
 
 
-def verify_versions(spec: str) -> dict[str, list[str]]:
-    """`GROUP` or `GROUP/VERSION` -> each version's file problems (empty list: all files ok)."""
+def verify_versions(spec: str | None = None) -> dict[str, list[str]]:
+    """`GROUP` or `GROUP/VERSION` (None: every version of every group, as after restoring a
+    backup) -> each version's file problems (empty list: all files ok)."""
+    if spec is None:
+        groups = [group.name for group in list_groups()]
+        return {ref: found for name in groups for ref, found in verify_versions(name).items()}
     if "/" in spec:
         versions = [get_version(*parse_version_ref(spec))]
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from batchops.registry.versions import version_with_model
 from batchops.store import artifacts
-from batchops.store.prediction_files import add_prediction_set
+from batchops.store.prediction_files import NewPredictionFile, index_prediction_files
 from batchops.transform.traced import PREDICTIONS_FOLDER
 
 
@@ -25,27 +25,25 @@ def record_traced_predictions(
 ) -> int:
     """Index the inference-id files a traced transform wrote beside `output`, naming the
     registry version whose model file scored them (when it is one) and the baseline such
-    input is checked against (the raw training data's for a raw extract)."""
+    input is checked against (the raw training data's for a raw extract). Indexed again (a
+    retried step), the files replace their earlier rows rather than adding to them."""
     found = version_with_model(model_uri)
     group, version = (found.group, found.version) if found else (None, None)
     baseline_uri = None
     if found is not None:
         baseline_uri = (raw_input and found.raw_statistics_uri) or found.statistics_uri
-    count = 0
-    for uri, rows in prediction_files(output):
-        add_prediction_set(
-            uri,
-            rows=rows,
-            execution_id=execution_id,
-            step_name=step_name,
-            group=group,
-            version=version,
-            role=role,
-            input_uri=input_uri,
-            baseline_uri=baseline_uri,
-        )
-        count += 1
-    return count
+    files = [NewPredictionFile(uri, rows) for uri, rows in prediction_files(output)]
+    index_prediction_files(
+        files,
+        execution_id=execution_id,
+        step_name=step_name,
+        group=group,
+        version=version,
+        role=role,
+        input_uri=input_uri,
+        baseline_uri=baseline_uri,
+    )
+    return len(files)
 
 
 def prediction_files(output: str) -> list[tuple[str, int]]:

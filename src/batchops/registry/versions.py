@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
+from batchops.crashpoints import NO_CRASH, CrashPoints, register_published
 from batchops.errors import Conflict, InvalidInput, NotFound
 from batchops.registry.groups import ensure_group, group_row, require_group, status_counts
 from batchops.registry.refs import check_group_name
@@ -59,12 +60,17 @@ def register_version(
     raw_statistics_uri: str | None = None,
     raw_constraints_uri: str | None = None,
     score_distribution_uri: str | None = None,
+    crash_points: CrashPoints = NO_CRASH,
 ) -> ModelVersion:
     """Register the next version of `group` (created when missing).
 
     The model, evaluation and baseline files are copied into the version's own folder and
     their digests recorded; the version's URIs name those copies, so the version no longer
     depends on where the files came from.
+
+    A pipeline step (`execution_id` and `step_name`) registers once: when an earlier attempt
+    of the step (killed before its success was recorded) already registered a version, that
+    version is returned and nothing new is made, so its rules do not fire twice.
     """
     fields = VersionFields.checked(
         inference_spec=inference_spec,
@@ -87,7 +93,7 @@ def register_version(
         RAW_CONSTRAINTS_FILE: raw_constraints_uri,
         SCORE_DISTRIBUTION_FILE: score_distribution_uri,
     }
-    return register_files(check_group_name(group), sources, fields)
+    return register_files(check_group_name(group), sources, fields, crash_points=crash_points)
 
 
 @dataclass(frozen=True)
@@ -148,12 +154,15 @@ def register_files(
     *,
     expected_sha256: dict[str, str] | None = None,
     follow_symlinks: bool = True,
+    crash_points: CrashPoints = NO_CRASH,
 ) -> ModelVersion:
     """Copy the files, then number the version, publish its folder and insert its row at once.
 
     The folder is renamed into place inside the transaction that holds the group's lock (so
     its number is ours) and removed again if the transaction does not commit: a failed
-    registration leaves neither a folder nor a row.
+    registration leaves neither a folder nor a row. A killed one may leave the folder, which
+    the next registration of that number replaces. The version a step already registered is
+    looked for under the same lock, so two attempts of a step never both register.
     """
     with staged_files(
         group, sources, expected_sha256=expected_sha256, follow_symlinks=follow_symlinks
@@ -162,6 +171,9 @@ def register_files(
         try:
             with session_scope() as session:
                 row = ensure_group(session, group, fields.user)
+                earlier = _registered_by_step(session, group, fields)
+                if earlier is not None:
+                    return _detached(session, earlier)
                 row.latest_version += 1
                 number = row.latest_version
                 folder = artifacts.registry_version_uri(group, number)
@@ -207,11 +219,37 @@ def register_files(
                 registered = _detached(session, version)
                 published = folder
                 artifacts.publish_staged(staged.folder, folder)
+                if fields.step_name:
+                    crash_points.reached(register_published(fields.step_name))
             return registered
         except BaseException:
             if published is not None:
                 artifacts.remove_directory(published)
             raise
+
+
+def _registered_by_step(
+    session: Session, group: str, fields: VersionFields
+) -> ModelVersionRow | None:
+    """The version an earlier attempt of this pipeline step registered, if any; one in
+    another group is a Conflict (the step's group cannot change between its attempts)."""
+    if not (fields.execution_id and fields.step_name):
+        return None
+    earlier = session.scalars(
+        select(ModelVersionRow)
+        .where(
+            ModelVersionRow.execution_id == fields.execution_id,
+            ModelVersionRow.step_name == fields.step_name,
+        )
+        .order_by(ModelVersionRow.id)
+        .limit(1)
+    ).first()
+    if earlier is not None and earlier.group_name != group:
+        raise Conflict(
+            f"step {fields.step_name} of execution {fields.execution_id} already registered "
+            f"{earlier.group_name}/{earlier.version}, not a version of {group!r}"
+        )
+    return earlier
 
 
 def check_json_value(value: Any, where: str, limit: int = 64) -> None:

@@ -59,10 +59,16 @@ def _is_referenced(path: str, referenced: list[str]) -> bool:
     return any(path == ref or path.startswith(ref + "/") for ref in referenced)
 
 
-def plan_removal(execution_id: str, pipeline: str, ended_at: datetime | None) -> Removal:
-    """The files of one execution that may go, and those a registered version keeps."""
+def plan_removal(
+    execution_id: str,
+    pipeline: str,
+    ended_at: datetime | None,
+    referenced: list[str] | None = None,
+) -> Removal:
+    """The files of one execution that may go, and those a registered version keeps
+    (`referenced`: `referenced_paths()`, read once by a caller planning many)."""
     removal = Removal(execution_id, pipeline, ended_at)
-    referenced = referenced_paths()
+    referenced = referenced_paths() if referenced is None else referenced
     root = artifacts.execution_output_uri(pipeline, execution_id)
     fs, path = artifacts.filesystem(root)
     if artifacts.is_local(root):
@@ -123,8 +129,9 @@ def collect_garbage(older_than: timedelta, *, apply: bool) -> list[Removal]:
     Records stay (history and lineage keep reading them); only files go.
     """
     cutoff = executions.now() - older_than
+    referenced = referenced_paths()  # once: every version's files, whatever the executions
     removals = [
-        plan_removal(row.id, row.pipeline_name, row.ended_at)
+        plan_removal(row.id, row.pipeline_name, row.ended_at, referenced)
         for row in executions.ended_before(cutoff)
     ]
     removals = [r for r in removals if r.files]

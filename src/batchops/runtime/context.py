@@ -7,11 +7,10 @@ runs a job here, or on the cluster in a workspace of the worker's own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from batchops.crashpoints import NO_CRASH, CrashPoints
 from batchops.pipeline.references import ResolutionContext, decode, resolve
 from batchops.runtime.workspace import StepFailed, Workspace
 
@@ -32,11 +31,11 @@ class StepOutcome:
 @dataclass(kw_only=True)
 class StepContext(Workspace):
     resolution: ResolutionContext
-    crash_points: CrashPoints = NO_CRASH
-    """Where a test has this runner die (batchops.crashpoints); a runner with phases of its own
-    calls `crash_points.reached(...)` between them."""
     cluster: StepCluster | None = None
     """The Dask cluster the execution's steps run on; None: they run on this host."""
+    uri_map: Callable[[str], str] | None = None
+    """Applied to every `s3://` text of the resolved arguments (a definition whose buckets
+    live in the artifact store); None: the text stays as it is."""
     _arguments: Any = field(default=None, repr=False, init=False)
 
     def arguments(self, node: StepNode) -> Any:
@@ -49,7 +48,8 @@ class StepContext(Workspace):
 
     def resolve(self, value: Any) -> Any:
         """Plain values for a definition fragment (references in their JSON form included)."""
-        return resolve(decode(value), self.resolution)
+        resolved = resolve(decode(value), self.resolution)
+        return resolved if self.uri_map is None else map_s3_uris(resolved, self.uri_map)
 
     @property
     def dask(self) -> str | None:
@@ -74,4 +74,15 @@ def flag(value: Any) -> bool:
     return bool(value)
 
 
-__all__ = ["StepContext", "StepFailed", "StepOutcome", "Workspace", "flag"]
+__all__ = ["StepContext", "StepFailed", "StepOutcome", "Workspace", "flag", "map_s3_uris"]
+
+
+def map_s3_uris(value: Any, uri_map: Callable[[str], str]) -> Any:
+    """`value` with each `s3://` text in it replaced by `uri_map` of it."""
+    if isinstance(value, str):
+        return uri_map(value) if value.startswith("s3://") else value
+    if isinstance(value, Mapping):
+        return {k: map_s3_uris(v, uri_map) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [map_s3_uris(v, uri_map) for v in value]
+    return value

@@ -58,6 +58,12 @@ class Execution:
         return f"Execution({self.id!r})"
 
 
+def require_room_to_start(pipeline: str) -> None:
+    """Refuse to begin a run of `pipeline` on a disk too full to record it (before anything,
+    a provider's definitions included, is written for it)."""
+    require_room(database_folder() or get_settings().home, f"starting an execution of {pipeline}")
+
+
 def start_execution(
     pipeline: str,
     version: int | None,
@@ -101,7 +107,7 @@ def start_execution(
         prepare(dict(values))
     steps = {name: node.type for name, node in graph.steps.items()}
     settings = get_settings()
-    require_room(database_folder() or settings.home, f"starting an execution of {pipeline}")
+    require_room_to_start(pipeline)
     user = user or settings.user
     execution_id = executions.create_execution(
         pipeline,

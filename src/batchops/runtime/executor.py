@@ -30,9 +30,10 @@ from batchops.crashpoints import NO_CRASH, CrashPoints, step_ran, step_started
 from batchops.data.cluster import dask_address
 from batchops.errors import BatchopsError, JobFailed
 from batchops.pipeline.graph import PipelineGraph, StepNode
+from batchops.pipeline.pipeline import S3_IN_ARTIFACT_STORE
 from batchops.pipeline.references import ResolutionContext
 from batchops.pipeline.steps.types import StepType
-from batchops.runtime import cache
+from batchops.runtime import arns, cache
 from batchops.runtime.catalog import get_definition
 from batchops.runtime.context import StepContext, StepFailed, StepOutcome
 from batchops.runtime.control import ExecutionInterrupted, StopSignal, Supervisor
@@ -86,6 +87,9 @@ class Executor:
         self.started_at = row.started_at
         _, definition = get_definition(row.pipeline_name, row.pipeline_version)
         self.graph = PipelineGraph.from_definition(definition)
+        metadata = definition.get("Metadata") or {}
+        in_store = all(metadata.get(k) == v for k, v in S3_IN_ARTIFACT_STORE.items())
+        self.uri_map = artifacts.resolve_sdk_s3 if in_store else None
         rows = executions.step_rows(execution_id)
         self.status = {r.name: StepStatus(r.status) for r in rows}
         self.attempts = {r.name: r.attempt for r in rows}
@@ -204,7 +208,9 @@ class Executor:
     def _resolution(self) -> ResolutionContext:
         execution = {
             "PipelineExecutionId": self.execution_id,
+            "PipelineExecutionArn": arns.execution_arn(self.pipeline, self.execution_id),
             "PipelineName": self.pipeline,
+            "PipelineArn": arns.pipeline_arn(self.pipeline),
             "StartDateTime": self.started_at.isoformat(),
             "CurrentDateTime": executions.now().isoformat(),
         }
@@ -329,6 +335,7 @@ class Executor:
             stop=self.stop,
             crash_points=self.crash_points,
             cluster=self.cluster,
+            uri_map=self.uri_map,
         )
         try:
             return self._run_or_reuse(node, context)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from batchops.crashpoints import NO_CRASH, CrashPoints
 from batchops.errors import EnvironmentProblem
 from batchops.runtime import catalog
-from batchops.runtime.execution import Execution, start_execution
+from batchops.runtime.execution import Execution, require_room_to_start, start_execution
 from batchops.settings import get_settings
 
 if TYPE_CHECKING:
@@ -114,6 +114,7 @@ def start_pipeline(
 ) -> Execution:
     """Start an execution as `user` (default: the settings' user), once the providers made
     what it reads; the other arguments are `runtime.execution.start_execution`'s."""
+    require_room_to_start(name)
     store_provided()
     return start_execution(
         name,

@@ -105,7 +105,7 @@ def _roots(home: Path, source: str, target: str) -> _Roots:
     logs = home / "logs"
     for folder in sorted(logs.iterdir()) if logs.is_dir() else []:
         if not folder.is_dir():
-            continue  # the scheduler's own log stays with the host that ran it
+            continue  # the scheduler's log of earlier releases stays with its host
         try:
             pipeline = executions.get_execution_row(folder.name).pipeline_name
         except NotFound:

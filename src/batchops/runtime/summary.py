@@ -20,7 +20,7 @@ from batchops.models.metrics import evaluation_values
 from batchops.pipeline.steps.types import StepType
 from batchops.store import artifacts
 from batchops.store.execution_records import ExecutionRecord, StepRecord
-from batchops.store.statuses import ExecutionStatus
+from batchops.store.statuses import ExecutionStatus, StepStatus
 from batchops.wording import counted
 
 
@@ -92,6 +92,14 @@ class ExecutionSummary:
         return sum(s.rows for s in self.scoring) if self.scoring else None
 
     @property
+    def outcome(self) -> str:
+        """The status, or `SucceededWithViolations` for a run that scored a batch that failed
+        its data-quality check: the state the page colours on its own."""
+        if self.violations and self.status == ExecutionStatus.SUCCEEDED:
+            return "SucceededWithViolations"
+        return str(self.status)
+
+    @property
     def headline(self) -> str:
         """`Succeeded`, or `Succeeded with 3 data-quality violations`: a drifted batch that
         was scored anyway says so where the status is read."""
@@ -102,6 +110,7 @@ class ExecutionSummary:
     def to_json(self) -> dict[str, Any]:
         return {
             "headline": self.headline,
+            "outcome": self.outcome,
             "rows_scored": self.rows_scored,
             "violations": self.violations,
             "scoring": [asdict(s) for s in self.scoring],
@@ -142,6 +151,39 @@ def summarize_execution(execution: ExecutionRecord) -> ExecutionSummary:
         for uri in (properties.get("PropertyFiles") or {}).values():
             summary.metrics.update(evaluation_values(_read_json(uri) or {}))
     return summary
+
+
+def started_by(execution: ExecutionRecord) -> str:
+    """Who or what started it: `rule R on event 12`, `schedule S (tick …)`, or the user."""
+    trigger = execution.trigger or {}
+    if trigger.get("rule"):
+        return f"rule {trigger['rule']} on event {trigger.get('event')}"
+    if trigger.get("schedule"):
+        tick = f" (tick {str(trigger['tick'])[:19]})" if trigger.get("tick") else ""
+        return f"schedule {trigger['schedule']}{tick}"
+    return execution.created_by
+
+
+@dataclass(frozen=True)
+class NotRun:
+    """The steps skipped because others failed: one line instead of a card each."""
+
+    steps: list[str]
+    failed: list[str]
+
+    @property
+    def sentence(self) -> str:
+        because = f" because {', '.join(self.failed)} failed" if self.failed else ""
+        return f"{counted(len(self.steps), 'step')} not run{because}"
+
+
+def steps_not_run(execution: ExecutionRecord) -> NotRun | None:
+    """The skipped steps of a run in which something failed or stopped; None when none."""
+    skipped = [s.name for s in execution.steps if s.status == StepStatus.SKIPPED]
+    if not skipped:
+        return None
+    ended_badly = (StepStatus.FAILED, StepStatus.STOPPED)
+    return NotRun(skipped, [s.name for s in execution.steps if s.status in ended_badly])
 
 
 def column_labels(execution: ExecutionRecord) -> dict[str, str]:

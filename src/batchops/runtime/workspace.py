@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+from batchops.crashpoints import NO_CRASH, CrashPoints
 from batchops.runtime.control import StopSignal
 from batchops.store import artifacts, outputs
 
@@ -40,6 +41,10 @@ class Workspace:
     work_dir: Path
     log_file: IO[str]
     stop: StopSignal = field(default_factory=StopSignal)
+    crash_points: CrashPoints = NO_CRASH
+    """Where a test has this runner die (batchops.crashpoints); a runner with phases of its own
+    calls `crash_points.reached(...)` between them. Held on the orchestrating host only: a
+    worker's workspace has none, so a point kills the runner, never a Dask worker."""
 
     @property
     def identity(self) -> StepIdentity:
@@ -74,4 +79,14 @@ class Workspace:
             execution_id=self.execution_id,
             step=self.step_name,
         )
-        return outputs.publish_output(local_dir, target or self.output_uri(output_name), manifest)
+        uri = target or self.output_uri(output_name)
+        return outputs.publish_output(local_dir, uri, manifest, self.crash_points)
+
+    def publish_to(self, local_dir: Path, output_name: str, destination: Any) -> tuple[str, str]:
+        """Publish into the execution's folder first, then to a shared `destination` (an
+        output's fixed `s3://` place, shared by every execution as on SageMaker: the last
+        writer wins) when one is given. Returns (the execution's copy, where it is read)."""
+        own = self.publish(local_dir, output_name)
+        if destination is None or destination == "":
+            return own, own
+        return own, self.publish(local_dir, output_name, target=str(destination))

@@ -18,16 +18,21 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from batchops import registry as models
 from batchops.errors import InvalidInput, NotFound
-from batchops.events.alarms import AlarmState, alarm_history, list_alarms
-from batchops.events.rules import list_rules, rule_history
+from batchops.events.alarms import AlarmState, alarm_history, list_alarms, set_alarm_paused
+from batchops.events.rules import last_failure, list_rules, rule_history, set_rule_paused
 from batchops.events.schedules import list_schedules, schedule_history, set_paused
 from batchops.pipeline.graph import PipelineGraph
 from batchops.registry.versions import pending_versions, versions_numbered
-from batchops.runtime.catalog import definition_versions
+from batchops.runtime.catalog import definition_versions, pipeline_managed_by
 from batchops.runtime.execution import execution_logs, retry_execution, stop_execution
 from batchops.runtime.monitoring_runs import recent_runs
 from batchops.runtime.pipelines import describe_pipeline, start_pipeline
-from batchops.runtime.summary import column_labels, summarize_execution
+from batchops.runtime.summary import (
+    column_labels,
+    started_by,
+    steps_not_run,
+    summarize_execution,
+)
 from batchops.server.auth import (
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -46,6 +51,7 @@ from batchops.store.executions import count_executions, execution_record, list_e
 from batchops.store.metric_names import BASELINE_DRIFT
 from batchops.store.metrics import feature_series, realised_quality
 from batchops.store.tokens import Role, authenticate, pasted_token
+from batchops.wording import duration
 
 router = APIRouter(include_in_schema=False)
 TRENDS_SHOWN = 12
@@ -67,6 +73,7 @@ _environment = Environment(
 )
 _environment.filters["tojson_compact"] = lambda v: json.dumps(v, indent=1, default=str)
 _environment.filters["moment"] = lambda v: v.isoformat() if v else ""
+_environment.filters["duration"] = lambda v: "—" if v is None else duration(v)
 templates = Jinja2Templates(env=_environment)
 
 
@@ -181,6 +188,7 @@ def pipeline(
         "pipeline.html",
         principal,
         pipeline=described,
+        pipeline_managed=pipeline_managed_by(name),
         graph_layout=layout(described["definition"]),
         statuses={},
         parameters=graph.parameters,
@@ -227,6 +235,8 @@ def execution(
         files={s.name: step_files(s) for s in record.steps},
         logs=execution_logs(execution_id),
         summary=summarize_execution(record),
+        started_by=started_by(record),
+        not_run=steps_not_run(record),
         lineage=execution_lineage(execution_id),
     )
 
@@ -365,6 +375,7 @@ def automation(
         "rule": {r["name"]: rule_history(r["name"], HISTORY_SHOWN) for r in rules},
         "alarm": {a["name"]: alarm_history(a["name"], HISTORY_SHOWN) for a in alarms},
     }
+    failures = {r["name"]: last_failure(r["name"]) for r in rules}
     end = (before - 1) if before is not None else last_position()
     first = max(0, end - EVENTS_SHOWN)
     events = [e.to_json() for e in read_events(first, EVENTS_SHOWN) if e.position <= end]
@@ -377,19 +388,28 @@ def automation(
         rules=rules,
         alarms=alarms,
         history=history,
+        failures=failures,
         events=events,
         older_from=first + 1 if first > 0 else None,
         can_act=principal.role >= Role.APPROVER,
     )
 
 
-@router.post("/automation/schedules/{name}/{action}")
+@router.post("/automation/{kind}/{name}/{action}")
 def pause_or_resume(
-    name: str, action: str, principal: Principal = requires(Role.APPROVER)
+    kind: str, name: str, action: str, principal: Principal = requires(Role.APPROVER)
 ) -> Response:
+    """Pause or resume a schedule, rule or alarm, as `batchops KIND pause|resume NAME` does."""
     if action not in ("pause", "resume"):
         raise NotFound(f"no action {action!r}; pause or resume")
-    set_paused(name, action == "pause")
+    if kind == "schedules":
+        set_paused(name, action == "pause")
+    elif kind == "rules":
+        set_rule_paused(name, action == "pause", principal.user)
+    elif kind == "alarms":
+        set_alarm_paused(name, action == "pause", principal.user)
+    else:
+        raise NotFound(f"nothing to pause called {kind!r}; schedules, rules or alarms")
     return _see("/automation")
 
 

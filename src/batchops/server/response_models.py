@@ -36,6 +36,14 @@ class Deleted(Described):
     deleted: str
 
 
+class Managed(Described):
+    """The project file that manages an object (`batchops apply`) and the revision that
+    applied it; null on an object made by hand."""
+
+    project: str
+    revision: str | None
+
+
 FILE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The file's bytes, typed by its name (JSON, HTML, CSV or text).",
@@ -76,6 +84,7 @@ class PipelineItem(Described):
     created_at: str
     updated_at: str
     last_execution: LastExecution | None
+    managed: Managed | None = None
 
 
 class PipelineDefinition(Described):
@@ -84,6 +93,11 @@ class PipelineDefinition(Described):
     name: str
     version: int
     definition: dict[str, Any]
+
+
+class StoredPipeline(Described):
+    name: str
+    version: int
 
 
 class DefinitionVersion(Described):
@@ -229,6 +243,7 @@ class Summary(Described):
     """What an execution produced: rows scored, violations, baselines, metrics, versions."""
 
     headline: str
+    outcome: str = Field(description="The status, or SucceededWithViolations.")
     rows_scored: int | None
     violations: int
     scoring: list[Scoring]
@@ -393,6 +408,15 @@ class HistoryEntry(Described):
     outcome: str
 
 
+class SchedulerLogEntry(Described):
+    """One thing a scheduler did; `host` is the process that wrote it, the rest its fields."""
+
+    at: str
+    kind: str
+    message: str
+    host: str
+
+
 class Schedule(Described):
     name: str
     pipeline: str
@@ -406,6 +430,7 @@ class Schedule(Described):
     last_execution_id: str | None
     created_at: str | None
     created_by: str
+    managed: Managed | None = None
 
 
 class ScheduleDescribed(Schedule):
@@ -427,12 +452,23 @@ class Rule(Described):
     on: str
     filters: dict[str, str]
     action: RuleAction
+    state: str = Field(description="ENABLED, or PAUSED: acting on no event.")
     after_position: int
     created_at: str | None
     created_by: str
+    managed: Managed | None = None
+
+
+class RuleFailure(Described):
+    """The newest thing that went wrong: the action failing, or an execution it started."""
+
+    at: str | None
+    reason: str
+    execution_id: str | None = None
 
 
 class RuleDescribed(Rule):
+    last_failure: RuleFailure | None
     history: list[HistoryEntry]
 
 
@@ -448,10 +484,12 @@ class Alarm(Described):
     webhook: str | None
     secret_env: str | None
     state: str
+    paused: bool = Field(description="A paused alarm is not evaluated and does not notify.")
     state_reason: str | None
     state_changed_at: str | None
     created_at: str | None
     created_by: str
+    managed: Managed | None = None
 
 
 class AlarmDescribed(Alarm):
@@ -477,3 +515,38 @@ class EventPage(Described):
     after: int
     limit: int
     next: str | None
+
+
+# --- projects -------------------------------------------------------------------------------
+
+
+class ProjectChange(Described):
+    """`action` create, update, delete or unchanged; `before`/`after` its arguments, secrets
+    masked; `line` in the project file."""
+
+    kind: str
+    name: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    line: int
+
+
+class ProjectProblem(Described):
+    line: int
+    message: str
+
+
+class ProjectPlan(Described):
+    project: str
+    changes: list[ProjectChange]
+    unmanaged: list[dict[str, str]]
+    problems: list[ProjectProblem]
+
+
+class ProjectApplied(Described):
+    plan: ProjectPlan
+    applied: list[ProjectChange]
+    failed: ProjectChange | None
+    error: str | None
+    not_applied: list[ProjectChange]

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from batchops.errors import EnvironmentProblem, MissingExtra
+from batchops.errors import EnvironmentProblem, InvalidInput, MissingExtra
 from batchops.settings import get_settings
 
 
@@ -339,6 +339,39 @@ def fetch(uri: str, local_dir: Path, *, skip: Collection[str] = ()) -> Path:
 
 def artifacts_root() -> str:
     return get_settings().artifacts
+
+
+SDK_BUCKETS = "s3"
+"""The folder of the artifact store that holds the buckets SageMaker SDK code names."""
+
+
+def resolve_sdk_s3(uri: str) -> str:
+    """Where a SageMaker notebook's `s3://bucket/key` lives: `<artifact store>/s3/bucket/key`.
+
+    Inside `batchops.sagemaker` (and the executions of pipelines it defined) an SDK bucket is
+    a folder of the artifact store, whether that store is local or on S3, so a pseudo-account's
+    default bucket never has to exist and every reader (polars and pyarrow included) sees a
+    store location, never a bucket of its own. A URI already inside the store, or not `s3://`
+    at all, is returned unchanged; a key climbing out of its bucket is refused.
+    """
+    if not uri.startswith("s3://"):
+        return uri
+    root = artifacts_root().rstrip("/")
+    if uri.startswith(root + "/"):
+        return uri
+    bucket_and_key = uri[len("s3://") :]
+    bucket = bucket_and_key.split("/", 1)[0]
+    if not bucket or any(part in (".", "..") for part in bucket_and_key.split("/")):
+        raise InvalidInput(f"{uri!r} is not an s3://bucket/key URI batchops can map")
+    return join(root, SDK_BUCKETS, bucket_and_key)
+
+
+def sdk_s3_spelling(location: str) -> str:
+    """The `s3://bucket/key` a store location stands for (the inverse of `resolve_sdk_s3`);
+    any other location unchanged, so what a notebook reads back keeps the SDK's spelling."""
+    prefix = join(artifacts_root(), SDK_BUCKETS) + "/"
+    text = str(location)
+    return "s3://" + text[len(prefix) :] if text.startswith(prefix) else text
 
 
 def execution_output_uri(pipeline: str, execution_id: str) -> str:

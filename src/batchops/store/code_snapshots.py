@@ -56,11 +56,23 @@ def save_snapshot(snapshot: CodeSnapshot) -> str:
     return uri
 
 
+def is_snapshot_reference(code: str) -> bool:
+    """Whether `code` is a snapshot's reference (`code/<sha256>/<name>`), not a path or URI."""
+    return _REFERENCE.fullmatch(code) is not None
+
+
+def snapshot_exists(reference: str) -> bool:
+    """Whether the artifact store holds the snapshot `code/<sha256>/<name>`."""
+    if _REFERENCE.fullmatch(reference) is None:
+        return False
+    return artifacts.exists(artifacts.join(artifacts.artifacts_root(), reference))
+
+
 def code_location(code: str) -> str:
     """Where the code a definition names lies: its snapshot's URI in this host's artifact
     store (NotFound when it is not there) or, in a definition stored before snapshots, the
     script's own path."""
-    if _REFERENCE.fullmatch(code) is None:
+    if not is_snapshot_reference(code):
         return code
     uri = artifacts.join(artifacts.artifacts_root(), code)
     if not artifacts.exists(uri):

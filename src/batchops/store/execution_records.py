@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from batchops.errors import NotFound
-from batchops.store.schema import iso
+from batchops.store.schema import iso, utcnow
 from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
 from batchops.store.statuses import ExecutionStatus, StepStatus
 
@@ -53,6 +53,11 @@ class StepRecord:
             log_uri=row.log_uri,
         )
 
+    @property
+    def duration_seconds(self) -> float | None:
+        """Start to end (or to now while it runs); None for a step that never started."""
+        return _seconds(self.started_at, self.ended_at)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -80,6 +85,12 @@ class RunnerRecord:
 
     def to_json(self) -> dict[str, Any]:
         return {"pid": self.pid, "host": self.host, "heartbeat_at": iso(self.heartbeat_at)}
+
+
+def _seconds(started_at: datetime | None, ended_at: datetime | None) -> float | None:
+    if started_at is None:
+        return None
+    return ((ended_at or utcnow()) - started_at).total_seconds()
 
 
 def no_such_step(execution_id: str, step: str, names: Sequence[str]) -> NotFound:
@@ -133,6 +144,11 @@ class ExecutionRecord:
             stop_requested_by=row.stop_requested_by,
             steps=tuple(StepRecord.of(step) for step in steps),
         )
+
+    @property
+    def duration_seconds(self) -> float:
+        """Start to end, or to now while it runs."""
+        return _seconds(self.started_at, self.ended_at) or 0.0
 
     def step(self, name: str) -> StepRecord:
         """The step called `name`; NotFound names the steps the execution has."""

@@ -27,6 +27,7 @@ from batchops.store.metrics import add_metrics
 from batchops.store.schema import iso, utcnow
 from batchops.store.schema.pipelines import ExecutionRow, StepRunRow
 from batchops.store.statuses import ExecutionStatus, StepStatus
+from batchops.store.step_effects import forget_execution
 
 
 def new_execution_id() -> str:
@@ -75,6 +76,24 @@ def execution_for_trigger(trigger_key: str) -> str | None:
         return session.scalar(
             select(ExecutionRow.id).where(ExecutionRow.trigger_key == trigger_key)
         )
+
+
+def newest_failure_for_triggers(prefix: str) -> dict[str, Any] | None:
+    """The newest failed execution whose idempotency key starts with `prefix` (a rule's or a
+    schedule's, `rule:NAME:`): its id, when it ended and why; None when none failed."""
+    with session_scope() as session:
+        row = session.execute(
+            select(ExecutionRow.id, ExecutionRow.ended_at, ExecutionRow.failure_reason)
+            .where(
+                ExecutionRow.trigger_key.startswith(prefix, autoescape=True),
+                ExecutionRow.status == ExecutionStatus.FAILED,
+            )
+            .order_by(ExecutionRow.started_at.desc())
+            .limit(1)
+        ).first()
+    if row is None:
+        return None
+    return {"at": iso(row.ended_at), "execution_id": row.id, "reason": row.failure_reason or ""}
 
 
 def _add_execution(
@@ -523,6 +542,7 @@ def delete_execution_rows(execution_id: str) -> ExecutionRow:
         # unit of work may delete the execution first, whose cascade leaves SQLAlchemy's
         # own step deletes matching nothing (a SAWarning on every delete).
         session.execute(delete(StepRunRow).where(StepRunRow.execution_id == execution_id))
+        forget_execution(session, execution_id)
         session.delete(row)
         session.flush()
         session.expunge(row)

@@ -17,6 +17,7 @@ from batchops.store.metric_names import feature_prefix, model_quality_metric
 from batchops.store.schema import utcnow
 from batchops.store.schema.monitoring import MonitoringMetricRow
 from batchops.store.schema.pipelines import ExecutionRow
+from batchops.store.step_effects import first_time
 
 
 def record_metrics(
@@ -26,8 +27,17 @@ def record_metrics(
     execution_id: str | None = None,
     step_name: str | None = None,
 ) -> int:
-    """Store one run's figures; a NaN or infinity (nothing to chart) is left out."""
+    """Store one run's figures; a NaN or infinity (nothing to chart) is left out.
+
+    A step's figures of one run are stored once: a retry of a step killed after storing them
+    stores nothing more (0), so alarms never see the same run twice."""
     with session_scope() as session:
+        if (
+            execution_id
+            and step_name
+            and not first_time(session, execution_id, step_name, f"metrics of {run_uri}")
+        ):
+            return 0
         return add_metrics(
             session, run_uri, metrics, execution_id=execution_id, step_name=step_name
         )

@@ -26,6 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from batchops.crashpoints import NO_CRASH, CrashPoints, output_files
 from batchops.errors import InvalidInput
 from batchops.store import artifacts
 
@@ -286,31 +287,42 @@ class OutputWriting:
         return manifest
 
 
-def publish_output(local_dir: Path, uri: str, manifest: Manifest) -> str:
+def publish_output(
+    local_dir: Path, uri: str, manifest: Manifest, crash_points: CrashPoints = NO_CRASH
+) -> str:
     """Make a finished local folder the output set at `uri`, sealed by `manifest` written last.
 
-    Locally the folder replaces what was there in one rename. In an object store its files are
+    Locally the folder, its manifest already inside, replaces what was there in one rename:
+    no moment shows the files without their manifest. In an object store its files are
     uploaded one by one, so an unfinished manifest goes first: until the complete one is
     written, readers see a folder being written, never a mix of the earlier set and this one.
     """
     (local_dir / MANIFEST_NAME).unlink(missing_ok=True)
     if artifacts.is_local(uri):
+        write_manifest(local_dir, manifest)
         published = artifacts.publish_directory(local_dir, uri)
-    else:
-        earlier = list_output_files(uri)
-        write_manifest(
-            uri,
-            replace(
-                manifest,
-                files=tuple(FileEntry(entry.name) for entry in manifest.files),
-                complete=False,
-                written_at=now_iso(),
-                replaces=tuple(name for name in sorted(earlier) if name not in manifest.names),
-            ),
-        )
-        published = artifacts.publish_directory(local_dir, uri, keep=[MANIFEST_NAME])
+        _reached_files(crash_points, manifest)
+        return published
+    earlier = list_output_files(uri)
+    write_manifest(
+        uri,
+        replace(
+            manifest,
+            files=tuple(FileEntry(entry.name) for entry in manifest.files),
+            complete=False,
+            written_at=now_iso(),
+            replaces=tuple(name for name in sorted(earlier) if name not in manifest.names),
+        ),
+    )
+    published = artifacts.publish_directory(local_dir, uri, keep=[MANIFEST_NAME])
+    _reached_files(crash_points, manifest)
     write_manifest(published, manifest)
     return published
+
+
+def _reached_files(crash_points: CrashPoints, manifest: Manifest) -> None:
+    if manifest.step:
+        crash_points.reached(output_files(manifest.step))
 
 
 def begin_output(

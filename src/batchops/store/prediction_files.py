@@ -1,6 +1,6 @@
 """Where predictions and ground truth are: their Parquet files, indexed by run and arrival.
 
-`add_prediction_set` is called once per output file a traced transform writes,
+`index_prediction_files` is called with the output files a traced transform wrote,
 `add_ground_truth_set` once per label upload; readers get the files back (newest last) and
 join them columnar (`batchops.monitor.model_quality`).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, delete, select
 
 from batchops.store.db import session_scope
 from batchops.store.schema.predictions import GroundTruthSetRow, PredictionSetRow
@@ -38,10 +38,17 @@ class GroundTruthSet:
     arrived_at: datetime
 
 
-def add_prediction_set(
-    uri: str,
+@dataclass(frozen=True)
+class NewPredictionFile:
+    """One Parquet file a traced transform wrote, as it is indexed."""
+
+    uri: str
+    rows: int
+
+
+def index_prediction_files(
+    files: list[NewPredictionFile],
     *,
-    rows: int,
     execution_id: str | None = None,
     step_name: str | None = None,
     group: str | None = None,
@@ -50,20 +57,31 @@ def add_prediction_set(
     input_uri: str | None = None,
     baseline_uri: str | None = None,
 ) -> None:
-    with session_scope() as session:
-        session.add(
-            PredictionSetRow(
-                uri=uri,
-                rows=rows,
-                execution_id=execution_id,
-                step_name=step_name,
-                group_name=group,
-                version=version,
-                role=role,
-                input_uri=input_uri,
-                baseline_uri=baseline_uri,
-            )
+    """Index a transform's files in one transaction, replacing what indexed them before:
+    the step's earlier attempt (a retry rewrote its output) and any run whose files these
+    overwrote. A file is indexed once, so labels join each prediction once."""
+    replaced: ColumnElement[bool] = PredictionSetRow.uri.in_([file.uri for file in files])
+    if execution_id is not None and step_name is not None:
+        same_step = (PredictionSetRow.execution_id == execution_id) & (
+            PredictionSetRow.step_name == step_name
         )
+        replaced = replaced | same_step
+    with session_scope() as session:
+        session.execute(delete(PredictionSetRow).where(replaced))
+        for file in files:
+            session.add(
+                PredictionSetRow(
+                    uri=file.uri,
+                    rows=file.rows,
+                    execution_id=execution_id,
+                    step_name=step_name,
+                    group_name=group,
+                    version=version,
+                    role=role,
+                    input_uri=input_uri,
+                    baseline_uri=baseline_uri,
+                )
+            )
 
 
 def prediction_sets(execution_id: str | None = None) -> list[PredictionSet]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
 import uuid
 from collections import deque
@@ -27,7 +28,7 @@ from batchops.models.artifact import ModelFiles
 from batchops.models.loaded import LoadedModel
 from batchops.models.manifest import ModelManifest
 from batchops.store.outputs import FileEntry, begin_output
-from batchops.transform import formats
+from batchops.transform import formats, libsvm
 from batchops.transform.jsonpath import JsonPath, parse
 from batchops.transform.output import (
     OutputFile,
@@ -135,6 +136,22 @@ def transform(
     caller already decided (`traced.is_raw_input`), so a step that checks the batch first
     reads the archive and decides once; None decides here.
     """
+    if libsvm.is_libsvm(content_type):  # rewritten as CSV of the model's width, then scored
+        read = _read_once(model)
+        with tempfile.TemporaryDirectory(prefix="batchops-libsvm-") as folder:
+            converted = libsvm.as_csv(
+                list_data_files(input, "text/csv", exclude=output),
+                Path(folder),
+                _width(read),
+            )
+            return transform(
+                read, converted, output, workers=workers, content_type="text/csv",
+                accept=accept, header=False, input_filter=input_filter,
+                output_filter=output_filter, join_source=join_source,
+                max_rows_per_batch=max_rows_per_batch, max_bytes_per_batch=max_bytes_per_batch,
+                progress=progress, model_reference=model_reference, dask=dask,
+                id_column=id_column, id_prefix=id_prefix, raw_input=False,
+            )  # fmt: skip
     started = time.perf_counter()
     _check_limits(workers, max_rows_per_batch, max_bytes_per_batch)
     in_path, out_path = parse(input_filter), parse(output_filter)
@@ -218,6 +235,14 @@ def transform(
         batches=count,
         workers=0 if address is not None else workers,
     )
+
+
+def _width(model: LoadedModel | ModelFiles) -> int:
+    """How many features the model takes (what a libsvm row is widened or cut to)."""
+    manifest = model.manifest
+    if manifest is None:
+        raise InvalidInput("libsvm input needs a model whose manifest names its features")
+    return int(manifest.n_features)
 
 
 def _read_once(model: str | Path | LoadedModel | ModelFiles) -> LoadedModel | ModelFiles:
@@ -503,6 +528,8 @@ def _score_in_workers(
 
 def estimate_rows(input: str | Path, content_type: str | None = None) -> int | None:
     """A quick estimate of the number of records (exact for Parquet), for progress bars."""
+    if libsvm.is_libsvm(content_type):  # a line per record, as CSV without a header
+        content_type = "text/csv"
     try:
         files: list[DataFile] = list_data_files(input, content_type)
     except InvalidInput:

@@ -19,6 +19,8 @@ from batchops.pipeline.steps.condition import (
     FailStep,
 )
 from batchops.pipeline.steps.function import FunctionArguments, FunctionStep
+from batchops.pipeline.steps.lambda_function import LambdaArguments, LambdaStep
+from batchops.pipeline.steps.model import CreateModel, ModelArguments
 from batchops.pipeline.steps.processing import (
     ProcessingArguments,
     ProcessingInput,
@@ -65,6 +67,8 @@ ARGUMENTS: dict[StepType, Callable[[Mapping[str, Any]], StepArguments]] = {
     StepType.FUNCTION: FunctionArguments.from_json,
     StepType.TRANSFORM: TransformArguments.from_json,
     StepType.MONITOR_BATCH_TRANSFORM: MonitorBatchTransformArguments.from_json,
+    StepType.MODEL: ModelArguments.from_json,
+    StepType.LAMBDA: LambdaArguments.from_json,
 }
 
 
@@ -82,6 +86,7 @@ __all__ = [
     "CacheConfig",
     "ConditionArguments",
     "ConditionStep",
+    "CreateModel",
     "DataQualityCheckConfig",
     "DatasetFormat",
     "DefinedStep",
@@ -90,7 +95,10 @@ __all__ = [
     "FailStep",
     "FunctionArguments",
     "FunctionStep",
+    "LambdaArguments",
+    "LambdaStep",
     "MetricsSource",
+    "ModelArguments",
     "ModelMetrics",
     "ModelQualityCheckConfig",
     "MonitorBatchTransformArguments",

@@ -1,8 +1,11 @@
 """ProcessingStep: a Python script run in its own process, inputs and outputs as directories.
 
-The script finds its directories under `$BATCHOPS_PROCESSING_DIR`, which stands where
-SageMaker mounts `/opt/ml/processing`; a script that reads
-`os.environ.get("BATCHOPS_PROCESSING_DIR", "/opt/ml/processing")` runs unchanged on both.
+On Linux the script sees its folders where SageMaker mounts them, at `/opt/ml/processing/...`
+(a private root: `batchops.runtime.sandbox`); everywhere `$BATCHOPS_PROCESSING_DIR` names
+that folder, so a script that reads
+`os.environ.get("BATCHOPS_PROCESSING_DIR", "/opt/ml/processing")` runs on any host.
+`image_uri` names the SageMaker image the script was written for: a scikit-learn or XGBoost
+image gives it libraries that behave like the image's (`batchops.runtime.frameworks`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from batchops.errors import InvalidInput
+from batchops.pipeline.images import parse_image
 from batchops.pipeline.references import PropertyFile
 from batchops.pipeline.steps.base import Step, dict_of, tuple_of
 from batchops.pipeline.steps.types import StepType
@@ -56,17 +60,22 @@ class StagedInput:
 
 @dataclass(frozen=True)
 class PublishedOutput:
-    """An output as stored: the folder `source` below the job's folder, published by name."""
+    """An output as stored: the folder `source` below the job's folder, published by name, and
+    also at `destination` when one is given (shared by every execution, as on SageMaker)."""
 
     output_name: str
     source: str
+    destination: Any = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"OutputName": self.output_name, "Source": self.source}
+        entry = {"OutputName": self.output_name, "Source": self.source}
+        if self.destination is not None:
+            entry["Destination"] = self.destination
+        return entry
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PublishedOutput:
-        return cls(data["OutputName"], data["Source"])
+        return cls(data["OutputName"], data["Source"], data.get("Destination"))
 
 
 @dataclass(frozen=True)
@@ -79,9 +88,10 @@ class ProcessingArguments:
     container_arguments: tuple[Any, ...] = ()
     environment: Mapping[str, Any] = field(default_factory=dict)
     property_files: tuple[PropertyFile, ...] = ()
+    image_uri: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "Code": self.code,
             "Inputs": [i.to_json() for i in self.inputs],
             "Outputs": [o.to_json() for o in self.outputs],
@@ -89,6 +99,9 @@ class ProcessingArguments:
             "Environment": dict(self.environment),
             "PropertyFiles": [pf.to_json() for pf in self.property_files],
         }
+        if self.image_uri is not None:
+            data["ImageUri"] = self.image_uri
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ProcessingArguments:
@@ -101,6 +114,7 @@ class ProcessingArguments:
             property_files=tuple(
                 PropertyFile.from_json(pf) for pf in data.get("PropertyFiles") or ()
             ),
+            image_uri=data.get("ImageUri"),
         )
 
 
@@ -119,9 +133,12 @@ class ProcessingInput:
 class ProcessingOutput:
     output_name: str
     source: str
+    destination: Any = None
 
     def to_arguments(self) -> PublishedOutput:
-        return PublishedOutput(self.output_name, _relative_destination(self.source))
+        return PublishedOutput(
+            self.output_name, _relative_destination(self.source), self.destination
+        )
 
 
 class ProcessingStep(Step):
@@ -137,11 +154,16 @@ class ProcessingStep(Step):
         job_arguments: list[Any] | None = None,
         property_files: list[PropertyFile] | None = None,
         environment: dict[str, Any] | None = None,
+        image_uri: str | None = None,
         **common: Any,
     ) -> None:
         super().__init__(name, **common)
-        self.snapshot = read_snapshot(code)  # the bytes that run, whatever the file becomes
-        self.code = self.snapshot.reference
+        # A local script: its bytes, snapshotted now and stored with the definition by digest.
+        # A URI (s3://, file://, ...): read when the step runs, and kept by digest then.
+        remote = "://" in str(code)
+        self.snapshot = None if remote else read_snapshot(code)
+        self.code = str(code) if self.snapshot is None else self.snapshot.reference
+        self.image_uri = parse_image(image_uri).uri if image_uri is not None else None
         self.inputs = list(inputs or [])
         self.outputs = list(outputs or [])
         self.job_arguments = list(job_arguments or [])
@@ -158,7 +180,7 @@ class ProcessingStep(Step):
                 )
 
     def code_snapshots(self) -> list[CodeSnapshot]:
-        return [self.snapshot]
+        return [] if self.snapshot is None else [self.snapshot]
 
     def arguments(self) -> ProcessingArguments:
         return ProcessingArguments(
@@ -168,4 +190,5 @@ class ProcessingStep(Step):
             container_arguments=tuple(self.job_arguments),
             environment=dict(self.environment),
             property_files=tuple(self.property_files),
+            image_uri=self.image_uri,
         )

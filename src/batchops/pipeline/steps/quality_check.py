@@ -117,6 +117,9 @@ class QualityCheckArguments:
     """A Dask scheduler's address (or `local`) to profile on; stored only when set."""
     model_quality: ModelQualityCheckConfig | None = None
     """The model-quality job's attributes (check type MODEL_QUALITY); stored only when set."""
+    output_uri: Any = None
+    """A shared destination the results are copied to as well (SageMaker's `output_s3_uri`);
+    stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -135,6 +138,8 @@ class QualityCheckArguments:
             data["Dask"] = self.dask
         if self.model_quality is not None:
             data["ModelQualityConfig"] = self.model_quality.to_json()
+        if self.output_uri is not None:
+            data["OutputS3Uri"] = self.output_uri
         return data
 
     @classmethod
@@ -160,6 +165,7 @@ class QualityCheckArguments:
             check_type=data.get("CheckType", DATA_QUALITY),
             dask=data.get("Dask"),
             model_quality=model_quality,
+            output_uri=data.get("OutputS3Uri"),
         )
 
 
@@ -178,10 +184,12 @@ class QualityCheckStep(Step):
         supplied_baseline_constraints: Any = None,
         model_package_group_name: Any = None,
         dask: str | None = None,
+        output_uri: Any = None,
         **common: Any,
     ) -> None:
         super().__init__(name, **common)
         self.config = quality_check_config
+        self.output_uri = output_uri
         self.skip_check = skip_check
         self.register_new_baseline = register_new_baseline
         self.fail_on_violation = fail_on_violation
@@ -207,4 +215,5 @@ class QualityCheckStep(Step):
             check_type=MODEL_QUALITY if model_quality else DATA_QUALITY,
             dask=self.dask,
             model_quality=model_quality,
+            output_uri=self.output_uri,
         )

@@ -28,12 +28,24 @@ class MetricsSource:
         return cls(data.get("S3Uri"), data.get("ContentType", "application/json"))
 
 
+def _other_sources_json(sources: Mapping[str, MetricsSource]) -> dict[str, Any]:
+    return {name: source.to_json() for name, source in sources.items()}
+
+
+def _other_sources(data: Mapping[str, Any] | None) -> dict[str, MetricsSource]:
+    found = {name: MetricsSource.from_json(entry) for name, entry in (data or {}).items()}
+    return {name: source for name, source in found.items() if source is not None}
+
+
 @dataclass(frozen=True)
 class ModelMetrics:
     model_statistics: MetricsSource | None = None
     score_distribution: MetricsSource | None = None
     """The holdout's score distribution (evaluate.py's score_distribution.json), the reference
     of prediction drift; a batchops addition, stored only when set."""
+    other_sources: Mapping[str, MetricsSource] = field(default_factory=dict)
+    """Sources batchops keeps as given without reading them, by SageMaker's request name
+    (`ModelDataQuality.Statistics`, `Bias.Report`, ...); stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -41,6 +53,8 @@ class ModelMetrics:
         }
         if self.score_distribution is not None:
             data["ScoreDistribution"] = self.score_distribution.to_json()
+        if self.other_sources:
+            data["OtherSources"] = _other_sources_json(self.other_sources)
         return data
 
     @classmethod
@@ -49,6 +63,7 @@ class ModelMetrics:
         return cls(
             MetricsSource.from_json(data.get("ModelStatistics")),
             MetricsSource.from_json(data.get("ScoreDistribution")),
+            _other_sources(data.get("OtherSources")),
         )
 
 
@@ -60,18 +75,23 @@ class DriftCheckBaselines:
     raw_data_constraints: MetricsSource | None = None
     """The baseline of the raw training data (named columns, before the model's encoding), which
     raw extracts are checked against; a batchops addition, stored only when set."""
+    other_sources: Mapping[str, MetricsSource] = field(default_factory=dict)
+    """Baselines batchops keeps as given without reading them, by SageMaker's request name
+    (`ModelQuality.Statistics`, `Bias.ConfigFile`, ...); stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
         def entry(source: MetricsSource | None) -> dict[str, Any] | None:
             return source.to_json() if source else None
 
-        data = {
+        data: dict[str, Any] = {
             "ModelDataStatistics": entry(self.model_data_statistics),
             "ModelDataConstraints": entry(self.model_data_constraints),
         }
         if self.raw_data_statistics is not None or self.raw_data_constraints is not None:
             data["RawDataStatistics"] = entry(self.raw_data_statistics)
             data["RawDataConstraints"] = entry(self.raw_data_constraints)
+        if self.other_sources:
+            data["OtherSources"] = _other_sources_json(self.other_sources)
         return data
 
     @classmethod
@@ -82,6 +102,7 @@ class DriftCheckBaselines:
             MetricsSource.from_json(data.get("ModelDataConstraints")),
             MetricsSource.from_json(data.get("RawDataStatistics")),
             MetricsSource.from_json(data.get("RawDataConstraints")),
+            _other_sources(data.get("OtherSources")),
         )
 
 
@@ -96,9 +117,11 @@ class RegisterModelArguments:
     drift_check_baselines: DriftCheckBaselines = field(default_factory=DriftCheckBaselines)
     customer_metadata_properties: Mapping[str, Any] = field(default_factory=dict)
     model_description: Any = ""
+    image_uri: Any = None
+    """The model's image (SageMaker's InferenceSpecification container); stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "ModelPackageGroupName": self.model_package_group_name,
             "ModelData": self.model_data,
             "InferenceSpecification": {
@@ -111,6 +134,9 @@ class RegisterModelArguments:
             "CustomerMetadataProperties": dict(self.customer_metadata_properties),
             "ModelPackageDescription": self.model_description,
         }
+        if self.image_uri is not None:
+            data["Image"] = self.image_uri
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RegisterModelArguments:
@@ -125,6 +151,7 @@ class RegisterModelArguments:
             drift_check_baselines=DriftCheckBaselines.from_json(data.get("DriftCheckBaselines")),
             customer_metadata_properties=dict_of(data.get("CustomerMetadataProperties")),
             model_description=data.get("ModelPackageDescription", ""),
+            image_uri=data.get("Image"),
         )
 
 
@@ -144,6 +171,7 @@ class RegisterModel(Step):
         drift_check_baselines: DriftCheckBaselines | None = None,
         customer_metadata_properties: dict[str, Any] | None = None,
         model_description: Any = "",
+        image_uri: Any = None,
         **common: Any,
     ) -> None:
         super().__init__(name, **common)
@@ -156,6 +184,7 @@ class RegisterModel(Step):
         self.drift_check_baselines = drift_check_baselines or DriftCheckBaselines()
         self.customer_metadata_properties = dict(customer_metadata_properties or {})
         self.model_description = model_description
+        self.image_uri = image_uri
 
     def arguments(self) -> RegisterModelArguments:
         return RegisterModelArguments(
@@ -168,4 +197,5 @@ class RegisterModel(Step):
             drift_check_baselines=self.drift_check_baselines,
             customer_metadata_properties=dict(self.customer_metadata_properties),
             model_description=self.model_description,
+            image_uri=self.image_uri,
         )

@@ -1,4 +1,10 @@
-"""TrainingStep with the built-in XGBoost estimator, taking SageMaker's hyperparameter names."""
+"""TrainingStep with the built-in XGBoost estimator, taking SageMaker's hyperparameter names.
+
+An estimator may name the SageMaker XGBoost image it was written for (`image_uri`): the
+built-in trainer then writes the model as that image did (a pickled booster as well, before
+1.3-1). Any other image is refused when the estimator is made. `output_path` is a folder
+where the job's model.tar.gz is published too, as `<output_path>/<job>/output/model.tar.gz`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from batchops.pipeline.images import check_training_image
 from batchops.pipeline.steps.base import Step, dict_of
 from batchops.pipeline.steps.types import StepType
 
@@ -23,6 +30,14 @@ class XGBoost:
     """The built-in XGBoost estimator (binary:logistic, num_round, max_depth, eta, ...)."""
 
     hyperparameters: dict[str, Any] = field(default_factory=dict)
+    image_uri: str | None = None
+    """The SageMaker XGBoost image the job was written for; None: batchops's own format."""
+    output_path: Any = None
+    """A folder (local or fsspec URL) where model.tar.gz is published too."""
+
+    def __post_init__(self) -> None:
+        if self.image_uri is not None:
+            check_training_image(self.image_uri)
 
     def set_hyperparameters(self, **values: Any) -> None:
         self.hyperparameters.update(values)
@@ -53,20 +68,31 @@ class TrainingArguments:
     algorithm: str | None = "xgboost"
     hyperparameters: Mapping[str, Any] = field(default_factory=dict)
     channels: tuple[TrainingChannel, ...] = ()
+    image_uri: str | None = None
+    output_path: Any = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "AlgorithmSpecification": {"Algorithm": self.algorithm},
+        algorithm: dict[str, Any] = {"Algorithm": self.algorithm}
+        if self.image_uri is not None:
+            algorithm["TrainingImage"] = self.image_uri
+        data: dict[str, Any] = {
+            "AlgorithmSpecification": algorithm,
             "HyperParameters": dict(self.hyperparameters),
             "InputDataConfig": [c.to_json() for c in self.channels],
         }
+        if self.output_path is not None:
+            data["OutputDataConfig"] = {"S3OutputPath": self.output_path}
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TrainingArguments:
+        algorithm = data.get("AlgorithmSpecification") or {}
         return cls(
-            (data.get("AlgorithmSpecification") or {}).get("Algorithm"),
+            algorithm.get("Algorithm"),
             dict_of(data.get("HyperParameters")),
             tuple(TrainingChannel.from_json(c) for c in data.get("InputDataConfig") or ()),
+            algorithm.get("TrainingImage"),
+            (data.get("OutputDataConfig") or {}).get("S3OutputPath"),
         )
 
 
@@ -92,4 +118,6 @@ class TrainingStep(Step):
             "xgboost",
             dict(self.estimator.hyperparameters),
             tuple(TrainingChannel(k, v.s3_data, v.content_type) for k, v in self.inputs.items()),
+            self.estimator.image_uri,
+            self.estimator.output_path,
         )

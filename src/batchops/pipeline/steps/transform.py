@@ -18,7 +18,8 @@ from batchops.pipeline.steps.types import StepType
 
 @dataclass(frozen=True)
 class Transformer:
-    model_data: Any
+    model_data: Any = None
+    """A model file or a registry reference GROUP[/VERSION] (None: by `model_name`)."""
     output_path: Any = None
     accept: str | None = None
     workers: Any = 1
@@ -31,6 +32,9 @@ class Transformer:
     prediction_role: str | None = None
     """What the traced predictions are to the model-quality job: `champion` (None, the model
     in use) or `shadow` (a pending version scored beside it). Stored only when set."""
+    model_name: Any = None
+    """A model made by a Model step (SageMaker's `Transformer(model_name=...)`), scored instead
+    of `model_data`; stored only when set."""
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -46,12 +50,14 @@ class Transformer:
             data["IdColumn"] = self.id_column
         if self.prediction_role is not None:
             data["PredictionRole"] = self.prediction_role
+        if self.model_name is not None:
+            data["ModelName"] = self.model_name
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Transformer:
         return cls(
-            data["ModelData"],
+            data.get("ModelData"),
             data.get("OutputPath"),
             data.get("Accept"),
             data.get("Workers", 1),
@@ -59,6 +65,7 @@ class Transformer:
             data.get("Dask"),
             data.get("IdColumn"),
             data.get("PredictionRole"),
+            data.get("ModelName"),
         )
 
 

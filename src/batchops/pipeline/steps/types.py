@@ -15,6 +15,8 @@ class StepType(StrEnum):
     FUNCTION = "Function"
     TRANSFORM = "Transform"
     MONITOR_BATCH_TRANSFORM = "MonitorBatchTransform"
+    MODEL = "Model"
+    LAMBDA = "Lambda"
 
     @property
     def steers_flow(self) -> bool:

@@ -15,6 +15,8 @@ from batchops.pipeline.steps.types import StepType
 from batchops.runtime.context import StepContext, StepOutcome
 from batchops.runtime.runners.condition import run_condition, run_fail
 from batchops.runtime.runners.function import run_function
+from batchops.runtime.runners.lambda_function import run_lambda
+from batchops.runtime.runners.model import run_model
 from batchops.runtime.runners.processing import run_processing
 from batchops.runtime.runners.quality_check import run_quality_check
 from batchops.runtime.runners.register import run_register_model
@@ -33,13 +35,15 @@ RUNNERS: dict[StepType, Runner] = {
     StepType.FUNCTION: run_function,
     StepType.TRANSFORM: run_transform,
     StepType.MONITOR_BATCH_TRANSFORM: run_monitor_batch_transform,
+    StepType.MODEL: run_model,
+    StepType.LAMBDA: run_lambda,
 }
 
 
 def runner_for(step_type: str) -> Runner:
     """The runner of a stored step's type; unknown types (a newer definition) are refused."""
+    known = ", ".join(sorted(RUNNERS))
     try:
         return RUNNERS[StepType(step_type)]
     except ValueError:
-        known = ", ".join(sorted(RUNNERS))
         raise InvalidInput(f"unknown step type {step_type!r}; known: {known}") from None

@@ -12,7 +12,7 @@ from batchops.runtime.context import StepContext, StepOutcome
 
 def run_function(node: StepNode, context: StepContext) -> StepOutcome:
     args = FunctionArguments.from_json(context.arguments(node))
-    function = load_function(args.function)
+    function = load_function(args.function, args.code)
     context.log(f"calling {args.function} with {json.dumps(dict(args.inputs), default=str)}")
     result = function(**args.inputs)
     declared = list(args.outputs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from batchops.errors import InvalidInput
@@ -33,7 +33,7 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
         monitor.baseline(
             dataset, out_dir, header=header, ignore_columns=ignore, dask=args.dask or context.dask
         )
-        published = context.publish(out_dir, "baseline")
+        published, _shared = context.publish_to(out_dir, "baseline", args.output_uri)
         statistics = f"{published}/{STATISTICS_FILE}"
         constraints = f"{published}/{CONSTRAINTS_FILE}"
         context.log(f"baseline of {dataset}: {statistics}, {constraints}")
@@ -41,13 +41,7 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
             properties=_baseline_properties(args, statistics, constraints),
             outputs={"baseline": published},
         )
-    supplied_statistics = args.supplied_baseline_statistics
-    supplied_constraints = args.supplied_baseline_constraints
-    if not supplied_statistics or not supplied_constraints:
-        raise InvalidInput(
-            f"step {node.name}: skip_check=False needs supplied_baseline_statistics and "
-            "supplied_baseline_constraints"
-        )
+    supplied_statistics, supplied_constraints = _baseline_to_check_against(args, node.name)
     check = monitor.check(
         dataset,
         statistics=str(supplied_statistics),
@@ -57,11 +51,17 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
         ignore_columns=ignore,
         dask=args.dask or context.dask,
     )
-    published = context.publish(out_dir, "check")
+    published, _shared = context.publish_to(out_dir, "check", args.output_uri)
     group = str(args.model_package_group_name) if args.model_package_group_name else None
     record_check(published, check, context, dataset, (group, None))
     properties = _baseline_properties(
-        args, f"{published}/{STATISTICS_FILE}", str(supplied_constraints)
+        replace(
+            args,
+            supplied_baseline_statistics=supplied_statistics,
+            supplied_baseline_constraints=supplied_constraints,
+        ),
+        f"{published}/{STATISTICS_FILE}",
+        str(supplied_constraints),
     )
     properties["ViolationReport"] = f"{published}/{VIOLATIONS_FILE}"
     properties["Violations"] = len(check.violations)
@@ -180,6 +180,25 @@ def measure_labelled(workspace: Workspace, job: LabelledJob) -> tuple[ModelQuali
     return result, workspace.publish(out_dir, job.output_name)
 
 
+def _baseline_to_check_against(args: QualityCheckArguments, step: str) -> tuple[str, str]:
+    """The supplied baseline, else (as SageMaker does) the drift-check baseline of the
+    group's latest Approved version, its files checked against their digests."""
+    statistics, constraints = args.supplied_baseline_statistics, args.supplied_baseline_constraints
+    if statistics and constraints:
+        return str(statistics), str(constraints)
+    if args.model_package_group_name:
+        from batchops.registry import approved_version
+
+        version = approved_version(str(args.model_package_group_name))
+        if version.statistics_uri and version.constraints_uri:
+            return version.statistics_uri, version.constraints_uri
+    raise InvalidInput(
+        f"step {step}: skip_check=False needs supplied_baseline_statistics and "
+        "supplied_baseline_constraints, or a model_package_group_name whose latest Approved "
+        "version has a baseline"
+    )
+
+
 def _baseline_properties(
     args: QualityCheckArguments, statistics: str, constraints: str
 ) -> dict[str, Any]:
@@ -220,17 +239,21 @@ def record_check(
 ) -> None:
     """Store the run's figures under the names metrics.json gives them, with the violation
     count; violations are announced as a DataQualityViolations event for rules to act on.
-    `model` is the (group, version) the data was checked for, when known."""
+    `model` is the (group, version) the data was checked for, when known. Both are made once
+    per step and check: a retry of a step killed after recording them records nothing more."""
     from batchops.monitor.jobs import VIOLATIONS_FILE
     from batchops.store.db import session_scope
     from batchops.store.events import EventType, append_event
     from batchops.store.executions import get_execution_row
     from batchops.store.metric_names import VIOLATION_COUNT
     from batchops.store.metrics import add_metrics
+    from batchops.store.step_effects import first_time
 
     figures = {**check.metric_values, VIOLATION_COUNT: float(len(check.violations))}
     row = get_execution_row(context.execution_id) if check.violations else None
     with session_scope() as session:
+        if not first_time(session, context.execution_id, context.step_name, f"check {run_uri}"):
+            return
         add_metrics(
             session,
             run_uri,

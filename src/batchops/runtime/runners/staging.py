@@ -45,11 +45,19 @@ def _require_complete(uri: str) -> None:
         outputs.require_complete_file(uri, what, digests=False)
 
 
-def run_process(command: list[str], context: Workspace, *, env: dict[str, str], cwd: Path) -> None:
+def run_process(
+    command: list[str],
+    context: Workspace,
+    *,
+    env: dict[str, str],
+    cwd: Path,
+    program: str | None = None,
+) -> None:
     """Run `command`, streaming its output into the step log; fail with the stderr tail.
 
     The child gets its own session, so Ctrl-C on a terminal reaches the runner only, and a
-    stop terminates the child's whole process group.
+    stop terminates the child's whole process group. `program` names what runs when
+    `command` wraps it (a sandbox tool, which reports a signal N as exit code 128 + N).
     """
     context.check_stopped()
     context.log("$ " + " ".join(command))
@@ -94,20 +102,22 @@ def run_process(command: list[str], context: Workspace, *, env: dict[str, str], 
     context.check_stopped()
     if code != 0:
         detail = "\n".join(tail) or "(no output on stderr)"
-        raise StepFailed(f"{_ending(context.step_name, command, code)}:\n{detail}")
+        raise StepFailed(f"{_ending(context.step_name, command, code, program)}:\n{detail}")
 
 
-def _ending(step: str, command: list[str], code: int) -> str:
+def _ending(step: str, command: list[str], code: int, program: str | None) -> str:
     """How the step's process ended, as a person reads it: a signal by its name."""
+    if program is not None and code > 128:  # a sandbox tool's way of saying "signal N"
+        code = 128 - code
     if code < 0:
         try:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
         return f"{step} was killed by {name}"
-    if len(command) > 2 and command[1] == "-m":
+    if program is None and len(command) > 2 and command[1] == "-m":
         program = command[2]
-    else:
+    elif program is None:
         program = Path(command[1] if len(command) > 1 else command[0]).name
     return f"{step} ({program}) exited with code {code}"
 

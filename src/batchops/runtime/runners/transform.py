@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from batchops.errors import InvalidInput
 from batchops.models.artifact import ModelFiles
 from batchops.pipeline.graph import StepNode
 from batchops.pipeline.steps.transform import (
@@ -37,7 +38,14 @@ def _model_of(transformer: Transformer) -> _Model:
     from batchops.models import read_model_files
     from batchops.registry.lookup import model_data_uri
 
-    reference = str(transformer.model_data)
+    if transformer.model_data is not None:
+        reference = str(transformer.model_data)
+    elif transformer.model_name:
+        from batchops.registry.models import model_reference
+
+        reference = model_reference(str(transformer.model_name))
+    else:
+        raise InvalidInput("a transform needs a model: its model data or a model name")
     uri = model_data_uri(reference)
     return _Model(reference, uri, read_model_files(uri))
 

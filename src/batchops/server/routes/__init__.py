@@ -7,6 +7,7 @@ from batchops.server.routes import (
     health,
     monitoring,
     pipelines,
+    project,
     registry,
 )
 
@@ -17,4 +18,5 @@ ROUTERS = [
     registry.router,
     monitoring.router,
     automation.router,
+    project.router,
 ]

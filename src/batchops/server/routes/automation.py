@@ -1,5 +1,5 @@
 """Schedules, rules, alarms (the objects of `schedule|rule|alarm describe --json`), their
-history, pausing and resuming schedules, and the event log read by position."""
+history, pausing and resuming them, the event log read by position, and the scheduler's log."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from batchops.events import alarms, rules, schedules
 from batchops.server import response_models as models
-from batchops.server.auth import requires
+from batchops.server.auth import Principal, requires
 from batchops.server.pagination import Limit, Offset, page
 from batchops.server.responses import json_response
 from batchops.store.events import read_events
@@ -175,6 +175,18 @@ def create_rule(body: Annotated[NewRule, Body()]) -> Response:
     return json_response(created.to_json(), status_code=201)
 
 
+@router.post("/rules/{name}/pause", response_model=models.Rule)
+def pause_rule(name: str, principal: Principal = requires(Role.APPROVER)) -> Response:
+    """Act on no event until resumed."""
+    return json_response(rules.set_rule_paused(name, True, principal.user).to_json())
+
+
+@router.post("/rules/{name}/resume", response_model=models.Rule)
+def resume_rule(name: str, principal: Principal = requires(Role.APPROVER)) -> Response:
+    """Act on the events from now on; those that arrived while paused are not acted on."""
+    return json_response(rules.set_rule_paused(name, False, principal.user).to_json())
+
+
 @router.delete("/rules/{name}", response_model=models.Deleted, dependencies=[requires(Role.ADMIN)])
 def delete_rule(name: str) -> Response:
     rules.delete_rule(name)
@@ -229,6 +241,18 @@ def create_alarm(body: Annotated[NewAlarm, Body()]) -> Response:
     return json_response(created.to_json(), status_code=201)
 
 
+@router.post("/alarms/{name}/pause", response_model=models.Alarm)
+def pause_alarm(name: str, principal: Principal = requires(Role.APPROVER)) -> Response:
+    """Evaluate no datapoint (no transition, no webhook) until resumed."""
+    return json_response(alarms.set_alarm_paused(name, True, principal.user).to_json())
+
+
+@router.post("/alarms/{name}/resume", response_model=models.Alarm)
+def resume_alarm(name: str, principal: Principal = requires(Role.APPROVER)) -> Response:
+    """Evaluate from the next datapoint; those that arrived while paused cause no transition."""
+    return json_response(alarms.set_alarm_paused(name, False, principal.user).to_json())
+
+
 @router.delete("/alarms/{name}", response_model=models.Deleted, dependencies=[requires(Role.ADMIN)])
 def delete_alarm(name: str) -> Response:
     alarms.delete_alarm(name)
@@ -253,3 +277,26 @@ def events(
         else None
     )
     return json_response({"items": items, "after": after, "limit": limit, "next": following})
+
+
+# --- the scheduler's log --------------------------------------------------------------------
+
+
+@router.get(
+    "/scheduler/log",
+    response_model=list[models.SchedulerLogEntry],
+    dependencies=[requires(Role.VIEWER)],
+)
+def scheduler_log(
+    kind: Annotated[
+        str | None, Query(max_length=16, description="tick, rule, delivery, alarm, lease, ...")
+    ] = None,
+    since: Annotated[str | None, Query(max_length=64, description="An ISO-8601 moment.")] = None,
+    limit: HistoryLimit = 100,
+) -> Response:
+    """What the schedulers of every host did (`batchops scheduler logs`), oldest first."""
+    from batchops.events.clock import parse_moment
+    from batchops.events.logs import read_log
+
+    moment = parse_moment(since, "since") if since else None
+    return json_response(read_log(kind, moment, limit))

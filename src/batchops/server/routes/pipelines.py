@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from batchops.runtime.bundles import PipelineBundle, store_bundle
 from batchops.runtime.catalog import (
     count_definition_versions,
     count_pipelines,
@@ -18,11 +19,28 @@ from batchops.server.auth import Principal, requires
 from batchops.server.dag import layout
 from batchops.server.pagination import Limit, Offset, page
 from batchops.server.responses import json_response
+from batchops.settings import MAX_DESCRIPTION_CHARS
 from batchops.store.executions import last_execution_by_pipeline
+from batchops.store.managed import Managed
 from batchops.store.tokens import Role
 
 router = APIRouter(prefix="/api/pipelines", tags=["pipelines"])
 Version = Annotated[int | None, Query(ge=1, le=1_000_000, description="Default: the latest.")]
+
+
+class ManagedBy(BaseModel):
+    project: str = Field(max_length=128)
+    revision: str | None = Field(default=None, max_length=256)
+
+
+class PipelineBundleBody(BaseModel):
+    """A definition with the code files it names by `code/<sha256>/<name>`, in base64 (at
+    most 8 MiB of code: runtime/bundles.py MAX_BUNDLE_BYTES)."""
+
+    definition: dict[str, Any]
+    description: str = Field(default="", max_length=MAX_DESCRIPTION_CHARS)
+    code: dict[str, str] = Field(default_factory=dict)
+    managed: ManagedBy | None = None
 
 
 class StartRequest(BaseModel):
@@ -70,6 +88,16 @@ def versions(request: Request, name: str, limit: Limit = 50, offset: Offset = 0)
 def graph(name: str, version: Version = None) -> Response:
     """The DAG laid out: steps with positions, dependencies, the condition's branches."""
     return json_response(layout(describe_pipeline(name, version)["definition"]).to_json())
+
+
+@router.put("/{name}", response_model=models.StoredPipeline, dependencies=[requires(Role.ADMIN)])
+def store(name: str, body: Annotated[PipelineBundleBody, Body()]) -> Response:
+    """Store a definition and its code (`batchops apply --server`): a new version only when
+    the definition changed. Every code file must match the digest its reference names."""
+    bundle = PipelineBundle.from_json(name, body.model_dump())
+    managed = None if body.managed is None else Managed(**body.managed.model_dump())
+    version = store_bundle(bundle, managed)
+    return json_response({"name": name, "version": version})
 
 
 @router.post("/{name}/executions", status_code=201, response_model=models.Execution)

@@ -53,6 +53,7 @@ def all_tables() -> DeclarativeBase:
     from batchops.store.schema import (  # noqa: F401
         auth,
         automation,
+        effects,
         events,
         monitoring,
         pipelines,

@@ -1,5 +1,5 @@
 """What makes pipelines run themselves: schedules, event rules, alarms, their history, webhook
-deliveries waiting to be sent, and the scheduler's lease."""
+deliveries waiting to be sent, the scheduler's lease and its log."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from batchops.store.schema import Base, utcnow
 
 
 class ScheduleRow(Base):
+    """`managed_by`: the project whose file declares it (`batchops apply`), if one does;
+    `managed_revision`: the revision (a commit) that applied it last. So for rules and alarms."""
+
     __tablename__ = "schedules"
 
     name: Mapped[str] = mapped_column(String(256), primary_key=True)
@@ -27,10 +30,13 @@ class ScheduleRow(Base):
     last_execution_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(256), default="")
+    managed_by: Mapped[str | None] = mapped_column(String(256), default=None)
+    managed_revision: Mapped[str | None] = mapped_column(String(256), default=None)
 
 
 class RuleRow(Base):
-    """`after_position`: the newest event when the rule was made; it sees only later ones."""
+    """`after_position`: the newest event when the rule was made or resumed; it sees only
+    later ones."""
 
     __tablename__ = "event_rules"
 
@@ -43,12 +49,16 @@ class RuleRow(Base):
     url: Mapped[str | None] = mapped_column(Text, default=None)
     secret_env: Mapped[str | None] = mapped_column(String(256), default=None)
     after_position: Mapped[int] = mapped_column(Integer, default=0)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(256), default="")
+    managed_by: Mapped[str | None] = mapped_column(String(256), default=None)
+    managed_revision: Mapped[str | None] = mapped_column(String(256), default=None)
 
 
 class AlarmRow(Base):
-    """`last_datapoint`: the id of the newest metric datapoint already evaluated."""
+    """`last_datapoint`: the id of the newest metric datapoint already evaluated (or passed
+    over while paused)."""
 
     __tablename__ = "alarms"
 
@@ -65,8 +75,11 @@ class AlarmRow(Base):
     state_reason: Mapped[str] = mapped_column(Text, default="")
     state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_datapoint: Mapped[int] = mapped_column(Integer, default=0)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(256), default="")
+    managed_by: Mapped[str | None] = mapped_column(String(256), default=None)
+    managed_revision: Mapped[str | None] = mapped_column(String(256), default=None)
 
 
 class AutomationHistoryRow(Base):
@@ -108,3 +121,17 @@ class LeaseRow(Base):
     holder: Mapped[str] = mapped_column(String(256))
     expires_at: Mapped[datetime] = mapped_column()
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SchedulerLogRow(Base):
+    """One line of the scheduler's log; `host` says which scheduler process wrote it, since
+    every host's scheduler writes to this one table."""
+
+    __tablename__ = "scheduler_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    host: Mapped[str] = mapped_column(String(256), default="")

@@ -19,6 +19,9 @@ class PipelineRow(Base):
     latest_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The project file that manages it (`batchops apply`), and the revision that applied it.
+    managed_by: Mapped[str | None] = mapped_column(String(256), default=None)
+    managed_revision: Mapped[str | None] = mapped_column(String(256), default=None)
 
 
 class PipelineVersionRow(Base):

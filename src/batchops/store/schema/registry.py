@@ -71,3 +71,18 @@ class ModelUsageRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     step_name: Mapped[str] = mapped_column(String(256), default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModelRow(Base):
+    """A named model (SageMaker's CreateModel): an image and its model data, which a transform
+    can score by name."""
+
+    __tablename__ = "models"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    image: Mapped[str] = mapped_column(Text, default="")
+    model_data_url: Mapped[str | None] = mapped_column(Text, default=None)
+    environment: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    execution_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    step_name: Mapped[str | None] = mapped_column(String(256), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""batchops's stand-in for botocore inside a LambdaStep: only `botocore.exceptions`."""

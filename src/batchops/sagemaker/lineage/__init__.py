@@ -1,0 +1,1 @@
+"""`sagemaker.lineage`: importable; batchops shows lineage with `batchops registry lineage`."""

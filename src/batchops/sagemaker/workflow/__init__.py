@@ -1,0 +1,1 @@
+"""`sagemaker.workflow`: pipelines, their steps, parameters and functions (see the modules)."""
