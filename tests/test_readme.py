@@ -43,7 +43,7 @@ def test_the_readme_tour_runs_top_to_bottom(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1800,
     )
     assert result.returncode == 0, (
         f"the tour stopped (exit {result.returncode}):\n{result.stderr[-6000:]}"

@@ -27,3 +27,10 @@ def duration(seconds: float) -> str:
     if hours:
         return f"{hours}h{minutes:02d}m"
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+def feature_title(column: str, labels: dict[str, str] | None = None) -> str:
+    """`Day Mins (_c8)` when the model names the positional column, else the column as it is:
+    Model Monitor's files keep `_cN`, people read the model's names with it beside them."""
+    name = (labels or {}).get(column)
+    return f"{name} ({column})" if name and name != column else column

@@ -15,8 +15,9 @@ from batchops.examples.churn import write_churn_csv
 from batchops.examples.churn.encoding import prepare_batch_file
 from batchops.examples.churn.pipelines import HYPERPARAMETERS
 from batchops.models.metrics import binary_classification_metrics
+from batchops.models.problem_types import BINARY
 from batchops.models.xgboost import train
-from batchops.monitor.estimate import estimate_performance
+from batchops.monitor.estimate import estimate_quality
 from batchops.store.metrics import metric_history, upsert_metrics
 from batchops.transform import transform
 
@@ -125,9 +126,13 @@ def test_labels_arriving_later_give_the_evaluation_figures(tmp_path: Path, model
     assert summary["label_coverage"] == 1.0 and summary["violations"] == []
 
 
-def test_bad_labels_are_one_clear_error(tmp_path: Path) -> None:
-    (tmp_path / "labels.csv").write_text("id,label\na,1\nb,2\n")
-    bad = batchops(
+def test_bad_labels_are_one_clear_error(tmp_path: Path, model: Path) -> None:
+    # Labels are stored as given; a binary job refuses one that is not 0 or 1, naming it.
+    raw = raw_batch(tmp_path, rows=20, seed=3)
+    out = tmp_path / "scored"
+    transform(model, raw, out, workers=0, id_column="customer_id")
+    (tmp_path / "labels.csv").write_text("id,label\nc3-0,1\nc3-1,2\n")
+    added = batchops(
         "ground-truth",
         "add",
         str(tmp_path / "labels.csv"),
@@ -136,7 +141,10 @@ def test_bad_labels_are_one_clear_error(tmp_path: Path) -> None:
         "--label-column",
         "label",
     )
-    assert bad.returncode == 2 and "'2'" in bad.stderr and "not 0 or 1" in bad.stderr
+    assert added.returncode == 0, added.stderr
+    bad = batchops("model-quality", "--predictions", str(out))
+    assert bad.returncode == 2, bad.stderr
+    assert "'2'" in bad.stderr and "not 0 or 1" in bad.stderr and "labels.csv" in bad.stderr
     (tmp_path / "twice.csv").write_text("id,label\na,1\na,0\n")
     twice = batchops(
         "ground-truth",
@@ -165,12 +173,13 @@ def test_the_estimate_covers_the_realised_accuracy_and_moves_on_drift(
     probabilities = pl.read_csv(result.output_files[0], has_header=False).to_series(0)
     labels = (pl.read_csv(same, infer_schema=False)["Churn?"] == "True.").to_numpy()
     realised = float(((probabilities.to_numpy() > 0.5) == labels).mean())
-    estimate = estimate_performance(probabilities.to_numpy())["accuracy"]
+    estimate = estimate_quality(BINARY, probabilities.to_numpy(), None)["accuracy"]
     assert estimate["lower"] - 0.01 <= realised <= estimate["upper"] + 0.01
     drifted = raw_batch(tmp_path, rows=3000, seed=12, drift="shift")
     moved = transform(model, drifted, tmp_path / "drifted", workers=0)
     other = pl.read_csv(moved.output_files[0], has_header=False).to_series(0).to_numpy()
-    assert estimate_performance(other)["accuracy"]["value"] != pytest.approx(estimate["value"])
+    moved = estimate_quality(BINARY, other, None)["accuracy"]["value"]
+    assert moved != pytest.approx(estimate["value"])
 
 
 def test_a_late_label_updates_that_dates_datapoint() -> None:
@@ -184,8 +193,9 @@ def test_a_late_label_updates_that_dates_datapoint() -> None:
 def test_the_champion_gate_rejects_a_worse_model_and_accepts_a_better_one(
     tmp_path: Path, model: Path, prepared_5000: Path
 ) -> None:
-    from batchops.examples.churn.scripts.evaluate import challenger_gate, read_labelled_csv
+    from batchops.examples.churn.scripts.evaluate import read_labelled_csv
     from batchops.models import load_model
+    from batchops.models.evaluation import challenger_gate
 
     weak = train(
         train=prepared_5000 / "train",
@@ -199,7 +209,7 @@ def test_the_champion_gate_rejects_a_worse_model_and_accepts_a_better_one(
 
     def gate(new: Path, champion: str) -> dict[str, object]:
         report = binary_classification_metrics(labels, load_model(new).predict(features))
-        return challenger_gate(report, labels, features, champion, "auc", 0.0, 0.5)
+        return challenger_gate(report, BINARY, labels, features, champion, "auc", 0.0, 0.5)
 
     assert gate(weak, str(model))["gap"] < 0  # rejected: worse than the approved model
     assert gate(model, str(weak))["gap"] > 0  # accepted: better

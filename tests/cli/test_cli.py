@@ -35,7 +35,12 @@ def test_pipeline_list_shows_the_builtin_pipelines_as_json() -> None:
     result = run("pipeline", "list", "--json")
     assert result.returncode == 0, result.stderr
     names = [p["name"] for p in json.loads(result.stdout)]
-    assert names == ["batch-inference", "train-and-baseline"]
+    assert names == [
+        "abalone-batch-inference",
+        "abalone-train-and-baseline",
+        "batch-inference",
+        "train-and-baseline",
+    ]
 
 
 def test_show_gives_parameters_and_steps_in_order() -> None:

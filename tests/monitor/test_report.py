@@ -52,3 +52,27 @@ def test_report_is_self_contained_and_marks_violated_features(tmp_path: Path) ->
     for violation in result.violations:
         assert violation.description.replace("'", "&#x27;") in page
     assert f"{rows:,}" in page
+
+
+def test_report_names_positional_columns_by_the_models_names(tmp_path: Path) -> None:
+    """A headerless batch: the cards and the violations read `Day Mins (_c1)`; a column the
+    model does not read (the label, `_c0`) keeps its positional name; the files keep `_cN`."""
+    rng = np.random.default_rng(1)
+    rows = 2000
+    train = {"label": rng.integers(0, 2, rows), "day": rng.normal(size=rows)}
+    base = baseline(
+        write_csv(tmp_path / "train.csv", train, header=False), tmp_path / "base", header=False
+    )
+    batch = {"label": rng.integers(0, 2, rows), "day": rng.normal(3.0, 1.0, size=rows)}
+    result = check(
+        write_csv(tmp_path / "batch.csv", batch, header=False),
+        statistics=base.statistics_uri,
+        constraints=base.constraints_uri,
+        out_dir=tmp_path / "out",
+        labels={"_c1": "Day Mins"},
+    )
+    page = Path(result.report_uri).read_text()
+    cards = re.findall(r"<section class='card[a-z ]*' id='[^']+'><h3>([^<]+)", page)
+    assert sorted(cards) == ["Day Mins (_c1)", "_c0"]
+    assert re.search(r"<tr><td><a href='#f\d'>Day Mins \(_c1\)</a></td>", page)
+    assert {v.feature_name for v in result.violations} == {"_c1"}

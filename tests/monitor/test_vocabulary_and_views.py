@@ -10,10 +10,12 @@ import polars as pl
 import pytest
 
 from batchops.errors import InvalidInput, JobFailed
+from batchops.models.problem_types import BINARY
 from batchops.monitor.constraints import DEFAULT_DRIFT_THRESHOLD, DistributionConstraints
 from batchops.monitor.file_views import drift_threshold_at, statistics_rows
 from batchops.monitor.jobs import named_metrics
 from batchops.monitor.model_quality import model_quality
+from batchops.monitor.predictions import of_outputs
 from batchops.store import metric_names
 
 
@@ -71,12 +73,15 @@ def test_the_page_reads_monitor_files_leniently_with_one_default_threshold(
 
 
 def test_model_quality_violations_fail_the_job_in_one_place(tmp_path: Path) -> None:
-    joined = pl.DataFrame(
-        {
-            "inference_id": ["a", "b", "c", "d"],
-            "probability": [0.9, 0.8, 0.2, 0.1],
-            "label": [0, 0, 1, 1],  # every one wrong
-        }
+    joined = of_outputs(
+        pl.DataFrame(
+            {
+                "inference_id": ["a", "b", "c", "d"],
+                "probability": [0.9, 0.8, 0.2, 0.1],
+                "label": [0, 0, 1, 1],  # every one wrong
+            }
+        ),
+        BINARY,
     )
     strict = {
         "binary_classification_constraints": {

@@ -117,3 +117,50 @@ def test_model_quality_arguments_are_stored_only_when_set(tmp_path: Path) -> Non
     assert isinstance(back, QualityCheckArguments) and back.to_json() == stored
     data_quality = QualityCheckArguments(baseline_dataset="data.csv").to_json()
     assert "ModelQualityConfig" not in data_quality
+
+
+def test_a_regression_step_checks_against_sagemaker_s_constraints(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    folder = fixtures_dir / "model-quality" / "regression"
+    config = ModelQualityCheckConfig(
+        baseline_dataset=str(folder / "baseline_dataset.csv"),
+        dataset_format=DatasetFormat.csv(header=True),
+        problem_type="Regression",
+        inference_attribute="Prediction",
+        ground_truth_attribute="Label",
+    )
+    baseline = QualityCheckStep("RegressionBaseline", quality_check_config=config)
+    check = QualityCheckStep(
+        "RegressionCheck",
+        quality_check_config=config,
+        skip_check=False,
+        register_new_baseline=False,
+        fail_on_violation=True,
+        supplied_baseline_statistics=baseline.properties.CalculatedBaselineStatistics,
+        supplied_baseline_constraints=str(folder / "bad_cases" / "constraints.json"),
+    )
+    execution = Pipeline("mq-regression", [], [baseline, check]).start({}, wait=True)
+    described = json.loads(json.dumps(execution.describe()))
+    assert execution.status is ExecutionStatus.FAILED
+    assert "1 model-quality violation(s) (mse)" in described["failure_reason"]
+    statistics = _step(described, "RegressionBaseline")["properties"]
+    written = json.loads(Path(statistics["CalculatedBaselineStatistics"]).read_text())
+    assert written == json.loads((folder / "statistics.json").read_text())
+    assert statistics["ModelQuality"]["Rmse"] == written["regression_metrics"]["rmse"]["value"]
+
+
+def test_an_unknown_problem_type_fails_the_step_with_the_known_ones(tmp_path: Path) -> None:
+    good = _labelled(tmp_path / "good.csv", 50, 0.0, 1)
+    config = ModelQualityCheckConfig(
+        baseline_dataset=str(good),
+        problem_type="Ranking",
+        probability_attribute="prediction",
+        ground_truth_attribute="churn",
+    )
+    execution = Pipeline(
+        "mq-unknown", [], [QualityCheckStep("Q", quality_check_config=config)]
+    ).start({}, wait=True)
+    assert execution.status is ExecutionStatus.FAILED
+    reason = json.loads(json.dumps(execution.describe()))["failure_reason"]
+    assert "Ranking" in reason and "Regression, BinaryClassification" in reason

@@ -34,6 +34,13 @@ pipeline = Pipeline(
     ],
 )
 """
+#: The pipelines the installed examples provide (churn's and abalone's).
+EXAMPLES = (
+    "train-and-baseline",
+    "batch-inference",
+    "abalone-train-and-baseline",
+    "abalone-batch-inference",
+)
 JOB = "import os\nopen(os.environ['BATCHOPS_PROCESSING_DIR'] + '/out/done.txt', 'w').write('ok')\n"
 
 
@@ -83,13 +90,15 @@ def test_the_same_pipelines_store_the_same_bytes_from_two_homes_and_folders(
         _batchops(home, cwd, "pipeline", "list")  # stores the example's pipelines
         _batchops(home, cwd, "pipeline", "upsert", "mypipes:pipeline", path=code)
     first, second = (_stored(home) for home in homes)
-    assert set(first) == {"train-and-baseline", "batch-inference", "copy"}
+    assert set(first) == {*EXAMPLES, "copy"}
     assert first == second  # byte for byte, digests included
-    definition = json.loads(first["train-and-baseline"][0][1])
-    assert str(homes[0]) not in json.dumps(definition)
-    assert definition["Parameters"][0]["DefaultValue"] == (
-        "${BATCHOPS_HOME}/examples/churn/churn-5000.csv"
-    )
+    for name, default in (
+        ("train-and-baseline", "${BATCHOPS_HOME}/examples/churn/churn-5000.csv"),
+        ("abalone-train-and-baseline", "${BATCHOPS_HOME}/examples/abalone/abalone-4000.csv"),
+    ):
+        definition = json.loads(first[name][0][1])
+        assert str(homes[0]) not in json.dumps(definition)
+        assert definition["Parameters"][0]["DefaultValue"] == default
 
 
 def test_starting_again_from_another_folder_stores_no_new_version(tmp_path: Path) -> None:
@@ -108,8 +117,7 @@ def test_starting_again_from_another_folder_stores_no_new_version(tmp_path: Path
     )
     assert failed.returncode == 1, failed.stderr
     assert {name: len(versions) for name, versions in _stored(home).items()} == {
-        "train-and-baseline": 1,
-        "batch-inference": 1,
+        name: 1 for name in EXAMPLES
     }
     executions = json.loads(_batchops(home, tmp_path / "b", "execution", "list", "--json"))
     assert executions[0]["parameters"]["InputData"] == str(home / "examples/churn/batch.csv")

@@ -150,6 +150,8 @@ def test_a_person_runs_approves_and_monitors_from_the_page(
             assert page.locator("figure.trend.alert").count() >= 1
             captions = page.locator("figure.trend figcaption").all_inner_texts()
             assert any(" (_c" in c for c in captions), captions  # "Day Mins (_c3)"
+            every = page.locator("figure.trend figcaption").all_text_contents()  # hidden too
+            assert not any(c.strip().startswith("_c0 ") for c in every), every  # not the label
             shot(page, "drift-trend")
             browser.close()
     finally:

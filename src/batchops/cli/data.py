@@ -63,3 +63,22 @@ def churn(
     described = f", drift {drift}" if drift else ""
     described += ", prepared for the model" if prepared else ""
     stdout.print(f"wrote {rows:,} rows to {path} (seed {seed}{described})")
+
+
+@app.command()
+def abalone(
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write (with a header).")],
+    rows: Annotated[int, typer.Option(help="Rows to write (1 to 10,000,000).")] = 4000,
+    seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 0,
+    drift: Annotated[
+        str | None,
+        typer.Option(help="shift: the shells 30% heavier for their rings (the ages unchanged)."),
+    ] = None,
+) -> None:
+    """Abalone rows (an id, Sex, seven measurements, Rings) for the regression example."""
+    from batchops.cli.output import stdout
+    from batchops.examples.abalone.data import write_abalone_csv
+
+    path = write_abalone_csv(out, rows, seed=seed, drift=drift)
+    described = f", drift {drift}" if drift else ""
+    stdout.print(f"wrote {rows:,} rows to {path} (seed {seed}{described})")

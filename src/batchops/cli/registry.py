@@ -101,18 +101,26 @@ def versions(
 @app.command()
 def compare(first: VersionRef, second: VersionRef, as_json: JsonFlag = False) -> None:
     """Two versions side by side: evaluation (and champion) figures, realised model quality."""
-    from batchops.registry.version_comparison import compare_versions
+    from batchops.registry.version_comparison import REALISED, compare_versions
 
     table = compare_versions(first, second)
     if as_json:
         print_json(table)
         return
+    headline = table.get("headline")
+    if headline:
+        direction = "lower" if headline["lower_is_better"] else "higher"
+        better = headline["better"] or "neither"
+        stdout.print(
+            f"{headline['problem_type']}: compared on {headline['metric']} ({direction} is "
+            f"better): {better}"
+        )
     refs = [v["ref"] for v in table["versions"]]
     stdout.print(f"{'metric':<32} {refs[0]:>22} {refs[1]:>22}")
     for name, values in table["metrics"].items():
         cells = [f"{v:.4f}" if isinstance(v, float) else str(v) for v in values]
         stdout.print(f"{name:<32} {cells[0]:>22} {cells[1]:>22}")
-    for name in ("accuracy", "auc", "label_coverage"):
+    for name in REALISED:
         cells = [v["realised"].get(name) for v in table["versions"]]
         if any(c is not None for c in cells):
             shown = [f"{c:.4f}" if c is not None else "-" for c in cells]

@@ -45,7 +45,7 @@ def binary_classification_metrics(
     deviations = _deviations(truth, prob, order, threshold, seed)
     body: dict[str, Any] = {"confusion_matrix": _confusion_matrix(truth, prob > threshold)}
     for name, value in scalars.items():
-        body[name] = {"value": _json_number(value), "standard_deviation": deviations[name]}
+        body[name] = {"value": json_number(value), "standard_deviation": deviations[name]}
     descending = order[::-1]
     fpr, tpr, precision, recall = _curves(truth[descending], prob[descending])
     body["receiver_operating_characteristic_curve"] = {
@@ -145,12 +145,12 @@ def _scalar_metrics(
         "false_positive_rate": _ratio(fp, negatives),
         "false_negative_rate": _ratio(fn, positives),
         "auc": auc,
-        "f0_5": _f_beta(precision, recall, 0.5),
-        "f0_5_best_constant_classifier": _f_beta(prevalence, constant_recall, 0.5),
-        "f1": _f_beta(precision, recall, 1.0),
-        "f1_best_constant_classifier": _f_beta(prevalence, constant_recall, 1.0),
-        "f2": _f_beta(precision, recall, 2.0),
-        "f2_best_constant_classifier": _f_beta(prevalence, constant_recall, 2.0),
+        "f0_5": f_beta(precision, recall, 0.5),
+        "f0_5_best_constant_classifier": f_beta(prevalence, constant_recall, 0.5),
+        "f1": f_beta(precision, recall, 1.0),
+        "f1_best_constant_classifier": f_beta(prevalence, constant_recall, 1.0),
+        "f2": f_beta(precision, recall, 2.0),
+        "f2_best_constant_classifier": f_beta(prevalence, constant_recall, 2.0),
     }
 
 
@@ -158,26 +158,44 @@ def _deviations(
     truth: np.ndarray, prob: np.ndarray, order: np.ndarray, threshold: float, seed: int
 ) -> dict[str, float | str]:
     """Spread over the subsamples; each one a mask over the single sorted order of `prob`."""
-    import numpy as np
-
     names = _scalar_metrics(truth[:1], prob[:1], threshold, float("nan"))
-    if truth.size < MIN_ROWS_FOR_DEVIATION:
-        return dict.fromkeys(names, NAN)
-    rng = np.random.default_rng(seed)
-    size = int(SUBSAMPLE_SHARE * truth.size)
     ranked_truth, ranked_prob = truth[order], prob[order]
     draws = []
-    for _ in range(SUBSAMPLES):
-        chosen = np.zeros(truth.size, dtype=bool)
-        chosen[rng.choice(truth.size, size=size, replace=False)] = True
+    for chosen in subsample_masks(truth.size, seed):
         in_order = chosen[order]
         sub_truth, sub_prob = ranked_truth[in_order], ranked_prob[in_order]
         auc = _ranked_auc(sub_truth, sub_prob)
         draws.append(_scalar_metrics(sub_truth, sub_prob, threshold, auc))  # counts: any order
+    return spread_of(draws, names)
+
+
+def subsample_masks(rows: int, seed: int) -> list[np.ndarray]:
+    """Model Monitor's subsamples for a standard deviation: SUBSAMPLES random draws of
+    SUBSAMPLE_SHARE of the rows (as masks, so rows keep their order), drawn with `seed` so the
+    same data gives the same figures; none below MIN_ROWS_FOR_DEVIATION rows."""
+    import numpy as np
+
+    if rows < MIN_ROWS_FOR_DEVIATION:
+        return []
+    rng = np.random.default_rng(seed)
+    size = int(SUBSAMPLE_SHARE * rows)
+    masks = []
+    for _ in range(SUBSAMPLES):
+        chosen = np.zeros(rows, dtype=bool)
+        chosen[rng.choice(rows, size=size, replace=False)] = True
+        masks.append(chosen)
+    return masks
+
+
+def spread_of(draws: list[dict[str, float]], names: Any) -> dict[str, float | str]:
+    """Each metric's (population) standard deviation over the subsamples' values; "NaN"
+    without subsamples or where a subsample's value does not exist."""
+    import numpy as np
+
     spread: dict[str, float | str] = {}
     for name in names:
-        values = np.array([draw[name] for draw in draws])
-        spread[name] = NAN if np.isnan(values).any() else float(values.std())
+        values = np.array([draw[name] for draw in draws], dtype=np.float64)
+        spread[name] = NAN if not draws or np.isnan(values).any() else float(values.std())
     return spread
 
 
@@ -221,7 +239,7 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else float("nan")
 
 
-def _f_beta(precision: float, recall: float, beta: float) -> float:
+def f_beta(precision: float, recall: float, beta: float) -> float:
     weight = beta * beta
     denominator = weight * precision + recall
     if denominator != denominator:  # precision or recall undefined
@@ -231,7 +249,7 @@ def _f_beta(precision: float, recall: float, beta: float) -> float:
     return (1 + weight) * precision * recall / denominator
 
 
-def _json_number(value: float) -> float | str:
+def json_number(value: float) -> float | str:
     return NAN if value != value else value
 
 

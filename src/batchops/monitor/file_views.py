@@ -12,6 +12,7 @@ from typing import Any
 
 from batchops.monitor.constraints import DEFAULT_DRIFT_THRESHOLD
 from batchops.store import artifacts
+from batchops.wording import feature_title
 
 
 def read_document(uri: str | None) -> Any:
@@ -24,8 +25,11 @@ def read_document(uri: str | None) -> Any:
         return None
 
 
-def statistics_table(statistics: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """One row per feature: type, completeness, mean, std, min, max, distinct."""
+def statistics_table(
+    statistics: dict[str, Any] | None, labels: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """One row per feature: type, completeness, mean, std, min, max, distinct; `title` is the
+    name people read (`Day Mins (_c8)` when `labels` names the column, see `feature_title`)."""
     rows = []
     for feature in (statistics or {}).get("features", []):
         numeric = feature.get("numerical_statistics")
@@ -40,6 +44,7 @@ def statistics_table(statistics: dict[str, Any] | None) -> list[dict[str, Any]]:
         rows.append(
             {
                 "name": str(feature.get("name", "")),
+                "title": feature_title(str(feature.get("name", "")), labels),
                 "type": str(feature.get("inferred_type", "")),
                 "completeness": completeness,
                 "mean": (numeric or {}).get("mean"),
@@ -53,9 +58,9 @@ def statistics_table(statistics: dict[str, Any] | None) -> list[dict[str, Any]]:
     return rows
 
 
-def statistics_rows(uri: str | None) -> list[dict[str, Any]]:
+def statistics_rows(uri: str | None, labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """`statistics_table` of the statistics file at `uri` (no rows when it cannot be read)."""
-    return statistics_table(read_document(uri))
+    return statistics_table(read_document(uri), labels)
 
 
 def drift_threshold(constraints: dict[str, Any] | None) -> float:

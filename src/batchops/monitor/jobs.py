@@ -8,7 +8,7 @@ vouches for the files; statistics and constraints brought from elsewhere are rea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,6 +247,7 @@ def check(
     workers: int | None = None,
     block_size: int = reading.BLOCK_SIZE,
     dask: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> CheckResult:
     """Check a batch against a baseline; write the batch's statistics, the violations, the
     metrics and an HTML report into `out_dir`.
@@ -254,7 +255,8 @@ def check(
     `header=None` follows the baseline: features named `_c0`, `_c1`, ... mean headerless data;
     named features mean a header unless the first row names none of them and looks like data.
     With `fail_on_violation`, raise `JobFailed` after writing everything if anything was found.
-    `dask`: as for `baseline`.
+    `dask`: as for `baseline`. `labels`: the model's names of positional columns, which the
+    report shows beside them (`Day Mins (_c8)`); the files keep `_cN`.
     """
     outputs.require_complete_file(statistics, "the baseline statistics")
     outputs.require_complete_file(constraints, "the baseline constraints")
@@ -294,6 +296,7 @@ def check(
         columns,
         data=str(data),
         baseline_uri=str(statistics),
+        labels=labels,
     )
     written = _write_output_set(
         out_dir,

@@ -1,66 +1,59 @@
-"""The model-quality job: predictions joined with their late labels, in Model Monitor's formats.
+"""The model-quality job: predictions with their labels, in Model Monitor's formats.
 
-Writes into the output folder, as SageMaker's model-quality job does:
-- `statistics.json`: `binary_classification_metrics` (confusion matrix, accuracy, precision,
-  recall, f0_5/f1/f2, auc, the best-constant-classifier figures, ROC and precision-recall
-  curves), each `{"value", "standard_deviation"}` (`batchops.models.metrics`, the same function
-  the evaluation uses);
-- `constraints.json`: `binary_classification_constraints`, each `{"threshold",
-  "comparison_operator"}`, suggested from these statistics, or the ones given, checked:
-- `constraint_violations.json`: `violations[]` of `metric_name`, `constraint_check_type` (the
-  comparison operator that failed) and `description` ("Metric auc with 0.81 was
-  LessThanThreshold 0.85"), field for field as Model Monitor's model-quality job writes them
-  (no `feature_name`: that is the data-quality file's);
+For each problem type (`Regression`, `BinaryClassification`, `MulticlassClassification`) it
+writes into the output folder, as SageMaker's model-quality job does:
+- `statistics.json`: `regression_metrics`, `binary_classification_metrics` or
+  `multiclass_classification_metrics`, each figure `{"value", "standard_deviation"}` (the
+  functions of `batchops.models`, which evaluations use too);
+- `constraints.json`: the constraints given, or suggested from these statistics
+  (`quality_constraints`);
+- `constraint_violations.json`: `violations[]` of `metric_name`, `constraint_check_type` and
+  `description`, field for field as the service writes them;
 - `model_quality.json`: ours: how many predictions had labels (`label_coverage`, itself a
-  metric), the CBPE estimate beside the realised figures, and the prediction drift.
-The join is columnar (polars, Parquet in), so a million predictions take a fraction of a second.
+  metric), the estimate of all of them before their labels came with its band and, where
+  labels came, its error (`estimate`), and the prediction drift.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from batchops.errors import InvalidInput, JobFailed
 from batchops.models.metrics import binary_classification_metrics, evaluation_values
-from batchops.monitor.estimate import (
-    DEFAULT_DRIFT_THRESHOLD,
-    estimate_performance,
-    prediction_drift,
+from batchops.models.multiclass_metrics import multiclass_classification_metrics
+from batchops.models.problem_types import (
+    BINARY,
+    MULTICLASS,
+    PROBLEM_TYPES,
+    REGRESSION,
+    ProblemType,
 )
+from batchops.models.regression_metrics import regression_metrics
+from batchops.monitor.estimate import estimate_quality
+from batchops.monitor.prediction_drift import DEFAULT_DRIFT_THRESHOLD, prediction_drift
+from batchops.monitor.predictions import (
+    PREDICTED,
+    PROBABILITY,
+    Predictions,
+    read_labelled_dataset,
+)
+from batchops.monitor.quality_constraints import check_constraints, suggest_constraints
+from batchops.monitor.reference import read_reference, reference_document
 from batchops.store import artifacts
 from batchops.store.metric_names import model_quality_metric
 
 if TYPE_CHECKING:
-    import polars as pl
+    import numpy as np
 
 STATISTICS = "statistics.json"
 CONSTRAINTS = "constraints.json"
 VIOLATIONS = "constraint_violations.json"
 SUMMARY = "model_quality.json"
-#: Figures that are better when higher get LessThanThreshold, rates of error GreaterThan.
-CONSTRAINED_HIGHER_IS_BETTER = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f0_5",
-    "f1",
-    "f2",
-    "auc",
-    "true_positive_rate",
-    "true_negative_rate",
-)
-CONSTRAINED_LOWER_IS_BETTER = ("false_positive_rate", "false_negative_rate")
-OPERATORS = {
-    "LessThanThreshold": lambda value, threshold: value < threshold,
-    "LessThanOrEqualToThreshold": lambda value, threshold: value <= threshold,
-    "GreaterThanThreshold": lambda value, threshold: value > threshold,
-    "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
-}
-_TOLERANCE = 1e-12
+#: The figures the summary, the command line and the trend show first, by problem type.
+HEADLINE = {p.name: p.shown for p in PROBLEM_TYPES.values()}
 
 
 @dataclass(frozen=True)
@@ -88,52 +81,44 @@ class ModelQualityResult:
         raise JobFailed(f"{len(self.violations)} model-quality violation(s) ({names}){see}")
 
 
-def join_predictions(predictions: Sequence[str], labels: pl.DataFrame) -> pl.DataFrame:
-    """Predictions (Parquet files of inference_id, probability, …) with a `label` column,
-    null where no label has come yet."""
-    import polars as pl
-
-    if not predictions:
-        raise InvalidInput("no predictions to join: the run kept no inference ids")
-    scanned = pl.scan_parquet(list(predictions)).select("inference_id", "probability")
-    return scanned.join(labels.lazy(), on="inference_id", how="left").collect()
-
-
 def model_quality(
-    joined: pl.DataFrame,
+    predictions: Predictions,
     out_dir: str | Path | None = None,
     *,
     threshold: float = 0.5,
     constraints: dict[str, Any] | None = None,
     score_reference: dict[str, Any] | None = None,
     drift_threshold: float = DEFAULT_DRIFT_THRESHOLD,
+    chunk_size: int | None = None,
+    estimated: bool = True,
 ) -> ModelQualityResult:
-    """Metrics of the labelled predictions, the estimate of all of them, checks, files."""
-    import polars as pl
-
-    total = joined.height
+    """Metrics of the labelled predictions, the estimate of all of them (unless not
+    `estimated`), checks, files."""
+    problem = predictions.problem
+    total = predictions.rows
     if total == 0:
         raise InvalidInput("no predictions to measure")
-    probabilities = joined.get_column("probability").cast(pl.Float64).to_numpy()
-    labelled = joined.filter(pl.col("label").is_not_null())
-    coverage = labelled.height / total
-    estimate = estimate_performance(probabilities, threshold)
+    labelled = predictions.labelled()
+    coverage = labelled.rows / total
     summary: dict[str, Any] = {
+        "problem_type": problem.name,
         "predictions": total,
-        "labelled": labelled.height,
+        "labelled": labelled.rows,
         "label_coverage": coverage,
-        "threshold": threshold,
-        "estimate": estimate,
     }
-    metrics: dict[str, float] = {
-        model_quality_metric("label_coverage"): coverage,
-        model_quality_metric("estimated_accuracy"): estimate["accuracy"]["value"],
-    }
-    if estimate["auc"]["value"] is not None:
-        metrics[model_quality_metric("estimated_auc")] = estimate["auc"]["value"]
+    if problem is BINARY:
+        summary["threshold"] = threshold
+    metrics: dict[str, float] = {model_quality_metric("label_coverage"): coverage}
+    estimate = _estimate(predictions, score_reference, threshold, chunk_size) if estimated else None
+    if estimate is not None:
+        summary["estimate"] = estimate
+        for name in HEADLINE[problem.name]:
+            value = (estimate.get(name) or {}).get("value")
+            if value is not None:
+                metrics[model_quality_metric(f"estimated_{name}")] = value
     violations: list[dict[str, Any]] = []
     if score_reference is not None:
-        drift = prediction_drift(probabilities, score_reference)
+        drift = prediction_drift(_drift_values(predictions), score_reference)
         summary["prediction_drift"] = {
             "psi": drift,
             "threshold": drift_threshold,
@@ -147,22 +132,22 @@ def model_quality(
                     "constraint_check_type": "GreaterThanThreshold",
                     "description": (
                         f"Metric prediction_drift with {drift} was GreaterThanThreshold "
-                        f"{drift_threshold} (PSI of the scores against the holdout's)"
+                        f"{drift_threshold} (PSI of the predictions against the holdout's)"
                     ),
                 }
             )
     statistics: dict[str, Any] = {"version": 0.0, "dataset": {"item_count": 0}}
-    suggested: dict[str, Any] = {"version": 0.0, "binary_classification_constraints": {}}
-    if labelled.height:
-        statistics = binary_classification_metrics(
-            labelled.get_column("label").to_numpy(),
-            labelled.get_column("probability").cast(pl.Float64).to_numpy(),
-            threshold,
-        )
+    suggested: dict[str, Any] = {"version": 0.0, problem.constraints_key: {}}
+    if labelled.rows:
+        statistics = problem_statistics(labelled, threshold)
         suggested = suggest_constraints(statistics)
         realised = evaluation_values(statistics)
-        summary["realised"] = {k: realised[k] for k in ("accuracy", "auc") if k in realised}
+        summary["realised"] = {k: realised[k] for k in HEADLINE[problem.name] if k in realised}
         metrics.update({model_quality_metric(k): v for k, v in realised.items()})
+        for name in HEADLINE[problem.name]:
+            found = (estimate or {}).get(name) or {}
+            if found.get("error") is not None:
+                metrics[model_quality_metric(f"estimate_error_{name}")] = found["error"]
         violations.extend(check_constraints(statistics, constraints or suggested))
     result = ModelQualityResult(
         str(out_dir) if out_dir is not None else None,
@@ -177,53 +162,57 @@ def model_quality(
     return result
 
 
-def suggest_constraints(statistics: dict[str, Any]) -> dict[str, Any]:
-    """Thresholds at the baseline's own values: worse than the baseline is a violation."""
-    body = statistics.get("binary_classification_metrics", {})
-    found: dict[str, Any] = {}
-    for name in (*CONSTRAINED_HIGHER_IS_BETTER, *CONSTRAINED_LOWER_IS_BETTER):
-        value = body.get(name, {}).get("value")
-        if isinstance(value, int | float):
-            operator = (
-                "LessThanThreshold"
-                if name in CONSTRAINED_HIGHER_IS_BETTER
-                else "GreaterThanThreshold"
-            )
-            found[name] = {"threshold": value, "comparison_operator": operator}
-    return {"version": 0.0, "binary_classification_constraints": found}
+def problem_statistics(labelled: Predictions, threshold: float = 0.5) -> dict[str, Any]:
+    """Model Monitor's statistics document of predictions that all have labels."""
+    frame = labelled.frame
+    labels = frame.get_column("label")
+    if labelled.problem is BINARY:
+        scores = frame.get_column(PROBABILITY).to_numpy()
+        return binary_classification_metrics(labels.to_numpy(), scores, threshold)
+    if labelled.problem is REGRESSION:
+        return regression_metrics(labels.to_numpy(), labelled.scores())
+    return multiclass_classification_metrics(
+        labels.to_numpy(), frame.get_column(PREDICTED).to_numpy(), classes=labelled.classes
+    )
 
 
-def check_constraints(
-    statistics: dict[str, Any], constraints: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """A violation per metric whose value meets its constraint's comparison operator."""
-    body = statistics.get("binary_classification_metrics", {})
-    wanted = constraints.get("binary_classification_constraints")
-    if not isinstance(wanted, dict):
-        raise InvalidInput("constraints: expected a binary_classification_constraints object")
-    violations = []
-    for name, rule in wanted.items():
-        operator = rule.get("comparison_operator") if isinstance(rule, dict) else None
-        threshold = rule.get("threshold") if isinstance(rule, dict) else None
-        if operator not in OPERATORS or not isinstance(threshold, int | float):
-            raise InvalidInput(
-                f"constraints: {name} needs a numeric threshold and a comparison_operator of "
-                f"{', '.join(OPERATORS)}"
-            )
-        value = body.get(name, {}).get("value")
-        if not isinstance(value, int | float):
-            continue
-        margin = _TOLERANCE * max(1.0, abs(threshold))
-        nudged = value + margin if operator.startswith("Less") else value - margin
-        if OPERATORS[operator](nudged, threshold):
-            violations.append(
-                {
-                    "metric_name": name,
-                    "constraint_check_type": operator,
-                    "description": f"Metric {name} with {value} was {operator} {threshold}",
-                }
-            )
-    return violations
+def _estimate(
+    predictions: Predictions,
+    score_reference: dict[str, Any] | None,
+    threshold: float,
+    chunk_size: int | None,
+) -> dict[str, Any] | None:
+    scores = predictions.scores()
+    if scores is None:
+        return None  # classes without probabilities: nothing to be confident about
+    reference = read_reference(score_reference)
+    if (
+        reference is not None
+        and reference.problem is MULTICLASS
+        and reference.classes != predictions.classes
+    ):
+        raise InvalidInput(
+            f"the predictions' classes ({', '.join(predictions.classes or [])}) are not "
+            f"the reference's ({', '.join(reference.classes or [])})"
+        )
+    labels = predictions.frame.get_column("label")
+    return estimate_quality(
+        predictions.problem,
+        scores,
+        reference,
+        threshold=threshold,
+        labels=labels.to_numpy(),
+        known=labels.is_not_null().to_numpy(),
+        chunk_size=chunk_size,
+    )
+
+
+def _drift_values(predictions: Predictions) -> np.ndarray:
+    if predictions.problem is MULTICLASS:
+        return predictions.frame.get_column(PREDICTED).to_numpy()
+    scores = predictions.scores()
+    assert scores is not None
+    return scores
 
 
 def _write(result: ModelQualityResult, out: str, given_constraints: bool) -> None:
@@ -248,56 +237,61 @@ def read_json_file(uri: str | Path, what: str) -> dict[str, Any]:
     return document
 
 
-def read_labelled_dataset(
-    uri: str,
+def measure_dataset(
+    dataset: str,
+    problem: ProblemType,
     *,
-    probability_column: str,
-    label_column: str,
+    ground_truth_attribute: str,
+    inference_attribute: str | None = None,
+    probability_attribute: str | None = None,
+    out_dir: str | Path | None = None,
+    constraints_uri: str | None = None,
+    reference_uri: str | None = None,
+    threshold: float = 0.5,
+    positive: str | None = None,
     header: bool | None = True,
-) -> pl.DataFrame:
-    """Predictions that carry their labels (SageMaker's model-quality baseline dataset): CSV
-    or Parquet, a file or a folder, as `inference_id` (the row), `probability`, `label`."""
-    import polars as pl
+    chunk_size: int | None = None,
+) -> ModelQualityResult:
+    """The model-quality job of a dataset that holds predictions and labels (Model Monitor's
+    model-quality baseline job). `reference_uri`, a labelled dataset of the same columns from
+    the reference period, gives the estimate (beside the realised figures, with its error)
+    and the prediction drift."""
 
-    from batchops.data.files import list_data_files
-
-    frames = []
-    for item in list_data_files(uri):
-        data = artifacts.read_bytes(item.uri)
-        try:
-            if item.uri.endswith(".parquet"):
-                frame = pl.read_parquet(data)
-            else:
-                frame = pl.read_csv(data, has_header=header is not False, infer_schema=False)
-                if header is False:
-                    frame = frame.rename({c: str(i) for i, c in enumerate(frame.columns)})
-        except pl.exceptions.PolarsError as exc:
-            first = str(exc).splitlines()[0]
-            raise InvalidInput(f"{item.uri}: not a readable CSV or Parquet file ({first})") from exc
-        for column in (probability_column, label_column):
-            if column not in frame.columns:
-                raise InvalidInput(
-                    f"{item.uri}: no column {column!r} (it has {', '.join(frame.columns)})"
-                )
-        probability = frame.get_column(probability_column).cast(pl.Float64, strict=False)
-        label = frame.get_column(label_column).cast(pl.Float64, strict=False)
-        bad = (probability.is_null() | label.is_null() | ~label.is_in([0.0, 1.0])).arg_true()
-        if bad.len():
-            row = int(bad[0])
-            raise InvalidInput(
-                f"{item.uri}, row {row + 1}: {probability_column!r} must be a number and "
-                f"{label_column!r} 0 or 1, found {frame.item(row, probability_column)!r} and "
-                f"{frame.item(row, label_column)!r}"
-            )
-        frames.append(
-            pl.DataFrame(
-                {
-                    "inference_id": pl.int_range(1, frame.height + 1, eager=True).cast(pl.String),
-                    "probability": probability,
-                    "label": label.cast(pl.Int8),
-                }
-            )
+    def read(uri: str) -> Predictions:
+        return read_labelled_dataset(
+            uri,
+            problem,
+            ground_truth_attribute=ground_truth_attribute,
+            inference_attribute=inference_attribute,
+            probability_attribute=probability_attribute,
+            header=header,
+            positive=positive,
         )
-    if not frames:
-        raise InvalidInput(f"{uri}: no data files")
-    return pl.concat(frames)
+
+    found = read(dataset)
+    document = reference_of(read(reference_uri)) if reference_uri else None
+    constraints = read_json_file(constraints_uri, "constraints") if constraints_uri else None
+    return model_quality(
+        found,
+        out_dir,
+        threshold=threshold,
+        constraints=constraints,
+        score_reference=document,
+        chunk_size=chunk_size,
+    )
+
+
+def reference_of(predictions: Predictions) -> dict[str, Any]:
+    """The reference document (`score_distribution.json`) of labelled predictions."""
+    labelled = predictions.labelled()
+    scores = labelled.scores()
+    if scores is None:
+        raise InvalidInput(
+            "a multiclass reference needs the class probabilities (--probability-attribute)"
+        )
+    return reference_document(
+        labelled.problem,
+        labelled.frame.get_column("label").to_numpy(),
+        scores,
+        classes=labelled.classes,
+    )

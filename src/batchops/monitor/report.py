@@ -32,6 +32,7 @@ from batchops.monitor.profiling import ColumnProfile
 from batchops.monitor.sketches import QuantileSketch
 from batchops.monitor.statistics import DatasetStatistics, FeatureStatistics
 from batchops.monitor.types import NUMERIC
+from batchops.wording import feature_title
 
 BASELINE_COLOUR = "#4c72b0"
 BATCH_COLOUR = "#dd8452"
@@ -104,8 +105,11 @@ def render_report(
     *,
     data: str,
     baseline_uri: str,
+    labels: Mapping[str, str] | None = None,
 ) -> str:
-    """The whole HTML page as text."""
+    """The whole HTML page as text. `labels`: the model's names of positional columns, shown
+    with the column beside them (`Day Mins (_c8)`)."""
+    named = dict(labels or {})
     counts = {kind: 0 for kind in CHECK_TYPES}
     for violation in outcome.violations:
         counts[violation.constraint_check_type] += 1
@@ -148,7 +152,7 @@ def render_report(
             "bad" if outcome.batch_column_count != outcome.baseline_column_count else "",
         ),
         "</div>",
-        _violation_summary(outcome, counts, links),
+        _violation_summary(outcome, counts, links, named),
     ]
     legend = (
         "<p class='legend'>"
@@ -172,6 +176,7 @@ def render_report(
                     baseline.feature(feature.name),
                     batch.feature(feature.name),
                     columns.get(feature.name),
+                    named,
                 )
             )
         parts.append("</div>")
@@ -191,7 +196,10 @@ def _tile(label: str, value: str, tone: str = "") -> str:
 
 
 def _violation_summary(
-    outcome: CheckOutcome, counts: Mapping[str, int], anchors: Mapping[str, str]
+    outcome: CheckOutcome,
+    counts: Mapping[str, int],
+    anchors: Mapping[str, str],
+    labels: dict[str, str],
 ) -> str:
     chips = "".join(
         f"<span class='chip{' bad' if n else ''}'>{_e(kind)}<b>{n}</b></span>"
@@ -202,7 +210,8 @@ def _violation_summary(
         rows = []
         for v in outcome.violations:
             anchor = anchors.get(v.feature_name)
-            name = f"<a href='#{anchor}'>{_e(v.feature_name)}</a>" if anchor else _e(v.feature_name)
+            title = _e(feature_title(v.feature_name, labels))
+            name = f"<a href='#{anchor}'>{title}</a>" if anchor else title
             rows.append(
                 f"<tr><td>{name}</td><td>{_e(v.constraint_check_type)}</td>"
                 f"<td>{_e(v.description)}</td></tr>"
@@ -283,6 +292,7 @@ def _card(
     baseline: FeatureStatistics | None,
     batch: FeatureStatistics | None,
     column: ColumnProfile | None,
+    labels: dict[str, str],
 ) -> str:
     column_check = {"missing": MISSING_COLUMN_CHECK, "extra": EXTRA_COLUMN_CHECK}.get(result.status)
     kinds = [v.constraint_check_type for v in result.violations]
@@ -319,8 +329,9 @@ def _card(
         outside = f"<p class='note'>Values outside the domain: {listed}</p>"
     why = "".join(f"<p class='why'>{_e(v.description)}</p>" for v in result.violations)
     plot = _plot(result, baseline, batch, column)
+    title = _e(feature_title(result.name, labels))
     return (
-        f"<section class='card {tone}' id='{anchor}'><h3>{_e(result.name)}{badges}</h3>"
+        f"<section class='card {tone}' id='{anchor}'><h3>{title}{badges}</h3>"
         f"<p class='types'>{types}</p>{table}{plot}{outside}{why}</section>"
     )
 

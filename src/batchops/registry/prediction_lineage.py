@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from batchops.errors import NotFound
+from batchops.monitor.predictions import CLASS_COLUMN, PREDICTION
 from batchops.store import artifacts
 from batchops.store.prediction_files import prediction_sets
 
@@ -26,7 +27,7 @@ def prediction_lineage(inference_id: str) -> dict[str, Any]:
             found.append(
                 {
                     "inference_id": inference_id,
-                    "probability": row["probability"],
+                    **_outputs(row),
                     "model_version": f"{item.group}/{item.version}" if item.group else None,
                     "role": item.role,
                     "execution_id": item.execution_id,
@@ -43,7 +44,16 @@ def prediction_lineage(inference_id: str) -> dict[str, Any]:
     found.sort(key=lambda entry: entry["role"] != "champion")  # the model in use first
     answer = found[0]
     shadows = [
-        {"model_version": e["model_version"], "role": e["role"], "probability": e["probability"]}
-        for e in found[1:]
+        {"model_version": e["model_version"], "role": e["role"], **_outputs(e)} for e in found[1:]
     ]
     return {**answer, "also_scored_by": shadows} if shadows else answer
+
+
+def _outputs(row: dict[str, Any]) -> dict[str, Any]:
+    """The model's output of a traced row: `probability`, `prediction` or a probability per
+    class, whichever the file holds."""
+    return {
+        key: value
+        for key, value in row.items()
+        if key in ("probability", PREDICTION) or CLASS_COLUMN.match(key)
+    }

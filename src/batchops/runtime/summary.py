@@ -197,6 +197,44 @@ def column_labels(execution: ExecutionRecord) -> dict[str, str]:
     return labels
 
 
+def baseline_column_labels(model_uri: str | None, statistics_uri: str | None) -> dict[str, str]:
+    """`_c3` -> the model's feature name for a headerless baseline of the model's training
+    data: the model's features in order, after the label when the baseline has one more column
+    (the walkthrough's `_c0`), from `_c0` when it has as many. Empty when neither fits."""
+    if not model_uri or not statistics_uri:
+        return {}
+    try:
+        stamps = (_stamp(model_uri), _stamp(statistics_uri))
+    except OSError:
+        return {}
+    labels = _baseline_labels_of if None not in stamps else _baseline_labels_of.__wrapped__
+    return dict(labels(model_uri, statistics_uri, stamps))
+
+
+@functools.lru_cache(maxsize=64)
+def _baseline_labels_of(
+    model_uri: str, statistics_uri: str, _stamps: tuple[tuple[int, int] | None, ...]
+) -> tuple[tuple[str, str], ...]:
+    from batchops.models.artifact import read_model_files
+
+    try:
+        statistics = _parse(statistics_uri)
+        manifest = read_model_files(model_uri).manifest
+    except (OSError, ValueError, BatchopsError):
+        return ()
+    names = [str(f.get("name", "")) for f in (statistics or {}).get("features", [])]
+    if (
+        manifest is None
+        or manifest.has_generic_names
+        or names != [f"_c{i}" for i in range(len(names))]
+    ):
+        return ()
+    offset = len(names) - manifest.n_features
+    if offset not in (0, 1):
+        return ()
+    return tuple((f"_c{i + offset}", name) for i, name in enumerate(manifest.feature_names))
+
+
 def _registration(step: str, properties: dict[str, Any]) -> Registration:
     """The version the step registered, with its status now (it may be approved since)."""
     from batchops import registry
@@ -265,11 +303,22 @@ def _check(
 
 
 def _column_labels(step: StepRecord, quality: dict[str, Any]) -> dict[str, str]:
-    """`_c3` -> the model's name for that column, for a headerless batch scored through an
-    index filter: the filter says which columns the model reads, the model their names."""
+    """`_c3` -> the model's name for that column, for a monitored batch transform's check."""
     inputs = step.inputs
-    model_uri = (inputs.get("Transformer") or {}).get("ModelData")
-    statistics_uri = str(quality.get("Statistics", ""))
+    return monitored_column_labels(
+        (inputs.get("Transformer") or {}).get("ModelData"),
+        str(quality.get("Statistics", "")),
+        (inputs.get("TransformInput") or {}).get("InputFilter"),
+        len((inputs.get("Monitor") or {}).get("IgnoreColumns") or []),
+    )
+
+
+def monitored_column_labels(
+    model_uri: str | None, statistics_uri: str, input_filter: str | None, ignored: int
+) -> dict[str, str]:
+    """`_c3` -> the model's name for that column, for a headerless batch scored through an
+    index filter: the filter says which columns the model reads, the model their names. The
+    step's check passes them to its HTML report, the page to its tables and trends."""
     if not model_uri:
         return {}
     try:
@@ -279,15 +328,7 @@ def _column_labels(step: StepRecord, quality: dict[str, Any]) -> dict[str, str]:
     # Kept only for local files, whose version the stamps tell; a remote read that failed
     # for a moment must not leave a server without labels until it restarts.
     labels = _labels_of if None not in stamps else _labels_of.__wrapped__
-    return dict(
-        labels(
-            str(model_uri),
-            statistics_uri,
-            (inputs.get("TransformInput") or {}).get("InputFilter"),
-            len((inputs.get("Monitor") or {}).get("IgnoreColumns") or []),
-            stamps,
-        )
-    )
+    return dict(labels(str(model_uri), statistics_uri, input_filter, ignored, stamps))
 
 
 KEPT_BYTES = 256 * 1024

@@ -24,7 +24,8 @@ from batchops.store.outputs import MANIFEST_NAME
 if TYPE_CHECKING:
     from batchops.registry.values import ModelVersion
 
-VIEWABLE = (".json", ".html", ".csv", ".txt", ".log")
+VIEWABLE = (".json", ".html", ".csv", ".txt", ".log", ".out")
+"""Files the page links (`.out`: a transform's predictions, named as SageMaker names them)."""
 MEDIA = {".json": "application/json", ".html": "text/html", ".csv": "text/csv"}
 SANDBOX = (
     "sandbox allow-scripts; default-src 'none'; style-src 'unsafe-inline'; "

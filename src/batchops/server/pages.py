@@ -21,6 +21,7 @@ from batchops.errors import InvalidInput, NotFound
 from batchops.events.alarms import AlarmState, alarm_history, list_alarms, set_alarm_paused
 from batchops.events.rules import last_failure, list_rules, rule_history, set_rule_paused
 from batchops.events.schedules import list_schedules, schedule_history, set_paused
+from batchops.models.problem_types import SHOWN
 from batchops.pipeline.graph import PipelineGraph
 from batchops.registry.versions import pending_versions, versions_numbered
 from batchops.runtime.catalog import definition_versions, pipeline_managed_by
@@ -28,6 +29,7 @@ from batchops.runtime.execution import execution_logs, retry_execution, stop_exe
 from batchops.runtime.monitoring_runs import recent_runs
 from batchops.runtime.pipelines import describe_pipeline, start_pipeline
 from batchops.runtime.summary import (
+    baseline_column_labels,
     column_labels,
     started_by,
     steps_not_run,
@@ -51,12 +53,14 @@ from batchops.store.executions import count_executions, execution_record, list_e
 from batchops.store.metric_names import BASELINE_DRIFT
 from batchops.store.metrics import feature_series, realised_quality
 from batchops.store.tokens import Role, authenticate, pasted_token
-from batchops.wording import duration
+from batchops.wording import duration, feature_title
 
 router = APIRouter(include_in_schema=False)
 TRENDS_SHOWN = 12
 VERSIONS_SHOWN = 100
-QUALITY = ("accuracy", "auc")  # the realised figures the monitoring page charts
+#: The realised figures the monitoring page charts: every problem type's headline figures
+#: (accuracy and auc, weighted_f1, rmse, mae and r2), each where a version has them.
+QUALITY = SHOWN
 # The sections of the page, in the nav's order; a new section is one line here.
 NAV = [
     ("/", "Overview"),
@@ -259,7 +263,8 @@ def step_statistics(
 ) -> Response:
     from batchops.monitor.file_views import statistics_rows
 
-    files = step_files(execution_record(execution_id).step(step))
+    record = execution_record(execution_id)
+    files = step_files(record.step(step))
     if "statistics.json" not in files:
         raise NotFound(f"step {step!r} of execution {execution_id} recorded no statistics.json")
     return render(
@@ -268,7 +273,7 @@ def step_statistics(
         principal,
         title=f"{step} of execution {execution_id}",
         back=f"/executions/{_quote(execution_id)}",
-        rows=statistics_rows(files["statistics.json"]),
+        rows=statistics_rows(files["statistics.json"], column_labels(record)),
     )
 
 
@@ -314,7 +319,9 @@ def version(
         version=found,
         record=as_json,
         files=version_files(found),
-        rows=statistics_rows(found.statistics_uri),
+        rows=statistics_rows(
+            found.statistics_uri, baseline_column_labels(found.model_data_uri, found.statistics_uri)
+        ),
         lineage=models.version_lineage(group, version),
         can_approve=principal.role >= Role.APPROVER,
     )
@@ -343,17 +350,18 @@ def monitoring(request: Request, principal: Principal = requires(Role.VIEWER)) -
     runs = recent_runs(30)
     labels = column_labels(execution_record(runs[0]["execution_id"])) if runs else {}
     trends = [
-        trend(f"{labels[f]} ({f})" if f in labels else f, s, threshold)
+        trend(feature_title(f, labels), _dated(s), threshold)
         for f, s in feature_series(BASELINE_DRIFT, 20).items()
+        if not labels or f in labels  # the model's features: never the label (`_c0`)
     ]
-    trends.sort(key=lambda t: (not t.above, -t.last))
-    trends = trends[:TRENDS_SHOWN]  # the drifting features first; the API has them all
+    trends.sort(key=lambda t: (not t.above, -t.last))  # the drifting features first
     return render(
         request,
         "monitoring.html",
         principal,
         runs=runs,
-        trends=trends,
+        trends=trends[:TRENDS_SHOWN],
+        more_trends=trends[TRENDS_SHOWN:],
         threshold=threshold,
         quality=[_dated_trend(name, series) for name, series in realised_quality(QUALITY).items()],
     )
@@ -415,7 +423,16 @@ def pause_or_resume(
 
 def _dated_trend(name: str, series: list[dict[str, Any]]) -> Trend:
     """A trend of figures by prediction date: each dot labelled with its date."""
-    return trend(name, [{"value": p["value"], "execution_id": p["date"]} for p in series], None)
+    return trend(
+        name,
+        [{"value": p["value"], "execution_id": p["date"], "date": p["date"]} for p in series],
+        None,
+    )
+
+
+def _dated(series: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drift points with the minute each was recorded (`2026-12-07 20:51`) for the axis."""
+    return [{**p, "date": str(p.get("recorded_at") or "")[:16].replace("T", " ")} for p in series]
 
 
 def _flat(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:

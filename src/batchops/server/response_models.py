@@ -301,9 +301,11 @@ class ExecutionDeleted(Deleted):
 
 
 class StatisticsRow(Described):
-    """One feature of a statistics.json: type, completeness and the figures of its kind."""
+    """One feature of a statistics.json: type, completeness and the figures of its kind;
+    `title` names it as people read it (`Day Mins (_c8)` when the model names the column)."""
 
     name: str
+    title: str
     type: str
     completeness: float | None
     mean: float | None

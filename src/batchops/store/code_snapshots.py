@@ -83,29 +83,36 @@ def code_location(code: str) -> str:
     return uri
 
 
-def local_code(code: str, location: str | None = None) -> Path:
-    """A local file holding the code a definition names, found at `location` (default:
-    `code_location(code)`, which a host passes on to a worker): a snapshot's bytes, checked
-    against their digest (copied out of a remote artifact store into the home's cache
-    first), or, in a definition stored before snapshots, the script's own path."""
-    uri = location or code_location(code)
-    found = _REFERENCE.fullmatch(code)
+def snapshot_bytes(reference: str) -> bytes:
+    """The bytes of the snapshot `code/<sha256>/<name>`, read from the artifact store (local
+    or remote, nothing copied) and checked against their digest."""
+    found = _REFERENCE.fullmatch(reference)
     if found is None:
-        path = Path(uri)
+        raise InvalidInput(f"{reference!r} is not a code snapshot's reference")
+    uri = code_location(reference)
+    data = artifacts.read_bytes(uri)
+    if hashlib.sha256(data).hexdigest() != found["sha256"]:
+        raise InvalidInput(
+            f"code {reference} at {uri} no longer matches its digest; it was changed"
+        )
+    return data
+
+
+def local_code(code: str) -> Path:
+    """A local file holding the code a definition names (a function step imports it from
+    there): a snapshot's bytes, checked against their digest (copied out of a remote artifact
+    store into the home's cache first), or, in a definition stored before snapshots, the
+    script's own path."""
+    if _REFERENCE.fullmatch(code) is None:
+        path = Path(code)
         if not path.is_file():
             raise InvalidInput(f"script {code} does not exist")
         return path
-    local = (
-        artifacts.local_path(uri)
-        if artifacts.is_local(uri)
-        else _copied_home(uri, get_settings().home / code)
-    )
-    if hashlib.sha256(local.read_bytes()).hexdigest() != found["sha256"]:
-        raise InvalidInput(f"code {code} at {uri} no longer matches its digest; it was changed")
-    return local
-
-
-def _copied_home(uri: str, target: Path) -> Path:
+    uri = artifacts.join(artifacts.artifacts_root(), code)
+    if artifacts.is_local(uri):
+        snapshot_bytes(code)  # present and unchanged
+        return artifacts.local_path(uri)
+    target = get_settings().home / "cache" / code
     if not target.is_file():
-        artifacts.write_bytes(target, artifacts.read_bytes(uri))
+        artifacts.write_bytes(target, snapshot_bytes(code))
     return target

@@ -226,7 +226,13 @@ def transform(
         if id_prefix and not join_source and out_path.is_root:
             from batchops.transform.traced import trace_prepared_output
 
-            trace_prepared_output(root, [spec.input for spec in specs], prefix, targets)
+            trace_prepared_output(
+                root,
+                [spec.input for spec in specs],
+                prefix,
+                targets,
+                source.manifest.objective,
+            )
     return TransformResult(
         rows=assembler.rows,
         input_files=[spec.uri for spec in specs],

@@ -7,8 +7,11 @@ encoding is applied columnar, and a category training never saw scores as zeros 
 
 Every prediction gets an inference id: the value of the column the user names
 (`id_column`, then also written as the output's first column), or `<prefix>/<file>/<row>`.
-The ids and probabilities are kept beside the output, in `_batchops_predictions/<name>.parquet`
-(a `_` folder: not part of the SageMaker-compatible output set), for the model-quality join.
+The ids and the model's output are kept beside the output, in
+`_batchops_predictions/<name>.parquet` (a `_` folder: not part of the SageMaker-compatible
+output set), for the model-quality join: `probability` for a binary model's score (and any
+model of unknown objective), `prediction` for a regression's value, `probability_<class>`
+for each class of a multiclass model (one column per class).
 In-process and whole-file: raw extracts are daily files, not the streaming path's sizes.
 """
 
@@ -100,16 +103,17 @@ def score_raw(
             ids = _inference_ids(frame, item, id_column, id_prefix)
             encoded = preprocessing.apply(frame, item.uri)
             probabilities = loaded.predict(encoded.features).astype("float64")
+            objective = loaded.manifest.objective
             for column, count in encoded.unknown_categories.items():
                 unknown[column] = unknown.get(column, 0) + count
             target = output_uri(output, name)
-            scored = pl.DataFrame({"probability": probabilities})
+            scored = pl.DataFrame(output_columns(probabilities, objective))
             if id_column:
                 scored = scored.insert_column(0, ids.alias(id_column))
             buffer = io.BytesIO()
             scored.write_csv(buffer, include_header=False)
             artifacts.write_bytes(target, buffer.getvalue())
-            write_prediction_ids(output, name, item.uri, ids, probabilities)
+            write_prediction_ids(output, name, item.uri, ids, probabilities, objective)
             entries.append(hash_file(target, name, frame.height))
             targets.append(target)
             rows += frame.height
@@ -158,15 +162,21 @@ def generated_ids(prefix: str, relative: str, rows: int) -> pl.Series:
 
 
 def write_prediction_ids(
-    output: str, name: str, input_uri: str, ids: pl.Series, probabilities: np.ndarray
+    output: str,
+    name: str,
+    input_uri: str,
+    ids: pl.Series,
+    predictions: np.ndarray,
+    objective: str | None = None,
 ) -> str:
-    """Ids, probabilities and their input rows beside the output, for joins with labels."""
+    """Ids, the model's outputs and their input rows beside the output, for joins with
+    labels."""
     import polars as pl
 
     frame = pl.DataFrame(
         {
             "inference_id": ids.cast(pl.String),
-            "probability": probabilities,
+            **output_columns(predictions, objective),
             "input_file": pl.repeat(input_uri, len(ids), eager=True, dtype=pl.String),
             "row": pl.int_range(1, len(ids) + 1, eager=True, dtype=pl.Int64),
         }
@@ -178,10 +188,24 @@ def write_prediction_ids(
     return target
 
 
+def output_columns(predictions: np.ndarray, objective: str | None) -> dict[str, np.ndarray]:
+    """The traced columns of a model's outputs: one probability per class (several outputs),
+    `prediction` (a regression's, `reg:*`), else `probability`."""
+    if predictions.ndim == 2 and predictions.shape[1] > 1:
+        return {f"probability_{k}": predictions[:, k] for k in range(predictions.shape[1])}
+    single = predictions.reshape(-1)
+    return {"prediction" if str(objective or "").startswith("reg:") else "probability": single}
+
+
 def trace_prepared_output(
-    output: str, files: Sequence[DataFile], prefix: str, output_files: Sequence[str]
+    output: str,
+    files: Sequence[DataFile],
+    prefix: str,
+    output_files: Sequence[str],
+    objective: str | None = None,
 ) -> None:
-    """After a prepared-layout transform whose output is one probability per line: ids beside it."""
+    """After a prepared-layout transform whose output is the model's outputs alone (one
+    number per line, or one per class): ids beside it."""
     import polars as pl
 
     for item, target in zip(files, output_files, strict=True):
@@ -190,8 +214,8 @@ def trace_prepared_output(
             scored = pl.read_csv(io.BytesIO(data), has_header=False)
         except pl.exceptions.PolarsError:
             return
-        if scored.width != 1 or not scored.dtypes[0].is_numeric():
-            return  # joined or filtered output: not a probability per line
-        probabilities = scored.to_series(0).cast(pl.Float64).to_numpy()
+        if not all(dtype.is_numeric() for dtype in scored.dtypes):
+            return  # joined or filtered output: not the model's outputs alone
+        predictions = scored.cast(pl.Float64).to_numpy()
         ids = generated_ids(prefix, item.relative, scored.height)
-        write_prediction_ids(output, output_name(item), item.uri, ids, probabilities)
+        write_prediction_ids(output, output_name(item), item.uri, ids, predictions, objective)

@@ -8,11 +8,11 @@ Names, parameters and steps are the original's, so its users recognise every pie
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from batchops.examples.generated import write_once
 from batchops.pipeline import (
     CacheConfig,
     ConditionEquals,
@@ -48,7 +48,6 @@ from batchops.pipeline import (
 )
 from batchops.runtime.pipelines import PipelineProvider
 from batchops.settings import HOME_PLACEHOLDER, expand_locations
-from batchops.store import artifacts
 
 SCRIPTS = Path(__file__).with_name("scripts")
 GROUP = "customer-churn"
@@ -101,14 +100,8 @@ def make_default_input_data(pipeline: str, parameters: Mapping[str, Any]) -> Non
         uri, rows, seed, write = default_batch_data(), DEFAULT_BATCH_ROWS, 1, write_prepared_csv
     else:
         return
-    if str(parameters.get("InputData", "")) != uri or artifacts.exists(uri):
-        return
-    if artifacts.is_local(uri):
-        write(artifacts.local_path(uri), rows, seed=seed)
-        return
-    with tempfile.TemporaryDirectory(prefix="batchops-example-") as folder:
-        made = write(Path(folder) / "data.csv", rows, seed=seed)
-        artifacts.upload_file(made, uri)
+    if str(parameters.get("InputData", "")) == uri:
+        write_once(uri, lambda path: write(path, rows, seed=seed))
 
 
 def default_batch_data() -> str:

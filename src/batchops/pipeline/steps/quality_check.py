@@ -59,11 +59,15 @@ class ModelQualityCheckConfig:
     """SageMaker's names: the dataset holds predictions and, unless the labels came later
     through `batchops ground-truth add`, their labels.
 
-    `baseline_dataset` is a CSV/Parquet file or folder with a probability column
-    (`probability_attribute`, else `inference_attribute`) and a 0/1 label column
-    (`ground_truth_attribute`); without `ground_truth_attribute` it is a traced transform's
-    output folder, joined by inference id with the labels recorded so far.
-    `probability_threshold_attribute` is the probability above which a row is positive.
+    `problem_type` is `Regression`, `BinaryClassification` or `MulticlassClassification`.
+    `baseline_dataset` is a CSV/Parquet file or folder with the label column
+    (`ground_truth_attribute`) and the model's output: a probability (`probability_attribute`,
+    else `inference_attribute`) for binary, the predicted value (`inference_attribute`) for
+    regression, the predicted class (`inference_attribute`) and/or the prefix of one
+    probability column per class (`probability_attribute`) for multiclass. Without
+    `ground_truth_attribute` it is a traced transform's output folder, joined by inference id
+    with the labels recorded so far. `probability_threshold_attribute` is the probability
+    above which a binary row is positive.
     """
 
     baseline_dataset: Any

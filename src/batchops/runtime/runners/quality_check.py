@@ -7,10 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from batchops.errors import InvalidInput
 from batchops.pipeline.graph import StepNode
-from batchops.pipeline.steps.quality_check import (
-    BINARY_CLASSIFICATION,
-    QualityCheckArguments,
-)
+from batchops.pipeline.steps.quality_check import QualityCheckArguments
 from batchops.runtime.context import StepContext, StepOutcome, Workspace, flag
 
 if TYPE_CHECKING:
@@ -74,18 +71,22 @@ def _run_model_quality(
 ) -> StepOutcome:
     """The model-quality job: baseline (suggested constraints) or check against the supplied
     constraints, in Model Monitor's files; its figures recorded as metric datapoints."""
-    from batchops.monitor.model_quality import CONSTRAINTS, STATISTICS, VIOLATIONS
+    from batchops.models.problem_types import problem_type
+    from batchops.monitor.model_quality import (
+        CONSTRAINTS,
+        STATISTICS,
+        VIOLATIONS,
+    )
     from batchops.registry.quality_measurement import measure_execution
     from batchops.store.metric_names import model_quality_metric
     from batchops.store.metrics import record_metrics
 
     config = args.model_quality
     assert config is not None
-    if config.problem_type != BINARY_CLASSIFICATION:
-        raise InvalidInput(
-            f"step {node.name}: problem_type {config.problem_type!r} is not supported; "
-            f"the model-quality job measures {BINARY_CLASSIFICATION}"
-        )
+    try:
+        problem = problem_type(config.problem_type)
+    except InvalidInput as error:
+        raise InvalidInput(f"step {node.name}: {error}") from None
     dataset = str(args.baseline_dataset)
     threshold = float(config.probability_threshold_attribute or 0.5)
     check = not flag(args.skip_check)
@@ -94,18 +95,16 @@ def _run_model_quality(
             f"step {node.name}: skip_check=False needs supplied_baseline_constraints"
         )
     constraints_uri = str(args.supplied_baseline_constraints) if check else None
+    result: ModelQualityResult
     if config.ground_truth_attribute:
-        probability = config.probability_attribute or config.inference_attribute
-        if not probability:
-            raise InvalidInput(
-                f"step {node.name}: name the probability_attribute (or inference_attribute)"
-            )
         result, published = context.on_worker(
             measure_labelled,
             LabelledJob(
                 dataset,
-                str(probability),
+                problem.name,
                 str(config.ground_truth_attribute),
+                _text(config.inference_attribute),
+                _text(config.probability_attribute),
                 args.dataset_format.csv_header,
                 threshold,
                 constraints_uri,
@@ -120,6 +119,7 @@ def _run_model_quality(
             out_dir=out_dir,
             threshold=threshold,
             constraints_uri=constraints_uri,
+            problem=problem.name,
         ).values()
         published = context.publish(out_dir, "check" if check else "baseline")
     record_metrics(
@@ -150,11 +150,13 @@ def _run_model_quality(
 
 @dataclass(frozen=True)
 class LabelledJob:
-    """A model-quality job over a dataset holding its own labels."""
+    """A model-quality job over a dataset holding its own labels (sent to a worker whole)."""
 
     dataset: str
-    probability_column: str
-    label_column: str
+    problem: str
+    ground_truth_attribute: str
+    inference_attribute: str | None
+    probability_attribute: str | None
     header: bool | None
     threshold: float
     constraints_uri: str | None
@@ -162,21 +164,23 @@ class LabelledJob:
 
 
 def measure_labelled(workspace: Workspace, job: LabelledJob) -> tuple[ModelQualityResult, str]:
-    """Read the labelled predictions, measure them (against the constraints, if any) and
-    publish the files: the result and where they are."""
-    from batchops.monitor.model_quality import model_quality, read_json_file, read_labelled_dataset
+    """Measure the labelled predictions (against the constraints, if any) and publish the
+    files: the result and where they are."""
+    from batchops.models.problem_types import problem_type
+    from batchops.monitor.model_quality import measure_dataset
 
-    joined = read_labelled_dataset(
+    out_dir = workspace.work_dir / "result"
+    result = measure_dataset(
         job.dataset,
-        probability_column=job.probability_column,
-        label_column=job.label_column,
+        problem_type(job.problem),
+        ground_truth_attribute=job.ground_truth_attribute,
+        inference_attribute=job.inference_attribute,
+        probability_attribute=job.probability_attribute,
+        out_dir=out_dir,
+        constraints_uri=job.constraints_uri,
+        threshold=job.threshold,
         header=job.header,
     )
-    constraints = (
-        read_json_file(job.constraints_uri, "constraints") if job.constraints_uri else None
-    )
-    out_dir = workspace.work_dir / "result"
-    result = model_quality(joined, out_dir, threshold=job.threshold, constraints=constraints)
     return result, workspace.publish(out_dir, job.output_name)
 
 
@@ -197,6 +201,10 @@ def _baseline_to_check_against(args: QualityCheckArguments, step: str) -> tuple[
         "supplied_baseline_constraints, or a model_package_group_name whose latest Approved "
         "version has a baseline"
     )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 def _baseline_properties(

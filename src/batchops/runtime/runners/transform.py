@@ -115,11 +115,14 @@ def _monitor(
     from batchops import monitor
     from batchops.monitor.jobs import REPORT_FILE, STATISTICS_FILE, VIOLATIONS_FILE
     from batchops.registry.usage import model_used
+    from batchops.runtime.summary import monitored_column_labels
 
     dataset = str(spec.dataset or source.data)
     raw = raw_input if dataset == str(source.data) else _is_raw(dataset, source.content_type, model)
     out_dir = context.work_dir / "monitoring"
     baseline = _baseline_for(spec, dataset, raw, model, source.content_type)
+    # The baseline has every column of the batch, ignored ones too: its width is the batch's.
+    labels = monitored_column_labels(model.uri, baseline.statistics, source.input_filter, 0)
     check = monitor.check(
         dataset,
         statistics=baseline.statistics,
@@ -128,6 +131,7 @@ def _monitor(
         header=baseline.header,
         ignore_columns=baseline.ignore_columns,
         dask=transformer.dask or context.dask,
+        labels=labels,
     )
     published = context.publish(out_dir, "monitoring")
     used = model_used(context.execution_id)

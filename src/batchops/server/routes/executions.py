@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 
 from batchops.errors import NotFound
 from batchops.runtime.execution import execution_logs, retry_execution, stop_execution
-from batchops.runtime.summary import summarize_execution
+from batchops.runtime.summary import column_labels, summarize_execution
 from batchops.server import response_models as models
 from batchops.server.auth import Principal, requires
 from batchops.server.files import open_recorded, step_files
@@ -127,10 +127,11 @@ def statistics(execution_id: str, step: str) -> Response:
     """The step's statistics.json as rows: type, completeness, mean, std, min, max, distinct."""
     from batchops.monitor.file_views import statistics_rows
 
-    found = step_files(_step(execution_id, step))
+    record = execution_record(execution_id)
+    found = step_files(record.step(step))
     if "statistics.json" not in found:
         raise NotFound(f"step {step} of execution {execution_id} recorded no statistics.json")
-    return json_response(statistics_rows(found["statistics.json"]))
+    return json_response(statistics_rows(found["statistics.json"], column_labels(record)))
 
 
 @router.post("/{execution_id}/retry", response_model=models.Execution)

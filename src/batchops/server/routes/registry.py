@@ -129,9 +129,11 @@ def lineage(group: str, version: Number) -> Response:
 def statistics(group: str, version: Number) -> Response:
     """The version's baseline statistics as rows (type, completeness, mean, std, ...)."""
     from batchops.monitor.file_views import statistics_rows
+    from batchops.runtime.summary import baseline_column_labels
 
     found = library.get_version(group, version)
-    return json_response(statistics_rows(found.statistics_uri))
+    labels = baseline_column_labels(found.model_data_uri, found.statistics_uri)
+    return json_response(statistics_rows(found.statistics_uri, labels))
 
 
 @router.get(
