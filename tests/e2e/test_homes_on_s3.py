@@ -25,12 +25,12 @@ from batchops.store.db import dispose_engines
 from batchops.store.executions import execution_json
 from batchops.store.outputs import verify_output
 from support.cli import run_batchops
+from support.story_files import data_files, files_left
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("local-churn-story")]
 
 ROWS = 2000
 STEPS = ("PrepareData", "TrainModel", "EvaluateModel", "DataQualityCheckStep", "RegisterModel")
-DATA_LEFT_OUT = ("report.html",)  # a person's page: it shows when it was made
 
 
 def _cli(env: dict[str, str], *args: str, code: int = 0) -> Any:
@@ -70,27 +70,6 @@ def _run_story(env: dict[str, str], raw: str) -> Story:
     return Story(train, inference)
 
 
-def _data_files(root: str) -> dict[str, bytes]:
-    """Every data file a story wrote under an artifact root, by its path with the execution
-    ids left out: step outputs, the model, evaluation, baselines, violations, predictions and
-    the registered version's files (manifests, logs and reports are checked elsewhere)."""
-    fs, path = fsspec.core.url_to_fs(root)
-    found = {}
-    for name in fs.find(path):
-        relative = name[len(path.rstrip("/")) + 1 :]
-        parts = relative.split("/")
-        if any(p.startswith(("_", ".")) for p in parts) or parts[-1] in DATA_LEFT_OUT:
-            continue
-        if "executions" in parts:
-            parts[parts.index("executions") + 1] = "<id>"
-        found["/".join(parts)] = fs.cat_file(name)
-    return found
-
-
-def _files_left(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
-
-
 @dataclass
 class LocalStory:
     home: Path
@@ -114,7 +93,7 @@ def local_story(tmp_path_factory: pytest.TempPathFactory) -> LocalStory:
         "BATCHOPS_USER": "tester",
     }
     story = _run_story(env, str(raw))
-    data = _data_files(str(home / "artifacts"))
+    data = data_files(str(home / "artifacts"))
     assert any(name.endswith("model.tar.gz") for name in data)
     return LocalStory(home, env, raw, story, data)
 
@@ -192,7 +171,7 @@ def test_the_churn_story_with_every_artifact_in_the_bucket_is_read_from_a_second
     assert _prepared(story.train, "batch").startswith(s3_artifacts)
 
     # byte for byte what the local-files run wrote, and every kind of artifact in the bucket
-    data = _data_files(s3_artifacts)
+    data = data_files(s3_artifacts)
     assert sorted(data) == sorted(local_story.data)
     assert [name for name in data if data[name] != local_story.data[name]] == []
     s3 = fsspec.filesystem("s3")
@@ -224,7 +203,7 @@ def test_the_churn_story_with_every_artifact_in_the_bucket_is_read_from_a_second
         assert s3.cat_file(f"{checks}/{name}") == data[f"{step}/monitoring/{name}"], name
     assert s3.cat_file(f"{scores}/batch.csv.out") == data[f"{step}/predictions/batch.csv.out"]
 
-    assert _files_left(host_a) == [] and _files_left(host_b) == []
+    assert files_left(host_a) == [] and files_left(host_b) == []
 
 
 def test_a_local_home_relocated_into_the_bucket_is_read_from_a_second_host(
@@ -267,7 +246,7 @@ def test_a_local_home_relocated_into_the_bucket_is_read_from_a_second_host(
     version = _reads_everything(local_story.story, "customer-churn", tmp_path / "export")
     assert version.model_data_uri == f"{target}/registry/customer-churn/1/model.tar.gz"
     assert execution_logs(train["id"], "PrepareData")["PrepareData"] == older.read_text()
-    moved_data = _data_files(target)
+    moved_data = data_files(target)
     assert {name: moved_data[name] for name in local_story.data} == local_story.data
 
     batch = _prepared(executions.execution_json(train["id"]), "batch")
@@ -278,4 +257,4 @@ def test_a_local_home_relocated_into_the_bucket_is_read_from_a_second_host(
     step = "pipelines/batch-inference/executions/<id>/MonitorCustomerChurnDataQuality"
     rescored = fsspec.filesystem("s3").cat_file(f"{scores}/batch.csv.out")
     assert rescored == local_story.data[f"{step}/predictions/batch.csv.out"]
-    assert _files_left(host) == []
+    assert files_left(host) == []

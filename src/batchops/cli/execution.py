@@ -15,6 +15,7 @@ import typer
 
 from batchops.cli.output import (
     JsonFlag,
+    StepsDaskOption,
     print_json,
     print_none_found,
     print_table,
@@ -151,14 +152,16 @@ def logs(
 def retry(
     execution_id: str,
     wait: Annotated[bool, typer.Option("--wait", help="Run here and wait for the end.")] = False,
+    dask: StepsDaskOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Run again from the failed steps, reusing the outputs of the steps that succeeded."""
+    """Run again from the failed steps, reusing the outputs of the steps that succeeded (from
+    any host sharing the database and the artifact store)."""
     from batchops.runtime.execution import retry_execution
 
     with stop_on_interrupt():
         execution = retry_execution(
-            execution_id, wait=wait, on_event=print_step_event if wait else None
+            execution_id, wait=wait, on_event=print_step_event if wait else None, dask=dask
         )
     report_execution(execution, as_json, waited=wait)
 

@@ -31,6 +31,15 @@ def as_options(message: str) -> str:
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON value.")]
+StepsDaskOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        metavar="ADDRESS",
+        help="Run every step's work on the Dask scheduler at ADDRESS (tcp:// or tls://host:8786); "
+        "this process only orchestrates. Default: BATCHOPS_DASK_ADDRESS, else here.",
+    ),
+]
 Params = Annotated[
     list[str] | None, typer.Option("-p", "--parameter", help="KEY=VALUE, repeatable.")
 ]

@@ -9,6 +9,7 @@ import typer
 from batchops.cli.execution import print_step_event, report_execution, stop_on_interrupt
 from batchops.cli.output import (
     JsonFlag,
+    StepsDaskOption,
     parse_assignments,
     print_json,
     print_none_found,
@@ -90,6 +91,7 @@ def start(
         list[str] | None, typer.Option("-p", "--parameter", help="key=value, repeatable.")
     ] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Run here and wait for the end.")] = False,
+    dask: StepsDaskOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Start an execution of the latest definition version."""
@@ -101,6 +103,7 @@ def start(
             parse_assignments(parameter),
             wait=wait,
             on_event=print_step_event if wait else None,
+            dask=dask,
         )
     if wait:
         report_execution(execution, as_json, waited=True)

@@ -1,23 +1,25 @@
-"""What a step runner is handed: its arguments' resolver, a working folder, a log, output URIs."""
+"""What a step runner is handed: its arguments' resolver, a working folder, a log, output URIs.
+
+A `StepContext` is the step's `Workspace` plus what only the orchestrating host holds (the
+resolved arguments, crash points, the execution's Dask cluster). `StepContext.on_worker`
+runs a job here, or on the cluster in a workspace of the worker's own.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from batchops.crashpoints import NO_CRASH, CrashPoints
 from batchops.pipeline.references import ResolutionContext, decode, resolve
-from batchops.runtime.control import StopSignal
-from batchops.store import artifacts, outputs
+from batchops.runtime.workspace import StepFailed, Workspace
 
 if TYPE_CHECKING:
     from batchops.pipeline.graph import StepNode
+    from batchops.runtime.on_cluster import StepCluster
 
-
-class StepFailed(Exception):
-    """The step ran and failed; the message is what the user reads."""
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass
@@ -26,19 +28,11 @@ class StepOutcome:
     outputs: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class StepContext:
-    execution_id: str
-    pipeline: str
-    step_name: str
-    step_type: str
-    work_dir: Path
-    log_file: IO[str]
+@dataclass(kw_only=True)
+class StepContext(Workspace):
     resolution: ResolutionContext
-    stop: StopSignal = field(default_factory=StopSignal)
-    crash_points: CrashPoints = NO_CRASH
-    """Where a test has this runner die (batchops.crashpoints); a runner with phases of its own
-    calls `crash_points.reached(...)` between them."""
+    cluster: StepCluster | None = None
+    """The Dask cluster the execution's steps run on; None: they run on this host."""
     uri_map: Callable[[str], str] | None = None
     """Applied to every `s3://` text of the resolved arguments (a definition whose buckets
     live in the artifact store); None: the text stays as it is."""
@@ -52,51 +46,25 @@ class StepContext:
             self._arguments = self.resolve(node.arguments)
         return self._arguments
 
-    def check_stopped(self) -> None:
-        """A checkpoint: raise StepStopped if the execution is being stopped (no database read)."""
-        self.stop.check()
-
     def resolve(self, value: Any) -> Any:
         """Plain values for a definition fragment (references in their JSON form included)."""
         resolved = resolve(decode(value), self.resolution)
         return resolved if self.uri_map is None else map_s3_uris(resolved, self.uri_map)
 
-    def log(self, message: str) -> None:
-        self.log_file.write(message.rstrip("\n") + "\n")
-        self.log_file.flush()
+    @property
+    def dask(self) -> str | None:
+        """The address of the execution's Dask cluster, for data jobs a step did not point
+        at a cluster of its own."""
+        return self.cluster.address if self.cluster is not None else None
 
-    def output_uri(self, output_name: str) -> str:
-        return artifacts.step_output_uri(
-            self.pipeline, self.execution_id, self.step_name, output_name
-        )
-
-    def publish(self, local_dir: Path, output_name: str, target: str | None = None) -> str:
-        """Make a finished local folder the step's output `output_name` (at `target`, or
-        under the execution's folder), atomically, with a manifest naming this execution
-        and step written last: readers downstream trust the folder only when it matches.
-
-        A manifest the job wrote into `local_dir` (a transform's, a monitor's) lends its
-        kind, model and digests, so big outputs are not hashed twice.
-        """
-        known = outputs.read_manifest(local_dir)
-        manifest = outputs.describe_folder(
-            local_dir,
-            self.step_type,
-            known=known,
-            execution_id=self.execution_id,
-            step=self.step_name,
-        )
-        uri = target or self.output_uri(output_name)
-        return outputs.publish_output(local_dir, uri, manifest, self.crash_points)
-
-    def publish_to(self, local_dir: Path, output_name: str, destination: Any) -> tuple[str, str]:
-        """Publish into the execution's folder first, then to a shared `destination` (an
-        output's fixed `s3://` place, shared by every execution as on SageMaker: the last
-        writer wins) when one is given. Returns (the execution's copy, where it is read)."""
-        own = self.publish(local_dir, output_name)
-        if destination is None or destination == "":
-            return own, own
-        return own, self.publish(local_dir, output_name, target=str(destination))
+    def on_worker(
+        self, job: Callable[Concatenate[Workspace, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`job(workspace, ...)`: here in this step's workspace, or, when the execution runs
+        on a Dask cluster, as one task on a worker (its log lines then join this step's)."""
+        if self.cluster is None:
+            return job(self, *args, **kwargs)
+        return self.cluster.run(self, job, *args, **kwargs)
 
 
 def flag(value: Any) -> bool:
@@ -104,6 +72,9 @@ def flag(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "yes")
     return bool(value)
+
+
+__all__ = ["StepContext", "StepFailed", "StepOutcome", "Workspace", "flag", "map_s3_uris"]
 
 
 def map_s3_uris(value: Any, uri_map: Callable[[str], str]) -> Any:

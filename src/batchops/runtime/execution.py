@@ -77,6 +77,7 @@ def start_execution(
     after_record: Callable[[str], None] | None = None,
     user: str | None = None,
     crash_points: CrashPoints = NO_CRASH,
+    dask: str | None = None,
 ) -> Execution:
     """Check the parameters, record the execution, and run it here (`wait`) or in the background.
 
@@ -91,7 +92,8 @@ def start_execution(
     `trigger_key` makes the start idempotent (a second start with the key is a Conflict) and
     `trigger` (what started it: schedule or rule, the chain of events) is kept on the record;
     `after_record` is called with the id between recording and running. `crash_points`
-    (tests only) are where the runner dies, here or on its launcher's command line.
+    (tests only) are where the runner dies, here or on its launcher's command line. `dask`:
+    the Dask cluster its steps' work runs on (default BATCHOPS_DASK_ADDRESS; neither: here).
     """
     artifacts.require_usable(artifacts.artifacts_root())
     version, definition = get_definition(pipeline, version)
@@ -118,7 +120,14 @@ def start_execution(
     )
     if after_record is not None:
         after_record(execution_id)
-    _run(execution_id, wait=wait, on_event=on_event, user=user, crash_points=crash_points)
+    _run(
+        execution_id,
+        wait=wait,
+        on_event=on_event,
+        user=user,
+        crash_points=crash_points,
+        dask=dask,
+    )
     return Execution(execution_id)
 
 
@@ -129,9 +138,12 @@ def retry_execution(
     on_event: EventCallback | None = None,
     user: str | None = None,
     crash_points: CrashPoints = NO_CRASH,
+    dask: str | None = None,
 ) -> Execution:
     """Run again the steps that did not succeed, reusing the outputs of those that did; a
-    background runner acts as `user` (default: the settings' user)."""
+    background runner acts as `user` (default: the settings' user). Any host sharing the
+    database and the artifact store can retry what another started; `dask` as for
+    `start_execution`."""
     status = executions.get_execution_row(execution_id).status
     artifacts.require_usable(artifacts.artifacts_root())
     if status not in RETRYABLE:
@@ -146,6 +158,7 @@ def retry_execution(
         on_event=on_event,
         user=user or get_settings().user,
         crash_points=crash_points,
+        dask=dask,
     )
     return Execution(execution_id)
 
@@ -206,13 +219,14 @@ def _run(
     on_event: EventCallback | None,
     user: str,
     crash_points: CrashPoints,
+    dask: str | None,
 ) -> None:
     """Run here, or in a background runner whose records (a registered version's creator, a
     retry's approvals) name `user`: it is that process's BATCHOPS_USER."""
     if wait:
         from batchops.runtime.executor import run_execution
 
-        run_execution(execution_id, on_event, crash_points)
+        run_execution(execution_id, on_event, crash_points, dask)
         return
     # What the runner prints (a trace if it crashes) goes to a local file first; the runner
     # keeps it with the execution's logs in the artifact store when it ends.
@@ -227,6 +241,7 @@ def _run(
                 execution_id,
                 str(output),
                 *crash_points.arguments(),
+                *(["--dask", dask] if dask else []),
             ],
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -4,6 +4,9 @@ A step runs when everything it depends on succeeded. A failed step skips what de
 it; a condition's untaken branch is NotExecuted. Steps already Succeeded (a retry) are not
 run again: their recorded properties feed the steps after them.
 
+With a Dask cluster (`dask`, BATCHOPS_DASK_ADDRESS) each step's work runs there
+(batchops.runtime.on_cluster) and this process only orchestrates and records.
+
 A stop (`execution stop`, or Ctrl-C reaching this process) lets the running steps end (child
 processes terminated, in-process steps at their next checkpoint) as Stopped, settles the
 steps not started as NotExecuted, and ends the execution Stopped: a retry resumes it.
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from batchops.crashpoints import NO_CRASH, CrashPoints, step_ran, step_started
+from batchops.data.cluster import dask_address
 from batchops.errors import BatchopsError, JobFailed
 from batchops.pipeline.graph import PipelineGraph, StepNode
 from batchops.pipeline.pipeline import S3_IN_ARTIFACT_STORE
@@ -33,6 +37,7 @@ from batchops.runtime import arns, cache
 from batchops.runtime.catalog import get_definition
 from batchops.runtime.context import StepContext, StepFailed, StepOutcome
 from batchops.runtime.control import ExecutionInterrupted, StopSignal, Supervisor
+from batchops.runtime.on_cluster import StepCluster
 from batchops.runtime.runners import runner_for
 from batchops.runtime.step_logs import open_step_log, read_log, step_log_uri
 from batchops.settings import get_settings
@@ -69,8 +74,11 @@ class Executor:
         execution_id: str,
         on_event: EventCallback | None = None,
         crash_points: CrashPoints = NO_CRASH,
+        dask: str | None = None,
     ) -> None:
         self.execution_id = execution_id
+        address = dask_address(dask)
+        self.cluster = StepCluster(address) if address else None
         self.crash_points = crash_points
         self.on_event = on_event or (lambda step, status, message: None)
         row = executions.get_execution_row(execution_id)
@@ -119,6 +127,8 @@ class Executor:
             status = self._finish()
         finally:
             self.reserve.release()
+            if self.cluster is not None:
+                self.cluster.close()
         if interrupted:
             raise ExecutionInterrupted(self.execution_id)
         return status
@@ -316,11 +326,15 @@ class Executor:
             pipeline=self.pipeline,
             step_name=node.name,
             step_type=node.type,
+            output_root=artifacts.join(
+                artifacts.execution_output_uri(self.pipeline, self.execution_id), node.name
+            ),
             work_dir=work_dir,
             log_file=log_file,
             resolution=self._resolution(),
             stop=self.stop,
             crash_points=self.crash_points,
+            cluster=self.cluster,
             uri_map=self.uri_map,
         )
         try:
@@ -408,8 +422,11 @@ def run_execution(
     execution_id: str,
     on_event: EventCallback | None = None,
     crash_points: CrashPoints = NO_CRASH,
+    dask: str | None = None,
 ) -> ExecutionStatus:
-    return Executor(execution_id, on_event, crash_points).run()
+    """Run the execution here; its steps' work on the Dask cluster at `dask` (default
+    BATCHOPS_DASK_ADDRESS; neither: on this host)."""
+    return Executor(execution_id, on_event, crash_points, dask).run()
 
 
 def logs_of(execution_id: str, step: str | None = None) -> dict[str, str]:

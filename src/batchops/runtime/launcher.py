@@ -1,7 +1,8 @@
-"""`python -m batchops.runtime.launcher EXECUTION_ID [OUTPUT] [--crash-at POINT ...]`: run an
-execution detached from its caller. OUTPUT is the local file the runner's stdout and stderr go
-to; when the runner ends, what it printed is kept with the execution's logs in the artifact
-store (`--crash-at`: tests only, see batchops.crashpoints).
+"""`python -m batchops.runtime.launcher EXECUTION_ID [OUTPUT] [--dask ADDRESS] [--crash-at POINT
+...]`: run an execution detached from its caller. OUTPUT is the local file the runner's stdout
+and stderr go to; when the runner ends, what it printed is kept with the execution's logs in the
+artifact store. `--dask`: the cluster its steps' work runs on (`--crash-at`: tests only, see
+batchops.crashpoints).
 
 SIGTERM (a shutdown, a `kill`) stops the execution cleanly, as Ctrl-C does in the foreground:
 it ends Stopped and can be retried. A SIGKILL leaves no chance to record anything; the missing
@@ -33,21 +34,22 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m batchops.runtime.launcher")
     parser.add_argument("execution_id")
     parser.add_argument("output", nargs="?", help="the local file the runner's output goes to")
+    parser.add_argument("--dask", help="the Dask scheduler the steps' work runs on")
     parser.add_argument(OPTION, dest="crash_at", action="append", default=[])
     arguments = parser.parse_args(argv)
     execution_id = arguments.execution_id
     crash_points = CrashPoints.of(arguments.crash_at)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return _run(execution_id, crash_points)
+        return _run(execution_id, crash_points, arguments.dask)
     finally:
         if arguments.output:
             _keep_output(execution_id, Path(arguments.output))
 
 
-def _run(execution_id: str, crash_points: CrashPoints) -> int:
+def _run(execution_id: str, crash_points: CrashPoints, dask: str | None) -> int:
     try:
-        finished = run_execution(execution_id, crash_points=crash_points)
+        finished = run_execution(execution_id, crash_points=crash_points, dask=dask)
         return 0 if finished is ExecutionStatus.SUCCEEDED else 1
     except ExecutionInterrupted:
         return 1

@@ -110,6 +110,7 @@ def start_pipeline(
     trigger: dict[str, Any] | None = None,
     after_record: Callable[[str], None] | None = None,
     crash_points: CrashPoints = NO_CRASH,
+    dask: str | None = None,
 ) -> Execution:
     """Start an execution as `user` (default: the settings' user), once the providers made
     what it reads; the other arguments are `runtime.execution.start_execution`'s."""
@@ -127,4 +128,5 @@ def start_pipeline(
         after_record=after_record,
         user=user,
         crash_points=crash_points,
+        dask=dask,
     )

@@ -68,18 +68,28 @@ def snapshot_exists(reference: str) -> bool:
     return artifacts.exists(artifacts.join(artifacts.artifacts_root(), reference))
 
 
+def code_location(code: str) -> str:
+    """Where the code a definition names lies: its snapshot's URI in this host's artifact
+    store (NotFound when it is not there) or, in a definition stored before snapshots, the
+    script's own path."""
+    if not is_snapshot_reference(code):
+        return code
+    uri = artifacts.join(artifacts.artifacts_root(), code)
+    if not artifacts.exists(uri):
+        raise NotFound(
+            f"code {code} is not in the artifact store {artifacts.artifacts_root()}; "
+            "upserting the pipeline from its Python definition stores it"
+        )
+    return uri
+
+
 def snapshot_bytes(reference: str) -> bytes:
     """The bytes of the snapshot `code/<sha256>/<name>`, read from the artifact store (local
     or remote, nothing copied) and checked against their digest."""
     found = _REFERENCE.fullmatch(reference)
     if found is None:
         raise InvalidInput(f"{reference!r} is not a code snapshot's reference")
-    uri = artifacts.join(artifacts.artifacts_root(), reference)
-    if not artifacts.exists(uri):
-        raise NotFound(
-            f"code {reference} is not in the artifact store {artifacts.artifacts_root()}; "
-            "upserting the pipeline from its Python definition stores it"
-        )
+    uri = code_location(reference)
     data = artifacts.read_bytes(uri)
     if hashlib.sha256(data).hexdigest() != found["sha256"]:
         raise InvalidInput(

@@ -1,17 +1,24 @@
 """Runs a ProcessingStep: stage inputs, run the script in its own process, publish outputs.
 
+Inputs are staged, the script run and its outputs published in one job (`process`), on this
+host or on a Dask worker: inputs are staged from the artifact store into the job's folder and
+its outputs published back from there.
+
 Where Linux gives a private mount namespace (`batchops.runtime.sandbox`), the script runs as
 SageMaker runs it, unchanged: `python3 /opt/ml/processing/input/code/<file> <arguments>` with
 its inputs and outputs at the `/opt/ml/processing/...` paths the step declared and `/` as its
 working folder; what it writes elsewhere is discarded. Elsewhere it runs in the step's
 working folder and finds that folder in `$BATCHOPS_PROCESSING_DIR`; a script whose text
 hard-codes `/opt/ml/` (and does not read that variable) is refused before it runs, since it
-would fail there or write into the host's `/opt/ml`.
+would fail there or write into the host's `/opt/ml`. Whether a private root is available is
+decided where the job runs (a worker's own machine).
 
 The code (a local path or any URI the store reads) is snapshotted into the execution's
 folder of the artifact store, by content digest, as SageMaker uploads it: what ran stays
 known after the file changes. A step on a framework image runs with the environment whose
-libraries behave like the image's (`batchops.runtime.frameworks`).
+libraries behave like the image's (`batchops.runtime.frameworks`); such an environment is
+built on the orchestrating host only, so that step runs on this host even when the
+execution's other steps run on a Dask cluster (its log says so).
 """
 
 from __future__ import annotations
@@ -22,13 +29,14 @@ from pathlib import Path
 
 from batchops.errors import BatchopsError, EnvironmentProblem, InvalidInput
 from batchops.pipeline.graph import StepNode
+from batchops.pipeline.images import parse_image
 from batchops.pipeline.steps.processing import SAGEMAKER_PROCESSING_ROOT, ProcessingArguments
 from batchops.runtime import sandbox
-from batchops.runtime.context import StepContext, StepOutcome
-from batchops.runtime.frameworks import Interpreter, interpreter_for
+from batchops.runtime.context import StepContext, StepOutcome, Workspace
+from batchops.runtime.frameworks import Interpreter, environment_name, interpreter_for
 from batchops.runtime.runners.staging import child_environment, run_process, stage
 from batchops.store import artifacts
-from batchops.store.code_snapshots import is_snapshot_reference, snapshot_bytes
+from batchops.store.code_snapshots import code_location, is_snapshot_reference
 
 CODE_FOLDER = f"{SAGEMAKER_PROCESSING_ROOT}/input/code"
 HARD_CODED = "/opt/ml/"
@@ -38,61 +46,48 @@ _INTERPRETER_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_
 
 
 @dataclass(frozen=True)
-class RunnableCode:
-    """The script as it runs: its bytes' digest, the store's copy, and a local file to run."""
+class StoredCode:
+    """The script as the store keeps it: what the definition named, the store's copy (which
+    a worker reads too) and its bytes' digest."""
 
     source: str
     uri: str
     sha256: str
-    local: Path
     name: str
+
+
+@dataclass(frozen=True)
+class RunnableCode:
+    """The stored script copied into the job's folder to run from."""
+
+    stored: StoredCode
+    local: Path
+
+    @property
+    def name(self) -> str:
+        return self.stored.name
+
+    @property
+    def source(self) -> str:
+        return self.stored.source
 
 
 def run_processing(node: StepNode, context: StepContext) -> StepOutcome:
     args = ProcessingArguments.from_json(context.arguments(node))
-    root = context.work_dir
     code = snapshot_code(args.code, node.name, context)
-    inputs: dict[str, str] = {}
-    for staged in args.inputs:
-        source = str(staged.source)
-        stage(source, root / staged.destination)
-        inputs[staged.input_name] = source
-    for output in args.outputs:
-        (root / output.source).mkdir(parents=True, exist_ok=True)
-    interpreter = interpreter_for(args.image_uri, context.log)
-    context.log(f"python: {interpreter.description}")
-    environment = {str(k): str(v) for k, v in args.environment.items()}
-    arguments = [str(a) for a in args.container_arguments]
-    support = sandbox.support()
-    if support.tool is not None:
-        private = processing_root(args, root, code, interpreter)
-        script = f"{CODE_FOLDER}/{code.name}"
-        command = sandbox.command(
-            private, [str(interpreter.python), script, *arguments], support.tool, root / ".root"
-        )
-        environment.update({PROCESSING_DIR: SAGEMAKER_PROCESSING_ROOT, "TMPDIR": "/tmp"})
+    inputs = {staged.input_name: str(staged.source) for staged in args.inputs}
+    store = artifacts.artifacts_root()
+    if context.cluster is not None and needs_framework_environment(args.image_uri):
         context.log(
-            f"private root ({support.tool}): the step's folders at {SAGEMAKER_PROCESSING_ROOT}, "
-            f"the script at {script}, working folder /; writes elsewhere are discarded"
+            f"on this host, not the Dask cluster: image {args.image_uri} runs in a framework "
+            "environment, which batchops builds on the orchestrating host only"
         )
+        published = process(context, args, code, store)
     else:
-        refuse_hard_coded_paths(code, node.name, support.reason)
-        command = [str(interpreter.python), str(_runnable(code)), *arguments]
-        environment[PROCESSING_DIR] = str(root)
-        context.log(f"no private root here ({support.reason}): {PROCESSING_DIR}={root}")
-    run_process(
-        command,
-        context,
-        env=_environment(environment, interpreter),
-        cwd=root,
-        program=code.name if support.tool is not None else None,
-    )
-    outputs: dict[str, str] = {}
-    locations: dict[str, str] = {}
-    for output in args.outputs:
-        outputs[output.output_name], locations[output.output_name] = context.publish_to(
-            root / output.source, output.output_name, output.destination
-        )
+        published = context.on_worker(process, args, code, store)
+    outputs = {name: own for name, (own, _) in published.items()}
+    locations = {name: read_at for name, (_, read_at) in published.items()}
+    arguments = [str(a) for a in args.container_arguments]
     property_files = {}
     for pf in args.property_files:
         uri = artifacts.join(outputs[pf.output_name], pf.path)
@@ -126,18 +121,68 @@ def run_processing(node: StepNode, context: StepContext) -> StepOutcome:
     )
 
 
-def snapshot_code(code: str, step: str, context: StepContext) -> RunnableCode:
-    """The script `code` names, copied into the step's working folder to run from: a snapshot
-    the definition stored (checked against its digest), or a path or URI read now and kept in
-    the execution's store under its digest."""
+def needs_framework_environment(image_uri: str | None) -> bool:
+    """Whether a step on `image_uri` runs in a framework environment (built on this host)."""
+    return image_uri is not None and environment_name(parse_image(image_uri)) is not None
+
+
+def process(
+    workspace: Workspace, args: ProcessingArguments, stored: StoredCode, store: str
+) -> dict[str, tuple[str, str]]:
+    """Stage the inputs, run the script, publish the outputs: for each, (the execution's
+    copy, where it is read). `store` is the orchestrating host's artifact store."""
+    root = workspace.work_dir
+    code = runnable_code(stored, workspace)
+    for staged in args.inputs:
+        stage(str(staged.source), root / staged.destination)
+    for output in args.outputs:
+        (root / output.source).mkdir(parents=True, exist_ok=True)
+    interpreter = interpreter_for(args.image_uri, workspace.log)
+    workspace.log(f"python: {interpreter.description}")
+    environment = {str(k): str(v) for k, v in args.environment.items()}
+    arguments = [str(a) for a in args.container_arguments]
+    support = sandbox.support()
+    if support.tool is not None:
+        private = processing_root(args, root, code, interpreter, store)
+        script = f"{CODE_FOLDER}/{code.name}"
+        command = sandbox.command(
+            private, [str(interpreter.python), script, *arguments], support.tool, root / ".root"
+        )
+        environment.update({PROCESSING_DIR: SAGEMAKER_PROCESSING_ROOT, "TMPDIR": "/tmp"})
+        workspace.log(
+            f"private root ({support.tool}): the step's folders at {SAGEMAKER_PROCESSING_ROOT}, "
+            f"the script at {script}, working folder /; writes elsewhere are discarded"
+        )
+    else:
+        refuse_hard_coded_paths(code, workspace.step_name, support.reason)
+        command = [str(interpreter.python), str(_runnable(code)), *arguments]
+        environment[PROCESSING_DIR] = str(root)
+        workspace.log(f"no private root here ({support.reason}): {PROCESSING_DIR}={root}")
+    run_process(
+        command,
+        workspace,
+        env=_environment(environment, interpreter),
+        cwd=root,
+        program=code.name if support.tool is not None else None,
+    )
+    return {
+        output.output_name: workspace.publish_to(
+            root / output.source, output.output_name, output.destination
+        )
+        for output in args.outputs
+    }
+
+
+def snapshot_code(code: str, step: str, context: StepContext) -> StoredCode:
+    """The script `code` names, in the artifact store: a snapshot the definition stored
+    (checked against its digest where the job reads it), or a path or URI read now and kept
+    in the execution's store under its digest."""
     if is_snapshot_reference(code):
         try:
-            data = snapshot_bytes(code)
+            uri = code_location(code)
         except BatchopsError as error:
             raise type(error)(f"step {step}: {error}") from None
-        name = code.rpartition("/")[2]
-        digest = hashlib.sha256(data).hexdigest()
-        uri = artifacts.join(artifacts.artifacts_root(), code)
+        _, digest, name = code.split("/")
     else:
         data, name = _read_code(code, step)
         digest = hashlib.sha256(data).hexdigest()
@@ -145,11 +190,23 @@ def snapshot_code(code: str, step: str, context: StepContext) -> RunnableCode:
         uri = artifacts.join(execution, context.step_name, "_code", digest, name)
         if not artifacts.exists(uri):
             artifacts.write_bytes(uri, data)
-    local = context.work_dir / ".code" / name
+    context.log(f"code: {code} (sha256 {digest}), kept at {uri}")
+    return StoredCode(code, uri, digest, name)
+
+
+def runnable_code(stored: StoredCode, workspace: Workspace) -> RunnableCode:
+    """The stored script copied into the job's folder, its digest checked again (a worker
+    reads it from the store)."""
+    data = artifacts.read_bytes(stored.uri)
+    if hashlib.sha256(data).hexdigest() != stored.sha256:
+        raise InvalidInput(
+            f"step {workspace.step_name}: code {stored.source} at {stored.uri} no longer "
+            "matches its digest; it was changed"
+        )
+    local = workspace.work_dir / ".code" / stored.name
     local.parent.mkdir(parents=True, exist_ok=True)
     local.write_bytes(data)
-    context.log(f"code: {code} (sha256 {digest}), kept at {uri}")
-    return RunnableCode(code, uri, digest, local, name)
+    return RunnableCode(stored, local)
 
 
 def _read_code(code: str, step: str) -> tuple[bytes, str]:
@@ -166,16 +223,20 @@ def _read_code(code: str, step: str) -> tuple[bytes, str]:
 
 
 def processing_root(
-    args: ProcessingArguments, work_dir: Path, code: RunnableCode, interpreter: Interpreter
+    args: ProcessingArguments,
+    work_dir: Path,
+    code: RunnableCode,
+    interpreter: Interpreter,
+    store: str,
 ) -> sandbox.PrivateRoot:
     """The private root of a processing step: the system and the interpreter read-only, the
     staged inputs read-only and the outputs writable at /opt/ml/processing/<destination>,
-    the code at /opt/ml/processing/input/code/<file>; the local artifact store read-only at
-    its own path, so paths of stored files passed as arguments still open."""
+    the code at /opt/ml/processing/input/code/<file>; a local artifact store `store`
+    read-only at its own path (when this machine has it), so paths of stored files passed
+    as arguments still open."""
     builder = sandbox.RootBuilder()
     builder.host_paths(sandbox.interpreter_paths(interpreter.python))
-    store = artifacts.artifacts_root()
-    if artifacts.is_local(store):
+    if artifacts.is_local(store) and artifacts.local_path(store).exists():
         builder.host_paths([artifacts.local_path(store)])
     for destination in sorted({staged.destination for staged in args.inputs}):
         for entry in sorted((work_dir / destination).iterdir()):

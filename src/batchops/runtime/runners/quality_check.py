@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from batchops.errors import InvalidInput
 from batchops.pipeline.graph import StepNode
 from batchops.pipeline.steps.quality_check import QualityCheckArguments
-from batchops.runtime.context import StepContext, StepOutcome, flag
+from batchops.runtime.context import StepContext, StepOutcome, Workspace, flag
 
 if TYPE_CHECKING:
     from batchops.monitor.jobs import CheckResult
+    from batchops.monitor.model_quality import ModelQualityResult
 
 
 def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
@@ -26,7 +27,9 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
     ignore = list(args.ignore_columns)
     out_dir = context.work_dir / "result"
     if flag(args.skip_check):
-        monitor.baseline(dataset, out_dir, header=header, ignore_columns=ignore, dask=args.dask)
+        monitor.baseline(
+            dataset, out_dir, header=header, ignore_columns=ignore, dask=args.dask or context.dask
+        )
         published, _shared = context.publish_to(out_dir, "baseline", args.output_uri)
         statistics = f"{published}/{STATISTICS_FILE}"
         constraints = f"{published}/{CONSTRAINTS_FILE}"
@@ -43,7 +46,7 @@ def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
         out_dir=out_dir,
         header=header,
         ignore_columns=ignore,
-        dask=args.dask,
+        dask=args.dask or context.dask,
     )
     published, _shared = context.publish_to(out_dir, "check", args.output_uri)
     group = str(args.model_package_group_name) if args.model_package_group_name else None
@@ -73,8 +76,6 @@ def _run_model_quality(
         CONSTRAINTS,
         STATISTICS,
         VIOLATIONS,
-        ModelQualityResult,
-        measure_dataset,
     )
     from batchops.registry.quality_measurement import measure_execution
     from batchops.store.metric_names import model_quality_metric
@@ -94,21 +95,25 @@ def _run_model_quality(
             f"step {node.name}: skip_check=False needs supplied_baseline_constraints"
         )
     constraints_uri = str(args.supplied_baseline_constraints) if check else None
-    out_dir = context.work_dir / "result"
     result: ModelQualityResult
     if config.ground_truth_attribute:
-        result = measure_dataset(
-            dataset,
-            problem,
-            ground_truth_attribute=str(config.ground_truth_attribute),
-            inference_attribute=_text(config.inference_attribute),
-            probability_attribute=_text(config.probability_attribute),
-            out_dir=out_dir,
-            constraints_uri=constraints_uri,
-            threshold=threshold,
-            header=args.dataset_format.csv_header,
+        result, published = context.on_worker(
+            measure_labelled,
+            LabelledJob(
+                dataset,
+                problem.name,
+                str(config.ground_truth_attribute),
+                _text(config.inference_attribute),
+                _text(config.probability_attribute),
+                args.dataset_format.csv_header,
+                threshold,
+                constraints_uri,
+                "check" if check else "baseline",
+            ),
         )
-    else:  # a traced transform's output, joined with the labels recorded so far
+    else:  # a traced transform's output, joined with the labels recorded so far (here: the
+        # labels are in the database, which workers do not reach)
+        out_dir = context.work_dir / "result"
         (result,) = measure_execution(
             predictions_dir=dataset,
             out_dir=out_dir,
@@ -116,7 +121,7 @@ def _run_model_quality(
             constraints_uri=constraints_uri,
             problem=problem.name,
         ).values()
-    published = context.publish(out_dir, "check" if check else "baseline")
+        published = context.publish(out_dir, "check" if check else "baseline")
     record_metrics(
         published,
         {**result.metrics, model_quality_metric("violation_count"): float(len(result.violations))},
@@ -141,6 +146,42 @@ def _run_model_quality(
             result.raise_for_violations(violations_uri)
     context.log(f"model quality of {dataset}: {statistics}")
     return StepOutcome(properties=properties, outputs={"check" if check else "baseline": published})
+
+
+@dataclass(frozen=True)
+class LabelledJob:
+    """A model-quality job over a dataset holding its own labels (sent to a worker whole)."""
+
+    dataset: str
+    problem: str
+    ground_truth_attribute: str
+    inference_attribute: str | None
+    probability_attribute: str | None
+    header: bool | None
+    threshold: float
+    constraints_uri: str | None
+    output_name: str
+
+
+def measure_labelled(workspace: Workspace, job: LabelledJob) -> tuple[ModelQualityResult, str]:
+    """Measure the labelled predictions (against the constraints, if any) and publish the
+    files: the result and where they are."""
+    from batchops.models.problem_types import problem_type
+    from batchops.monitor.model_quality import measure_dataset
+
+    out_dir = workspace.work_dir / "result"
+    result = measure_dataset(
+        job.dataset,
+        problem_type(job.problem),
+        ground_truth_attribute=job.ground_truth_attribute,
+        inference_attribute=job.inference_attribute,
+        probability_attribute=job.probability_attribute,
+        out_dir=out_dir,
+        constraints_uri=job.constraints_uri,
+        threshold=job.threshold,
+        header=job.header,
+    )
+    return result, workspace.publish(out_dir, job.output_name)
 
 
 def _baseline_to_check_against(args: QualityCheckArguments, step: str) -> tuple[str, str]:

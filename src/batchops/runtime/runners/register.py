@@ -20,12 +20,20 @@ from batchops.pipeline.steps.register import (
     MetricsSource,
     RegisterModelArguments,
 )
-from batchops.runtime.context import StepContext, StepOutcome
+from batchops.runtime.context import StepContext, StepOutcome, Workspace
 from batchops.store import artifacts
 
 
 def _uri(source: MetricsSource | None) -> Any:
     return source.s3_uri if source else None
+
+
+def model_manifest(workspace: Workspace, model_uri: str) -> dict[str, Any]:
+    """The archive's manifest, once the archive is checked to hold a model as scoring will
+    read it (on a worker, when the execution runs on a cluster)."""
+    files = read_model_files(model_uri)
+    workspace.log(f"checked the model archive {model_uri}: {len(files.model_bytes)} bytes of model")
+    return files.manifest.to_dict() if files.manifest else {}
 
 
 def _kept(sources: Mapping[str, MetricsSource | None]) -> dict[str, str]:
@@ -66,8 +74,7 @@ def run_register_model(node: StepNode, context: StepContext) -> StepOutcome:
 
     args = RegisterModelArguments.from_json(context.arguments(node))
     model_uri = str(args.model_data)
-    files = read_model_files(model_uri)  # checks the archive holds a model, as scoring will
-    manifest = files.manifest.to_dict() if files.manifest else {}
+    manifest = context.on_worker(model_manifest, model_uri)
     metrics_uri = _uri(args.model_metrics.model_statistics)
     metrics = evaluation_values(json.loads(artifacts.read_text(metrics_uri))) if metrics_uri else {}
     baseline = _data_quality_baseline(args)

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from batchops.errors import InvalidInput
-from batchops.runtime.context import StepContext, StepFailed
+from batchops.runtime.context import StepFailed, Workspace
 from batchops.store import artifacts, outputs
 
 
@@ -47,7 +47,7 @@ def _require_complete(uri: str) -> None:
 
 def run_process(
     command: list[str],
-    context: StepContext,
+    context: Workspace,
     *,
     env: dict[str, str],
     cwd: Path,

@@ -130,7 +130,7 @@ def _monitor(
         out_dir=out_dir,
         header=baseline.header,
         ignore_columns=baseline.ignore_columns,
-        dask=transformer.dask,
+        dask=transformer.dask or context.dask,
         labels=labels,
     )
     published = context.publish(out_dir, "monitoring")
@@ -178,7 +178,7 @@ def _score(
         join_source=(source.join_source or "").lower() == "input",
         progress=lambda _rows: context.check_stopped(),  # a stop ends it between batches
         model_reference=model.reference if model.reference != model.uri else None,
-        dask=spec.dask,
+        dask=spec.dask or context.dask,
         id_prefix=context.execution_id,
         id_column=str(spec.id_column) if spec.id_column else None,
         raw_input=raw_input,
