@@ -80,11 +80,12 @@ def test_train_then_score_a_drifted_batch_says_what_happened(cli, tmp_path: Path
     assert all(r["pipeline"] == "batch-inference" for r in runs)
     newest = runs[0]
     assert newest["violations"] == check["violations"]
-    assert newest["features"] == [v["column"] for v in check["found"]]
+    assert newest["features"] == [f"{v['column']} ({v['feature']})" for v in check["found"]]
     assert newest["model_version"] == "customer-churn/1" and newest["has_report"]
     assert recent_runs(1) == runs[:1]
     # A violation report read once is kept, but a changed file is read again.
     report_file = Path(check["violation_report"])
     kept = json.loads(report_file.read_text())
     report_file.write_text(json.dumps({**kept, "violations": kept["violations"][:1]}))
-    assert recent_runs(1)[0]["features"] == [check["found"][0]["column"]]
+    (first, *_) = check["found"]
+    assert recent_runs(1)[0]["features"] == [f"{first['column']} ({first['feature']})"]

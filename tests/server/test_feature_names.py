@@ -4,6 +4,7 @@ HTML report; the label (`_c0`) is never charted as a feature. Model Monitor's fi
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -70,6 +71,26 @@ def test_the_pages_and_the_report_name_features_by_the_model(
     cells = re.findall(r"<tr><td>([^<]+)</td>", statistics.text)
     assert "_c0" in cells  # the label: no model name, only its column
     assert any(TITLED.match(c) and c.startswith("Day Mins") for c in cells), cells
+
+    # The training run's own baseline (no model version yet when it ran; the model trained in
+    # the same run names the columns): the label first, by its column alone.
+    baseline = client.get(
+        f"/executions/{trained}/steps/DataQualityCheckStep/statistics", headers=headers
+    )
+    assert baseline.status_code == 200, baseline.text
+    cells = [html.unescape(c) for c in re.findall(r"<tr><td>([^<]+)</td>", baseline.text)]
+    assert cells[0] == "_c0" and all(TITLED.match(c) for c in cells[1:]), cells[:5]
+    rows = client.get(
+        f"/api/executions/{trained}/steps/DataQualityCheckStep/statistics", headers=headers
+    ).json()
+    assert [r["title"] for r in rows] == cells
+    assert all(r["name"] == TITLED.sub(r"\g<column>", r["title"]) for r in rows)
+
+    # The monitoring runs (table and API): each drifted feature by its name and its column.
+    runs = client.get("/api/monitoring/runs", headers=headers).json()
+    newest = runs[0]
+    assert newest["features"] and all(TITLED.match(f) for f in newest["features"])
+    assert f"<td>{', '.join(newest['features'])}</td>" in html.unescape(page.text)
 
     # The version's baseline (training data: the label first, then the model's features).
     version = client.get("/registry/customer-churn/1", headers=headers)

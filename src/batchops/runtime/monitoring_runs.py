@@ -11,9 +11,10 @@ from typing import Any
 
 from batchops.pipeline.steps.types import StepType
 from batchops.registry.usage import models_used
-from batchops.runtime.summary import summarize_execution
+from batchops.runtime.summary import Violation, summarize_execution
 from batchops.store.executions import execution_records
 from batchops.store.recent_steps import executions_of_checks
+from batchops.wording import feature_title
 
 CHECK_TYPES = (StepType.MONITOR_BATCH_TRANSFORM, StepType.QUALITY_CHECK)
 
@@ -50,9 +51,15 @@ def _checks_of(ids: list[str]) -> list[dict[str, Any]]:
                     "ended_at": record.ended_at.isoformat() if record.ended_at else None,
                     "violations": check.violations,
                     "violation_types": check.violation_types,
-                    "features": [v.column or v.feature for v in check.found],
+                    "features": [_title(v) for v in check.found],
                     "has_report": check.report is not None,
                     "model_version": model.ref if model else None,
                 }
             )
     return runs
+
+
+def _title(violation: Violation) -> str:
+    """`Day Mins (_c8)`: the model's name with Model Monitor's positional one beside it."""
+    labels = {violation.feature: violation.column} if violation.column else None
+    return feature_title(violation.feature, labels)

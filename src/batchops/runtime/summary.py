@@ -186,14 +186,32 @@ def steps_not_run(execution: ExecutionRecord) -> NotRun | None:
     return NotRun(skipped, [s.name for s in execution.steps if s.status in ended_badly])
 
 
-def column_labels(execution: ExecutionRecord) -> dict[str, str]:
-    """`_c3` -> the model's feature name, for the positional columns the execution's
-    monitored batch transforms checked (empty when the batch had a header)."""
+def column_labels(execution: ExecutionRecord, step: str | None = None) -> dict[str, str]:
+    """`_c3` -> the model's feature name, for the positional columns of the execution's data
+    checks (of `step` alone when named): a monitored batch transform's batch, whose filter
+    says which column feeds which feature, and a baseline of the data the model trained in
+    the same execution learned from. Empty when the data had a header."""
+    trained = [
+        str(uri)
+        for s in execution.steps
+        if s.type == StepType.TRAINING
+        and (uri := (s.properties.get("ModelArtifacts") or {}).get("S3ModelArtifacts"))
+    ]
     labels: dict[str, str] = {}
-    for step in execution.steps:
-        quality = step.properties.get("DataQuality")
-        if step.type == StepType.MONITOR_BATCH_TRANSFORM and quality:
-            labels.update(_column_labels(step, quality))
+    for record in execution.steps:
+        if step is not None and record.name != step:
+            continue
+        properties = record.properties
+        quality = properties.get("DataQuality")
+        if record.type == StepType.MONITOR_BATCH_TRANSFORM and quality:
+            labels.update(_column_labels(record, quality))
+        elif (
+            record.type == StepType.QUALITY_CHECK
+            and len(trained) == 1  # which model's data it was is certain only then
+            and "ViolationReport" not in properties
+        ):
+            statistics = properties.get("CalculatedBaselineStatistics")
+            labels.update(baseline_column_labels(trained[0], str(statistics or "")))
     return labels
 
 

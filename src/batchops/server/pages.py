@@ -273,7 +273,7 @@ def step_statistics(
         principal,
         title=f"{step} of execution {execution_id}",
         back=f"/executions/{_quote(execution_id)}",
-        rows=statistics_rows(files["statistics.json"], column_labels(record)),
+        rows=statistics_rows(files["statistics.json"], column_labels(record, step)),
     )
 
 

@@ -131,7 +131,7 @@ def statistics(execution_id: str, step: str) -> Response:
     found = step_files(record.step(step))
     if "statistics.json" not in found:
         raise NotFound(f"step {step} of execution {execution_id} recorded no statistics.json")
-    return json_response(statistics_rows(found["statistics.json"], column_labels(record)))
+    return json_response(statistics_rows(found["statistics.json"], column_labels(record, step)))
 
 
 @router.post("/{execution_id}/retry", response_model=models.Execution)
