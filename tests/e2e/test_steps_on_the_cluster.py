@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import fsspec
+import psutil
 import pytest
 
 from batchops.examples.churn.data import write_churn_csv
@@ -52,10 +54,11 @@ def dask_cluster(
         "BATCHOPS_DB_URL": "postgresql://nobody@127.0.0.1:9/no-database-on-workers",
         "BATCHOPS_ARTIFACTS": "",
         "BATCHOPS_DASK_ADDRESS": "",
-        # scripts in place, not in a private root: the killed-worker test's script marks
-        # each start in a file outside its folders, which a private root would discard
-        "BATCHOPS_SANDBOX": "off",
+        # the framework environments built ahead, as a worker's image would hold them
+        "BATCHOPS_ENVIRONMENTS": os.environ.get("BATCHOPS_ENVIRONMENTS")
+        or str(Path(sys.prefix) / "frameworks"),
     }
+    workers.pop("BATCHOPS_SANDBOX", None)  # scripts in a private root wherever Linux allows
     cluster = start_cluster(tmp_path_factory.mktemp("dask"), workers)
     yield cluster
     cluster.stop()
@@ -196,13 +199,22 @@ def test_every_step_runs_on_the_cluster_and_another_host_finishes_a_killed_run(
 
 SLOW_SCRIPT = """
 import os, pathlib, time
-marks = pathlib.Path(os.environ["MARKS"])
-with marks.open("a") as out:
-    out.write("started\\n")
 time.sleep(4)
 root = pathlib.Path(os.environ["BATCHOPS_PROCESSING_DIR"])
 (root / "out" / "done.txt").write_text("done")
 """
+
+FRAMEWORK_SCRIPT = """
+import sys
+from pathlib import Path
+import pandas
+frame = pandas.read_csv("/opt/ml/processing/input/data/rows.csv")
+Path("/opt/ml/processing/out/seen.txt").write_text(
+    f"pandas {pandas.__version__}, {len(frame)} rows, cwd {Path.cwd()}"
+)
+Path("/tmp/discarded.txt").write_text("a private root keeps nothing written here")
+"""
+SKLEARN_0_23 = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:0.23-1-cpu-py3"
 
 FAILING_SCRIPT = """
 import sys
@@ -233,26 +245,25 @@ def test_a_worker_killed_mid_step_has_its_task_run_again_by_dask(
 
     from batchops.pipeline import Pipeline, ProcessingOutput, ProcessingStep
 
-    script, marks = tmp_path / "slow.py", tmp_path / "marks.txt"
+    script = tmp_path / "slow.py"
     script.write_text(SLOW_SCRIPT)
     step = ProcessingStep(
-        "Slow",
-        code=script,
-        outputs=[ProcessingOutput(output_name="out", source="out")],
-        environment={"MARKS": str(marks)},
+        "Slow", code=script, outputs=[ProcessingOutput(output_name="out", source="out")]
     )
     pipeline = Pipeline("worker-dies", [], [step])
     with ThreadPoolExecutor(1) as pool:
         running = pool.submit(lambda: pipeline.start(wait=True).describe())
-        _wait_for(marks.exists, "the script to start on a worker", timeout=120)
         with Client(on_the_cluster.address, timeout=10) as client:
-            busy = [address for address, keys in client.processing().items() if keys]
-            assert len(busy) == 1, client.processing()
-            pid = client.run(os.getpid, workers=busy)[busy[0]]
-        os.kill(pid, signal.SIGKILL)
+            pids = client.run(os.getpid)
+            # the script running under one worker (in its private root), not just its task queued
+            busy = _wait_for(
+                lambda: [address for address, pid in pids.items() if _runs_script(pid, "slow.py")],
+                "the script to start on a worker",
+                timeout=120,
+            )
+        os.kill(pids[busy[0]], signal.SIGKILL)
         described = running.result(timeout=300)
     assert described["status"] == "Succeeded", described
-    assert marks.read_text() == "started\nstarted\n"  # the killed run, and Dask's second
     log = execution_logs(described["id"])["Slow"]
     ran_on = [line.split()[3] for line in log.splitlines() if line.startswith("on Dask worker")]
     assert ran_on and busy[0] not in ran_on, log
@@ -275,3 +286,49 @@ def test_a_step_failing_on_a_worker_fails_with_its_reason_and_log(
     assert "the input had no rows" in reason
     log = execution_logs(described["id"])["Prepare"]
     assert "on Dask worker tls://" in log and "the input had no rows" in log
+
+
+def _runs_script(pid: int, name: str) -> bool:
+    """Whether a descendant of process `pid` runs the script `name`."""
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return False
+    return any(any(part.endswith(name) for part in _command(child)) for child in children)
+
+
+def _command(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return []
+
+
+def test_a_script_on_a_framework_image_runs_on_a_worker_in_its_environment_and_private_root(
+    on_the_cluster: DaskProcesses, tmp_path: Path
+) -> None:
+    """The walkthrough's preprocessing runs on scikit-learn 0.23-1: on the cluster as on one
+    machine, with pandas 1 at the image's paths, on a worker."""
+    from batchops.pipeline import Pipeline, ProcessingInput, ProcessingOutput, ProcessingStep
+    from batchops.runtime import sandbox
+
+    script, data = tmp_path / "preprocessing.py", tmp_path / "data"
+    script.write_text(FRAMEWORK_SCRIPT)
+    data.mkdir()
+    (data / "rows.csv").write_text("a,b\n1,2\n3,4\n5,6\n")
+    step = ProcessingStep(
+        "Preprocess",
+        code=script,
+        image_uri=SKLEARN_0_23,
+        inputs=[ProcessingInput(source=str(data), destination="input/data")],
+        outputs=[ProcessingOutput(output_name="out", source="out")],
+    )
+    described = Pipeline("framework-on-worker", [], [step]).start(wait=True).describe()
+
+    assert described["status"] == "Succeeded", described
+    output = Path(described["steps"][0]["outputs"]["out"])
+    assert (output / "seen.txt").read_text() == "pandas 1.5.3, 3 rows, cwd /"
+    log = execution_logs(described["id"])["Preprocess"]
+    assert "on Dask worker tls://" in log, log
+    assert "the pandas1 environment" in log and "private root (" in log, log
+    assert sandbox.support().tool is not None  # the workers share this machine's Linux

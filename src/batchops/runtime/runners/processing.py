@@ -16,9 +16,9 @@ decided where the job runs (a worker's own machine).
 The code (a local path or any URI the store reads) is snapshotted into the execution's
 folder of the artifact store, by content digest, as SageMaker uploads it: what ran stays
 known after the file changes. A step on a framework image runs with the environment whose
-libraries behave like the image's (`batchops.runtime.frameworks`); such an environment is
-built on the orchestrating host only, so that step runs on this host even when the
-execution's other steps run on a Dask cluster (its log says so).
+libraries behave like the image's (`batchops.runtime.frameworks`), found or built where the
+job runs: a worker uses its BATCHOPS_ENVIRONMENTS folder (built ahead into the worker's image,
+or shared), else builds it there once.
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ from pathlib import Path
 
 from batchops.errors import BatchopsError, EnvironmentProblem, InvalidInput
 from batchops.pipeline.graph import StepNode
-from batchops.pipeline.images import parse_image
 from batchops.pipeline.steps.processing import SAGEMAKER_PROCESSING_ROOT, ProcessingArguments
 from batchops.runtime import sandbox
 from batchops.runtime.context import StepContext, StepOutcome, Workspace
-from batchops.runtime.frameworks import Interpreter, environment_name, interpreter_for
+from batchops.runtime.frameworks import Interpreter, interpreter_for
 from batchops.runtime.runners.staging import child_environment, run_process, stage
 from batchops.store import artifacts
 from batchops.store.code_snapshots import code_location, is_snapshot_reference
@@ -77,14 +76,7 @@ def run_processing(node: StepNode, context: StepContext) -> StepOutcome:
     code = snapshot_code(args.code, node.name, context)
     inputs = {staged.input_name: str(staged.source) for staged in args.inputs}
     store = artifacts.artifacts_root()
-    if context.cluster is not None and needs_framework_environment(args.image_uri):
-        context.log(
-            f"on this host, not the Dask cluster: image {args.image_uri} runs in a framework "
-            "environment, which batchops builds on the orchestrating host only"
-        )
-        published = process(context, args, code, store)
-    else:
-        published = context.on_worker(process, args, code, store)
+    published = context.on_worker(process, args, code, store)
     outputs = {name: own for name, (own, _) in published.items()}
     locations = {name: read_at for name, (_, read_at) in published.items()}
     arguments = [str(a) for a in args.container_arguments]
@@ -119,11 +111,6 @@ def run_processing(node: StepNode, context: StepContext) -> StepOutcome:
         },
         outputs=outputs,
     )
-
-
-def needs_framework_environment(image_uri: str | None) -> bool:
-    """Whether a step on `image_uri` runs in a framework environment (built on this host)."""
-    return image_uri is not None and environment_name(parse_image(image_uri)) is not None
 
 
 def process(
