@@ -45,7 +45,7 @@ bubblewrap:
 
 # loadgroup: tests marked xdist_group("name") share one worker (and its module fixtures).
 test: venv frameworks bubblewrap
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -ra
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -ra --durations=25
 
 test-fast: venv
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not slow"

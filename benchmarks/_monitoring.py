@@ -14,29 +14,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+from _limits import threads_environment
 from _memory import TreeMemory
 
 _RUNNER = r"""
 import json, statistics, sys, time
+sys.path.insert(0, sys.argv[2])
+from _limits import parse_seconds
 from batchops.monitor import baseline, check
 job = json.loads(sys.argv[1])
 
-def parse_only():  # the floor: Arrow's CSV parser alone, on the same parts
-    from concurrent.futures import ThreadPoolExecutor
-    from batchops.monitor import reading
-    from batchops.monitor.dataset import probe_input, resolve_input
-    source = resolve_input(job["data"], None, (), None, None)
-    kinds, _ = probe_input(source)
-    plan = reading.ReadPlan(source.layout, kinds, include=source.included)
-    parts = reading.split_parts(source.files, job["workers"])
-    count = lambda part: sum(b.num_rows for b in reading.read_batches(part, plan))
-    with ThreadPoolExecutor(job["workers"]) as pool:
-        return sum(pool.map(count, parts)), None
-
 def run():
-    if job["kind"] == "parse":
-        return parse_only()
     if job["kind"] == "baseline":
         result = baseline(job["data"], job["out"], workers=job["workers"])
     else:
@@ -45,11 +35,13 @@ def run():
                        workers=job["workers"])
     return result.row_count, result
 
-runs = []
+runs, floors = [], []
 for _ in range(job.get("repeat", 1)):
     started, cpu_started = time.perf_counter(), time.process_time()
     rows, result = run()
     runs.append((time.perf_counter() - started, time.process_time() - cpu_started))
+    if job.get("floor"):  # after the job: its first run keeps its lazy imports
+        floors.append(parse_seconds(job["data"], job["workers"], header=True))
 warm = runs[1:]
 print(json.dumps({
     "rows": rows, "seconds": runs[0][0], "cpu": runs[0][1],
@@ -58,6 +50,7 @@ print(json.dumps({
     "best_seconds": min(t for t, _ in warm) if warm else None,
     "warm_runs": len(warm),
     "violations": len(getattr(result, "violations", [])),
+    "floors": floors[1:] or floors,
 }))
 """
 
@@ -77,25 +70,26 @@ def churn_file(folder: Path, rows: int, seed: int, drift: str | None = None) -> 
     return path
 
 
-def run_job(job: dict[str, object]) -> dict[str, float]:
+def run_job(job: dict[str, object]) -> dict[str, Any]:
     """Run a monitoring job in a fresh interpreter; return its figures."""
     process = subprocess.Popen(
-        [sys.executable, "-c", _RUNNER, json.dumps(job)],
+        [sys.executable, "-c", _RUNNER, json.dumps(job), str(Path(__file__).parent)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=threads_environment(int(str(job["workers"]))),
     )
     memory = TreeMemory(process.pid)
     stdout, stderr = process.communicate()
     peak = memory.stop()
     if process.returncode != 0:
         raise SystemExit(f"monitoring job failed:\n{stderr}")
-    figures: dict[str, float] = json.loads(stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
     figures["peak_mb"] = peak / 2**20
     return figures
 
 
-def report(label: str, figures: dict[str, float], file_bytes: int) -> None:
+def report(label: str, figures: dict[str, Any], file_bytes: int) -> None:
     """Print the first run (as a command would: lazy imports of Arrow's CSV reader, polars and
     DataSketches included) and, when the job was repeated in the same process, the median of
     the later runs: the throughput of the work itself. The fastest run is printed too: on a
@@ -114,3 +108,20 @@ def report(label: str, figures: dict[str, float], file_bytes: int) -> None:
             f"{rows / warm:,.0f} rows/s (CPU {figures['warm_cpu']:.2f} s); "
             f"fastest {rows / figures['best_seconds']:,.0f} rows/s"
         )
+
+
+def report_share(job: str, figures: dict[str, Any], workers: int, target: float) -> float:
+    """Print the parse-alone rates timed between the job's runs and the job's warm rate as a
+    share of the faster reader's (`target`: the least share the issue asks for)."""
+    from _limits import describe_floor, fastest_parse_rate
+
+    floors = figures["floors"]
+    reader, floor = fastest_parse_rate(floors)
+    rate = figures["rows"] / figures["warm_seconds"]
+    verdict = "met" if rate / floor >= target else "MISSED"
+    print(f"  {describe_floor(floors, workers)}")
+    print(
+        f"  {job} at {rate / floor:.0%} of parsing alone ({reader}, the faster); "
+        f"target {target:.0%}: {verdict}"
+    )
+    return rate / floor

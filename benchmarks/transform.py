@@ -1,12 +1,17 @@
-"""Batch transform throughput and memory against a one-process "ceiling".
+"""Batch transform throughput and memory against a one-process "ceiling" and the machine's limit.
 
     python benchmarks/transform.py [--rows 1000000,10000000] [--workers 1,2] [--dir /tmp/x]
+                                   [--repeat 3]
 
 For each size: trains a churn-like XGBoost model once (70 features: 11 numeric, 59 one-hot),
 writes a headerless CSV, then measures, each in a fresh process:
   (a) the ceiling: read the whole CSV with polars, `inplace_predict` on float32, write the
       predictions with polars (no streaming: memory grows with the input);
-  (b) `batchops transform` (as `python -m batchops.cli.main transform`) with 1 and 2 workers.
+  (b) `batchops transform` (as `python -m batchops.cli.main transform`) with 1 and 2 workers;
+  (c) the limit (issue 30), alternating with (b) round by round: P, the faster of Arrow's and
+      polars' parse-alone rates, and R, XGBoost's `inplace_predict` rate on the parsed rows,
+      all cores (`_limits.py`); the transform's rate (median of the rounds) is printed as a
+      share of 1 / (1/P + 1/R), the target being 90% with peak memory under 1 GiB.
 Prints rows/s, the ratio to the ceiling, and peak RSS of the process tree (the main
 process plus its workers, sampled every 20 ms), and checks the outputs are identical.
 """
@@ -15,13 +20,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _limits import threads_environment, transform_limit
 from _memory import TreeMemory
 
 NUMERIC = 11
@@ -105,10 +113,49 @@ def train_model(folder: Path) -> Path:
     )
 
 
-def measure(command: list[str], repeat: int = 1) -> tuple[float, int, str]:
-    """Wall time (the fastest of `repeat` runs), peak tree RSS (the largest) and stdout."""
-    runs = [_measure_once(command) for _ in range(max(1, repeat))]
+LIMITS_SEEN: list[tuple[float, float, float, float]] = []
+"""(P, R, limit, the transform's seconds) of each round `measure` alternated with the limits."""
+
+
+def measure(
+    command: list[str], repeat: int = 1, limits: tuple[Path, Path, int] | None = None
+) -> tuple[float, int, str]:
+    """Wall time (the fastest of `repeat` runs), peak tree RSS (the largest) and stdout; with
+    `limits` (model, data, threads), each run follows a measurement of the limits."""
+    runs = []
+    for _ in range(max(1, repeat)):
+        measured = _limits_of(*limits) if limits else None
+        runs.append(_measure_once(command))
+        if measured is not None:
+            LIMITS_SEEN.append((*transform_limit(measured), runs[-1][0]))
     return min(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2]
+
+
+def _limits_of(model: Path, data: Path, threads: int) -> dict[str, float]:
+    script = Path(__file__).with_name("_limits.py")
+    command = [sys.executable, str(script), str(model), str(data), str(threads)]
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=threads_environment(threads), check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"measuring the limits failed:\n{done.stderr}")
+    return dict(json.loads(done.stdout))
+
+
+def _print_limit(rows: int, peak: int) -> None:
+    """The rounds' medians: P, R, the limit and the transform's share of it."""
+    parse = statistics.median(r[0] for r in LIMITS_SEEN)
+    predict = statistics.median(r[1] for r in LIMITS_SEEN)
+    limit = statistics.median(r[2] for r in LIMITS_SEEN)
+    rate = rows / statistics.median(r[3] for r in LIMITS_SEEN)
+    verdict = "met" if rate / limit >= 0.9 and peak < 2**30 else "MISSED"
+    print(
+        f"{'':>11} limit: parse alone P {parse:,.0f} rows/s, predict alone R {predict:,.0f} "
+        f"rows/s, 1/(1/P+1/R) {limit:,.0f} rows/s; the transform at {rate / limit:.0%} "
+        f"(median of {len(LIMITS_SEEN)}), peak {peak / 2**20:,.0f} MiB; "
+        f"target 90% under 1 GiB: {verdict}",
+        flush=True,
+    )
 
 
 def _measure_once(command: list[str]) -> tuple[float, int, str]:
@@ -133,6 +180,7 @@ def main() -> None:
         "--repeat", type=int, default=1, help="runs per variant; the fastest is reported"
     )
     args = parser.parse_args()
+    cores = os.cpu_count() or 1
     folder = args.dir or Path(tempfile.mkdtemp(prefix="batchops-bench-transform-"))
     folder.mkdir(parents=True, exist_ok=True)
     model = train_model(folder / "model")
@@ -144,7 +192,8 @@ def main() -> None:
     try:
         for rows in (int(r) for r in args.rows.split(",")):
             data = folder / f"batch-{rows}.csv"
-            write_csv(data, rows, with_label=False, seed=7)
+            if not data.exists():  # kept by --keep: the same rows again
+                write_csv(data, rows, with_label=False, seed=7)
             ceiling_out = folder / f"ceiling-{rows}.out"
             seconds, peak, _ = measure(
                 [
@@ -180,6 +229,7 @@ def main() -> None:
                         "--json",
                     ],
                     args.repeat,
+                    limits=(model, data, cores) if workers == cores else None,
                 )
                 summary = json.loads(stdout)
                 assert summary["rows"] == rows, summary
@@ -192,6 +242,9 @@ def main() -> None:
                 )
                 if not same:
                     print("   ! output differs from the ceiling's")
+                if workers == cores:
+                    _print_limit(rows, peak)
+                    LIMITS_SEEN.clear()
                 shutil.rmtree(out)
             if not args.keep:
                 data.unlink()

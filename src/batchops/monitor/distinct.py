@@ -54,10 +54,11 @@ def hash_strings(values: Any) -> np.ndarray:
 
 def distinct_values(values: np.ndarray) -> np.ndarray:
     """Distinct values, through Arrow's hash kernel (several times faster than sorting)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    return np.asarray(pc.unique(pa.array(values)))
+    from batchops.data import arrow_buffers
+
+    return arrow_buffers.values(pc.unique(arrow_buffers.array(values)))
 
 
 def _sorted_distinct(values: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from batchops.data import arrow_buffers
 from batchops.monitor.distinct import candidates, distinct_values, hash_numbers, hash_strings
 from batchops.monitor.moments import Moments
 from batchops.monitor.sketches import SketchInput, StreamSketch
@@ -97,7 +98,7 @@ def summarize_numbers(array: pa.Array, hint: Hint) -> NumberSummary:
     missing = array.null_count
     if missing:
         array = array.drop_null()
-    split = split_numbers(np.asarray(array.to_numpy(zero_copy_only=False)), hint.distinguish_whole)
+    split = split_numbers(arrow_buffers.values(array), hint.distinguish_whole)
     split.counts.missing = missing
     values = np.ascontiguousarray(split.values, dtype=np.float64)
     return _numbers(split.counts, values, _number_hashes(values, hint), hint)
@@ -172,7 +173,7 @@ def _list_categories(
 def _counted(array: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """The distinct values of `array` and how often each occurs."""
     counted = pc.value_counts(array)
-    return counted.field("values"), np.asarray(counted.field("counts").to_numpy())
+    return counted.field("values"), arrow_buffers.values(counted.field("counts"))
 
 
 def _counted_among(array: pa.Array, known: tuple[str, ...]) -> tuple[pa.Array, np.ndarray] | None:
@@ -181,11 +182,14 @@ def _counted_among(array: pa.Array, known: tuple[str, ...]) -> tuple[pa.Array, n
     that is faster than Arrow's hash table (two: 0.43 ms against 0.76 for 45,000 values)."""
     if not known:
         return None
-    counts = np.array([pc.equal(array, pa.scalar(v, array.type)).true_count for v in known])
+    categories = arrow_buffers.strings(known)
+    if categories.type != array.type:
+        categories = categories.cast(array.type)
+    counts = np.array([pc.equal(array, category).true_count for category in categories])
     if int(counts.sum()) != len(array):
         return None
-    present = counts > 0
-    return pa.array(known, array.type).filter(pa.array(present)), counts[present]
+    present = np.flatnonzero(counts)
+    return categories.take(arrow_buffers.array(present)), counts[present]
 
 
 def _typed(values: pa.Array, weights: np.ndarray | None, hint: Hint, counted: bool) -> TextSummary:
@@ -217,7 +221,7 @@ def _typed(values: pa.Array, weights: np.ndarray | None, hint: Hint, counted: bo
 def _watched(array: pa.Array, watch: frozenset[str]) -> dict[str, int]:
     if not watch:
         return {}
-    watched = pc.filter(array, pc.is_in(array, pa.array(sorted(watch))))
+    watched = pc.filter(array, pc.is_in(array, arrow_buffers.strings(sorted(watch))))
     if not len(watched):
         return {}
     counted = pc.value_counts(watched)

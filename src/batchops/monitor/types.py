@@ -21,6 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from batchops.data import arrow_buffers
+
 INTEGRAL = "Integral"
 FRACTIONAL = "Fractional"
 STRING = "String"
@@ -126,14 +128,14 @@ class TextSplit:
 def split_text(values: pa.Array) -> TextSplit:
     """Type each value of a (null-free) string array with Deequ's patterns."""
     is_number = pc.match_substring_regex(values, NUMBER_PATTERN)
-    looks_numeric = np.asarray(is_number.to_numpy(zero_copy_only=False), dtype=bool)
+    looks_numeric = arrow_buffers.flags(is_number)
     if not looks_numeric.any():
         none = np.zeros(len(values), dtype=bool)
         return TextSplit(none, none, np.empty(0))
     numeric_text = pc.filter(values, is_number)
     is_integer = pc.match_substring_regex(numeric_text, INTEGER_PATTERN)
     integer_flags = np.zeros(len(values), dtype=bool)
-    integer_flags[looks_numeric] = np.asarray(is_integer.to_numpy(zero_copy_only=False), dtype=bool)
+    integer_flags[looks_numeric] = arrow_buffers.flags(is_integer)
     cleaned = pc.replace_substring(pc.utf8_ltrim(numeric_text, "+"), " ", "")
-    numbers = np.asarray(pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False))
+    numbers = arrow_buffers.values(pc.cast(cleaned, pa.float64()))
     return TextSplit(looks_numeric, integer_flags, numbers)
