@@ -5,7 +5,7 @@ what lets a column of a million distinct values be profiled without holding them
 HLL, CPC and Theta sketches would do, but their Python bindings (5.2) take one value per call:
 a million distinct strings cost about 0.25 s per million rows that way. This is the same idea as
 a Theta sketch (k minimum values of a 64-bit hash) written with numpy, so a batch is one
-vectorised step: hash every value (a numpy mixer for numbers, polars' kernel for strings),
+vectorised step: hash every value (polars' kernel, over a number's bits or a string's bytes),
 keep those below the current threshold. Exact below
 `capacity` distinct values; relative standard error about 1/sqrt(capacity) above; mergeable,
 so partitions profiled apart combine into the same answer.
@@ -26,10 +26,13 @@ _MIX_2 = np.uint64(0x94D049BB133111EB)
 
 
 def hash_numbers(values: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each float64 value (-0.0 and 0.0 hash alike): SplitMix64's mixer over
-    the value's bits, a bijection whose outputs pass as uniform. Plain numpy, so no call
-    overhead per batch and no GIL held while it runs."""
-    return mix64((values + 0.0).view(np.uint64))
+    """A 64-bit hash of each float64 value (-0.0 and 0.0 hash alike), polars' kernel over the
+    value's bits: one pass, four times faster than SplitMix64 in numpy (64-bit multiplies
+    have no vector instruction), and no GIL held while it runs."""
+    import polars as pl
+
+    bits = (values + 0.0).view(np.uint64)
+    return pl.Series(values=bits, dtype=pl.UInt64).hash(seed=_SEED).to_numpy()
 
 
 def mix64(keys: np.ndarray) -> np.ndarray:
