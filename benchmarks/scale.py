@@ -1,15 +1,23 @@
 """Baseline, monitor and transform in one process and on a Dask LocalCluster (2 workers x 1 thread).
 
     .venv/bin/python benchmarks/scale.py [--rows 10000000] [--files 4] [--dir DIR]
+                                         [--jobs baseline,monitor,transform] [--repeat 3]
 
 Target (issue 17): on this 2-core host one process already uses both cores, so what is measured
 is the cluster's overhead, not a speed-up: each job's time on the cluster within 1.2x its time
 in one process, and the merge of the partition profiles under 5% of the baseline's time. It
-also prints the scheduler's memory after jobs over a growing share of the data (1, 2, ... of
-the files): it must stay flat, since only profiles and manifest entries reach the client and
-the scheduler. The cluster is started once, before the timings (its start is printed apart).
+also prints the scheduler's memory after jobs over a growing share of the data (up to four
+steps): it must stay flat, since only profiles and manifest entries reach the client and the
+scheduler. The cluster is started once, before the timings (its start is printed apart).
 Each job's CPU seconds per run are printed under its times (this process; the workers):
 they vary far less than wall times when the host is busy.
+
+Issue 30 (a hundred million rows): `--rows 100000000 --files 40 --jobs baseline,monitor
+--repeat 1 --dir DIR` (the data, about 4 GB, generated once and reused). Each job prints the
+peak memory of every process it ran in (the kernel's high-water mark, reset before the job):
+this process for the one-process run (it also hosts the LocalCluster's scheduler and client,
+whose memory is counted in), the scheduler and each worker on the cluster; the target is 1 GiB
+for the one-process run.
 """
 
 from __future__ import annotations
@@ -119,6 +127,35 @@ def scheduler_mb(client: Any) -> float:
     return float(client.run_on_scheduler(rss)) / 2**20
 
 
+def _high_water_mark_mb() -> float:
+    """This process's peak RSS since its last reset (Linux's VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_high_water_mark() -> None:
+    Path("/proc/self/clear_refs").write_text("5")  # "5": reset the peak RSS to the current
+
+
+def reset_peaks(client: Any) -> None:
+    _reset_high_water_mark()
+    client.run(_reset_high_water_mark)
+    client.run_on_scheduler(_reset_high_water_mark)
+
+
+def peaks(client: Any) -> dict[str, float]:
+    """Peak RSS (MiB) since the last reset: this process, the scheduler, each worker."""
+    found = {"this process": _high_water_mark_mb()}
+    if client.run_on_scheduler(os.getpid) != os.getpid():  # a LocalCluster's is this process
+        found["scheduler"] = float(client.run_on_scheduler(_high_water_mark_mb))
+    workers = client.run(_high_water_mark_mb)
+    for index, address in enumerate(sorted(workers)):
+        found[f"worker {index + 1}"] = float(workers[address])
+    return found
+
+
 def merge_share(data: Path, client: Any) -> tuple[float, float]:
     """Seconds to profile the parts on the cluster, and to merge their profiles on the client."""
     from batchops.monitor import reading
@@ -143,6 +180,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=4)
     parser.add_argument("--dir", type=Path, help="Keep the generated data here (reused).")
     parser.add_argument("--repeat", type=int, default=3, help="Timed runs per side (median).")
+    parser.add_argument("--jobs", default="baseline,monitor,transform")
     arguments = parser.parse_args()
 
     from distributed import Client, LocalCluster
@@ -198,18 +236,23 @@ def main() -> None:
                     model, data, out / name, workers=0, dask=dask
                 ),
             }
-            for job, run in jobs.items():
+            chosen = arguments.jobs.split(",")
+            for job, run in ((name, jobs[name]) for name in chosen):
                 cpu_start = cpu_seconds(client)
+                reset_peaks(client)
                 here = statistics.median(
                     timed(lambda run=run, job=job, i=i: run(None, f"{job}-here-{i}"))
                     for i in range(arguments.repeat)
                 )
                 cpu_here = cpu_seconds(client)
+                peak_here = peaks(client)["this process"]
+                reset_peaks(client)
                 there = statistics.median(
                     timed(lambda run=run, job=job, i=i: run(address, f"{job}-dask-{i}"))
                     for i in range(arguments.repeat)
                 )
                 cpu_there = cpu_seconds(client)
+                peak_there = peaks(client)
                 verdict = "met" if there <= 1.2 * here else "MISSED"
                 print(
                     f"{job:9}: one process {here:6.1f} s = {arguments.rows / here:>10,.0f} rows/s; "
@@ -224,6 +267,12 @@ def main() -> None:
                     f"{'':9}  CPU per run: one process {alone:.1f} s; LocalCluster {workers:.1f} s "
                     f"in the workers + {client_side:.1f} s here (client and scheduler)"
                 )
+                within = "met" if peak_here <= 1024 else "MISSED"
+                cluster_peaks = ", ".join(f"{name} {mb:,.0f}" for name, mb in peak_there.items())
+                print(
+                    f"{'':9}  peak RSS: one process {peak_here:,.0f} MiB (target <= 1 GiB: "
+                    f"{within}); LocalCluster: {cluster_peaks} MiB"
+                )
             profiled, merged = merge_share(data, client)
             share = merged / (profiled + merged)
             print(
@@ -231,7 +280,8 @@ def main() -> None:
                 f"= {share:.2%} (target < 5%: {'met' if share < 0.05 else 'MISSED'})"
             )
             print("scheduler memory as the data grows (baseline on the cluster):")
-            for count in range(1, len(files) + 1):
+            steps = sorted({max(1, round(len(files) * k / 4)) for k in range(1, 5)})
+            for count in steps:
                 subset = out / f"subset-{count}"
                 subset.mkdir()
                 for path in files[:count]:
