@@ -332,3 +332,47 @@ def test_a_script_on_a_framework_image_runs_on_a_worker_in_its_environment_and_p
     assert "on Dask worker tls://" in log, log
     assert "the pandas1 environment" in log and "private root (" in log, log
     assert sandbox.support().tool is not None  # the workers share this machine's Linux
+
+
+def test_model_quality_of_traced_predictions_runs_on_a_worker_without_the_database(
+    on_the_cluster: DaskProcesses, tmp_path: Path
+) -> None:
+    """The labels' uploads are named by the host; the worker (whose database URL answers
+    nobody) joins them with the traced predictions, with the files one machine writes."""
+    import numpy as np
+    import polars as pl
+
+    from batchops.monitor.ground_truth import add_ground_truth
+    from batchops.pipeline import ModelQualityCheckConfig, Pipeline, QualityCheckStep
+    from batchops.registry.quality_measurement import measure_execution
+    from batchops.transform import transform
+    from batchops.transform.traced import PREDICTIONS_FOLDER
+    from support.models import tiny_model_archive
+
+    model = tmp_path / "model.tar.gz"
+    model.write_bytes(tiny_model_archive(seed=1))
+    rows = np.random.default_rng(5).random((400, 2))
+    (tmp_path / "batch").mkdir()
+    np.savetxt(tmp_path / "batch" / "rows.csv", rows, delimiter=",", fmt="%.6f")
+    scored = tmp_path / "scored"
+    transform(model, tmp_path / "batch", scored, workers=0, id_prefix="daily", dask="")
+    ids = pl.read_parquet(scored / PREDICTIONS_FOLDER).get_column("inference_id")
+    labels = (rows[:, 0] + np.random.default_rng(6).normal(0, 0.2, 400) > 0.5).astype(int)
+    pl.DataFrame({"id": ids, "churned": labels}).write_csv(tmp_path / "labels.csv")
+    add_ground_truth(tmp_path / "labels.csv", id_column="id", label_column="churned")
+
+    config = ModelQualityCheckConfig(
+        baseline_dataset=str(scored), problem_type="BinaryClassification"
+    )
+    step = QualityCheckStep("ModelQuality", quality_check_config=config)
+    described = Pipeline("traced-quality", [], [step]).start(wait=True).describe()
+
+    assert described["status"] == "Succeeded", described
+    log = execution_logs(described["id"])["ModelQuality"]
+    assert "on Dask worker tls://" in log, log
+    published = Path(described["steps"][0]["outputs"]["baseline"])
+    measure_execution(predictions_dir=str(scored), out_dir=tmp_path / "here")
+    for name in ("statistics.json", "constraints.json"):
+        assert (published / name).read_bytes() == (tmp_path / "here" / name).read_bytes()
+    figures = json.loads((published / "statistics.json").read_text())
+    assert figures["binary_classification_metrics"]["accuracy"]["value"] > 0.5

@@ -21,7 +21,7 @@ the labels of the predictions it measures (a streaming filter on their ids).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +32,12 @@ from batchops.errors import InvalidInput, at_line
 from batchops.models.problem_types import BINARY, REGRESSION, ProblemType
 from batchops.monitor.label_files import LabelBatch, label_batches
 from batchops.store import artifacts
-from batchops.store.prediction_files import add_ground_truth_set, ground_truth_sets, prediction_sets
+from batchops.store.prediction_files import (
+    GroundTruthSet,
+    add_ground_truth_set,
+    ground_truth_sets,
+    prediction_sets,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -202,16 +207,18 @@ def _matched(sorted_hashes: np.ndarray) -> int:
     return int(found.sum())
 
 
-def labels_for(ids: pl.Series) -> pl.DataFrame:
+def labels_for(ids: pl.Series, uploads: Sequence[GroundTruthSet] | None = None) -> pl.DataFrame:
     """The newest label of each of `ids` that has one: `inference_id`, `label` (raw text),
     `positive` (the upload's `--positive`, or null) and `source` (the file uploaded).
 
-    Every upload is scanned with a streaming filter on `ids`, so memory follows `ids`."""
+    Every upload (`uploads`, in arrival order; default: all, from the database) is scanned
+    with a streaming filter on `ids`, so memory follows `ids`. A Dask worker is given the
+    uploads by the host: it reads files, never the database."""
     import polars as pl
 
     wanted = ids.unique().implode()
     frames = []
-    for order, item in enumerate(ground_truth_sets()):
+    for order, item in enumerate(ground_truth_sets() if uploads is None else uploads):
         if not artifacts.exists(item.uri):
             continue
         found = (

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import numpy as np
     import polars as pl
 
+    from batchops.store.prediction_files import GroundTruthSet
+
 PROBABILITY = "probability"
 PREDICTION = "prediction"
 PREDICTED = "predicted"
@@ -72,9 +74,11 @@ def _float() -> Any:
     return pl.Float64
 
 
-def traced_predictions(uris: Sequence[str], problem: ProblemType) -> Predictions:
+def traced_predictions(
+    uris: Sequence[str], problem: ProblemType, uploads: Sequence[GroundTruthSet] | None = None
+) -> Predictions:
     """An execution's traced files joined with the newest label of each id (read only for
-    these ids, so memory follows the execution)."""
+    these ids, so memory follows the execution) among `uploads` (default: every upload)."""
     import polars as pl
 
     if not uris:
@@ -82,7 +86,7 @@ def traced_predictions(uris: Sequence[str], problem: ProblemType) -> Predictions
     scanned = pl.scan_parquet(list(uris))
     outputs = [c for c in scanned.collect_schema().names() if c not in ("input_file", "row")]
     frame = scanned.select(outputs).collect()
-    labels = labels_for(frame.get_column("inference_id"))
+    labels = labels_for(frame.get_column("inference_id"), uploads)
     joined = frame.join(labels, on="inference_id", how="left")
     joined = encode_labels(joined, problem).drop("positive", "source")
     return of_outputs(joined, problem)

@@ -8,6 +8,7 @@ updates that date's datapoint instead of adding one (`store.metrics.upsert_metri
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from batchops.registry.prediction_index import prediction_files
 from batchops.registry.versions import get_version
 from batchops.store import artifacts
 from batchops.store.metrics import upsert_metrics
-from batchops.store.prediction_files import PredictionSet, prediction_sets
+from batchops.store.prediction_files import GroundTruthSet, PredictionSet, prediction_sets
 from batchops.transform.traced import PREDICTIONS_FOLDER
 
 
@@ -46,13 +47,16 @@ def measure_execution(
     role: str | None = None,
     problem: str | None = None,
     chunk_size: int | None = None,
+    label_uploads: Sequence[GroundTruthSet] | None = None,
 ) -> dict[str, ModelQualityResult]:
     """The model-quality job for each model version an execution (or folder) scored with.
 
     One result per version (the approved one, and a shadow one when the run had it); with
     `out_dir`, each version's files go to `out_dir` (the only one) or `out_dir/<role>`.
     The problem type is `problem` when given, else the version's (its reference says it),
-    else what the predictions' layout says (`problem_type_of`).
+    else what the predictions' layout says (`problem_type_of`). The labels are those of
+    `label_uploads` (default: every upload): a Dask worker measuring a folder is given them
+    and so needs no database.
     """
     if (execution_id is None) == (predictions_dir is None):
         raise InvalidInput("give an execution id or a predictions folder, not both")
@@ -89,7 +93,7 @@ def measure_execution(
         if out_dir is not None:
             target = str(out_dir) if len(by_role) == 1 else artifacts.join(str(out_dir), name)
         results[name] = model_quality(
-            traced_predictions(uris, kind),
+            traced_predictions(uris, kind, label_uploads),
             target,
             threshold=threshold,
             constraints=constraints,

@@ -13,6 +13,7 @@ from batchops.runtime.context import StepContext, StepOutcome, Workspace, flag
 if TYPE_CHECKING:
     from batchops.monitor.jobs import CheckResult
     from batchops.monitor.model_quality import ModelQualityResult
+    from batchops.store.prediction_files import GroundTruthSet
 
 
 def run_quality_check(node: StepNode, context: StepContext) -> StepOutcome:
@@ -77,9 +78,9 @@ def _run_model_quality(
         STATISTICS,
         VIOLATIONS,
     )
-    from batchops.registry.quality_measurement import measure_execution
     from batchops.store.metric_names import model_quality_metric
     from batchops.store.metrics import record_metrics
+    from batchops.store.prediction_files import ground_truth_sets
 
     config = args.model_quality
     assert config is not None
@@ -111,17 +112,19 @@ def _run_model_quality(
                 "check" if check else "baseline",
             ),
         )
-    else:  # a traced transform's output, joined with the labels recorded so far (here: the
-        # labels are in the database, which workers do not reach)
-        out_dir = context.work_dir / "result"
-        (result,) = measure_execution(
-            predictions_dir=dataset,
-            out_dir=out_dir,
-            threshold=threshold,
-            constraints_uri=constraints_uri,
-            problem=problem.name,
-        ).values()
-        published = context.publish(out_dir, "check" if check else "baseline")
+    else:  # a traced transform's output, joined with the labels uploaded so far: their
+        # files named here, from the database, which workers do not reach
+        result, published = context.on_worker(
+            measure_traced,
+            TracedJob(
+                dataset,
+                problem.name,
+                tuple(ground_truth_sets()),
+                threshold,
+                constraints_uri,
+                "check" if check else "baseline",
+            ),
+        )
     record_metrics(
         published,
         {**result.metrics, model_quality_metric("violation_count"): float(len(result.violations))},
@@ -181,6 +184,34 @@ def measure_labelled(workspace: Workspace, job: LabelledJob) -> tuple[ModelQuali
         threshold=job.threshold,
         header=job.header,
     )
+    return result, workspace.publish(out_dir, job.output_name)
+
+
+@dataclass(frozen=True)
+class TracedJob:
+    """A model-quality job over a traced transform's output folder and the label uploads."""
+
+    predictions_dir: str
+    problem: str
+    label_uploads: tuple[GroundTruthSet, ...]
+    threshold: float
+    constraints_uri: str | None
+    output_name: str
+
+
+def measure_traced(workspace: Workspace, job: TracedJob) -> tuple[ModelQualityResult, str]:
+    """Join the traced predictions with their labels, measure them and publish the files."""
+    from batchops.registry.quality_measurement import measure_execution
+
+    out_dir = workspace.work_dir / "result"
+    (result,) = measure_execution(
+        predictions_dir=job.predictions_dir,
+        out_dir=out_dir,
+        threshold=job.threshold,
+        constraints_uri=job.constraints_uri,
+        problem=job.problem,
+        label_uploads=job.label_uploads,
+    ).values()
     return result, workspace.publish(out_dir, job.output_name)
 
 
