@@ -11,6 +11,7 @@ version (nothing is lost) and is managed from then on; pipelines are never delet
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -212,7 +213,12 @@ def checked(spec: ObjectSpec, declared: Declared) -> dict[str, Any]:
     as its create function checks them, against the pipelines the project declares too."""
     arguments = dict(spec.arguments)
     check_arguments = {k: v for k, v in arguments.items() if k != "paused"}
-    CHECKS[spec.kind](spec.name, **check_arguments, declared=declared.definitions())
+    check = CHECKS[spec.kind]
+    try:  # a project sent to the API, not read from a file, may lack or add arguments
+        inspect.signature(check).bind(spec.name, **check_arguments, declared=None)
+    except TypeError as error:
+        raise InvalidInput(str(error)) from None
+    check(spec.name, **check_arguments, declared=declared.definitions())
     if spec.kind == "rule":
         arguments["on"] = str(rules.check_event_type(arguments["on"]))
     return arguments
