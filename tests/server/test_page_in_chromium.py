@@ -94,7 +94,7 @@ def test_a_person_runs_approves_and_monitors_from_the_page(
             page.fill("input[name=token]", token)
             page.click("button:has-text('Sign in')")
             shot(page, "overview")
-            page.click("text=train-and-baseline")
+            page.click("a:text-is('train-and-baseline')")  # not abalone-train-and-baseline
             shot(page, "pipeline")
             page.click("#start")
             page.wait_for_url("**/executions/*")
