@@ -1,7 +1,8 @@
 """A day's batch-inference: one machine with local files, against the team's deployment (a
 2-worker Dask cluster and the artifacts in a bucket) on the same batch (issue 25).
 
-    .venv/bin/python benchmarks/deployment.py [--rows 10000000] [--train-rows 5000] [--dir DIR]
+    .venv/bin/python benchmarks/deployment.py [--rows 10000000] [--file-rows 1000000]
+                                              [--train-rows 5000] [--dir DIR]
 
 Each side has a fresh home: train-and-baseline on `--train-rows` generated churn rows, approve
 customer-churn/1, then `batchops pipeline start batch-inference -p InputData=BATCH --wait
@@ -25,8 +26,11 @@ number of reads. The cluster's figures are an upper bound on that price. The pre
 the two runs must be byte-identical (their SHA-256, read a block at a time).
 
 The batch is the walkthrough's (raw rows encoded with PrepareData's vocabulary, the label
-first), generated in chunks and kept in `--dir` for the next run; the raw file is deleted once
-encoded.
+first), generated in chunks and kept in `--dir` for the next run (each raw file is deleted
+once encoded). A day's batch arrives as files of at most `--file-rows` rows in one folder (the
+pipeline's InputData): moto's memory while it completes a multipart upload and answers a
+ranged read is several times the object's size (12.1 GiB measured uploading one 2.5 GiB file),
+which this shared host cannot give; files of a million rows (257 MiB) keep it near a gigabyte.
 """
 
 from __future__ import annotations
@@ -60,9 +64,8 @@ class Run:
     wall: float
     rows: int
     steps: dict[str, float]
-    predictions: str
-    digest: tuple[str, int]
-    """SHA-256 and size of the predictions file."""
+    predictions: dict[str, tuple[str, int]]
+    """Each predictions file's name, SHA-256 and size."""
     peaks: dict[str, int] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)
     """CPU seconds each watched process used during the run."""
@@ -94,22 +97,26 @@ def train_and_approve(env: Mapping[str, str], data: str, *extra: str) -> str:
     return f"{outputs['vocabulary']['S3Output']['S3Uri'].rstrip('/')}/vocabulary.json"
 
 
-def write_batch(folder: Path, rows: int, vocabulary: Path) -> Path:
-    """The prepared batch of `rows` rows, reused from `folder` when made with this vocabulary."""
+def write_batch(folder: Path, rows: int, file_rows: int, vocabulary: Path) -> Path:
+    """The prepared batch of `rows` rows, a folder of files of at most `file_rows` rows each,
+    reused from `folder` when made with this vocabulary (kept beside it, written last)."""
     from batchops.examples.churn import prepare_batch_file
     from batchops.examples.churn.data import write_churn_csv
 
-    batch = folder / f"batch-{rows}.csv"
-    used = folder / f"batch-{rows}.vocabulary.json"
-    if batch.exists() and used.exists() and used.read_bytes() == vocabulary.read_bytes():
+    batch = folder / f"batch-{rows}-by-{file_rows}"
+    used = folder / f"{batch.name}.vocabulary.json"
+    if used.exists() and used.read_bytes() == vocabulary.read_bytes():
         print(f"batch: {rows:,} rows reused from {batch}")
         return batch
+    used.unlink(missing_ok=True)
+    batch.mkdir(exist_ok=True)
     started = time.perf_counter()
-    raw = write_churn_csv(folder / f"raw-{rows}.csv", rows, seed=1)
-    try:
-        prepare_batch_file(raw, vocabulary, batch, with_label=True)
-    finally:
-        raw.unlink()
+    for index, first in enumerate(range(0, rows, file_rows)):
+        raw = write_churn_csv(folder / "raw.csv", min(file_rows, rows - first), seed=1 + index)
+        try:
+            prepare_batch_file(raw, vocabulary, batch / f"part-{index:03d}.csv", with_label=True)
+        finally:
+            raw.unlink()
     used.write_bytes(vocabulary.read_bytes())
     print(f"batch: {rows:,} rows written in {time.perf_counter() - started:.1f} s")
     return batch
@@ -162,8 +169,7 @@ def batch_inference(
     (scored,) = record["summary"]["scoring"]
     steps = {s["name"]: _seconds(s["started_at"], s["ended_at"]) for s in record["steps"]}
     steps |= check_then_score(next(s for s in record["steps"] if s["name"] == CHECK_AND_SCORE))
-    predictions = f"{scored['predictions'].rstrip('/')}/{Path(batch).name}.out"
-    return Run(wall, int(scored["rows"]), steps, predictions, digest(predictions), peaks, cpu)
+    return Run(wall, int(scored["rows"]), steps, digests(scored["predictions"]), peaks, cpu)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -187,19 +193,27 @@ def check_then_score(step: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def digest(url: str) -> tuple[str, int]:
-    """SHA-256 and size of a file or object, read a block at a time."""
+def digests(folder: str) -> dict[str, tuple[str, int]]:
+    """SHA-256 and size of each predictions file (`*.out`) in a folder or under a prefix,
+    read a block at a time."""
     import fsspec
 
-    hashed, size = hashlib.sha256(), 0
-    with fsspec.open(url, "rb") as handle:
-        while block := handle.read(BLOCK):
-            hashed.update(block)
-            size += len(block)
-    return hashed.hexdigest(), size
+    fs, root = fsspec.core.url_to_fs(folder)
+    found = {}
+    for path in sorted(p for p in fs.find(root) if p.endswith(".out")):
+        hashed, size = hashlib.sha256(), 0
+        with fs.open(path, "rb") as handle:
+            while block := handle.read(BLOCK):
+                hashed.update(block)
+                size += len(block)
+        found[path.rsplit("/", 1)[1]] = (hashed.hexdigest(), size)
+    return found
 
 
-def one_machine(scratch: Path, folder: Path, rows: int, train: Path) -> tuple[Run, Path]:
+def one_machine(
+    scratch: Path, folder: Path, rows: int, file_rows: int, train: Path
+) -> tuple[Run, Path, Path]:
+    """Train, approve and score on one machine: the run, the batch, PrepareData's vocabulary."""
     env = {
         "BATCHOPS_HOME": str(scratch / "one-machine"),
         "BATCHOPS_DB_URL": "",
@@ -207,14 +221,14 @@ def one_machine(scratch: Path, folder: Path, rows: int, train: Path) -> tuple[Ru
         "BATCHOPS_DASK_ADDRESS": "",
     }
     vocabulary = Path(train_and_approve(env, str(train)))
-    batch = write_batch(folder, rows, vocabulary)
-    return batch_inference(env, str(batch), {}), vocabulary
+    batch = write_batch(folder, rows, file_rows, vocabulary)
+    run = batch_inference(env, str(batch), {})
+    print(f"one machine: {run.wall:.1f} s = {rows / run.wall:,.0f} rows/s")
+    return run, batch, vocabulary
 
 
-def on_the_cluster(
-    scratch: Path, train: Path, batch: Path, vocabulary: Path
-) -> tuple[Run, float, str]:
-    """The same on moto's S3 and a 2-worker Dask cluster; the upload's seconds; the bucket."""
+def on_the_cluster(scratch: Path, train: Path, batch: Path, vocabulary: Path) -> tuple[Run, float]:
+    """The same on moto's S3 and a 2-worker Dask cluster; the batch's upload in seconds."""
     import fsspec
 
     from support import s3
@@ -251,28 +265,30 @@ def on_the_cluster(
         )
         if fs.cat_file(trained_vocabulary) != vocabulary.read_bytes():
             raise SystemExit("the cluster's training found another vocabulary than one machine's")
+        files = sorted(batch.iterdir())
+        uploaded = f"{bucket}/inputs/{batch.name}"
         started = time.perf_counter()
-        fs.put_file(str(batch), f"{bucket}/inputs/{batch.name}")
+        fs.put([str(f) for f in files], [f"{uploaded}/{f.name}" for f in files])
         upload = time.perf_counter() - started
         watched = {
             f"worker {i + 1}": pid
             for i, (_, pid) in enumerate(sorted(worker_pids(cluster).items()))
         }
         watched["moto (S3 server)"] = server.process.pid
-        run = batch_inference(
-            env, f"s3://{bucket}/inputs/{batch.name}", watched, "--dask", cluster.address
-        )
-        return run, upload, bucket
+        run = batch_inference(env, f"s3://{uploaded}/", watched, "--dask", cluster.address)
+        print(f"on the cluster: {run.wall:.1f} s = {run.rows / run.wall:,.0f} rows/s")
+        server.log.unlink()  # kept when anything failed
+        return run, upload
     finally:
         if cluster is not None:
             cluster.stop()
         server.stop()
-        server.log.unlink(missing_ok=True)
 
 
 def show(rows: int, batch: Path, local: Run, remote: Run, upload: float) -> None:
-    size = batch.stat().st_size
-    print(f"\nbatch-inference on {rows:,} rows ({size / 2**20:,.0f} MiB of CSV)")
+    files = list(batch.iterdir())
+    size = sum(f.stat().st_size for f in files)
+    print(f"\nbatch-inference on {rows:,} rows ({len(files)} CSV file(s), {size / 2**20:,.0f} MiB)")
     print(f"{'':40}{'one machine, local files':>26}{'2-worker cluster, bucket':>28}")
 
     def line(name: str, here: str, there: str) -> None:
@@ -299,6 +315,9 @@ def show(rows: int, batch: Path, local: Run, remote: Run, upload: float) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument(
+        "--file-rows", type=int, default=1_000_000, help="The batch's rows per file, at most."
+    )
     parser.add_argument("--train-rows", type=int, default=5000)
     parser.add_argument("--dir", type=Path, help="Keep the generated batch here (reused).")
     arguments = parser.parse_args()
@@ -310,20 +329,22 @@ def main() -> None:
         folder = arguments.dir or scratch
         folder.mkdir(parents=True, exist_ok=True)
         train = write_churn_csv(scratch / "churn.csv", arguments.train_rows, seed=0)
-        local, vocabulary = one_machine(scratch, folder, arguments.rows, train)
-        batch = folder / f"batch-{arguments.rows}.csv"
-        remote, upload, _ = on_the_cluster(scratch, train, batch, vocabulary)
+        local, batch, vocabulary = one_machine(
+            scratch, folder, arguments.rows, arguments.file_rows, train
+        )
+        remote, upload = on_the_cluster(scratch, train, batch, vocabulary)
         show(arguments.rows, batch, local, remote, upload)
         for run in (local, remote):
             if run.rows != arguments.rows:
                 raise SystemExit(f"scored {run.rows:,} rows, not {arguments.rows:,}")
-        here, there = local.digest, remote.digest
         load = ", ".join(f"{figure:.1f}" for figure in os.getloadavg())
         print(f"  load average at the end (1, 5, 15 min; {os.cpu_count()} cores): {load}")
-        verdict = "byte-identical" if here == there else "DIFFERENT"
+        here, there = local.predictions, remote.predictions
+        verdict = "byte-identical" if here == there and here else "DIFFERENT"
         print(
-            f"  predictions: {verdict} (sha256 {here[0][:16]}…, {here[1]:,} bytes here; "
-            f"{there[1]:,} bytes in the bucket)"
+            f"  predictions: {verdict} ({len(here)} file(s), "
+            f"{sum(size for _, size in here.values()):,} bytes here; {len(there)} file(s), "
+            f"{sum(size for _, size in there.values()):,} bytes in the bucket)"
         )
 
 
