@@ -7,7 +7,8 @@
 Each side has a fresh home: train-and-baseline on `--train-rows` generated churn rows, approve
 customer-churn/1, then `batchops pipeline start batch-inference -p InputData=BATCH --wait
 --json` as a subprocess, timed from outside (wall time, rows/s, each step's duration from the
-execution's record, the peak summed RSS of the CLI's process tree).
+execution's record, the peak summed RSS of the CLI's process tree and its CPU seconds). The
+host is shared: CPU seconds move far less than wall times when it is busy.
 
 * One machine: the home's local artifact folder, the batch a local file, no cluster.
 * The deployment: every part a real process on this host, as tests/e2e/test_steps_on_the_
@@ -148,6 +149,7 @@ def batch_inference(
     ]
     memories = {name: TreeMemory(pid) for name, pid in watched.items()}
     cpu = {name: cpu_seconds(pid) for name, pid in watched.items()}
+    children = _children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -160,7 +162,9 @@ def batch_inference(
     out, err = process.communicate()
     wall = time.perf_counter() - started
     peaks = {"runner (CLI)": runner.stop()} | {n: m.stop() for n, m in memories.items()}
-    cpu = {name: cpu_seconds(watched[name]) - used for name, used in cpu.items()}
+    cpu = {"runner (CLI)": _children_cpu() - children} | {
+        name: cpu_seconds(watched[name]) - used for name, used in cpu.items()
+    }
     if process.returncode != 0:
         raise SystemExit(f"batch-inference failed: {err}")
     record = json.loads(out)
@@ -178,6 +182,14 @@ def cpu_seconds(pid: int) -> float:
 
     times = psutil.Process(pid).cpu_times()
     return float(times.user + times.system)
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's ended children and of the processes they waited for."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def check_then_score(step: dict[str, Any]) -> dict[str, float]:
@@ -305,7 +317,8 @@ def show(rows: int, batch: Path, local: Run, remote: Run, upload: float) -> None
         here = f"{local.peaks[name] / 2**20:,.0f} MiB" if name in local.peaks else "-"
         line(f"peak RSS, {name}", here, f"{remote.peaks[name] / 2**20:,.0f} MiB")
     for name, seconds in remote.cpu.items():
-        line(f"CPU during the run, {name}", "-", f"{seconds:.1f} s")
+        here = f"{local.cpu[name]:.1f} s" if name in local.cpu else "-"
+        line(f"CPU seconds, {name}", here, f"{seconds:.1f} s")
     print(
         f"  the batch's upload to the bucket (not in the wall time): {upload:.1f} s "
         f"= {size / 2**20 / upload:,.0f} MiB/s"
