@@ -8,7 +8,9 @@ import their heavy libraries inside the commands: so `batchops --help` and the l
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -119,6 +121,7 @@ def run(argv: list[str] | None = None) -> None:
     printed as one line on stderr: bad input and a broken environment alike exit 2.
     """
     command = typer.main.get_command(app)
+    _exit_quickly_at_the_end()
     try:
         command.main(args=argv, prog_name="batchops", standalone_mode=True)
     except BatchopsError as error:
@@ -130,6 +133,23 @@ def run(argv: list[str] | None = None) -> None:
     except JobFailed as error:
         _say("failed", error)
         sys.exit(1)
+
+
+def _exit_quickly_at_the_end() -> None:
+    """At the process's end, after the exit handlers the command registered: close the pooled
+    database connections, then freeze what is left, so the interpreter's last garbage
+    collections pass over none of it. With SQLAlchemy or pyarrow loaded, those passes took
+    longer than a listing itself; every file is closed by then, and weakref finalizers and the
+    other exit handlers still run."""
+    atexit.unregister(_freeze_at_exit)  # once, however often `run` is called in this process
+    atexit.register(_freeze_at_exit)
+
+
+def _freeze_at_exit() -> None:
+    database = sys.modules.get("batchops.store.db")  # only if this process opened it
+    if database is not None:
+        database.dispose_engines()
+    gc.freeze()
 
 
 def _say(kind: str, error: BaseException) -> None:
