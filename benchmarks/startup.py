@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -75,27 +76,41 @@ def _batchops() -> str:
 
 
 def _wall(argv: list[str], env: dict[str, str]) -> float:
+    return _run(argv, env)[0]
+
+
+def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user and system, of the process and what it waited for)."""
+    cpu = _children_cpu()
     started = time.perf_counter()
     subprocess.run(argv, env=env, capture_output=True, check=True)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _time_commands(env: dict[str, str], runs: int) -> float:
-    """Print each command's median wall time against `python -c pass`; return the latter."""
+    """Print each command's median wall time against `python -c pass`; return the latter.
+    The CPU time is printed too: on a busy host a process waits for a core, and its wall time
+    grows while its CPU time (what a quiet host's wall time comes close to) hardly does."""
     commands = {"python -c pass": [sys.executable, "-c", "pass"]}
     for command in HELP_COMMANDS + LIST_COMMANDS:
         commands["batchops " + " ".join(command)] = [_batchops(), *command]
     for argv in commands.values():  # warm-up: bytecode written, files in the page cache
         _wall(argv, env)
-    times: dict[str, list[float]] = {label: [] for label in commands}
+    times: dict[str, list[tuple[float, float]]] = {label: [] for label in commands}
     for _ in range(runs):
         for label, argv in commands.items():
-            times[label].append(_wall(argv, env))
-    medians = {label: statistics.median(values) for label, values in times.items()}
+            times[label].append(_run(argv, env))
+    medians = {label: statistics.median(t for t, _ in values) for label, values in times.items()}
+    cpu = {label: statistics.median(c for _, c in values) for label, values in times.items()}
     python = medians["python -c pass"]
-    print(f"commands, median of {runs} rounds ({sys.executable}):")
+    print(f"commands, median of {runs} rounds ({sys.executable}), wall and CPU time:")
     for label, median in medians.items():
-        line = f"  {label:<42} {median:6.3f} s"
+        line = f"  {label:<42} {median:6.3f} s (CPU {cpu[label]:5.3f} s)"
         if label != "python -c pass":
             line += f"  {median - python:+6.3f} s, {median / python:5.1f}x python -c pass"
         if label.endswith("--help"):
