@@ -87,6 +87,13 @@ def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     return time.perf_counter() - started, _children_cpu() - cpu
 
 
+def _python(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    """This interpreter run with `arguments`; its output as text."""
+    return subprocess.run(
+        [sys.executable, *arguments], env=env, capture_output=True, text=True, check=True
+    )
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -159,27 +166,14 @@ def _baseline_share(
 
 
 def _parse_alone(data: Path, env: dict[str, str]) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, "-c", _PARSE, str(data)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    figures: dict[str, float] = json.loads(done.stdout)
+    figures: dict[str, float] = json.loads(_python(env, "-c", _PARSE, str(data)).stdout)
     return figures
 
 
 def _import_breakdown(data: Path, out: Path, env: dict[str, str], top: int = 12) -> None:
     """`python -X importtime` of the command: self time summed per top-level package."""
     command = ["-m", "batchops.cli.main", "baseline", str(data), "--out", str(out)]
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", *command],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = _python(env, "-X", "importtime", *command)
     per_package: Counter[str] = Counter()
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
@@ -199,13 +193,7 @@ def _phase_breakdown(data: Path, scratch: Path, env: dict[str, str], python: flo
     """One `batchops baseline` run in a process whose steps are timed from the inside."""
     spawned = time.time()
     outputs = [str(scratch / "phases-out"), str(scratch / "phases-again")]
-    done = subprocess.run(
-        [sys.executable, "-c", _PHASES, str(data), *outputs],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = _python(env, "-c", _PHASES, str(data), *outputs)
     ended = time.time()
     line = next(x for x in reversed(done.stdout.splitlines()) if x.startswith("FIGURES "))
     figures = json.loads(line.removeprefix("FIGURES "))
@@ -234,7 +222,21 @@ def _phase_breakdown(data: Path, scratch: Path, env: dict[str, str], python: flo
     print(f"    {rest[0]:<58} {rest[1]:6.3f} s   {rest[2]:6.3f} s")
     print(f"  {'interpreter exit':<60} {ended - exit_started:6.3f} s")
     print(f"  (python -c pass: {python:.3f} s in all)")
-    print(f"  imported during the job: {', '.join(figures['imported_in_job']) or 'nothing'}")
+    imported = figures["imported_in_job"]
+    print(
+        f"  the first run imported {', '.join(imported) or 'nothing'}: "
+        f"{_import_seconds(env, imported):.3f} s in a fresh process (the library loaded)"
+    )
+
+
+def _import_seconds(env: dict[str, str], packages: list[str]) -> float:
+    """How long importing `packages` takes once the monitoring library is loaded."""
+    script = (
+        "import sys, time\nimport batchops.monitor\nstarted = time.perf_counter()\n"
+        "for name in sys.argv[1:]:\n    __import__(name)\n"
+        "print(time.perf_counter() - started)"
+    )
+    return float(_python(env, "-c", script, *packages).stdout)
 
 
 # Registration loads the model, so the version the listings show is a real (tiny) booster.
