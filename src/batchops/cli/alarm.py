@@ -15,6 +15,10 @@ app = typer.Typer(
 )
 
 
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="alarm")
+
+
 @app.command()
 def create(
     name: str,

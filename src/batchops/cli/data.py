@@ -11,6 +11,11 @@ from batchops.examples.churn.data import DEFAULT_ROWS, DRIFT_DESCRIPTIONS, MAX_R
 
 app = typer.Typer(help="Synthetic data for the examples and tests.", no_args_is_help=True)
 
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="data")
+
+
 _DRIFT_HELP = "Change the data in one documented way, for a monitor to catch: " + "; ".join(
     f"{kind}: {text}" for kind, text in DRIFT_DESCRIPTIONS.items()
 )

@@ -32,6 +32,12 @@ if TYPE_CHECKING:
     from batchops.runtime.summary import ExecutionSummary
 
 app = typer.Typer(help="Executions: status, logs, stop, retry, delete.", no_args_is_help=True)
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="execution")
+
+
 _COLOURS: dict[str, str] = {
     StepStatus.SUCCEEDED: "green",
     StepStatus.FAILED: "red",

@@ -17,6 +17,10 @@ from batchops.cli.output import JsonFlag, print_json, stderr, stdout
 app = typer.Typer(help="The home: where this database's files live.", no_args_is_help=True)
 
 
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="home")
+
+
 @app.command("relocate")
 def relocate(
     target: Annotated[

@@ -15,6 +15,10 @@ from batchops.cli.output import JsonFlag
 app = typer.Typer(help="Output folders written by batchops.", no_args_is_help=True)
 
 
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="outputs")
+
+
 @app.command()
 def verify(
     folder: Annotated[str, typer.Argument(help="An output folder (local or fsspec URL).")],

@@ -23,6 +23,10 @@ app = typer.Typer(
 )
 
 
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="pipeline")
+
+
 @app.command("list")
 def list_(as_json: JsonFlag = False) -> None:
     """The stored pipelines."""

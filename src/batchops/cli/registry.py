@@ -19,6 +19,12 @@ if TYPE_CHECKING:
     from batchops.registry import ModelVersion
 
 app = typer.Typer(help="Model registry: versions, approval, lineage.", no_args_is_help=True)
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="registry")
+
+
 Reason = Annotated[str, typer.Option("--reason", help="Why; kept in the approval history.")]
 VersionRef = Annotated[str, typer.Argument(metavar="GROUP/VERSION")]
 

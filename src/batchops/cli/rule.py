@@ -14,6 +14,10 @@ app = typer.Typer(
 )
 
 
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="rule")
+
+
 @app.command()
 def create(
     name: str,

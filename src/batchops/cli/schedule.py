@@ -12,6 +12,10 @@ from batchops.cli.output import JsonFlag, Params, print_json, print_none_found, 
 app = typer.Typer(help="Pipelines started on a cron calendar.", no_args_is_help=True)
 
 
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="schedule")
+
+
 @app.command()
 def create(
     name: str,

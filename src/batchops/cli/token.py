@@ -11,6 +11,10 @@ from batchops.cli.output import JsonFlag, print_json, print_none_found, print_ta
 app = typer.Typer(help="API tokens for `batchops server`.", no_args_is_help=True)
 
 
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="token")
+
+
 @app.command()
 def create(
     user: Annotated[str, typer.Option("--user", help="Whose actions the token records.")],
