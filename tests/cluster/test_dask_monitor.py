@@ -52,7 +52,7 @@ def drifted(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Parts of 256 KiB, so the test's file is cut as a large one is (a real run: 32 MiB).
+    # Parts of 256 KiB, so the test's file is cut as a large one is (a real run: 8 MiB).
     monkeypatch.setattr(data_csv, "MIN_PART_BYTES", 256 << 10)
     monkeypatch.setattr(data_csv.split_parts, "__defaults__", (256 << 10,))
 

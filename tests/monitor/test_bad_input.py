@@ -178,8 +178,8 @@ def test_a_malformed_row_in_a_later_part_names_its_line_in_the_file(tmp_path: Pa
     source = resolve_input(bad, True, (), None, None)
     kinds = {"a": reading.NUMBER, "b": reading.NUMBER}  # as if probed on a larger file
     plan = ReadPlan(source.layout, kinds, include=source.included, block_size=4096)
-    parts = reading.split_parts(source.files, 3, min_part_bytes=1)
-    assert len(parts) == 3 and parts[2].start > 0
+    parts = reading.split_parts(source.files, 4, min_part_bytes=1)
+    assert len(parts) == 4 and parts[2].start > 0
     with pytest.raises(InvalidInput, match=r"bad\.csv, line 2501: expected 2 fields, found 3"):
         profile_dataset(parts, plan, {n: ColumnOptions() for n in source.included}, workers=1)
 

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 BLOCK_SIZE = 8 << 20
 """Bytes of CSV/JSON parsed at a time: large enough to amortise per-batch work, small in RAM."""
 
-MIN_PART_BYTES = 32 << 20
-"""Files smaller than this are read in one piece: starting a worker would cost more."""
+MIN_PART_BYTES = 8 << 20
+"""Parts are at least this large (a block): smaller, their fixed work would cost more."""
 
 SNIFF_ROWS = 50
 """Rows the header rule looks at."""
@@ -167,12 +167,18 @@ class Part:
 def split_parts(
     files: Sequence[DataFile], pieces: int, min_part_bytes: int = MIN_PART_BYTES
 ) -> list[Part]:
-    """Cut large local uncompressed CSV files at line boundaries into about `pieces` parts."""
+    """Cut large local uncompressed CSV files at line boundaries into parts of about equal
+    size: as many as a power of two up to `pieces` allows with parts of `min_part_bytes`.
+
+    A power of two, so that 2, 4 or 8 workers share the parts evenly: 5 parts on 2 workers
+    kept one of them idle for a fifth of the time.
+    """
     parts: list[Part] = []
     for file in files:
         splittable = file.is_local and is_splittable(file)
         size = os.path.getsize(file.local_path) if splittable else 0
-        count = min(pieces, size // max(1, min_part_bytes)) if splittable else 1
+        fitting = min(pieces, size // max(1, min_part_bytes)) if splittable else 1
+        count = 1 << (max(1, fitting).bit_length() - 1)
         if count <= 1:
             parts.append(Part(file))
             continue

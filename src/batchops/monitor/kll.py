@@ -16,10 +16,12 @@ the lowest full level is sorted and every other item moves up a level. Parameter
 (`sketchSize` 2048, `shrinkingFactor` 0.64), as Model Monitor writes them into
 `statistics.json`, so a sketch of ours reads like one of theirs.
 
-Vectorized: a batch is appended to level 0 as an array and whole levels are compacted with
-numpy (`np.sort` and a strided slice), so an update costs a few numpy calls per level it
-touches, not a Python step per value. Mergeable: levels of equal weight are concatenated and
-compacted again, so sketches of parts combine into one of the whole.
+Vectorized: every level is kept in ascending order, so a batch is sorted once and merged
+into level 0, and compacting a level is a strided slice of it merged into the level above: an
+update costs one sort of the batch and a few linear merges, not a Python step per value nor a
+sort per level it touches (sorting each level again cost 2.5 times more). Mergeable: levels of
+equal weight are merged and compacted again, so sketches of parts combine into one of the
+whole.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ class KllSketch:
         self.n = 0
         """Values added (merged sketches' included)."""
         self.levels: list[np.ndarray] = [_EMPTY]
-        """Level h: items of weight 2**h, in no particular order."""
+        """Level h: items of weight 2**h, in ascending order."""
         self.compactions: list[int] = [0]
         """Compactions made so far at each level (they choose the coins)."""
         self._retained = 0
@@ -79,8 +81,7 @@ class KllSketch:
         """Add a batch of float64 values (NaN is not a value: leave it out beforehand)."""
         if not len(values):
             return
-        level = self.levels[0]
-        self.levels[0] = np.concatenate([level, values]) if len(level) else np.array(values)
+        self.levels[0] = _merged(self.levels[0], np.sort(values))
         self.n += len(values)
         self._retained += len(values)
         self._compress()
@@ -95,8 +96,7 @@ class KllSketch:
             self._grow()
         for h, items in enumerate(other.levels, start=shift):
             if len(items):
-                mine = self.levels[h]
-                self.levels[h] = np.concatenate([mine, items]) if len(mine) else items.copy()
+                self.levels[h] = _merged(self.levels[h], items)
             self.compactions[h] += other.compactions[h - shift]
         self.n += other.n << shift
         self._retained += other._retained
@@ -122,20 +122,26 @@ class KllSketch:
     def _compact(self, h: int) -> None:
         if h + 1 == len(self.levels):
             self._grow()
-        items = np.sort(self.levels[h])
+        items = self.levels[h]
         held = len(items) & 1  # an odd item out stays: the smallest
         count = self.compactions[h]
         offset = _coin(self.seed, h, count >> 1) ^ (count & 1)  # pairs take opposite halves
         promoted = items[held + offset :: 2]
-        above = self.levels[h + 1]
-        self.levels[h + 1] = np.concatenate([above, promoted]) if len(above) else promoted.copy()
+        self.levels[h + 1] = _merged(self.levels[h + 1], promoted)
         self.levels[h] = items[:held].copy()
         self.compactions[h] = count + 1
         self._retained -= len(promoted)
 
     def sorted_levels(self) -> list[np.ndarray]:
         """Each level's items in ascending order (the order `statistics.json` lists them in)."""
-        return [np.sort(items) for items in self.levels]
+        return [items.copy() for items in self.levels]
+
+
+def _merged(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Two ascending arrays as one new ascending array (neither is changed)."""
+    # Timsort finds the two runs and merges them in linear time: faster than inserting one
+    # into the other, and than sorting again (numpy's quicksort does not look for runs).
+    return np.sort(np.concatenate([first, second]), kind="stable")
 
 
 _MASK = (1 << 64) - 1

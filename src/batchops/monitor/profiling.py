@@ -63,8 +63,9 @@ __all__ = [
 ]
 
 MAX_PARTS_PER_FILE = 8
-"""A large file is cut into up to this many parts (of at least `reading.MIN_PART_BYTES`),
-however many workers read them: the parts, and so every figure, do not depend on the workers."""
+"""A large file is cut into up to this many parts (a power of two, of at least
+`data.csv.MIN_PART_BYTES`), however many workers read them: the parts, and so every figure, do
+not depend on the workers."""
 
 
 class ColumnProfile:
