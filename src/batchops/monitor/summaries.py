@@ -175,7 +175,7 @@ def _summarize_encoded(array: pa.DictionaryArray, hint: Hint) -> TextSummary:
     always counted, whatever the hint says (the same figures as `summarize_text`'s)."""
     missing = array.null_count
     indices = array.indices.drop_null() if missing else array.indices
-    counts = np.bincount(arrow_buffers.values(indices), minlength=len(array.dictionary))
+    counts = _index_counts(arrow_buffers.values(indices), len(array.dictionary))
     present = np.flatnonzero(counts)
     if not len(present):
         return TextSummary(TypeCounts(missing=missing), None, None, True, {}, array=array)
@@ -192,6 +192,14 @@ def _summarize_encoded(array: pa.DictionaryArray, hint: Hint) -> TextSummary:
     summary.counts.missing = missing
     summary.array = array
     return summary
+
+
+def _index_counts(indices: np.ndarray, size: int) -> np.ndarray:
+    """How often each of `size` dictionary indices occurs. A comparison per index, for up to
+    `COMPARED_CATEGORIES` of them, is several times faster than `np.bincount`'s pass."""
+    if size <= COMPARED_CATEGORIES:
+        return np.array([np.count_nonzero(indices == index) for index in range(size)])
+    return np.bincount(indices, minlength=size)
 
 
 def count_categories(summary: TextSummary, hint: Hint) -> TextSummary:
