@@ -169,7 +169,7 @@ def merge_share(data: Path, client: Any) -> tuple[float, float]:
     options = {n: ColumnOptions(distinguish_whole=n in integers) for n in source.included}
     parts = reading.split_parts(source.files, MAX_PARTS_PER_FILE)
     started = time.perf_counter()
-    profiles = profile_parts_on(client)(parts, plan, options)
+    profiles = list(profile_parts_on(client)(parts, plan, options))  # merged apart below
     profiled = time.perf_counter() - started
     return profiled, timed(lambda: merge_profiles(profiles))
 

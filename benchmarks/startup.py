@@ -31,6 +31,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from _limits import threads_environment
 from _monitoring import churn_file
 
 HELP_TARGET = 0.3  # seconds more than `python -c pass`
@@ -166,7 +167,11 @@ def _baseline_share(
 
 
 def _parse_alone(data: Path, env: dict[str, str]) -> dict[str, float]:
-    figures: dict[str, float] = json.loads(_python(env, "-c", _PARSE, str(data)).stdout)
+    here = str(Path(__file__).parent)
+    threads = threads_environment(os.cpu_count() or 1)
+    limits = {name: threads[name] for name in ("POLARS_MAX_THREADS", "OMP_NUM_THREADS")}
+    done = _python({**env, **limits}, "-c", _PARSE, str(data), here)
+    figures: dict[str, float] = json.loads(done.stdout)
     return figures
 
 
@@ -255,21 +260,15 @@ with open(path, "wb") as handle:
 registry.register_version("customer-churn", model_data_uri=path)
 """
 
-# The floor: the whole file parsed by each reader with all threads, libraries loaded, best of 2.
+# The floor, the same as every benchmark's (`_limits.parse_seconds`): the whole file parsed by
+# each reader with all threads, libraries loaded (a first read, untimed, loads them).
 _PARSE = r"""
-import json, sys, time
-import polars, pyarrow.csv
-path = sys.argv[1]
-def best(read):
-    times = []
-    for _ in range(2):
-        started = time.perf_counter()
-        rows = read(path)
-        times.append(time.perf_counter() - started)
-    return rows, min(times)
-rows, arrow = best(lambda p: pyarrow.csv.read_csv(p).num_rows)
-_, fast = best(lambda p: polars.read_csv(p).height)
-print(json.dumps({"rows": rows, "arrow": arrow, "polars": fast}))
+import json, os, sys
+sys.path.insert(0, sys.argv[2])
+from _limits import parse_seconds
+threads = os.cpu_count() or 1
+parse_seconds(sys.argv[1], threads, header=True)
+print(json.dumps(parse_seconds(sys.argv[1], threads, header=True)))
 """
 
 # `batchops baseline` run in this process through the CLI's entry point, with timing wrappers
@@ -304,7 +303,7 @@ job = timed(batchops.monitor, "baseline", "job")  # what the command calls
 steps = [
     timed(jobs, "probe_input", "probe: header and column types from the first rows"),
     timed(jobs, "_profile", "reading and profiling the rows (threads)"),
-    timed(profiling, "merge_profiles", "  of which merging the parts' profiles"),
+    timed(profiling.DatasetProfile, "merge", "  of which merging the parts' profiles"),
     timed(profiling.DatasetProfile, "statistics", "the sketches into statistics"),
     timed(jobs, "suggest_constraints", "suggesting the constraints"),
     timed(jobs, "dump_json", "the JSON text of statistics.json, constraints.json"),

@@ -23,6 +23,22 @@ def test_every_item_arrives_once_in_its_source_order() -> None:
     assert seen == {n: list(range(1000 * n, 1000 * n + 50 + n)) for n in range(5)}
 
 
+def test_each_source_is_reported_finished_once_after_its_last_item() -> None:
+    sources = [lambda n=n: _counting(1000 * n, 20 * n) for n in range(6)]  # source 0: empty
+    handed: dict[int, int] = {}
+    finished: list[int] = []
+
+    def finish(index: int) -> None:
+        assert threading.current_thread() is threading.main_thread()
+        assert handed.get(index, 0) == 20 * index  # all its items came first
+        finished.append(index)
+
+    for index, _ in read_ahead(sources, threads=2, depth=2, finished=finish):
+        assert index not in finished
+        handed[index] = handed.get(index, 0) + 1
+    assert sorted(finished) == list(range(6))
+
+
 def test_a_source_that_fails_raises_its_error_in_the_caller() -> None:
     def failing() -> Iterator[int]:
         yield 1

@@ -310,10 +310,11 @@ def default_workers() -> int:
 
 
 PartProfiler = Callable[
-    [Sequence[Part], ReadPlan, Mapping[str, ColumnOptions]], list[DatasetProfile]
+    [Sequence[Part], ReadPlan, Mapping[str, ColumnOptions]], Iterator[DatasetProfile]
 ]
-"""Profiles each part apart, returning the parts' profiles in part order (threads here, or
-Dask workers: `monitor.on_dask`)."""
+"""Profiles each part apart and yields the parts' profiles in part order, each once it and
+those before it are done, so that they merge as they come and memory follows the parts in
+progress, not all parts (threads here, or Dask workers: `monitor.on_dask`)."""
 
 
 def profile_dataset(
@@ -352,10 +353,11 @@ def part_exact_values(parts: int) -> int:
     return EXACT_VALUES // max(1, parts)
 
 
-def merge_profiles(profiles: Sequence[DatasetProfile]) -> DatasetProfile:
-    """The parts' profiles merged in part order (into the first)."""
-    combined = profiles[0]
-    for profile in profiles[1:]:
+def merge_profiles(profiles: Iterable[DatasetProfile]) -> DatasetProfile:
+    """The parts' profiles merged in part order (into the first), each as it comes."""
+    coming = iter(profiles)
+    combined = next(coming)
+    for profile in coming:
         combined.merge(profile)
     return combined
 
@@ -365,8 +367,8 @@ def _profile_parts(
     plan: ReadPlan,
     options: Mapping[str, ColumnOptions],
     workers: int | None,
-) -> list[DatasetProfile]:
-    """Each part has its own profile, merged afterwards in part order, as profiles coming
+) -> Iterator[DatasetProfile]:
+    """Each part has its own profile, yielded in part order to be merged, as profiles coming
     back from Dask workers are.
 
     With several workers, each part's batches are still summarized by one reader thread and
@@ -376,19 +378,27 @@ def _profile_parts(
     workers = default_workers() if workers is None else max(1, workers)
     share = part_exact_values(len(parts))
     if workers == 1:
-        return [
-            profile_part(part, plan, options, share, seed=index) for index, part in enumerate(parts)
-        ]
+        for index, part in enumerate(parts):
+            yield profile_part(part, plan, options, share, seed=index)
+        return
     columns = plan.include or list(plan.layout.physical_names)
-    profiles = [DatasetProfile(columns, options, share, seed=i) for i in range(len(parts))]
+    profiles: dict[int, DatasetProfile] = {}  # the parts begun and not yet handed on
+    finished: set[int] = set()
 
     def summaries(index: int) -> Iterator[BatchSummary]:
+        profile = profiles[index] = DatasetProfile(columns, options, share, seed=index)
         for batch in read_batches(parts[index], plan):
             # Hints read while the caller folds may be stale: that costs work, and never
             # changes a figure.
-            yield profiles[index].summarize(batch)
+            yield profile.summarize(batch)
 
     sources = [partial(summaries, index) for index in range(len(parts))]
-    for index, summary in read_ahead(sources, threads=workers):
+    due = 0  # the next part to hand on
+    for index, summary in read_ahead(sources, threads=workers, finished=finished.add):
         profiles[index].fold(summary)
-    return profiles
+        while due in finished:
+            yield profiles.pop(due)
+            due += 1
+    while due < len(parts):
+        yield profiles.pop(due)
+        due += 1

@@ -79,12 +79,17 @@ class _Reader(Generic[T]):
 
 
 def read_ahead(
-    sources: Sequence[Callable[[], Iterator[T]]], threads: int, depth: int = 4
+    sources: Sequence[Callable[[], Iterator[T]]],
+    threads: int,
+    depth: int = 4,
+    finished: Callable[[int], object] | None = None,
 ) -> Iterator[tuple[int, T]]:
     """Items of every source as `(source index, item)`, each source's in its own order.
 
-    `threads` readers each drain one source at a time. An error raised by a source is raised
-    here, once; the readers then stop, as they do when the caller stops iterating.
+    `threads` readers each drain one source at a time, taking the sources in order. An error
+    raised by a source is raised here, once; the readers then stop, as they do when the caller
+    stops iterating. `finished(index)` is called, in the caller's thread, once a source's last
+    item has been handed out.
     """
     handed: queue.Queue[tuple[int, object]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -101,6 +106,8 @@ def read_ahead(
             index, item = handed.get()
             if isinstance(item, _Finished):
                 remaining -= 1
+                if finished is not None:
+                    finished(index)
             elif isinstance(item, _Failed):
                 raise item.error
             else:
