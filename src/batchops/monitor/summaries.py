@@ -120,17 +120,18 @@ def _small_range(moments: Moments) -> bool:
 def _number_hashes(values: np.ndarray, hint: Hint, whole: Moments | None) -> np.ndarray:
     """The distinct counter's candidates among the hashes of `values`; `whole`: their
     moments, when they are all whole numbers."""
-    if hint.distinct_threshold is None and hint.distinct_kept:
+    if whole is not None and _small_range(whole):
+        # Counts, calls, codes: repeats are dropped first, by a count per value (a third of
+        # the time of a hash table), in every batch: a part's first batch too, whose hashes
+        # all had to be deduplicated otherwise.
+        offsets = values.astype(np.intp)
+        offsets -= int(whole.minimum)
+        values = np.flatnonzero(np.bincount(offsets)) + whole.minimum
+    elif hint.distinct_threshold is None and hint.distinct_kept:
         # Repeats are dropped first only in a column that repeated its values so far. A
         # first batch is hashed whole: when its values are mostly distinct, as measures
         # are, dropping repeats first cost five times more than hashing them all.
-        if whole is not None and _small_range(whole):
-            # Counts, calls, codes: a count per value is a third of the time of a hash table.
-            offsets = values.astype(np.intp)
-            offsets -= int(whole.minimum)
-            values = np.flatnonzero(np.bincount(offsets)) + whole.minimum
-        else:
-            values = distinct_values(values)
+        values = distinct_values(values)
     return candidates(hash_numbers(values), hint.distinct_threshold)
 
 
