@@ -164,8 +164,8 @@ def merge_share(data: Path, client: Any) -> tuple[float, float]:
     from batchops.monitor.profiling import MAX_PARTS_PER_FILE, ColumnOptions, merge_profiles
 
     source = resolve_input(data, False, (), None, None)
-    kinds, integers, few_valued = probe_input(source)
-    plan = reading.ReadPlan(source.layout, kinds, include=source.included, few_valued=few_valued)
+    kinds, integers = probe_input(source)
+    plan = reading.ReadPlan(source.layout, kinds, include=source.included)
     options = {n: ColumnOptions(distinguish_whole=n in integers) for n in source.included}
     parts = reading.split_parts(source.files, MAX_PARTS_PER_FILE)
     started = time.perf_counter()

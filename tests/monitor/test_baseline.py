@@ -79,11 +79,9 @@ def test_text_in_a_later_part_counts_the_categories_of_every_part(tmp_path: Path
     rows = 200_000  # 2.4 MB: the text lies beyond what the probe reads
     path = write_csv(tmp_path / "late.csv", _late_text_rows(rows))
     source = resolve_input(path, True, (), None, None)
-    kinds, integers, few_valued = probe_input(source)
+    kinds, integers = probe_input(source)
     assert kinds["code"] == reading.NUMBER  # the probe sees numbers only
-    plan = ReadPlan(
-        source.layout, kinds, include=source.included, block_size=1 << 14, few_valued=few_valued
-    )
+    plan = ReadPlan(source.layout, kinds, include=source.included, block_size=1 << 14)
     options = {name: ColumnOptions(name in integers) for name in source.included}
     parts = reading.split_parts(source.files, 4, min_part_bytes=1)
     assert len(parts) == 4
@@ -237,10 +235,8 @@ def test_parts_profiled_apart_merge_into_the_whole(tmp_path: Path) -> None:
         },
     )
     source = resolve_input(path, True, (), None, None)
-    kinds, integers, few_valued = probe_input(source)
-    plan = ReadPlan(
-        source.layout, kinds, include=source.included, block_size=1 << 14, few_valued=few_valued
-    )
+    kinds, integers = probe_input(source)
+    plan = ReadPlan(source.layout, kinds, include=source.included, block_size=1 << 14)
     options = {name: ColumnOptions(name in integers) for name in source.included}
     parts = reading.split_parts(source.files, 4, min_part_bytes=1)
     assert len(parts) == 4

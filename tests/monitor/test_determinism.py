@@ -126,10 +126,8 @@ def test_a_folder_of_files_baselines_to_the_same_bytes(
 
 def test_a_file_cut_into_parts_profiles_alike_with_one_or_two_workers(data: Path) -> None:
     source = resolve_input(data, True, (), None, None)
-    kinds, integers, few_valued = probe_input(source)
-    plan = ReadPlan(
-        source.layout, kinds, include=source.included, block_size=BLOCK, few_valued=few_valued
-    )
+    kinds, integers = probe_input(source)
+    plan = ReadPlan(source.layout, kinds, include=source.included, block_size=BLOCK)
     options = {name: ColumnOptions(name in integers) for name in source.included}
     parts = reading.split_parts(source.files, 4, min_part_bytes=1)
     assert len(parts) == 4

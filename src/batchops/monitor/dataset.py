@@ -16,7 +16,7 @@ from batchops.data.files import DataFile, check_format, list_data_files
 from batchops.data.formats import CSV
 from batchops.errors import InvalidInput
 from batchops.monitor.constraints import looks_headerless
-from batchops.monitor.reading import Layout, ProbedTypes, probe_types, read_layout
+from batchops.monitor.reading import Layout, probe_types, read_layout
 
 
 @dataclass
@@ -101,7 +101,7 @@ def _feature_names(
     return {name: name for name in included}
 
 
-def probe_input(source: MonitoredInput) -> ProbedTypes:
-    """Each column's kind (`number` or `text`) from the first file's first block, which
-    number columns held only integers, and which text columns few values."""
+def probe_input(source: MonitoredInput) -> tuple[dict[str, str], set[str]]:
+    """Each column's kind (`number` or `text`) from the first file's first block, and which
+    number columns held only integers there."""
     return probe_types(source.files[0], source.layout)

@@ -165,13 +165,12 @@ def baseline(
     (or `local`) to profile the parts on (default BATCHOPS_DASK_ADDRESS; unset: here).
     """
     source = resolve_input(data, header, ignore_columns, data_format, None)
-    kinds, integers, few_valued = probe_input(source)
+    kinds, integers = probe_input(source)
     plan = ReadPlan(
         source.layout,
         {n: kinds.get(n, NUMBER) for n in source.included},
         include=source.included,
         block_size=block_size,
-        few_valued=few_valued,
     )
     options = {name: ColumnOptions(distinguish_whole=name in integers) for name in source.included}
     profile = _profile(source, plan, options, workers, data, dask)
@@ -266,7 +265,7 @@ def check(
     baseline_constraints = _without_ignored(baseline_constraints, ignore_columns, constraints)
     baseline_names = baseline_constraints.names
     source = resolve_input(data, header, ignore_columns, data_format, baseline_names)
-    kinds, integers, few_valued = probe_input(source)
+    kinds, integers = probe_input(source)
     plan_kinds: dict[str, str] = {}
     options: dict[str, ColumnOptions] = {}
     for physical in source.included:
@@ -280,13 +279,7 @@ def check(
             distinguish_whole=feature.inferred_type == INTEGRAL or physical in integers,
             watch=_watched_values(feature.name, baseline_constraints, baseline_statistics),
         )
-    plan = ReadPlan(
-        source.layout,
-        plan_kinds,
-        include=source.included,
-        block_size=block_size,
-        few_valued=frozenset(n for n in few_valued if plan_kinds.get(n) == TEXT),
-    )
+    plan = ReadPlan(source.layout, plan_kinds, include=source.included, block_size=block_size)
     profile = _profile(source, plan, options, workers, data, dask)
     batch_statistics = profile.statistics(source.names)
     columns = {source.names[p]: column for p, column in profile.columns.items()}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import pyarrow as pa
 
@@ -35,11 +35,6 @@ TEXT = "text"
 
 PROBE_BYTES = 1 << 20
 """Bytes Arrow infers column types from; text showing up later is handled as it comes."""
-
-FEW_VALUES = 1000
-"""A text column with at most this many distinct values in the probe is read dictionary-encoded
-(`ReadPlan.few_valued`): Arrow's reader then counts its categories as it parses, and
-the profile counts dictionary indices instead of hashing every string again."""
 
 PARQUET_BATCH_ROWS = 65_536
 _CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): .*CSV conversion error")
@@ -67,33 +62,21 @@ def read_layout(file: DataFile, header: bool) -> Layout:
     return Layout(header, data_csv.column_names(file, header))
 
 
-class ProbedTypes(NamedTuple):
-    kinds: dict[str, str]
-    """Each column's kind: `number` or `text`."""
-    integers: set[str]
-    """The number columns that held only integers."""
-    few_valued: frozenset[str]
-    """The text columns with at most `FEW_VALUES` distinct values."""
-
-
-def probe_types(file: DataFile, layout: Layout) -> ProbedTypes:
-    """Let Arrow infer each column's kind from the first block, which number columns held
-    only integers there, and which text columns few distinct values.
+def probe_types(file: DataFile, layout: Layout) -> tuple[dict[str, str], set[str]]:
+    """Let Arrow infer each column's kind from the first block: `number` or `text`; and which
+    number columns held only integers there.
 
     Columns that are empty in the first block start as integer numbers (the reader switches
     them to text if text shows up later).
     """
     kinds: dict[str, str] = {}
     integers: set[str] = set()
-    few_valued: set[str] = set()
     for name, arrow_type in _first_block_schema(file, layout).items():
         integral = pa.types.is_integer(arrow_type) or pa.types.is_null(arrow_type)
         kinds[name] = NUMBER if integral or _is_number(arrow_type) else TEXT
         if integral:
             integers.add(name)
-        if pa.types.is_dictionary(arrow_type):  # Arrow encoded it: few values
-            few_valued.add(name)
-    return ProbedTypes(kinds, integers, frozenset(few_valued))
+    return kinds, integers
 
 
 def _first_block_schema(file: DataFile, layout: Layout) -> dict[str, pa.DataType]:
@@ -125,12 +108,7 @@ def _first_block_schema(file: DataFile, layout: Layout) -> dict[str, pa.DataType
                     skip_rows=1 if layout.header else 0,
                     block_size=max(PROBE_BYTES, first_lines + 1),
                 ),
-                convert_options=csv.ConvertOptions(
-                    null_values=[""],
-                    strings_can_be_null=True,
-                    auto_dict_encode=True,
-                    auto_dict_max_cardinality=FEW_VALUES,
-                ),
+                convert_options=csv.ConvertOptions(null_values=[""], strings_can_be_null=True),
             )
         except pa.ArrowInvalid as error:
             raise csv_error(file.uri, error, lambda row: row) from None
@@ -158,17 +136,6 @@ class ReadPlan:
     kinds: dict[str, str]
     include: list[str] = field(default_factory=list)
     block_size: int = BLOCK_SIZE
-    few_valued: frozenset[str] = frozenset()
-    """Text columns read dictionary-encoded (`FEW_VALUES`); a column with more values than
-    the probe saw is still read right, only slower."""
-
-    def arrow_type(self, column: str) -> pa.DataType:
-        """The type a CSV column is read as."""
-        if self.kinds[column] == NUMBER:
-            return pa.float64()
-        if column in self.few_valued:
-            return pa.dictionary(pa.int32(), pa.string())
-        return pa.string()
 
 
 def read_batches(part: Part, plan: ReadPlan) -> Iterator[pa.RecordBatch]:
@@ -191,7 +158,7 @@ def _csv_batches(part: Part, plan: ReadPlan) -> Iterator[pa.RecordBatch]:
 
     file = part.file
     include = plan.include or list(plan.layout.physical_names)
-    types = {n: plan.arrow_type(n) for n in include}
+    types = {n: pa.float64() if plan.kinds[n] == NUMBER else pa.string() for n in include}
     for block in data_csv.blocks(part, plan.block_size):
         header_rows = 1 if plan.layout.header and part.is_first and block.start == 0 else 0
         invalid: list[Any] = []

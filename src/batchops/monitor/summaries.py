@@ -152,8 +152,6 @@ def _numbers(
 
 def summarize_text(array: pa.Array, hint: Hint) -> TextSummary:
     """A string column's batch (nulls allowed): each value typed with Deequ's patterns."""
-    if pa.types.is_dictionary(array.type):
-        return _summarize_encoded(array, hint)
     batch, missing = array, array.null_count
     if missing:
         array = array.drop_null()
@@ -169,38 +167,6 @@ def summarize_text(array: pa.Array, hint: Hint) -> TextSummary:
     summary.counts.missing = missing
     summary.array = batch
     return summary
-
-
-def _summarize_encoded(array: pa.DictionaryArray, hint: Hint) -> TextSummary:
-    """A dictionary-encoded string batch: its values are counted by their indices, so it is
-    always counted, whatever the hint says (the same figures as `summarize_text`'s)."""
-    missing = array.null_count
-    indices = array.indices.drop_null() if missing else array.indices
-    counts = _index_counts(arrow_buffers.values(indices), len(array.dictionary))
-    present = np.flatnonzero(counts)
-    if not len(present):
-        return TextSummary(TypeCounts(missing=missing), None, None, True, {}, array=array)
-    values, weights = array.dictionary.take(arrow_buffers.array(present)), counts[present]
-    summary = _typed(values, weights, hint, counted=True)
-    if len(values) <= CATEGORY_LIMIT:
-        summary.categories = dict(zip(values.to_pylist(), weights.tolist(), strict=True))
-    elif hint.watch:
-        watched = np.flatnonzero(
-            arrow_buffers.flags(pc.is_in(values, arrow_buffers.strings(sorted(hint.watch))))
-        )
-        kept = values.take(arrow_buffers.array(watched)).to_pylist()
-        summary.watched = dict(zip(kept, weights[watched].tolist(), strict=True))
-    summary.counts.missing = missing
-    summary.array = array
-    return summary
-
-
-def _index_counts(indices: np.ndarray, size: int) -> np.ndarray:
-    """How often each of `size` dictionary indices occurs. A comparison per index, for up to
-    `COMPARED_CATEGORIES` of them, is several times faster than `np.bincount`'s pass."""
-    if size <= COMPARED_CATEGORIES:
-        return np.array([np.count_nonzero(indices == index) for index in range(size)])
-    return np.bincount(indices, minlength=size)
 
 
 def count_categories(summary: TextSummary, hint: Hint) -> TextSummary:
