@@ -75,7 +75,11 @@ def test_a_person_runs_approves_and_monitors_from_the_page(
     def shot(page: object, name: str) -> None:
         """A screenshot, after checking that at 1400 px nothing is wider than its card."""
         path = tmp_path / f"{len(shots) + 1:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        # Generous: a full-page shot of a live page took over 30 s once, with the suite's
+        # other tests on both cores.
+        page.screenshot(  # type: ignore[attr-defined]
+            path=str(path), full_page=True, animations="disabled", timeout=120_000
+        )
         shots.append(path)
         overflowing = page.evaluate(OVERFLOWING)  # type: ignore[attr-defined]
         assert overflowing == [], f"{name} at 1400 px: {overflowing} (see {path})"
