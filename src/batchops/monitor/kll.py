@@ -19,7 +19,7 @@ the lowest full level is sorted and every other item moves up a level. Parameter
 Vectorized: every level is kept in ascending order, so a batch is sorted once and merged
 into level 0, and compacting a level is a strided slice of it merged into the level above: an
 update costs one sort of the batch and a few linear merges, not a Python step per value nor a
-sort per level it touches (sorting each level again cost 2.5 times more). Mergeable: levels of
+sort per level it touches (sorting each level again cost 1.6 times as much). Mergeable: levels of
 equal weight are merged and compacted again, so sketches of parts combine into one of the
 whole.
 """
