@@ -104,7 +104,7 @@ def summarize_numbers(array: pa.Array, hint: Hint) -> NumberSummary:
     moments = Moments.of(values)
     whole = split.counts.integral == len(values)
     hashes = _number_hashes(values, hint, moments if whole else None)
-    return NumberSummary(split.counts, moments, hint.split_for_sketch(values), hashes)
+    return _numbers(split.counts, values, hashes, hint, moments)
 
 
 SMALL_RANGE = 1 << 16
@@ -139,15 +139,16 @@ _NOT_HASHED = np.empty(0, dtype=np.uint64)
 
 
 def _numbers(
-    counts: TypeCounts, values: np.ndarray, hashes: np.ndarray, hint: Hint
+    counts: TypeCounts,
+    values: np.ndarray,
+    hashes: np.ndarray,
+    hint: Hint,
+    moments: Moments | None = None,
 ) -> NumberSummary:
+    """The summary of `values` (their `moments`, when worked out already)."""
     values = np.ascontiguousarray(values, dtype=np.float64)
-    return NumberSummary(
-        counts,
-        Moments.of(values),
-        hint.split_for_sketch(values),
-        hashes,
-    )
+    moments = Moments.of(values) if moments is None else moments
+    return NumberSummary(counts, moments, hint.split_for_sketch(values), hashes)
 
 
 def summarize_text(array: pa.Array, hint: Hint) -> TextSummary:
