@@ -16,11 +16,22 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-core: pyproject.toml | $(VENV)/bin/python
+# The compiled module is built by the install: a change to its source installs again. It needs
+# a C compiler; where none is found, gcc is installed with apt-get as root (as bubblewrap below).
+COMPILED := $(wildcard src/batchops/*/*.c)
+CC_FOUND = command -v cc >/dev/null || command -v gcc >/dev/null
+INSTALL_GCC = [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && { \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gcc libc6-dev \
+	  >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1; DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -q --no-install-recommends gcc libc6-dev >/dev/null 2>&1; }; }
+
+$(VENV)/.installed-core: pyproject.toml setup.py $(COMPILED) | $(VENV)/bin/python
+	@$(CC_FOUND) || $(INSTALL_GCC) || echo "no C compiler: install gcc (or clang) to build batchops"
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+$(VENV)/.installed-test: pyproject.toml setup.py $(COMPILED) | $(VENV)/bin/python
+	@$(CC_FOUND) || $(INSTALL_GCC) || echo "no C compiler: install gcc (or clang) to build batchops"
 	$(BIN)/python -m pip install --quiet -e ".[$(TEST_EXTRAS)]"
 	touch $@ $(VENV)/.installed-core
 

@@ -3,39 +3,61 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
-from batchops.monitor.distinct import CAPACITY, DistinctCounter, candidates, hash_numbers
+from batchops.monitor.distinct import (
+    CAPACITY,
+    DistinctCounter,
+    number_candidates,
+    text_candidates,
+)
 
 
-def smallest_distinct(hashes: np.ndarray, count: int) -> np.ndarray:
-    return np.unique(hashes)[:count]
+def every_hash(values: np.ndarray) -> np.ndarray:
+    """All distinct hashes of `values`: a capacity no batch fills lets none go."""
+    return number_candidates(values, None, capacity=len(values))
 
 
 @pytest.mark.parametrize(
     "values",
     [
-        np.random.default_rng(1).random(50_000),  # all distinct: the cut finds them
+        np.random.default_rng(1).random(50_000),  # all distinct: the kept set fills often
         np.random.default_rng(2).integers(0, 3_000, 50_000).astype(float),  # under capacity
         np.random.default_rng(3).integers(0, 5_000, 50_000).astype(float),  # just above it
     ],
     ids=["distinct", "repeats", "few-above-capacity"],
 )
 def test_candidates_are_the_smallest_distinct_hashes(values: np.ndarray) -> None:
-    hashes = hash_numbers(values)
-    expected = smallest_distinct(hashes, CAPACITY)
-    np.testing.assert_array_equal(candidates(hashes, None), expected)
+    hashes = every_hash(values)
+    assert len(hashes) == len(np.unique(values))  # no two values share a hash
+    expected = hashes[:CAPACITY]
+    np.testing.assert_array_equal(number_candidates(values, None), expected)
     threshold = expected[len(expected) // 2]
-    below = candidates(hashes, threshold)
+    below = number_candidates(values, threshold)
     np.testing.assert_array_equal(below, expected[expected < threshold])
+
+
+def test_zero_and_minus_zero_are_one_value() -> None:
+    assert len(every_hash(np.array([0.0, -0.0, 0.0]))) == 1
+
+
+def test_texts_are_hashed_by_their_bytes_whatever_their_length_or_slice() -> None:
+    texts = ["", "a", "a\0", "abcdefgh", "abcdefgh\0", "abcdefghi", "é", "abcdefgh"]
+    strings = pa.array(["skipped", *texts, None]).drop_null().slice(1)
+    hashes = text_candidates(strings, None)
+    assert len(hashes) == len(set(texts))
+    large = pa.array(texts, type=pa.large_string())
+    np.testing.assert_array_equal(text_candidates(large, None), hashes)
+    assert len(text_candidates(pa.array([], type=pa.string()), None)) == 0
 
 
 def test_a_counter_fed_in_batches_keeps_what_one_batch_would() -> None:
     values = np.random.default_rng(4).random(120_000)
     values[::3] = values[1::3]  # a third of the values repeat others
     whole, batched = DistinctCounter(), DistinctCounter()
-    whole.add_candidates(candidates(hash_numbers(values), None))
+    whole.add_candidates(number_candidates(values, None))
     for batch in np.array_split(values, 7):
-        batched.add_candidates(candidates(hash_numbers(batch), batched.threshold))
+        batched.add_candidates(number_candidates(batch, batched.threshold))
     assert batched.estimate() == whole.estimate()
     assert abs(whole.estimate() / 80_000 - 1) < 4 / np.sqrt(CAPACITY)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from batchops.monitor import _columns
+
 
 @dataclass
 class Moments:
@@ -21,20 +23,24 @@ class Moments:
     maximum: float = -math.inf
 
     @classmethod
-    def of(cls, values: np.ndarray) -> Moments:
-        """The moments of one batch of float64 values."""
+    def of(cls, values: np.ndarray, span: tuple[float, float] | None = None) -> Moments:
+        """The moments of one batch of finite float64 values; `span`: their minimum and
+        maximum, when known already."""
         if not len(values):
             return cls()
+        values = np.ascontiguousarray(values, dtype=np.float64)
+        if span is None:
+            _, _, *bounds = _columns.number_figures(values)
+            span = (bounds[0], bounds[1])
         total = float(values.sum())
         mean = total / len(values)  # what values.mean() gives, without a second pass
-        deviations = values - mean
         return cls(
             count=len(values),
             total=total,
             mean=mean,
-            m2=float(np.einsum("i,i->", deviations, deviations)),  # BLAS dot spawns threads
-            minimum=float(values.min()),
-            maximum=float(values.max()),
+            m2=_columns.squared_deviations(values, mean),
+            minimum=span[0],
+            maximum=span[1],
         )
 
     def merge(self, other: Moments) -> None:

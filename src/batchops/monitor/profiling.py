@@ -99,7 +99,7 @@ class ColumnProfile:
             counting_categories=self.categories_complete,
             categories=self._few_categories(),
             distinct_threshold=self.distinct.threshold,
-            distinct_kept=self.distinct.kept,
+            repeats=self.distinct.repeats,
             split_for_sketch=self.sketch.split,
         )
 

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from batchops.data import arrow_buffers
-from batchops.monitor.distinct import candidates, distinct_values, hash_numbers, hash_strings
+from batchops.monitor.distinct import number_candidates, text_candidates
 from batchops.monitor.moments import Moments
 from batchops.monitor.sketches import SketchInput, StreamSketch
 from batchops.monitor.types import TypeCounts, split_numbers, split_text
@@ -50,9 +50,9 @@ class Hint:
     """The column's categories so far, when at most `COMPARED_CATEGORIES` of them."""
     distinct_threshold: np.uint64 | None = None
     """Hashes from this one up are not kept by the distinct counter; None while all are."""
-    distinct_kept: int = 0
-    """Hashes the distinct counter holds. While it holds some and keeps them all, the column
-    has repeated its values so far, and repeats are dropped before hashing."""
+    repeats: bool = False
+    """The distinct counter holds some hashes and keeps them all: the column repeated its
+    values so far (the hashing takes them as such, `distinct.number_candidates`)."""
     split_for_sketch: Callable[[np.ndarray], SketchInput] = field(
         default_factory=lambda: StreamSketch().split
     )
@@ -100,39 +100,10 @@ def summarize_numbers(array: pa.Array, hint: Hint) -> NumberSummary:
         array = array.drop_null()
     split = split_numbers(arrow_buffers.values(array), hint.distinguish_whole)
     split.counts.missing = missing
-    values = np.ascontiguousarray(split.values, dtype=np.float64)
-    moments = Moments.of(values)
-    whole = split.counts.integral == len(values)
-    hashes = _number_hashes(values, hint, moments if whole else None)
+    values = split.values
+    moments = Moments.of(values, (split.minimum, split.maximum))
+    hashes = number_candidates(values, hint.distinct_threshold, repeats=hint.repeats)
     return _numbers(split.counts, values, hashes, hint, moments)
-
-
-SMALL_RANGE = 1 << 16
-"""Whole numbers spanning fewer values than this are told apart by counting them."""
-
-
-def _small_range(moments: Moments) -> bool:
-    """Whether whole numbers this far apart, and exact as integers, are counted by value."""
-    exact = max(abs(moments.minimum), abs(moments.maximum)) < 2.0**53
-    return exact and moments.maximum - moments.minimum < SMALL_RANGE
-
-
-def _number_hashes(values: np.ndarray, hint: Hint, whole: Moments | None) -> np.ndarray:
-    """The distinct counter's candidates among the hashes of `values`; `whole`: their
-    moments, when they are all whole numbers."""
-    if whole is not None and _small_range(whole):
-        # Counts, calls, codes: repeats are dropped first, by a count per value (a third of
-        # the time of a hash table), in every batch: a part's first batch too, whose hashes
-        # all had to be deduplicated otherwise.
-        offsets = values.astype(np.intp)
-        offsets -= int(whole.minimum)
-        values = np.flatnonzero(np.bincount(offsets)) + whole.minimum
-    elif hint.distinct_threshold is None and hint.distinct_kept:
-        # Repeats are dropped first only in a column that repeated its values so far. A
-        # first batch is hashed whole: when its values are mostly distinct, as measures
-        # are, dropping repeats first cost five times more than hashing them all.
-        values = distinct_values(values)
-    return candidates(hash_numbers(values), hint.distinct_threshold)
 
 
 _NOT_HASHED = np.empty(0, dtype=np.uint64)
@@ -236,7 +207,7 @@ def _typed(values: pa.Array, weights: np.ndarray | None, hint: Hint, counted: bo
     numbers += 0.0  # -0.0 and 0.0 sort as equals: which came first must not show
     counts = TypeCounts(integral=integral, fractional=numeric - integral, text=total - numeric)
     number_summary = _numbers(TypeCounts(), numbers, _NOT_HASHED, hint) if numeric else None
-    text_hashes = candidates(hash_strings(values), hint.distinct_threshold)
+    text_hashes = text_candidates(values, hint.distinct_threshold, repeats=hint.repeats)
     return TextSummary(counts, number_summary, text_hashes, counted, None)
 
 

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from batchops.data import arrow_buffers
+from batchops.monitor import _columns
 
 INTEGRAL = "Integral"
 FRACTIONAL = "Fractional"
@@ -92,28 +93,30 @@ class TypeCounts:
 
 @dataclass
 class NumberSplit:
-    """Finite numbers of a float64 column and the type counts of its present values."""
+    """Finite numbers of a float64 column, the type counts of its present values, and the
+    numbers' range (inf and -inf when there are none)."""
 
     values: np.ndarray
     counts: TypeCounts
+    minimum: float
+    maximum: float
 
 
 def split_numbers(values: np.ndarray, distinguish_whole: bool) -> NumberSplit:
-    """Type the present values of a parsed numeric column.
+    """Type the present values of a parsed numeric column (one compiled pass).
 
     NaN and infinities can only come from text such as `nan` or `inf`, which Deequ types as
     String; they are counted so and left out of the numbers.
     """
-    finite = np.isfinite(values)
-    nonfinite = len(values) - int(np.count_nonzero(finite))
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    nonfinite, whole, minimum, maximum = _columns.number_figures(values)
     if nonfinite:
-        values = values[finite]
+        values = values[np.isfinite(values)]
     if distinguish_whole:
-        whole = int(np.count_nonzero(values == np.trunc(values)))
         counts = TypeCounts(integral=whole, fractional=len(values) - whole, text=nonfinite)
     else:
         counts = TypeCounts(fractional=len(values), text=nonfinite)
-    return NumberSplit(values, counts)
+    return NumberSplit(values, counts, minimum, maximum)
 
 
 @dataclass
