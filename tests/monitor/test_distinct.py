@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -61,3 +64,46 @@ def test_a_counter_fed_in_batches_keeps_what_one_batch_would() -> None:
         batched.add_candidates(number_candidates(batch, batched.threshold))
     assert batched.estimate() == whole.estimate()
     assert abs(whole.estimate() / 80_000 - 1) < 4 / np.sqrt(CAPACITY)
+
+
+_MASK = (1 << 64) - 1
+
+
+def _unmix(hashed: int) -> int:
+    """The key SplitMix64's output function maps to `hashed` (each of its steps inverts)."""
+
+    def unshift(value: int, shift: int) -> int:
+        key = value
+        for _ in range(64 // shift + 1):
+            key = value ^ (key >> shift)
+        return key & _MASK
+
+    key = unshift(hashed, 31) * pow(0x94D049BB133111EB, -1, 1 << 64) & _MASK
+    key = unshift(key, 27) * pow(0xBF58476D1CE4E5B9, -1, 1 << 64) & _MASK
+    return (unshift(key, 30) - 0x9E3779B97F4A7C15) & _MASK
+
+
+def crafted_numbers(count: int) -> np.ndarray:
+    """Numbers whose hashes, under the published seed, are tiny and share their low 16 bits:
+    what someone who wants the hash set slow would feed it."""
+    keys = np.array([_unmix(i << 16) ^ 0x5EED0001 for i in range(1, 2 * count)], dtype=np.uint64)
+    numbers = keys.view(np.float64)
+    return numbers[np.isfinite(numbers) & (numbers != 0)][:count]
+
+
+def test_values_crafted_to_collide_are_counted_alike_in_every_process() -> None:
+    # Where a hash sits in the set depends on a salt drawn in each process; what is kept
+    # must not. Another process (another salt) finds the same candidates.
+    numbers = np.concatenate([crafted_numbers(20_000), np.random.default_rng(5).random(30_000)])
+    here = number_candidates(numbers, None)
+    assert len(here) == CAPACITY and here[0] == 1 << 16  # the crafted hashes are the smallest
+    script = (
+        "import sys, numpy as np\n"
+        "from batchops.monitor.distinct import number_candidates\n"
+        "values = np.frombuffer(sys.stdin.buffer.read(), dtype=np.float64)\n"
+        "sys.stdout.buffer.write(number_candidates(values, None).tobytes())\n"
+    )
+    there = subprocess.run(
+        [sys.executable, "-c", script], input=numbers.tobytes(), capture_output=True, check=True
+    ).stdout
+    np.testing.assert_array_equal(np.frombuffer(there, dtype=np.uint64), here)

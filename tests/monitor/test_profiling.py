@@ -95,9 +95,8 @@ def test_a_few_known_categories_are_counted_by_comparing_and_a_new_one_still_cou
 
 
 def test_whole_numbers_are_counted_distinct_at_any_magnitude() -> None:
-    # Small ranges are deduplicated by counting integers; far from zero (past 2**53, where
-    # floats are no longer every integer, and past int64) they are hashed. Either way, below
-    # the distinct counter's capacity the count is exact.
+    # Near zero and far from it (past 2**53, where floats are no longer every integer, and
+    # past int64), below the distinct counter's capacity the count is exact.
     rng = np.random.default_rng(3)
     for start in (0.0, -(2.0**52), 2.0**60, -(2.0**70)):
         step = 1.0 if abs(start) < 2**53 else 2.0 ** (np.floor(np.log2(abs(start))) - 52)

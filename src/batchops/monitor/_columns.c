@@ -23,6 +23,11 @@ static const uint64_t GOLDEN_GAMMA = 0x9E3779B97F4A7C15ULL;
 static const uint64_t NUMBER_SEED = 0x5EED0001ULL;
 static const uint64_t TEXT_SEED = 0x5EED0002ULL;
 
+/* Where a hash goes in the set, and the pivots of choosing the smallest, are mixed with this
+ * random salt (read once, at import): they never change what is kept, and values crafted to
+ * collide in the set, or to make the choice quadratic, cannot be crafted without it. */
+static uint64_t salt;
+
 /* SplitMix64's output function: distinct keys give distinct outputs that pass as uniform. */
 static inline uint64_t mix64(uint64_t z) {
     z += GOLDEN_GAMMA;
@@ -74,18 +79,23 @@ typedef struct {
     int bounded;
 } HashSet;
 
+static void set_reset(HashSet *set, int bounded, uint64_t bound) {
+    memset(set->slots, 0, (set->mask + 1) * sizeof(uint64_t));
+    set->count = 0;
+    set->has_zero = 0;
+    set->bounded = bounded;
+    set->bound = bound;
+}
+
 static int set_init(HashSet *set, size_t capacity, int bounded, uint64_t bound) {
     size_t size = 16;
     while (size < 4 * capacity) size <<= 1; /* at most half full */
-    set->slots = calloc(size, sizeof(uint64_t));
+    set->slots = malloc(size * sizeof(uint64_t));
     if (set->slots == NULL) return -1;
     set->mask = size - 1;
-    set->count = 0;
     set->limit = 2 * capacity;
     set->capacity = capacity;
-    set->has_zero = 0;
-    set->bound = bound;
-    set->bounded = bounded;
+    set_reset(set, bounded, bound);
     return 0;
 }
 
@@ -95,7 +105,7 @@ static inline void set_put(HashSet *set, uint64_t hash) {
         set->has_zero = 1;
         return;
     }
-    size_t at = (size_t)hash & set->mask; /* low bits: even under a low bound */
+    size_t at = (size_t)mix64(hash ^ salt) & set->mask;
     for (;;) {
         uint64_t held = set->slots[at];
         if (held == hash) return;
@@ -117,11 +127,12 @@ static size_t set_collect(const HashSet *set, uint64_t *out) {
 }
 
 static void select_smallest(uint64_t *items, ptrdiff_t n, ptrdiff_t k) {
-    /* Quickselect: afterwards items[k] is the k-th smallest, the smaller ones before it.
-     * The items are distinct hashes, spread evenly: the middle one is a fair pivot. */
+    /* Quickselect: afterwards items[k] is the k-th smallest, the smaller ones before it. */
     ptrdiff_t low = 0, high = n - 1;
+    uint64_t draw = salt;
     while (low < high) {
-        uint64_t pivot = items[low + (high - low) / 2];
+        draw = mix64(draw);
+        uint64_t pivot = items[low + (ptrdiff_t)(draw % (uint64_t)(high - low + 1))];
         ptrdiff_t less = low, i = low, more = high;
         while (i <= more) {
             uint64_t item = items[i];
@@ -139,14 +150,6 @@ static void select_smallest(uint64_t *items, ptrdiff_t n, ptrdiff_t k) {
         else if (k > more) low = more + 1;
         else return;
     }
-}
-
-static void set_reset(HashSet *set, int bounded, uint64_t bound) {
-    memset(set->slots, 0, (set->mask + 1) * sizeof(uint64_t));
-    set->count = 0;
-    set->has_zero = 0;
-    set->bounded = bounded;
-    set->bound = bound;
 }
 
 /* Keep the `capacity` smallest; the bound drops to the smallest one let go. */
@@ -222,8 +225,8 @@ static size_t count_below(const HashSet *set, uint64_t bound) {
  *
  * A batch of many distinct values would fill the set again and again, each time choosing the
  * smallest half, with a cache miss for each value kept. So when the caller allows
- * (`cut_first`: the column is not known to repeat its values) and the first 2 * capacity
- * values were mostly distinct, the rest are offered under a cut where about 2 * capacity
+ * (`cut_first`: the column is not known to repeat its values) and the first capacity / 2
+ * values were mostly distinct, the rest are offered under a cut where about 1.5 * capacity
  * hashes are expected. When fewer than `capacity` distinct ones fell under it after all
  * (values repeat later on), the cut was too low and every value is offered again under the
  * caller's bound alone. */
@@ -236,13 +239,13 @@ static PyObject *candidates(Feed feed, const void *source, size_t count, Py_ssiz
     HashSet set;
     if (set_init(&set, (size_t)capacity, bounded, bound) < 0) return PyErr_NoMemory();
     size_t size = (size_t)capacity;
-    size_t prefix = cut_first && count > 4 * size ? 2 * size : count;
-    double cut = 18446744073709551616.0 * (2.0 * (double)size / (double)(count ? count : 1));
+    size_t prefix = cut_first && count > 4 * size ? size / 2 + 1 : count;
+    double cut = 18446744073709551616.0 * (1.5 * (double)size / (double)(count ? count : 1));
     int failed, guessed = 0;
     Py_BEGIN_ALLOW_THREADS
     failed = feed(&set, source, 0, prefix);
     if (!failed && prefix < count) {
-        if (set.count > size / 2 && (!set.bounded || cut < (double)set.bound)) {
+        if (set.count > prefix / 2 && (!set.bounded || cut < (double)set.bound)) {
             guessed = 1;
             set.bounded = 1;
             set.bound = (uint64_t)cut;
@@ -407,4 +410,12 @@ static struct PyModuleDef module = {
     "Per-value work of profiling a column, compiled (see _columns.c).", -1, methods,
 };
 
-PyMODINIT_FUNC PyInit__columns(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__columns(void) {
+    PyObject *os = PyImport_ImportModule("os");
+    PyObject *random = os == NULL ? NULL : PyObject_CallMethod(os, "urandom", "i", 8);
+    Py_XDECREF(os);
+    if (random == NULL) return NULL;
+    memcpy(&salt, PyBytes_AS_STRING(random), sizeof salt);
+    Py_DECREF(random);
+    return PyModule_Create(&module);
+}

@@ -30,8 +30,8 @@ class Moments:
             return cls()
         values = np.ascontiguousarray(values, dtype=np.float64)
         if span is None:
-            _, _, *bounds = _columns.number_figures(values)
-            span = (bounds[0], bounds[1])
+            _, _, low, high = _columns.number_figures(values)
+            span = (low, high)
         total = float(values.sum())
         mean = total / len(values)  # what values.mean() gives, without a second pass
         return cls(
