@@ -225,3 +225,28 @@ def test_a_malformed_row_in_a_gzipped_file_names_its_line(base, tmp_path: Path) 
     with pytest.raises(InvalidInput) as caught:
         _check(base, bad, tmp_path / "out", block_size=4096)
     assert str(caught.value) == f"{bad}, line 2701: expected 2 fields, found 1: 7.5"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["1e308", "1e308"], ["1e200", "-1e200"], ["1.7e308", "-1.7e308"]],
+    ids=["sum", "spread", "range"],
+)
+def test_numbers_too_large_for_their_figures_name_the_column_and_leave_outputs(
+    base, tmp_path: Path, values: list[str]
+) -> None:
+    # statistics.json has no infinity to write: the column is refused by name, in the
+    # baseline and in a check alike, and the earlier outputs stay as they were.
+    data = tmp_path / "huge.csv"
+    data.write_text("a,b\n" + "".join(f"{value},{row}\n" for row, value in enumerate(values)))
+    before = Path(base.statistics_uri).read_bytes()
+    message = r"column 'a': its numbers .* too large .* 64-bit float"
+    with pytest.raises(InvalidInput, match=message):
+        baseline(data, Path(base.statistics_uri).parent)
+    with pytest.raises(InvalidInput, match=message):
+        _check(base, data, tmp_path / "check")
+    assert Path(base.statistics_uri).read_bytes() == before
+    assert not (tmp_path / "check").exists()
+    near = tmp_path / "near.csv"  # large, but their sum, spread and range fit
+    near.write_text("a,b\n1e150,0\n-1e150,1\n")
+    assert baseline(near, tmp_path / "near-out").statistics.feature("a").numerical.max == 1e150

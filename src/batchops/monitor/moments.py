@@ -32,7 +32,8 @@ class Moments:
         if span is None:
             _, _, low, high = _columns.number_figures(values)
             span = (low, high)
-        total = float(values.sum())
+        with np.errstate(over="ignore"):  # an overflowing column is refused, by name, later
+            total = float(values.sum())
         mean = total / len(values)  # what values.mean() gives, without a second pass
         return cls(
             count=len(values),

@@ -21,6 +21,7 @@ what a summary adds never depends on how far the fold has got (`summaries`).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ from functools import partial
 
 import pyarrow as pa
 
+from batchops.errors import InvalidInput
 from batchops.monitor.distinct import DistinctCounter
 from batchops.monitor.moments import Moments
 from batchops.monitor.readahead import read_ahead
@@ -191,6 +193,7 @@ class ColumnProfile:
             sketch = self.quantile_sketch()
             assert sketch is not None
             moments = self.moments
+            _refuse_overflow(name, moments)
             buckets = [Bucket(*b) for b in sketch.buckets(moments.minimum, moments.maximum)]
             numerical = NumericalStatistics(
                 num_present=present,
@@ -218,6 +221,20 @@ class ColumnProfile:
             completeness=completeness,
         )
         return FeatureStatistics(name, inferred if present else UNKNOWN, string=string)
+
+
+def _refuse_overflow(name: str, moments: Moments) -> None:
+    """A column whose sum, spread or range passes the largest 64-bit float has no figures
+    statistics.json can hold (JSON has no infinity): say so, rather than write a broken file.
+    Such numbers are most often a stand-in for a missing value."""
+    figures = (moments.total, moments.m2, moments.maximum - moments.minimum)
+    if not all(math.isfinite(figure) for figure in figures):
+        raise InvalidInput(
+            f"column '{name}': its numbers (from {moments.minimum:g} to {moments.maximum:g}) "
+            f"are too large to add up, or to take their spread or range, within a 64-bit "
+            f"float (at most about 1.8e308); if they stand for missing values, leave those "
+            f"cells empty"
+        )
 
 
 @dataclass
